@@ -1,0 +1,42 @@
+"""The `recouvre` command line: operators' entry point, a thin layer over the service layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from recouvre.cli import generate, imports, organisms, policy, scenario, summary
+from recouvre.cli.common import CliState, default_policy_dir
+
+app = typer.Typer(
+    name="recouvre",
+    help="Recouvre : recouvrement des indus et des cotisations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def options(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None, "--db", envvar="RECOUVRE_DB", help="Database URL (default sqlite:///recouvre.db)"
+    ),
+    policy_dir: Path | None = typer.Option(
+        None, "--policy-dir", envvar="RECOUVRE_POLICY_DIR", help="Folder of organism policy overrides"
+    ),
+) -> None:
+    ctx.obj = CliState(db_url=db, policy_dir=policy_dir or default_policy_dir())
+
+
+app.add_typer(organisms.app, name="organisms")
+app.add_typer(policy.app, name="policy")
+app.add_typer(imports.app, name="import")
+app.add_typer(scenario.app, name="scenario")
+app.command("generate")(generate.generate)
+app.command("summary")(summary.summary)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,52 @@
+"""What every command shares: the database URL, the policy folder, the console."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from recouvre.service import Services
+from recouvre.storage.database import Database
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@dataclass
+class CliState:
+    db_url: str | None
+    policy_dir: Path | None
+    _services: Services | None = field(default=None, repr=False)
+
+    def services(self) -> Services:
+        if self._services is None:
+            self._services = Services(Database(self.db_url), policy_dir=self.policy_dir)
+        return self._services
+
+
+def default_policy_dir() -> Path | None:
+    configured = os.environ.get("RECOUVRE_POLICY_DIR")
+    if configured:
+        return Path(configured)
+    local = Path("policies")
+    return local if local.is_dir() else None
+
+
+def state(ctx: typer.Context) -> CliState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState(db_url=None, policy_dir=default_policy_dir())
+    return root.obj
+
+
+def services(ctx: typer.Context) -> Services:
+    return state(ctx).services()
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[bold red]erreur[/]: {message}", highlight=False)
+    return typer.Exit(code)

@@ -1,0 +1,1 @@
+"""The pure domain core: money, debtors, claims, the ledger. No I/O, no clock."""

@@ -1,0 +1,211 @@
+"""Establishing claims (procedure 2, launch of recovery) and reading their state.
+
+A claim enters with its principal as an ``established`` movement; a fraud claim
+also gets its ``indemnity`` movement at the rate in force on its notification
+(CSS L553-2; D553-5 for 2019), booked the day it is established.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from recouvre.domain.ledger import Ledger, Movement, MovementKind, MovementRequest
+from recouvre.domain.model import Claim, ClaimStatus, Organism, Phase
+from recouvre.domain.money import percent_of
+from recouvre.domain.status import StatusFacts, derive_status
+from recouvre.policy import Policy
+from recouvre.service.context import Services
+from recouvre.service.errors import BatchRejected, NotFound, Problem
+from recouvre.storage import repository
+from recouvre.storage.tables import ClaimRow
+
+
+def movement_key(organism: str, claim_ref: str, *parts: str) -> str:
+    """Idempotency key of a movement: stable for the same fact, unique across organisms."""
+    return ":".join((organism, claim_ref, *parts))
+
+
+def opening_movements(claim: Claim, policy: Policy) -> list[MovementRequest]:
+    """The movements that open a claim's ledger: its principal, and the fraud indemnity."""
+    requests = [
+        MovementRequest(
+            key=movement_key(claim.organism, claim.ref, "established"),
+            kind=MovementKind.ESTABLISHED,
+            amount=claim.principal,
+            booked_on=claim.established_on,
+        )
+    ]
+    if claim.is_fraud:
+        rate = policy.get("fraud.indemnity_rate", claim.notified_on or claim.established_on)
+        indemnity = percent_of(claim.principal, rate)
+        if indemnity > 0:
+            requests.append(
+                MovementRequest(
+                    key=movement_key(claim.organism, claim.ref, "indemnity"),
+                    kind=MovementKind.INDEMNITY,
+                    amount=indemnity,
+                    booked_on=claim.established_on,
+                    note=f"indemnité fraude {rate} %",
+                )
+            )
+    return requests
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    created: int
+    unchanged: int
+
+
+def _same_claim(row: ClaimRow, claim: Claim, debtor_id: int) -> bool:
+    return (
+        row.debtor_id == debtor_id
+        and row.benefit == claim.benefit.value
+        and row.creditor == claim.creditor.value
+        and row.responsibility == claim.responsibility.value
+        and row.established_on == claim.established_on
+        and row.notified_on == claim.notified_on
+        and row.detected_on == claim.detected_on
+        and row.principal_cents == claim.principal
+    )
+
+
+def establish_claims(services: Services, organism_code: str, claims: Sequence[Claim]) -> ClaimResult:
+    """Create claims with their lines and opening movements, in one transaction.
+
+    A claim already established with the same content is skipped (a replayed
+    import books nothing); with another content, the whole batch is refused.
+    """
+    problems: list[Problem] = []
+    positions: dict[str, int] = {}
+    for index, claim in enumerate(claims):
+        if claim.ref in positions:
+            problems.append(
+                Problem(index, "ref", claim.ref, f"appears twice (also item {positions[claim.ref] + 1})")
+            )
+        if claim.organism != organism_code:
+            problems.append(Problem(index, "organism", claim.organism, f"batch is for {organism_code}"))
+        positions[claim.ref] = index
+    if problems:
+        raise BatchRejected(problems)
+    with services.db.unit_of_work() as session:
+        organism_id, organism = services.organism(session, organism_code)
+        policy = services.policy(organism)
+        debtors = repository.debtor_ids(session, organism_id, (claim.debtor_ref for claim in claims))
+        existing = repository.claim_rows(session, organism_id, positions)
+        new: list[Claim] = []
+        for index, claim in enumerate(claims):
+            debtor_id = debtors.get(claim.debtor_ref)
+            if debtor_id is None:
+                problems.append(Problem(index, "debtor", claim.debtor_ref, "no such debtor in this organism"))
+                continue
+            row = existing.get(claim.ref)
+            if row is None:
+                new.append(claim)
+            elif not _same_claim(row, claim, debtor_id):
+                problems.append(Problem(index, "ref", claim.ref, "already established with another content"))
+        if problems:
+            raise BatchRejected(problems)
+        claim_ids = repository.insert_claims(
+            session, [_claim_row(claim, organism_id, debtors) for claim in new]
+        )
+        lines: list[dict[str, Any]] = []
+        movements: list[tuple[int, Movement]] = []
+        for claim in new:
+            claim_id = claim_ids[claim.ref]
+            lines.extend(
+                {
+                    "claim_id": claim_id,
+                    "line_no": number,
+                    "paid_on": line.paid_on,
+                    "amount_cents": line.amount,
+                }
+                for number, line in enumerate(claim.lines, start=1)
+            )
+            ledger = Ledger()
+            for request in opening_movements(claim, policy):
+                movement, _ = ledger.post(request)
+                movements.append((claim_id, movement))
+        repository.insert_lines(session, lines)
+        repository.insert_movements(session, movements, services.clock())
+        return ClaimResult(created=len(new), unchanged=len(claims) - len(new))
+
+
+def _claim_row(claim: Claim, organism_id: int, debtors: dict[str, int]) -> dict[str, Any]:
+    return {
+        "organism_id": organism_id,
+        "debtor_id": debtors[claim.debtor_ref],
+        "ref": claim.ref,
+        "benefit": claim.benefit.value,
+        "creditor": claim.creditor.value,
+        "responsibility": claim.responsibility.value,
+        "established_on": claim.established_on,
+        "notified_on": claim.notified_on,
+        "detected_on": claim.detected_on,
+        "principal_cents": claim.principal,
+        "reason": claim.reason,
+    }
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """A claim as it stands at the end of ``on``."""
+
+    ref: str
+    on: date
+    principal: int
+    balance: int
+    credit: int
+    status: ClaimStatus
+    phase: Phase
+    movements: tuple[Movement, ...]
+
+    def booked_on(self, day: date) -> list[Movement]:
+        return [movement for movement in self.movements if movement.booked_on == day]
+
+
+def find_claim(
+    services: Services, session: Session, organism_code: str, ref: str
+) -> tuple[Organism, ClaimRow]:
+    organism_id, organism = services.organism(session, organism_code)
+    row = repository.claim_row(session, organism_id, ref)
+    if row is None:
+        raise NotFound("claim", ref, f"no such claim in {organism_code}")
+    return organism, row
+
+
+def below_minimum(policy: Policy, row: ClaimRow, on: date) -> bool:
+    """R-THRESH-1: claims under the benefit's recovery minimum are not recovered."""
+    if "recovery.min_amount" not in policy:
+        return False
+    minimums: Mapping[str, int] = policy.get("recovery.min_amount", on)
+    minimum = minimums.get(row.benefit)
+    return minimum is not None and row.principal_cents < minimum
+
+
+def view_claim(services: Services, organism_code: str, ref: str, on: date) -> ClaimView:
+    with services.db.unit_of_work() as session:
+        organism, row = find_claim(services, session, organism_code, ref)
+        if row.established_on > on:
+            raise NotFound("claim", ref, f"not yet established on {on.isoformat()}")
+        ledger = repository.load_ledger(session, row.id, until=on)
+        phase = Phase.AMICABLE
+        for event in repository.claim_events(session, row.id, until=on):
+            if event.kind == "phase":
+                phase = Phase(str(event.data["phase"]))
+        facts = StatusFacts(below_minimum=below_minimum(services.policy(organism), row, on))
+        return ClaimView(
+            ref=row.ref,
+            on=on,
+            principal=row.principal_cents,
+            balance=ledger.balance,
+            credit=ledger.credit,
+            status=derive_status(ledger, facts),
+            phase=phase,
+            movements=tuple(ledger),
+        )

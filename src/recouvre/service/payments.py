@@ -1,0 +1,71 @@
+"""Voluntary payments and reversals (procedure 2/8: payments received by any channel).
+
+A payment beyond the balance is booked whole: the excess is the debtor's credit,
+kept in the ledger until refunded (ledger invariant 3), never lost.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from recouvre.domain.ledger import LedgerError, Movement, MovementKind, MovementRequest
+from recouvre.domain.model import PaymentChannel
+from recouvre.domain.money import Cents
+from recouvre.service.claims import find_claim
+from recouvre.service.context import Services, refuse
+from recouvre.storage import repository
+
+
+def book(
+    services: Services, organism_code: str, claim_ref: str, request: MovementRequest
+) -> tuple[Movement, bool]:
+    """Post one movement on a claim in its own unit of work; a replayed key books nothing."""
+    with services.db.unit_of_work() as session:
+        _, row = find_claim(services, session, organism_code, claim_ref)
+        if request.booked_on < row.established_on:
+            message = f"claim {claim_ref} is established on {row.established_on.isoformat()}"
+            raise refuse(services, organism_code, request.booked_on, request.kind.value, claim_ref, message)
+        ledger = repository.load_ledger(session, row.id)
+        movement, new = ledger.post(request)
+        if new:
+            repository.insert_movements(session, [(row.id, movement)], services.clock())
+        return movement, new
+
+
+def record_payment(
+    services: Services,
+    organism_code: str,
+    claim_ref: str,
+    amount: Cents,
+    on: date,
+    channel: PaymentChannel,
+    key: str,
+) -> tuple[Movement, bool]:
+    request = MovementRequest(
+        key=f"{organism_code}:{claim_ref}:payment:{key}",
+        kind=MovementKind.PAYMENT,
+        amount=amount,
+        booked_on=on,
+        channel=channel.value,
+    )
+    return book(services, organism_code, claim_ref, request)
+
+
+def reverse(
+    services: Services, organism_code: str, claim_ref: str, movement_key: str, on: date, reason: str
+) -> tuple[Movement, bool]:
+    """Cancel a booked movement by a new one that names it; the original stays."""
+    with services.db.unit_of_work() as session:
+        found = repository.movement_by_key(session, movement_key)
+    if found is None:
+        raise LedgerError("movement.reverses", movement_key, "names no booked movement")
+    _, target = found
+    request = MovementRequest(
+        key=f"{movement_key}:reversal",
+        kind=MovementKind.REVERSAL,
+        amount=target.amount,
+        booked_on=on,
+        reverses=movement_key,
+        note=reason,
+    )
+    return book(services, organism_code, claim_ref, request)

@@ -1,0 +1,106 @@
+"""Opening a database: URL resolution, SQLite pragmas, migrations, sessions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///recouvre.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def resolve_url(url: str | None) -> str:
+    """``--db`` wins, then ``RECOUVRE_DB``, then the embedded SQLite default."""
+    return url or os.environ.get("RECOUVRE_DB") or DEFAULT_URL
+
+
+def _normalise(url: str) -> str:
+    # "postgresql://" would pick psycopg2, which we do not ship: use psycopg 3.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Database:
+    """One database: its engine, its migrations and its sessions (the unit of work)."""
+
+    def __init__(self, url: str | None = None, *, schema: str | None = None, migrate: bool = True) -> None:
+        """Open ``url``; with ``schema`` (PostgreSQL only), work in that schema, created if missing.
+
+        A schema gives tests and scenario runs a private, disposable database on a shared server.
+        """
+        self.url = _normalise(resolve_url(url))
+        self.schema = schema
+        connect_args: dict[str, Any] = {}
+        if schema is not None:
+            if not schema.isidentifier():
+                raise ValueError(f"schema={schema!r}: not a plain identifier")
+            connect_args["options"] = f"-csearch_path={schema}"
+        self.engine: Engine = create_engine(self.url, connect_args=connect_args)
+        if self.engine.dialect.name == "sqlite":
+            if schema is not None:
+                raise ValueError("schema: only for PostgreSQL")
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif schema is not None:
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if migrate:
+            self.migrate()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def display_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        return config
+
+    def migrate(self, revision: str = "head") -> None:
+        config = self.alembic_config()
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A transaction: everything inside is committed together or not at all."""
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    def drop_schema(self) -> None:
+        """Drop this database's private schema (PostgreSQL) with everything in it."""
+        if self.schema is not None:
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+        self.engine.dispose()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,321 @@
+"""Queries and bulk writes over the schema, used only by the service layer.
+
+Functions take the unit of work's ``Session`` and speak in domain values, so the
+service layer never builds SQL and the domain never sees a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Row, func, insert, select
+from sqlalchemy.orm import Session
+
+from recouvre.domain.ledger import Ledger, Movement, MovementKind
+from recouvre.domain.model import (
+    Benefit,
+    Claim,
+    Country,
+    Creditor,
+    DatedValue,
+    Debtor,
+    DebtorKind,
+    Organism,
+    Responsibility,
+    UndueLine,
+)
+from recouvre.storage.tables import (
+    ClaimEventRow,
+    ClaimLineRow,
+    ClaimRow,
+    DebtorQuotientRow,
+    DebtorRow,
+    MovementRow,
+    OrganismRow,
+    RefusalRow,
+)
+
+CHUNK = 5_000
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# Organisms --------------------------------------------------------------------------------------
+
+
+def organism_id(session: Session, code: str) -> int | None:
+    return session.scalar(select(OrganismRow.id).where(OrganismRow.code == code))
+
+
+def get_organism(session: Session, code: str) -> Organism | None:
+    row = session.scalar(select(OrganismRow).where(OrganismRow.code == code))
+    return None if row is None else Organism(code=row.code, country=Country(row.country), name=row.name)
+
+
+def list_organisms(session: Session) -> list[Organism]:
+    rows = session.scalars(select(OrganismRow).order_by(OrganismRow.code))
+    return [Organism(code=row.code, country=Country(row.country), name=row.name) for row in rows]
+
+
+def add_organism(session: Session, organism: Organism) -> int:
+    row = OrganismRow(code=organism.code, country=organism.country.value, name=organism.name)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+# Debtors ----------------------------------------------------------------------------------------
+
+DEBTOR_FIELDS = (
+    "kind",
+    "name",
+    "nir",
+    "siren",
+    "siret",
+    "ice",
+    "iban",
+    "email",
+    "phone",
+    "address",
+    "receives_benefits",
+)
+
+
+def debtor_ids(session: Session, organism: int, refs: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for part in chunks(sorted(set(refs))):
+        query = select(DebtorRow.ref, DebtorRow.id).where(
+            DebtorRow.organism_id == organism, DebtorRow.ref.in_(part)
+        )
+        found.update({ref: ident for ref, ident in session.execute(query)})
+    return found
+
+
+def debtor_rows(session: Session, organism: int, refs: Iterable[str]) -> dict[str, DebtorRow]:
+    found: dict[str, DebtorRow] = {}
+    for part in chunks(sorted(set(refs))):
+        query = select(DebtorRow).where(DebtorRow.organism_id == organism, DebtorRow.ref.in_(part))
+        found.update({row.ref: row for row in session.scalars(query)})
+    return found
+
+
+def debtor_values(debtor: Debtor) -> dict[str, Any]:
+    return {
+        name: getattr(debtor, name).value if name == "kind" else getattr(debtor, name)
+        for name in DEBTOR_FIELDS
+    }
+
+
+def insert_debtors(session: Session, organism: int, debtors: Sequence[Debtor]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for part in chunks(debtors):
+        rows = [
+            {
+                "organism_id": organism,
+                "ref": d.ref,
+                **debtor_values(d),
+            }
+            for d in part
+        ]
+        result = session.execute(
+            insert(DebtorRow).returning(DebtorRow.ref, DebtorRow.id, sort_by_parameter_order=True), rows
+        )
+        ids.update({ref: ident for ref, ident in result})
+    return ids
+
+
+def quotients(session: Session, debtor_ids_: Iterable[int]) -> dict[int, set[tuple[date, int]]]:
+    found: dict[int, set[tuple[date, int]]] = {}
+    for part in chunks(sorted(set(debtor_ids_))):
+        query = select(
+            DebtorQuotientRow.debtor_id, DebtorQuotientRow.valid_from, DebtorQuotientRow.value_cents
+        ).where(DebtorQuotientRow.debtor_id.in_(part))
+        for ident, valid_from, value in session.execute(query):
+            found.setdefault(ident, set()).add((valid_from, value))
+    return found
+
+
+def insert_quotients(session: Session, rows: list[dict[str, Any]]) -> None:
+    for part in chunks(rows):
+        session.execute(insert(DebtorQuotientRow), list(part))
+
+
+def get_debtor(session: Session, organism: int, ref: str) -> Debtor | None:
+    row = session.scalar(select(DebtorRow).where(DebtorRow.organism_id == organism, DebtorRow.ref == ref))
+    if row is None:
+        return None
+    dated = session.execute(
+        select(DebtorQuotientRow.valid_from, DebtorQuotientRow.value_cents).where(
+            DebtorQuotientRow.debtor_id == row.id
+        )
+    )
+    code = session.scalar(select(OrganismRow.code).where(OrganismRow.id == organism)) or ""
+    return Debtor(
+        ref=row.ref,
+        organism=code,
+        kind=DebtorKind(row.kind),
+        name=row.name,
+        nir=row.nir,
+        siren=row.siren,
+        siret=row.siret,
+        ice=row.ice,
+        iban=row.iban,
+        email=row.email,
+        phone=row.phone,
+        address=row.address,
+        receives_benefits=row.receives_benefits,
+        prp_quotients=tuple(DatedValue(valid_from, value) for valid_from, value in dated),
+    )
+
+
+# Claims -----------------------------------------------------------------------------------------
+
+
+def claim_rows(session: Session, organism: int, refs: Iterable[str]) -> dict[str, ClaimRow]:
+    found: dict[str, ClaimRow] = {}
+    for part in chunks(sorted(set(refs))):
+        query = select(ClaimRow).where(ClaimRow.organism_id == organism, ClaimRow.ref.in_(part))
+        found.update({row.ref: row for row in session.scalars(query)})
+    return found
+
+
+def claim_row(session: Session, organism: int, ref: str) -> ClaimRow | None:
+    return session.scalar(select(ClaimRow).where(ClaimRow.organism_id == organism, ClaimRow.ref == ref))
+
+
+def claim_lines(session: Session, claim_id: int) -> tuple[UndueLine, ...]:
+    query = select(ClaimLineRow.paid_on, ClaimLineRow.amount_cents).where(ClaimLineRow.claim_id == claim_id)
+    return tuple(
+        UndueLine(paid_on, amount)
+        for paid_on, amount in session.execute(query.order_by(ClaimLineRow.line_no))
+    )
+
+
+def to_claim(row: ClaimRow, organism_code: str, debtor_ref: str, lines: tuple[UndueLine, ...]) -> Claim:
+    return Claim(
+        ref=row.ref,
+        organism=organism_code,
+        debtor_ref=debtor_ref,
+        benefit=Benefit(row.benefit),
+        creditor=Creditor(row.creditor),
+        responsibility=Responsibility(row.responsibility),
+        lines=lines,
+        established_on=row.established_on,
+        notified_on=row.notified_on,
+        detected_on=row.detected_on,
+        reason=row.reason,
+    )
+
+
+def insert_claims(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for part in chunks(rows):
+        result = session.execute(
+            insert(ClaimRow).returning(ClaimRow.ref, ClaimRow.id, sort_by_parameter_order=True), list(part)
+        )
+        ids.update({ref: ident for ref, ident in result})
+    return ids
+
+
+def insert_lines(session: Session, rows: list[dict[str, Any]]) -> None:
+    for part in chunks(rows):
+        session.execute(insert(ClaimLineRow), list(part))
+
+
+# Ledger -----------------------------------------------------------------------------------------
+
+
+def _movement(row: MovementRow | Row[Any]) -> Movement:
+    return Movement(
+        key=row.key,
+        kind=MovementKind(row.kind),
+        amount=row.amount_cents,
+        signed=row.signed_cents,
+        booked_on=row.booked_on,
+        sequence=row.sequence,
+        reverses=row.reverses_key,
+        channel=row.channel,
+        note=row.note,
+    )
+
+
+def load_ledger(session: Session, claim_id: int, *, until: date | None = None) -> Ledger:
+    query = select(MovementRow).where(MovementRow.claim_id == claim_id)
+    if until is not None:
+        query = query.where(MovementRow.booked_on <= until)
+    return Ledger(_movement(row) for row in session.scalars(query.order_by(MovementRow.sequence)))
+
+
+def insert_movements(
+    session: Session, claim_movements: Sequence[tuple[int, Movement]], recorded_at: datetime
+) -> None:
+    rows = [
+        {
+            "key": movement.key,
+            "claim_id": claim_id,
+            "sequence": movement.sequence,
+            "kind": movement.kind.value,
+            "amount_cents": movement.amount,
+            "signed_cents": movement.signed,
+            "booked_on": movement.booked_on,
+            "reverses_key": movement.reverses,
+            "channel": movement.channel,
+            "note": movement.note,
+            "recorded_at": recorded_at,
+        }
+        for claim_id, movement in claim_movements
+    ]
+    for part in chunks(rows):
+        session.execute(insert(MovementRow), list(part))
+
+
+def movement_by_key(session: Session, key: str) -> tuple[int, Movement] | None:
+    row = session.scalar(select(MovementRow).where(MovementRow.key == key))
+    return None if row is None else (row.claim_id, _movement(row))
+
+
+def ledger_totals(session: Session, organism: int) -> dict[int, int]:
+    """Signed total per claim, computed by the database (for checks and reports)."""
+    query = (
+        select(MovementRow.claim_id, func.sum(MovementRow.signed_cents))
+        .join(ClaimRow, ClaimRow.id == MovementRow.claim_id)
+        .where(ClaimRow.organism_id == organism)
+        .group_by(MovementRow.claim_id)
+    )
+    return {claim_id: int(total) for claim_id, total in session.execute(query)}
+
+
+# Events and refusals ----------------------------------------------------------------------------
+
+
+def add_claim_event(
+    session: Session, key: str, claim_id: int, on: date, kind: str, data: dict[str, object]
+) -> bool:
+    if session.scalar(select(ClaimEventRow.id).where(ClaimEventRow.key == key)) is not None:
+        return False
+    session.add(ClaimEventRow(key=key, claim_id=claim_id, occurred_on=on, kind=kind, data=data))
+    return True
+
+
+def claim_events(session: Session, claim_id: int, *, until: date | None = None) -> list[ClaimEventRow]:
+    query = select(ClaimEventRow).where(ClaimEventRow.claim_id == claim_id)
+    if until is not None:
+        query = query.where(ClaimEventRow.occurred_on <= until)
+    return list(session.scalars(query.order_by(ClaimEventRow.occurred_on, ClaimEventRow.id)))
+
+
+def add_refusal(session: Session, organism: int, on: date, event: str, subject: str, message: str) -> None:
+    session.add(
+        RefusalRow(organism_id=organism, occurred_on=on, event=event, subject=subject, message=message)
+    )
+
+
+def refusals_on(session: Session, organism: int, on: date) -> list[RefusalRow]:
+    query = select(RefusalRow).where(RefusalRow.organism_id == organism, RefusalRow.occurred_on == on)
+    return list(session.scalars(query.order_by(RefusalRow.id)))

@@ -1,0 +1,162 @@
+"""The database schema. Money in integer cents (BIGINT), dates as DATE.
+
+``movements`` is append-only: migrations install triggers that refuse UPDATE and
+DELETE on it (SQLite and PostgreSQL alike).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identities.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class OrganismRow(Base):
+    __tablename__ = "organisms"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    country: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class DebtorRow(Base):
+    __tablename__ = "debtors"
+    __table_args__ = (UniqueConstraint("organism_id", "ref", name="uq_debtors_organism_ref"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    organism_id: Mapped[int] = mapped_column(ForeignKey("organisms.id"))
+    ref: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    nir: Mapped[str | None] = mapped_column(String(15), index=True)
+    siren: Mapped[str | None] = mapped_column(String(9), index=True)
+    siret: Mapped[str | None] = mapped_column(String(14))
+    ice: Mapped[str | None] = mapped_column(String(15))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(Text)
+    receives_benefits: Mapped[bool] = mapped_column(default=False)
+
+
+class DebtorQuotientRow(Base):
+    __tablename__ = "debtor_quotients"
+    __table_args__ = (UniqueConstraint("debtor_id", "valid_from", name="uq_debtor_quotients_debtor_from"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"))
+    valid_from: Mapped[date] = mapped_column(Date)
+    value_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class ClaimRow(Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        UniqueConstraint("organism_id", "ref", name="uq_claims_organism_ref"),
+        Index("ix_claims_debtor", "debtor_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    organism_id: Mapped[int] = mapped_column(ForeignKey("organisms.id"))
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"))
+    ref: Mapped[str] = mapped_column(String(64))
+    benefit: Mapped[str] = mapped_column(String(8))
+    creditor: Mapped[str] = mapped_column(String(16))
+    responsibility: Mapped[str] = mapped_column(String(24))
+    established_on: Mapped[date] = mapped_column(Date)
+    notified_on: Mapped[date | None] = mapped_column(Date)
+    detected_on: Mapped[date] = mapped_column(Date)
+    principal_cents: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ClaimLineRow(Base):
+    __tablename__ = "claim_lines"
+    __table_args__ = (UniqueConstraint("claim_id", "line_no", name="uq_claim_lines_claim_no"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class MovementRow(Base):
+    __tablename__ = "movements"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "sequence", name="uq_movements_claim_sequence"),
+        Index("ix_movements_booked_on", "booked_on"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    signed_cents: Mapped[int] = mapped_column(BigInteger)
+    booked_on: Mapped[date] = mapped_column(Date)
+    reverses_key: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ClaimEventRow(Base):
+    """Dated facts of a claim's procedures that are not money: phase changes, suspensions."""
+
+    __tablename__ = "claim_events"
+    __table_args__ = (Index("ix_claim_events_claim", "claim_id", "occurred_on"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class RefusalRow(Base):
+    """An event the rules refused: nothing else changed, the reason is kept."""
+
+    __tablename__ = "refusals"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    organism_id: Mapped[int] = mapped_column(ForeignKey("organisms.id"))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    event: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+
+
+class ImportRow(Base):
+    """Each imported file, by content hash: a second import of the same file books nothing."""
+
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(Text)
+    rows: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

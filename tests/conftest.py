@@ -1,0 +1,59 @@
+"""Shared fixtures: a private database per test, on SQLite and (when available) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from recouvre.domain.model import Country, Organism
+from recouvre.service import Services
+from recouvre.service.registry import ensure_organism
+from recouvre.storage.database import Database
+
+PG_URL = os.environ.get("RECOUVRE_TEST_PG_URL")
+PG_SKIP_REASON = "PostgreSQL not available (RECOUVRE_TEST_PG_URL unset; scripts/test.sh starts one)"
+
+
+def open_database(kind: str, tmp_path: Path) -> Database:
+    if kind == "sqlite":
+        return Database(f"sqlite:///{tmp_path / 'test.db'}")
+    if PG_URL is None:
+        pytest.skip(PG_SKIP_REASON)
+    return Database(PG_URL, schema=f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """The same test on SQLite and on PostgreSQL."""
+    database = open_database(request.param, tmp_path)
+    try:
+        yield database
+    finally:
+        database.drop_schema() if database.schema else database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    database = open_database("sqlite", tmp_path)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def services(sqlite_db: Database) -> Services:
+    found = Services(sqlite_db)
+    ensure_organism(found, Organism(code="CAF-TEST", country=Country.FR))
+    return found
+
+
+@pytest.fixture
+def any_services(any_db: Database) -> Services:
+    found = Services(any_db)
+    ensure_organism(found, Organism(code="CAF-TEST", country=Country.FR))
+    return found

@@ -1,0 +1,67 @@
+"""`recouvre policy show`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from recouvre.cli.policy import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "policies"
+runner = CliRunner()
+
+
+def test_show_prints_every_national_row_with_unverified_marks(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["show", "--on", "2026-01-01", "--policy-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for key in ("withholding.scale", "remission.threshold", "prescription.years", "fraud.indemnity_rate"):
+        assert key in result.stdout
+    assert "49.00 + 25 % de 266.00 à 396.00" in result.stdout
+    assert "711.56" in result.stdout
+    assert "non vérifié" in result.stdout
+    assert "national FR" in result.stdout
+
+
+def test_show_with_an_organism_override_from_the_environment() -> None:
+    result = runner.invoke(
+        app,
+        ["show", "--on", "2026-01-01", "--organism", "CAF-EXAMPLE"],
+        env={"RECOUVRE_POLICY_DIR": str(EXAMPLES)},
+    )
+    assert result.exit_code == 0, result.output
+    assert "800.00" in result.stdout
+    assert "organism CAF-EXAMPLE" in result.stdout
+
+
+def test_show_country_ma() -> None:
+    result = runner.invoke(app, ["show", "--on", "2026-01-01", "--country", "MA"])
+    assert result.exit_code == 0, result.output
+    assert "MAD" in result.stdout
+    assert "withholding.scale" not in result.stdout
+
+
+def test_show_takes_the_country_from_the_override_file(tmp_path: Path) -> None:
+    (tmp_path / "CNSS-X.yaml").write_text("organism: CNSS-X\ncountry: MA\nparameters: {}\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["show", "--on", "2026-01-01", "--organism", "CNSS-X", "--policy-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "MAD" in result.stdout
+
+
+def test_show_refused_override_exits_1_with_the_message(tmp_path: Path) -> None:
+    path = tmp_path / "CAF-44.yaml"
+    path.write_text("organism: CAF-44\ncountry: FR\nparameters:\n  prescription.years: 3\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["show", "--on", "2026-01-01", "--organism", "CAF-44", "--policy-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "prescription.years" in result.stderr
+    assert str(path) in result.stderr
+    assert result.stdout == ""
+
+
+def test_show_refuses_a_bad_date() -> None:
+    result = runner.invoke(app, ["show", "--on", "2026-02-30"])
+    assert result.exit_code != 0

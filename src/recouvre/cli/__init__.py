@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from recouvre.cli import generate, imports, organisms, policy, scenario, summary
+from recouvre.cli import cycle, generate, imports, organisms, policy, scenario, summary
 from recouvre.cli.common import CliState, default_policy_dir
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ app.add_typer(organisms.app, name="organisms")
 app.add_typer(policy.app, name="policy")
 app.add_typer(imports.app, name="import")
 app.add_typer(scenario.app, name="scenario")
+app.add_typer(cycle.app, name="cycle")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 

@@ -14,14 +14,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from recouvre.domain.launch import (
+    appeal_deadline,
+    appeal_route,
+    correction_deadline,
+    payment_reference,
+    recovery_mode,
+)
 from recouvre.domain.ledger import Ledger, Movement, MovementKind, MovementRequest
-from recouvre.domain.model import Claim, ClaimStatus, Organism, Phase
+from recouvre.domain.model import Claim, ClaimStatus, Organism, Phase, Responsibility, UndueLine
 from recouvre.domain.money import percent_of
 from recouvre.domain.status import StatusFacts, derive_status
 from recouvre.policy import Policy
 from recouvre.service.context import Services
 from recouvre.service.errors import BatchRejected, NotFound, Problem
 from recouvre.storage import repository
+from recouvre.storage.repository import LetterDraft
 from recouvre.storage.tables import ClaimRow
 
 
@@ -62,9 +70,11 @@ class ClaimResult:
     unchanged: int
 
 
-def _same_claim(row: ClaimRow, claim: Claim, debtor_id: int) -> bool:
+def _same_claim(row: ClaimRow, claim: Claim, debtor_id: int, lines: tuple[UndueLine, ...]) -> bool:
     return (
-        row.debtor_id == debtor_id
+        lines == claim.lines
+        and row.reason == claim.reason
+        and row.debtor_id == debtor_id
         and row.benefit == claim.benefit.value
         and row.creditor == claim.creditor.value
         and row.responsibility == claim.responsibility.value
@@ -98,6 +108,7 @@ def establish_claims(services: Services, organism_code: str, claims: Sequence[Cl
         policy = services.policy(organism)
         debtors = repository.debtor_ids(session, organism_id, (claim.debtor_ref for claim in claims))
         existing = repository.claim_rows(session, organism_id, positions)
+        existing_lines = repository.lines_by_claim(session, (row.id for row in existing.values()))
         new: list[Claim] = []
         for index, claim in enumerate(claims):
             debtor_id = debtors.get(claim.debtor_ref)
@@ -107,7 +118,7 @@ def establish_claims(services: Services, organism_code: str, claims: Sequence[Cl
             row = existing.get(claim.ref)
             if row is None:
                 new.append(claim)
-            elif not _same_claim(row, claim, debtor_id):
+            elif not _same_claim(row, claim, debtor_id, existing_lines.get(row.id, ())):
                 problems.append(Problem(index, "ref", claim.ref, "already established with another content"))
         if problems:
             raise BatchRejected(problems)
@@ -133,7 +144,62 @@ def establish_claims(services: Services, organism_code: str, claims: Sequence[Cl
                 movements.append((claim_id, movement))
         repository.insert_lines(session, lines)
         repository.insert_movements(session, movements, services.clock())
+        receiving = repository.receiving_debtors(session, (debtors[claim.debtor_ref] for claim in new))
+        launches = [
+            launch(claim, claim_ids[claim.ref], debtors[claim.debtor_ref], receiving, policy) for claim in new
+        ]
+        repository.insert_claim_states(session, [state for state, _ in launches])
+        repository.insert_letters(
+            session,
+            [
+                LetterDraft(
+                    key=movement_key(organism_code, claim.ref, "notification"),
+                    organism_id=organism_id,
+                    debtor_id=debtors[claim.debtor_ref],
+                    type="notification",
+                    issued_on=claim.notified_on,
+                    claim_ids=(claim_ids[claim.ref],),
+                    data=data,
+                )
+                for claim, (_, data) in zip(new, launches, strict=True)
+                if claim.notified_on is not None and data
+            ],
+        )
         return ClaimResult(created=len(new), unchanged=len(claims) - len(new))
+
+
+def launch(
+    claim: Claim, claim_id: int, debtor_id: int, receiving: set[int], policy: Policy
+) -> tuple[dict[str, Any], dict[str, object]]:
+    """Procedure 2: the recovery mode, and what the notification must say (R133-9-2).
+
+    A child-death claim gets no notification (R-NOTIF-2): its data is empty.
+    """
+    mode = recovery_mode(debtor_id in receiving)
+    state = {"claim_id": claim_id, "recovery_mode": mode.value, "phase": Phase.AMICABLE.value}
+    if claim.notified_on is None or claim.responsibility is Responsibility.CHILD_DEATH:
+        return state, {}
+    delay = (
+        policy.get("recovery.start_delay_days", claim.notified_on)
+        if "recovery.start_delay_days" in policy
+        else 20
+    )
+    max_months = (
+        policy.get("recovery.max_plan_months", claim.notified_on)
+        if "recovery.max_plan_months" in policy
+        else 12
+    )
+    data: dict[str, object] = {
+        "recovery_mode": mode.value,
+        "correction_deadline": correction_deadline(claim.notified_on, delay).isoformat(),
+        "start_delay_days": delay,
+        "max_plan_months": max_months,
+        "appeal_deadline": appeal_deadline(claim.notified_on).isoformat(),
+        "appeal_route": appeal_route(claim),
+        "payment_reference": payment_reference(claim.organism, claim.ref),
+        "remission_possible": not claim.is_fraud,
+    }
+    return state, data
 
 
 def _claim_row(claim: Claim, organism_id: int, debtors: dict[str, int]) -> dict[str, Any]:

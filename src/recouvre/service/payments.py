@@ -8,28 +8,39 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy.orm import Session
+
 from recouvre.domain.ledger import LedgerError, Movement, MovementKind, MovementRequest
 from recouvre.domain.model import PaymentChannel
 from recouvre.domain.money import Cents
 from recouvre.service.claims import find_claim
 from recouvre.service.context import Services, refuse
 from recouvre.storage import repository
+from recouvre.storage.tables import ClaimRow
+
+
+def post(
+    session: Session, services: Services, row: ClaimRow, request: MovementRequest
+) -> tuple[Movement, bool]:
+    """Post one movement on a claim inside the caller's unit of work; a replayed key books nothing."""
+    ledger = repository.load_ledger(session, row.id)
+    movement, new = ledger.post(request)
+    if new:
+        repository.insert_movements(session, [(row.id, movement)], services.clock())
+    return movement, new
 
 
 def book(
     services: Services, organism_code: str, claim_ref: str, request: MovementRequest
 ) -> tuple[Movement, bool]:
-    """Post one movement on a claim in its own unit of work; a replayed key books nothing."""
+    """Post one movement on a claim in its own unit of work; a movement dated before the claim
+    exists is refused (and the refusal recorded)."""
     with services.db.unit_of_work() as session:
         _, row = find_claim(services, session, organism_code, claim_ref)
         if request.booked_on < row.established_on:
             message = f"claim {claim_ref} is established on {row.established_on.isoformat()}"
             raise refuse(services, organism_code, request.booked_on, request.kind.value, claim_ref, message)
-        ledger = repository.load_ledger(session, row.id)
-        movement, new = ledger.post(request)
-        if new:
-            repository.insert_movements(session, [(row.id, movement)], services.clock())
-        return movement, new
+        return post(session, services, row, request)
 
 
 def record_payment(

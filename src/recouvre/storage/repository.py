@@ -7,6 +7,7 @@ service layer never builds SQL and the domain never sees a row.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -30,11 +31,15 @@ from recouvre.storage.tables import (
     ClaimEventRow,
     ClaimLineRow,
     ClaimRow,
+    ClaimStateRow,
     DebtorQuotientRow,
     DebtorRow,
+    LetterClaimRow,
+    LetterRow,
     MovementRow,
     OrganismRow,
     RefusalRow,
+    TaskRow,
 )
 
 CHUNK = 5_000
@@ -319,3 +324,155 @@ def add_refusal(session: Session, organism: int, on: date, event: str, subject: 
 def refusals_on(session: Session, organism: int, on: date) -> list[RefusalRow]:
     query = select(RefusalRow).where(RefusalRow.organism_id == organism, RefusalRow.occurred_on == on)
     return list(session.scalars(query.order_by(RefusalRow.id)))
+
+
+# Letters and tasks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LetterDraft:
+    """A letter a procedure decided; ``key`` makes it unique (debtor, type, cycle)."""
+
+    key: str
+    organism_id: int
+    debtor_id: int
+    type: str
+    issued_on: date
+    claim_ids: tuple[int, ...]
+    cycle: str | None = None
+    data: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskDraft:
+    key: str
+    organism_id: int
+    debtor_id: int
+    claim_id: int | None
+    type: str
+    created_on: date
+    due_on: date | None = None
+    data: dict[str, object] = field(default_factory=dict)
+
+
+def existing_keys(session: Session, column: Any, keys: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for part in chunks(sorted(set(keys))):
+        found.update(session.scalars(select(column).where(column.in_(part))))
+    return found
+
+
+def insert_letters(session: Session, drafts: Sequence[LetterDraft]) -> int:
+    """Insert the letters whose key is new; return how many were inserted."""
+    known = existing_keys(session, LetterRow.key, (draft.key for draft in drafts))
+    fresh = [draft for draft in drafts if draft.key not in known]
+    for part in chunks(fresh):
+        rows = [
+            {
+                "key": d.key,
+                "organism_id": d.organism_id,
+                "debtor_id": d.debtor_id,
+                "type": d.type,
+                "issued_on": d.issued_on,
+                "cycle": d.cycle,
+                "status": "generated",
+                "status_on": d.issued_on,
+                "data": d.data,
+            }
+            for d in part
+        ]
+        result = session.execute(
+            insert(LetterRow).returning(LetterRow.key, LetterRow.id, sort_by_parameter_order=True), rows
+        )
+        ids = {key: ident for key, ident in result}
+        links = [{"letter_id": ids[d.key], "claim_id": claim_id} for d in part for claim_id in d.claim_ids]
+        if links:
+            session.execute(insert(LetterClaimRow), links)
+    return len(fresh)
+
+
+def insert_tasks(session: Session, drafts: Sequence[TaskDraft]) -> int:
+    known = existing_keys(session, TaskRow.key, (draft.key for draft in drafts))
+    fresh = [draft for draft in drafts if draft.key not in known]
+    for part in chunks(fresh):
+        rows = [
+            {
+                "key": d.key,
+                "organism_id": d.organism_id,
+                "debtor_id": d.debtor_id,
+                "claim_id": d.claim_id,
+                "type": d.type,
+                "created_on": d.created_on,
+                "due_on": d.due_on,
+                "status": "open",
+                "data": d.data,
+            }
+            for d in part
+        ]
+        session.execute(insert(TaskRow), rows)
+    return len(fresh)
+
+
+def letters_on(session: Session, organism: int, on: date) -> list[tuple[LetterRow, list[str], str]]:
+    """Letters issued on ``on``: each with the refs of the claims it covers and its debtor's ref."""
+    letters = list(
+        session.scalars(
+            select(LetterRow)
+            .where(LetterRow.organism_id == organism, LetterRow.issued_on == on)
+            .order_by(LetterRow.id)
+        )
+    )
+    result: list[tuple[LetterRow, list[str], str]] = []
+    for letter in letters:
+        refs = list(
+            session.scalars(
+                select(ClaimRow.ref)
+                .join(LetterClaimRow, LetterClaimRow.claim_id == ClaimRow.id)
+                .where(LetterClaimRow.letter_id == letter.id)
+                .order_by(ClaimRow.ref)
+            )
+        )
+        debtor_ref = session.scalar(select(DebtorRow.ref).where(DebtorRow.id == letter.debtor_id)) or ""
+        result.append((letter, refs, debtor_ref))
+    return result
+
+
+def tasks_on(session: Session, organism: int, on: date) -> list[tuple[TaskRow, str | None]]:
+    query = (
+        select(TaskRow, ClaimRow.ref)
+        .outerjoin(ClaimRow, ClaimRow.id == TaskRow.claim_id)
+        .where(TaskRow.organism_id == organism, TaskRow.created_on == on)
+        .order_by(TaskRow.id)
+    )
+    return [(task, ref) for task, ref in session.execute(query).tuples()]
+
+
+def insert_claim_states(session: Session, rows: list[dict[str, Any]]) -> None:
+    for part in chunks(rows):
+        session.execute(insert(ClaimStateRow), list(part))
+
+
+def claim_state(session: Session, claim_id: int) -> ClaimStateRow | None:
+    return session.get(ClaimStateRow, claim_id)
+
+
+def lines_by_claim(session: Session, claim_ids: Iterable[int]) -> dict[int, tuple[UndueLine, ...]]:
+    found: dict[int, list[UndueLine]] = {}
+    for part in chunks(sorted(set(claim_ids))):
+        query = (
+            select(ClaimLineRow.claim_id, ClaimLineRow.paid_on, ClaimLineRow.amount_cents)
+            .where(ClaimLineRow.claim_id.in_(part))
+            .order_by(ClaimLineRow.claim_id, ClaimLineRow.line_no)
+        )
+        for claim_id, paid_on, amount in session.execute(query):
+            found.setdefault(claim_id, []).append(UndueLine(paid_on, amount))
+    return {claim_id: tuple(lines) for claim_id, lines in found.items()}
+
+
+def receiving_debtors(session: Session, debtor_ids: Iterable[int]) -> set[int]:
+    """The debtors who still receive benefits (withholding is possible)."""
+    found: set[int] = set()
+    for part in chunks(sorted(set(debtor_ids))):
+        query = select(DebtorRow.id).where(DebtorRow.id.in_(part), DebtorRow.receives_benefits.is_(True))
+        found.update(session.scalars(query))
+    return found

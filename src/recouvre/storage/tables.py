@@ -160,3 +160,123 @@ class ImportRow(Base):
     filename: Mapped[str] = mapped_column(Text)
     rows: Mapped[int] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# Recovery engine (PM241 procedures 2-5 and 8) ----------------------------------------------------
+
+
+class LetterRow(Base):
+    """A letter decided by a procedure: one per debtor, type and cycle (``key``)."""
+
+    __tablename__ = "letters"
+    __table_args__ = (
+        Index("ix_letters_debtor", "debtor_id", "issued_on"),
+        Index("ix_letters_status", "organism_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    organism_id: Mapped[int] = mapped_column(ForeignKey("organisms.id"))
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"))
+    type: Mapped[str] = mapped_column(String(32))
+    issued_on: Mapped[date] = mapped_column(Date)
+    cycle: Mapped[str | None] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(16), default="generated")
+    status_on: Mapped[date | None] = mapped_column(Date)
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class LetterClaimRow(Base):
+    __tablename__ = "letter_claims"
+    __table_args__ = (Index("ix_letter_claims_claim", "claim_id"),)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id"), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+
+
+class TaskRow(Base):
+    """Work for people (a queue item): a phone call, a review before enforcement…"""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_queue", "organism_id", "status", "type"),
+        Index("ix_tasks_claim", "claim_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    organism_id: Mapped[int] = mapped_column(ForeignKey("organisms.id"))
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    type: Mapped[str] = mapped_column(String(32))
+    created_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class PlanRow(Base):
+    """An instalment plan on a claim: ``monthly`` due each month from ``first_due``."""
+
+    __tablename__ = "plans"
+    __table_args__ = (Index("ix_plans_claim", "claim_id", "status"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    agreed_on: Mapped[date] = mapped_column(Date)
+    first_due: Mapped[date] = mapped_column(Date)
+    monthly_cents: Mapped[int] = mapped_column(BigInteger)
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    origin: Mapped[str] = mapped_column(String(24), default="agreed")
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class BenefitPaymentRow(Base):
+    """A debtor's benefit payment run and what was withheld from it, with the explanation."""
+
+    __tablename__ = "benefit_payments"
+    __table_args__ = (Index("ix_benefit_payments_debtor", "debtor_id", "paid_on"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    organism_id: Mapped[int] = mapped_column(ForeignKey("organisms.id"))
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"))
+    run_id: Mapped[str] = mapped_column(String(64))
+    paid_on: Mapped[date] = mapped_column(Date)
+    gross_cents: Mapped[int] = mapped_column(BigInteger)
+    withheld_cents: Mapped[int] = mapped_column(BigInteger)
+    prp_withheld_cents: Mapped[int] = mapped_column(BigInteger)
+    net_cents: Mapped[int] = mapped_column(BigInteger)
+    explanation: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class ClaimStateRow(Base):
+    """Where a claim stands in its recovery procedure; written by the monthly cycle and the
+    adjusting commands in the same transaction as the events it summarises."""
+
+    __tablename__ = "claim_state"
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    recovery_mode: Mapped[str] = mapped_column(String(16), default="payment")
+    phase: Mapped[str] = mapped_column(String(16), default="amicable")
+    step: Mapped[str | None] = mapped_column(String(32))
+    step_on: Mapped[date | None] = mapped_column(Date)
+    step_offset: Mapped[int] = mapped_column(Integer, default=0)
+    episode_since: Mapped[date | None] = mapped_column(Date)
+    notice_deadline: Mapped[date | None] = mapped_column(Date)
+    last_cured_on: Mapped[date | None] = mapped_column(Date)
+    last_cycle: Mapped[str | None] = mapped_column(String(7))
+    suspended_reason: Mapped[str | None] = mapped_column(String(32))
+    suspended_until: Mapped[date | None] = mapped_column(Date)
+
+
+class CycleRunRow(Base):
+    """One monthly cycle of one organism; ``shards_done`` makes a killed run resumable."""
+
+    __tablename__ = "cycle_runs"
+    __table_args__ = (UniqueConstraint("organism_id", "month", name="uq_cycle_runs_organism_month"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    organism_id: Mapped[int] = mapped_column(ForeignKey("organisms.id"))
+    month: Mapped[str] = mapped_column(String(7))
+    run_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    shards_done: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,3 @@
+from recouvre.cli import main
+
+main()

@@ -1,0 +1,82 @@
+"""`recouvre cycle run --month YYYY-MM [--organism CODE] [--date DATE]`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from recouvre.cli.common import console, fail, services
+from recouvre.domain.model import DomainError
+from recouvre.service.cycle import SHARD_DEBTORS, parse_month, run_cycle
+from recouvre.storage import repository
+
+app = typer.Typer(
+    help="Cycle mensuel : défaillances, relances, mises en demeure, majorations.", no_args_is_help=True
+)
+
+
+def _default_organism(ctx: typer.Context, organism: str | None) -> str:
+    if organism:
+        return organism
+    with services(ctx).db.unit_of_work() as session:
+        organisms = repository.list_organisms(session)
+    if len(organisms) != 1:
+        raise fail("--organism is required when the database holds several organisms (or none)")
+    return organisms[0].code
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    month: str = typer.Option(..., "--month", help="Mois du cycle, YYYY-MM"),
+    organism: str | None = typer.Option(None, "--organism", help="Code de l'organisme"),
+    on: str | None = typer.Option(
+        None, "--date", help="Date du cycle (par défaut le premier jour du mois suivant le mois du cycle)"
+    ),
+    shard_size: int = typer.Option(SHARD_DEBTORS, "--shard-size", min=1, help="Débiteurs par transaction"),
+) -> None:
+    """Run (or resume) the monthly cycle; a second run of the same month changes nothing."""
+    try:
+        first = parse_month(month)
+        run_on = (
+            date.fromisoformat(on) if on else date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        )
+    except ValueError as error:
+        raise fail(str(error)) from None
+    code = _default_organism(ctx, organism)
+    with Progress(
+        TextColumn(f"cycle {month} {code}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("shards", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            summary = run_cycle(
+                services(ctx), code, month, run_on, shard_debtors=shard_size, progress=advance
+            )
+        except DomainError as error:
+            raise fail(str(error)) from None
+    table = Table(title=f"Cycle {summary.month} — {summary.organism} — {summary.run_on.isoformat()}")
+    table.add_column("")
+    table.add_column("nombre", justify="right")
+    if summary.already_done:
+        console.print("[yellow]Ce cycle a déjà été exécuté : rien n'a changé.[/]")
+    table.add_row("créances traitées", str(summary.claims))
+    table.add_row("étapes de défaillance", str(summary.in_default))
+    table.add_row("défaillances régularisées", str(summary.cured))
+    table.add_row("passages en phase contentieuse", str(summary.contentious))
+    table.add_row("majorations", f"{summary.surcharges}")
+    for kind, count in sorted(summary.letters.items()):
+        table.add_row(f"courriers {kind}", str(count))
+    for kind, count in sorted(summary.tasks.items()):
+        table.add_row(f"tâches {kind}", str(count))
+    console.print(table)

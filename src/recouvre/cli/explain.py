@@ -1,0 +1,84 @@
+"""`recouvre explain withholding --debtor REF --date DATE [--organism CODE]`: why this withholding.
+
+Prints, in plain French, the explanation recorded with each benefit payment of the
+debtor on that date (scale and the year it holds from, RMP, capacity, arrears, the
+order in which the claims were served), as the letter and the auditor read it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from recouvre.cli.common import console, fail, services
+from recouvre.domain.money import format_eur
+from recouvre.domain.withholding import explain_in_french
+from recouvre.service import NotFound, Services
+from recouvre.service.withholding import explain
+from recouvre.storage import repository
+
+app = typer.Typer(help="Explications des décisions, en clair.", no_args_is_help=True)
+
+
+@app.callback()
+def explanations() -> None:
+    """Explications des décisions."""
+
+
+@app.command("withholding")
+def withholding(
+    ctx: typer.Context,
+    debtor: Annotated[str, typer.Option("--debtor", help="Référence du débiteur (numéro allocataire)")],
+    on: Annotated[str, typer.Option("--date", help="Date du paiement de prestations (AAAA-MM-JJ)")],
+    organism: Annotated[
+        str | None, typer.Option("--organism", help="Code de l'organisme (défaut : le seul enregistré)")
+    ] = None,
+) -> None:
+    """Explain the withholdings on the debtor's benefit payments of that date."""
+    day = _date(on)
+    found = services(ctx)
+    code = organism or _only_organism(found)
+    try:
+        payments = explain(found, code, debtor, day)
+    except NotFound as error:
+        raise fail(escape(f"{error.field} {error.value!r} : {error.reason}")) from None
+    if not payments:
+        console.print(
+            f"Aucun paiement de prestations le {day.isoformat()} pour le débiteur {escape(debtor)} "
+            f"({escape(code)}) : aucune retenue à expliquer.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    for number, payment in enumerate(payments, start=1):
+        if number > 1:
+            console.print()
+        console.print(
+            f"[bold]Débiteur {escape(debtor)} — passage {escape(payment.run_id)} "
+            f"du {payment.paid_on.isoformat()}[/] (brut {format_eur(payment.gross)}, "
+            f"retenu {format_eur(payment.withheld)}, net {format_eur(payment.net)})",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for line in explain_in_french(payment.explanation):
+            console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r}: date attendue AAAA-MM-JJ", param_hint="--date") from None
+
+
+def _only_organism(found: Services) -> str:
+    with found.db.unit_of_work() as session:
+        codes = [organism.code for organism in repository.list_organisms(session)]
+    if len(codes) == 1:
+        return codes[0]
+    if not codes:
+        raise fail("aucun organisme enregistré : créez-le avec « recouvre organisms add »")
+    raise fail(f"plusieurs organismes ({escape(', '.join(codes))}) : précisez --organism")

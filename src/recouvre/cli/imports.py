@@ -1,0 +1,161 @@
+"""`recouvre import debtors | claims FILE --organism CODE`: CSV or Parquet, all or nothing.
+
+The file is read and checked whole (``recouvre.adapters.imports``); any problem,
+found in the file or by the service layer against the database, refuses the whole
+file: the problems are listed on stderr, the exit code is 1 and nothing is written.
+A replayed file books nothing (the service layer skips identical debtors and claims).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from recouvre.adapters.imports import (
+    ImportProblem,
+    Table,
+    TableError,
+    absent_details,
+    claim_debtor_refs,
+    keep_recorded,
+    new_quotients,
+    parse_claims,
+    parse_debtors,
+    read_table,
+)
+from recouvre.cli.common import console, errors, fail, services
+from recouvre.domain.model import Debtor, DomainError
+from recouvre.service import BatchRejected, NotFound, Services
+from recouvre.service.claims import establish_claims
+from recouvre.service.registry import register_debtors
+from recouvre.storage import repository
+
+app = typer.Typer(
+    help="Import de fichiers CSV ou Parquet (débiteurs, créances), tout ou rien.", no_args_is_help=True
+)
+
+FileArgument = Annotated[
+    Path,
+    typer.Argument(
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="Fichier CSV (UTF-8, séparateur ',' ou ';') ou Parquet (.parquet, .pq)",
+    ),
+]
+OrganismOption = Annotated[
+    str, typer.Option("--organism", "-o", help="Code de l'organisme, créé par 'recouvre organisms add'")
+]
+
+
+@app.command("debtors")
+def debtors(ctx: typer.Context, file: FileArgument, organism: OrganismOption) -> None:
+    """Import debtors: one row per debtor (see docs/imports.md for the columns)."""
+    found = services(ctx)
+    organism_id = _organism_id(found, organism)
+    table = _read(file)
+    batch, problems = parse_debtors(table, organism)
+    if problems:
+        raise _refuse(file, problems)
+    recorded, quotient_dates = _recorded(found, organism_id, batch.items, absent_details(table.columns))
+    batch, problems = keep_recorded(batch, table.columns, recorded)
+    if problems:
+        raise _refuse(file, problems)
+    quotients = new_quotients(batch.items, quotient_dates)
+    try:
+        result = register_debtors(found, organism, batch.items)
+    except BatchRejected as error:
+        raise _refuse(file, batch.locate(error.problems)) from None
+    except DomainError as error:
+        raise fail(str(error)) from None
+    plural = "s" if quotients > 1 else ""
+    added = f", {quotients} quotient{plural} PRP ajouté{plural}" if quotients else ""
+    _summary(
+        f"débiteurs ({file.name}, {len(batch.items)} lignes)",
+        result.created,
+        result.updated,
+        result.unchanged,
+        added,
+    )
+
+
+@app.command("claims")
+def claims(ctx: typer.Context, file: FileArgument, organism: OrganismOption) -> None:
+    """Import claims: one row per undue payment line; rows sharing a ref form one claim."""
+    found = services(ctx)
+    organism_id = _organism_id(found, organism)
+    table = _read(file)
+    with found.db.unit_of_work() as session:
+        known = repository.debtor_ids(session, organism_id, claim_debtor_refs(table))
+    batch, problems = parse_claims(table, organism, known_debtors=known.keys())
+    if problems:
+        raise _refuse(file, problems)
+    try:
+        result = establish_claims(found, organism, batch.items)
+    except BatchRejected as error:
+        raise _refuse(file, batch.locate(error.problems)) from None
+    except DomainError as error:
+        raise fail(str(error)) from None
+    lines = sum(len(claim.lines) for claim in batch.items)
+    _summary(f"créances ({file.name}, {lines} lignes d'indu)", result.created, 0, result.unchanged)
+
+
+def _organism_id(found: Services, code: str) -> int:
+    try:
+        with found.db.unit_of_work() as session:
+            organism_id, _ = found.organism(session, code)
+    except NotFound:
+        raise fail(
+            f"organisme {escape(repr(code))} inconnu : créez-le d'abord avec "
+            f"« recouvre organisms add {escape(code)} --country FR » (ou MA)"
+        ) from None
+    return organism_id
+
+
+def _read(file: Path) -> Table:
+    try:
+        return read_table(file)
+    except TableError as error:
+        raise _refuse(file, error.problems) from None
+
+
+def _refuse(file: Path, problems: Sequence[ImportProblem]) -> typer.Exit:
+    table = RichTable("ligne", "colonne", "valeur", "motif", title=Text(f"{file.name} : fichier refusé"))
+    for problem in problems:
+        table.add_row(
+            Text(str(problem.line) if problem.line else "—"),
+            Text(problem.column),
+            Text(problem.value),
+            Text(problem.reason),
+        )
+    errors.print(table)
+    count = len(problems)
+    plural = "s" if count > 1 else ""
+    return fail(f"{count} erreur{plural} dans {escape(file.name)} : fichier refusé, rien n'a été importé.")
+
+
+def _recorded(
+    found: Services, organism_id: int, debtors: Sequence[Debtor], absent: Sequence[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, set[date]]]:
+    """For the file's debtors already recorded: the values of the detail columns the file
+    lacks, and the dates of their recorded quotients."""
+    with found.db.unit_of_work() as session:
+        rows = repository.debtor_rows(session, organism_id, (debtor.ref for debtor in debtors))
+        dated = repository.quotients(session, [row.id for row in rows.values()])
+    recorded = {ref: {name: getattr(row, name) for name in absent} for ref, row in rows.items()}
+    dates = {ref: {day for day, _ in dated.get(row.id, ())} for ref, row in rows.items()}
+    return recorded, dates
+
+
+def _summary(what: str, created: int, updated: int, unchanged: int, more: str = "") -> None:
+    counted = f"{created} créés / {updated} mis à jour / {unchanged} inchangés{more}"
+    console.print(f"{escape(what)} : {counted}", highlight=False, soft_wrap=True)
+    if not created and not updated and not more:
+        console.print("Rien de nouveau : ce contenu avait déjà été importé.", highlight=False, soft_wrap=True)

@@ -1,0 +1,209 @@
+"""`recouvre payments withhold FILE --organism CODE [-o OUT]`: withholding on a monthly benefit run.
+
+The payment file (CSV or Parquet, one row per debtor × benefit, see
+``recouvre.adapters.payment_files``) is read and checked whole first, unknown debtors
+included: any problem refuses the whole file (line, column, value, reason on stderr,
+exit 1, nothing written). The debtors are then processed in chunks (``--chunk``, 5,000
+by default), one transaction per chunk, with a progress bar; the withholding file is
+written under a temporary name and moved into place at the end.
+
+Replaying a file (same run ids) books nothing new: debtors already done are reported
+as such, with what was decided the first time, so the output file is the same. If a
+run is interrupted, the chunks already committed stay booked and running the same
+file again completes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from recouvre.adapters.imports import ImportProblem, Table, TableError, read_table
+from recouvre.adapters.payment_files import (
+    FilePayment,
+    WithholdingWriter,
+    default_output,
+    parse_payments,
+)
+from recouvre.cli.common import console, fail, services
+from recouvre.cli.imports import _organism_id, _refuse
+from recouvre.domain.model import DomainError
+from recouvre.domain.money import Cents, format_eur
+from recouvre.service import BatchRejected, Services
+from recouvre.service.withholding import WithholdingOutcome, apply_benefit_payments
+from recouvre.storage import repository
+
+CHUNK = 5_000
+
+app = typer.Typer(
+    help="Paiements de prestations : retenues sur prestations (plan personnalisé de remboursement).",
+    no_args_is_help=True,
+)
+
+
+@app.callback()
+def payments() -> None:
+    """Paiements de prestations et retenues."""
+
+
+FileArgument = Annotated[
+    Path,
+    typer.Argument(
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="Fichier des paiements du mois, CSV ou Parquet : "
+        "debtor, benefit, regular, arrears, after_rent_debt_clearance, run_id, paid_on",
+    ),
+]
+OrganismOption = Annotated[
+    str, typer.Option("--organism", help="Code de l'organisme, créé par 'recouvre organisms add'")
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        dir_okay=False,
+        help="Fichier des retenues (défaut : FICHIER.withholding.csv ; Parquet si .parquet)",
+    ),
+]
+ChunkOption = Annotated[int, typer.Option("--chunk", min=1, help="Débiteurs par transaction")]
+
+
+@dataclass
+class _Totals:
+    debtors: int = 0
+    gross: Cents = 0
+    withheld: Cents = 0
+    net: Cents = 0
+    already_done: int = 0
+
+    def add(self, outcomes: Sequence[WithholdingOutcome]) -> None:
+        for outcome in outcomes:
+            self.debtors += 1
+            self.gross += outcome.gross
+            self.withheld += outcome.withheld
+            self.net += outcome.net
+            self.already_done += outcome.already_done
+
+
+@app.command("withhold")
+def withhold(
+    ctx: typer.Context,
+    file: FileArgument,
+    organism: OrganismOption,
+    output: OutputOption = None,
+    chunk: ChunkOption = CHUNK,
+) -> None:
+    """Apply the withholdings on a monthly benefit payment file and write the withholding file."""
+    found = services(ctx)
+    organism_id = _organism_id(found, organism)
+    target = output or default_output(file)
+    if target.resolve() == file.resolve():
+        raise fail(
+            f"le fichier des retenues ne peut pas remplacer le fichier des paiements ({escape(str(file))})"
+        )
+    table = _read(file)
+    with found.db.unit_of_work() as session:
+        known = repository.debtor_ids(session, organism_id, _debtor_refs(table))
+    batch, problems = parse_payments(table, known_debtors=known.keys())
+    if problems:
+        raise _refuse(file, problems)
+    totals = _Totals()
+    with (
+        WithholdingWriter(target) as writer,
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress,
+    ):
+        task = progress.add_task(f"{organism} : retenues", total=len(batch.items))
+        for indexes in _chunks(batch.items, chunk):
+            items = [batch.items[index] for index in indexes]
+            outcomes = _apply(found, organism, file, batch.lines, indexes, items, totals.debtors)
+            writer.write(outcomes)
+            totals.add(outcomes)
+            progress.advance(task, len(items))
+        written = writer.commit()
+    _summary(file, totals, written, writer.rows)
+
+
+def _read(file: Path) -> Table:
+    try:
+        return read_table(file)
+    except TableError as error:
+        raise _refuse(file, error.problems) from None
+
+
+def _debtor_refs(table: Table) -> set[str]:
+    return {ref for row in table.rows if (ref := row.get("debtor")) is not None}
+
+
+def _chunks(items: Sequence[FilePayment], size: int) -> list[list[int]]:
+    """Item indexes grouped by run id (file order), then cut into chunks of ``size``."""
+    runs: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        runs.setdefault(item.run_id, []).append(index)
+    return [
+        indexes[start : start + size] for indexes in runs.values() for start in range(0, len(indexes), size)
+    ]
+
+
+def _apply(
+    found: Services,
+    organism: str,
+    file: Path,
+    lines: Sequence[tuple[int, ...]],
+    indexes: Sequence[int],
+    items: Sequence[FilePayment],
+    done_before: int,
+) -> list[WithholdingOutcome]:
+    run_id = items[0].run_id
+    try:
+        return apply_benefit_payments(found, organism, [item.payment for item in items], run_id)
+    except BatchRejected as error:
+        located = [
+            ImportProblem(
+                lines[indexes[problem.index]][0] if 0 <= problem.index < len(indexes) else 0,
+                problem.field,
+                str(problem.value),
+                problem.reason,
+            )
+            for problem in error.problems
+        ]
+        if done_before:
+            console.print(
+                f"{done_before} débiteurs déjà traités restent enregistrés ; "
+                "corrigez le fichier et relancez-le : ils ne seront pas retenus deux fois.",
+                highlight=False,
+            )
+        raise _refuse(file, sorted(located)) from None
+    except DomainError as error:
+        raise fail(escape(str(error))) from None
+
+
+def _summary(file: Path, totals: _Totals, written: Path, rows: int) -> None:
+    console.print(
+        f"{escape(file.name)} : {totals.debtors} débiteurs, brut {format_eur(totals.gross)}, "
+        f"retenu {format_eur(totals.withheld)}, net versé {format_eur(totals.net)} ; "
+        f"{totals.already_done} déjà traités",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if totals.debtors and totals.already_done == totals.debtors:
+        console.print(
+            "Rien de nouveau : ce passage avait déjà été appliqué.", highlight=False, soft_wrap=True
+        )
+    console.print(
+        f"Fichier des retenues : {escape(str(written))} ({rows} lignes)", highlight=False, soft_wrap=True
+    )

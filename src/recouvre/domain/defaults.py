@@ -1,0 +1,150 @@
+"""Defaults of natural and legal persons, reminders and formal notices (PM241 procedures 3-5).
+
+Normative text: SCENARIOS.md "The monthly cycle". Sources: Cnaf network letter 2015-046
+§2.1 and §2.3.2 (reminder at M+1, reminder and mandatory phone call at M+2, defaults worked
+and not only mailed, shortened path for successive defaults of the same claim); CSS L161-1-5
+and R133-3 (formal notice giving one month to pay, then the enforcement title, a
+*contrainte*, issued by the director); ALS claims (Cass. 2e civ. 23/09/2021 n° 20-10.532)
+and social-action loans go to a payment injunction instead.
+
+Everything here is a pure function of the facts of one claim on the cycle date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from recouvre.domain.model import Phase
+from recouvre.domain.money import Cents
+from recouvre.policy.values import DefaultStep
+
+FORMAL_NOTICE = "formal_notice"
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months, clamped to the month's end (31 Jan + 1 = 28 Feb)."""
+    return day + relativedelta(months=months)
+
+
+def due_dates(first_due: date, on: date) -> int:
+    """How many monthly due dates, from ``first_due`` on the same day each month, fall on or before ``on``."""
+    if first_due > on:
+        return 0
+    months = (on.year - first_due.year) * 12 + on.month - first_due.month
+    return months + 1 if add_months(first_due, months) <= on else months
+
+
+def defaults_of_plan(first_due: date, monthly: Cents, total: Cents, credits: Cents, on: date) -> int:
+    """k for a claim due by instalments: the due dates on or before ``on`` that the credits
+    booked since the plan started do not cover (instalments are covered in order)."""
+    due = due_dates(first_due, on)
+    if due == 0:
+        return 0
+    covered = 0
+    while covered < due and min((covered + 1) * monthly, total) <= credits:
+        covered += 1
+        if covered * monthly >= total:
+            return 0
+    return due - covered
+
+
+def defaults_of_full_payment(due_on: date, on: date, balance: Cents) -> int:
+    """k for a claim due in full: its monthly anniversaries, the due date itself included,
+    none of them covered while a balance remains."""
+    return due_dates(due_on, on) if balance > 0 else 0
+
+
+@dataclass(frozen=True)
+class DefaultState:
+    """Where a claim stands in its defaults; kept between cycles (``claim_state``)."""
+
+    phase: Phase = Phase.AMICABLE
+    step: str | None = None
+    """The last step reached: in the current episode, or in the previous one once cured."""
+    step_on: date | None = None
+    step_offset: int = 0
+    """Steps skipped by the shortened path in the current episode."""
+    episode_since: date | None = None
+    notice_deadline: date | None = None
+    last_cured_on: date | None = None
+
+
+@dataclass(frozen=True)
+class StepDecision:
+    state: DefaultState
+    letter: str | None = None
+    task: str | None = None
+    contentious: bool = False
+    cured: bool = False
+    reason: str = ""
+
+
+def _rank(steps: Sequence[DefaultStep], letter: str | None) -> int:
+    for index, step in enumerate(steps, start=1):
+        if step.letter == letter:
+            return index
+    return 0
+
+
+def decide_step(
+    state: DefaultState,
+    defaults: int,
+    on: date,
+    steps: Sequence[DefaultStep],
+    *,
+    formal_notice_months: int,
+    repeat_window_months: int,
+) -> StepDecision:
+    """The one step of this cycle for a claim with ``defaults`` unpaid due dates.
+
+    - k = 0 ends the default episode (the claim is cured); the step reached is kept so that
+      a new default within ``repeat_window_months`` takes the shortened path: it continues
+      after that step instead of starting again at the first reminder.
+    - k ≥ 1 gives the step whose ``defaults`` is the largest not above k (plus the shortened
+      path's offset); it is taken only if the episode has not reached it yet: never twice.
+    - After the formal notice's deadline, a claim still in default moves to the contentious
+      phase (the review task drafts the enforcement title).
+    """
+    if state.phase is not Phase.AMICABLE:
+        return StepDecision(state, reason="phase")
+    ordered = sorted(steps, key=lambda step: step.defaults)
+    if defaults <= 0:
+        if state.episode_since is None:
+            return StepDecision(state)
+        cured = replace(state, episode_since=None, notice_deadline=None, last_cured_on=on, step_offset=0)
+        return StepDecision(cured, cured=True, reason="cured")
+    if state.episode_since is None:
+        repeated = (
+            state.step is not None
+            and state.last_cured_on is not None
+            and on <= add_months(state.last_cured_on, repeat_window_months)
+        )
+        offset = _rank(ordered, state.step) if repeated else 0
+        state = replace(
+            state, episode_since=on, step_offset=offset, step=None, step_on=None, notice_deadline=None
+        )
+        reached = 0
+    else:
+        reached = _rank(ordered, state.step)
+    if state.notice_deadline is not None and on > state.notice_deadline:
+        moved = replace(state, phase=Phase.CONTENTIOUS)
+        return StepDecision(moved, task="review", contentious=True, reason="formal notice expired")
+    target = min(sum(1 for step in ordered if step.defaults <= defaults) + state.step_offset, len(ordered))
+    if target <= reached:
+        return StepDecision(state, reason="step already taken")
+    step = ordered[target - 1]
+    deadline = add_months(on, formal_notice_months) if step.letter == FORMAL_NOTICE else state.notice_deadline
+    reached_state = replace(state, step=step.letter, step_on=on, notice_deadline=deadline)
+    return StepDecision(reached_state, letter=step.letter, task=step.task, reason=f"k={defaults}")
+
+
+def surcharge_rate_months(due_on: date, on: date) -> int:
+    """CNSS: the months (or parts of a month) of delay started on ``on`` after ``due_on``."""
+    months = 0
+    while add_months(due_on, months) < on:
+        months += 1
+    return months

@@ -1,0 +1,57 @@
+"""Launch of recovery (PM241 procedure 2): the recovery mode and the notification's mentions.
+
+Sources: CSS L553-2 (withholding on future benefits, or full repayment at the debtor's
+choice); R133-9-2 as amended by décret 2021-306 (notification by any means giving a date of
+receipt; 20 days to ask for correction; withholding once they have passed unless the debtor
+repays or accepts a schedule of 12 months at most; appeal routes and time limits); R142-1
+(two months to seize the amicable appeals board, enforceable only if the notification says so).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from enum import StrEnum
+
+from dateutil.relativedelta import relativedelta
+from stdnum import iso11649
+from stdnum.iso7064 import mod_97_10
+
+from recouvre.domain.model import Benefit, Claim
+
+
+class RecoveryMode(StrEnum):
+    WITHHOLDING = "withholding"
+    """The debtor still receives benefits: the PRP scale applies after the start delay."""
+    PAYMENT = "payment"
+    """No benefit to withhold from: full payment, or an instalment plan of at most 12 months."""
+
+
+ADMINISTRATIVE_APPEAL_BENEFITS = frozenset({Benefit.RSA, Benefit.APL, Benefit.PPA})
+"""Benefits whose disputes go to the administrative courts, after a prior administrative
+appeal (RAPO) to the président du conseil départemental or the organism (RULES.md §7.2)."""
+
+
+def recovery_mode(receives_benefits: bool) -> RecoveryMode:
+    return RecoveryMode.WITHHOLDING if receives_benefits else RecoveryMode.PAYMENT
+
+
+def payment_reference(organism: str, claim_ref: str) -> str:
+    """An ISO 11649 creditor reference (RF…) for transfers and online payment."""
+    body = "".join(char for char in f"{organism}{claim_ref}".upper() if char.isalnum())[-21:]
+    reference = f"RF{mod_97_10.calc_check_digits(body + 'RF')}{body}"
+    return str(iso11649.validate(reference))
+
+
+def correction_deadline(notified_on: date, start_delay_days: int) -> date:
+    """Last day to ask for a correction; withholding may start the day after."""
+    return notified_on + timedelta(days=start_delay_days)
+
+
+def appeal_deadline(notified_on: date, months: int = 2) -> date:
+    return notified_on + relativedelta(months=months)
+
+
+def appeal_route(claim: Claim) -> str:
+    if claim.benefit in ADMINISTRATIVE_APPEAL_BENEFITS:
+        return "administrative"
+    return "board"

@@ -1,0 +1,55 @@
+"""Timeline events: the value each one takes, and the service command that applies it.
+
+To support a new event, add ONE entry to ``EVENTS`` (or to the ``EVENTS`` of the procedure
+family's module: ``withholding``, ``recovery``, ``claim_life``): the key, a type describing
+its value (a ``Strict`` model, checked with field paths), and a handler that
+calls the service layer. A value field named ``claim`` or ``debtor`` is checked
+to name a claim or debtor of the file. Keys listed in ``KNOWN_EVENTS`` but not
+in ``EVENTS`` are recognised and refused with "event not supported yet".
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
+
+from recouvre.domain.model import PaymentChannel
+from recouvre.scenario import claim_life, recovery, withholding
+from recouvre.scenario.context import Replay, Step
+from recouvre.scenario.events_base import KNOWN_EVENTS, EventSpec
+from recouvre.scenario.fields import LocalId, PositiveAmount, Strict
+from recouvre.service.payments import record_payment
+
+V = TypeVar("V")
+
+
+class PaymentEvent(Strict):
+    """A voluntary payment on a claim; beyond its balance it becomes the debtor's credit."""
+
+    claim: LocalId
+    amount: PositiveAmount
+    channel: PaymentChannel = PaymentChannel.TRANSFER
+
+
+def apply_payment(replay: Replay, step: Step, event: PaymentEvent) -> None:
+    record_payment(
+        replay.services,
+        replay.organism,
+        event.claim,
+        event.amount,
+        step.on,
+        event.channel,
+        key=replay.idempotency_key(step),
+    )
+
+
+EVENTS: dict[str, EventSpec[Any]] = {
+    "payment": EventSpec(TypeAdapter(PaymentEvent), apply_payment),
+    **withholding.EVENTS,
+    **recovery.EVENTS,
+    **claim_life.EVENTS,
+}
+"""Supported events: key -> how to read and apply it. Add new events here."""
+
+assert set(EVENTS) <= KNOWN_EVENTS, "an event must be named in SCENARIOS.md"

@@ -1,0 +1,595 @@
+"""The monthly cycle (SCENARIOS.md "The monthly cycle"; PM241 procedures 3, 4 and 5).
+
+Like a close-of-business run, the cycle is an ordered list of named business steps applied
+to every open, non-suspended claim of an organism, shard by shard:
+
+1. ``surcharges`` — CNSS late-payment surcharges on unpaid contributions (dahir 1-72-184
+   art. 26 as amended; ``cnss.surcharge_first`` and ``cnss.surcharge_monthly``);
+2. ``promises`` — promises to pay that fell due are found kept or broken;
+3. ``defaults`` — the default count of each claim and its one step of the month
+   (``recouvre.domain.defaults.decide_step``): reminders, phone-call tasks, the formal
+   notice, the move to the contentious phase with a review task.
+
+Letters are decided per debtor: one letter of a type per debtor and cycle, covering all its
+claims at that step. PDFs are not rendered here (``recouvre letters print`` does it in
+batches), so the cycle's time does not depend on them.
+
+Idempotence and restart: each shard (a range of debtor ids, so that a debtor's letters are
+decided with all its claims) is one transaction that also stamps ``claim_state.last_cycle``;
+a claim already stamped for the month is not processed again. A run killed at any point
+and started again ends with exactly the ledger, letters and tasks of an uninterrupted run;
+a second run of a finished month changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from recouvre.domain.defaults import (
+    DefaultState,
+    add_months,
+    decide_step,
+    defaults_of_full_payment,
+    defaults_of_plan,
+    surcharge_rate_months,
+)
+from recouvre.domain.ledger import MovementKind
+from recouvre.domain.model import Benefit, Organism, Phase
+from recouvre.domain.money import percent_of
+from recouvre.policy import Policy
+from recouvre.service.context import Services
+from recouvre.service.plans import plan_rows_for
+from recouvre.storage import repository
+from recouvre.storage.repository import LetterDraft, TaskDraft
+from recouvre.storage.tables import (
+    ClaimEventRow,
+    ClaimRow,
+    ClaimStateRow,
+    CycleRunRow,
+    DebtorRow,
+    LetterRow,
+    MovementRow,
+    TaskRow,
+)
+
+SHARD_DEBTORS = 20_000
+RECENT_WITHHOLDING_DAYS = 31
+INJUNCTION_BENEFITS = frozenset({Benefit.ALS.value, Benefit.LOAN.value})
+"""Claims that go to a payment injunction rather than a contrainte (RULES.md R-CONTR-1)."""
+MONEY_RECEIVED = frozenset({MovementKind.PAYMENT.value, MovementKind.WITHHOLDING.value})
+
+
+def parse_month(month: str) -> date:
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        return date(year, number, 1)
+    except ValueError:
+        raise ValueError(f"month={month!r}: expected YYYY-MM") from None
+
+
+@dataclass
+class CycleSummary:
+    organism: str
+    month: str
+    run_on: date
+    claims: int = 0
+    in_default: int = 0
+    cured: int = 0
+    contentious: int = 0
+    surcharges: int = 0
+    surcharge_cents: int = 0
+    letters: Counter[str] = field(default_factory=Counter)
+    tasks: Counter[str] = field(default_factory=Counter)
+    already_done: bool = False
+    shards: int = 0
+
+    def as_data(self) -> dict[str, object]:
+        return {
+            "claims": self.claims,
+            "in_default": self.in_default,
+            "cured": self.cured,
+            "contentious": self.contentious,
+            "surcharges": self.surcharges,
+            "surcharge_cents": self.surcharge_cents,
+            "letters": dict(self.letters),
+            "tasks": dict(self.tasks),
+        }
+
+
+@dataclass(frozen=True)
+class CycleRules:
+    """The parameters of the cycle, read once at the cycle date."""
+
+    steps: tuple[Any, ...]
+    formal_notice_months: int
+    repeat_window_months: int
+    start_delay_days: int
+    surcharge_first: Decimal
+    surcharge_monthly: Decimal
+    minimums: dict[str, int]
+
+    @classmethod
+    def at(cls, policy: Policy, on: date) -> CycleRules:
+        def get(key: str, default: Any) -> Any:
+            return policy.get(key, on) if key in policy else default
+
+        return cls(
+            steps=tuple(policy.default_steps(on)),
+            formal_notice_months=int(get("default.formal_notice_months", 1)),
+            repeat_window_months=int(get("default.repeat_window_months", 12)),
+            start_delay_days=int(get("recovery.start_delay_days", 0)),
+            surcharge_first=Decimal(get("cnss.surcharge_first", 0)),
+            surcharge_monthly=Decimal(get("cnss.surcharge_monthly", 0)),
+            minimums=dict(get("recovery.min_amount", {})),
+        )
+
+
+def run_cycle(
+    services: Services,
+    organism_code: str,
+    month: str,
+    on: date,
+    *,
+    shard_debtors: int = SHARD_DEBTORS,
+    progress: Callable[[int, int], None] | None = None,
+) -> CycleSummary:
+    """Run (or resume) the cycle of ``month`` for an organism, dated ``on``."""
+    parse_month(month)
+    with services.db.unit_of_work() as session:
+        organism_id, organism = services.organism(session, organism_code)
+        run = session.scalar(
+            select(CycleRunRow).where(CycleRunRow.organism_id == organism_id, CycleRunRow.month == month)
+        )
+        if run is not None and run.status == "done":
+            done = _summary_from_db(session, organism_code, organism_id, month, run.run_on)
+            done.already_done = True
+            return done
+        if run is None:
+            session.add(CycleRunRow(organism_id=organism_id, month=month, run_on=on, status="running"))
+        else:
+            on = run.run_on  # a resumed run keeps the date it started with
+        low, high = session.execute(
+            select(func.min(ClaimRow.debtor_id), func.max(ClaimRow.debtor_id)).where(
+                ClaimRow.organism_id == organism_id
+            )
+        ).one()
+    rules = CycleRules.at(services.policy(organism), on)
+    shards = [] if low is None else list(range(low, high + 1, shard_debtors))
+    for index, start in enumerate(shards):
+        with services.db.unit_of_work() as session:
+            _process_shard(
+                session, services, organism, organism_id, month, on, rules, start, start + shard_debtors
+            )
+            session.execute(
+                update(CycleRunRow)
+                .where(CycleRunRow.organism_id == organism_id, CycleRunRow.month == month)
+                .values(shards_done=index + 1)
+            )
+        if progress is not None:
+            progress(index + 1, len(shards))
+    with services.db.unit_of_work() as session:
+        summary = _summary_from_db(session, organism_code, organism_id, month, on)
+        summary.shards = len(shards)
+        session.execute(
+            update(CycleRunRow)
+            .where(CycleRunRow.organism_id == organism_id, CycleRunRow.month == month)
+            .values(status="done", summary=summary.as_data())
+        )
+    return summary
+
+
+def _summary_from_db(session: Session, code: str, organism_id: int, month: str, on: date) -> CycleSummary:
+    """What the cycle of ``month`` did, read back from what it wrote (exact after a restart)."""
+    summary = CycleSummary(code, month, on)
+    letters = select(LetterRow.type, func.count()).where(
+        LetterRow.organism_id == organism_id, LetterRow.cycle == month
+    )
+    summary.letters.update({kind: int(n) for kind, n in session.execute(letters.group_by(LetterRow.type))})
+    tasks = select(TaskRow.type, func.count()).where(
+        TaskRow.organism_id == organism_id, TaskRow.key.like(f"%:cycle:{month}")
+    )
+    summary.tasks.update({kind: int(n) for kind, n in session.execute(tasks.group_by(TaskRow.type))})
+    stamped = (
+        select(func.count())
+        .select_from(ClaimStateRow)
+        .join(ClaimRow, ClaimRow.id == ClaimStateRow.claim_id)
+        .where(ClaimRow.organism_id == organism_id, ClaimStateRow.last_cycle == month)
+    )
+    summary.claims = int(session.scalar(stamped) or 0)
+    events = select(ClaimEventRow.kind, func.count()).where(ClaimEventRow.key.like(f"%:cycle:{month}:%"))
+    counts = {kind: int(n) for kind, n in session.execute(events.group_by(ClaimEventRow.kind))}
+    summary.in_default = counts.get("default_step", 0)
+    summary.cured = counts.get("cured", 0)
+    summary.contentious = counts.get("phase", 0)
+    surcharges = select(func.count(), func.coalesce(func.sum(MovementRow.amount_cents), 0)).where(
+        MovementRow.key.like(f"%:surcharge:{month}")
+    )
+    count, total = session.execute(surcharges).one()
+    summary.surcharges, summary.surcharge_cents = int(count), int(total)
+    return summary
+
+
+@dataclass
+class _Claim:
+    id: int
+    ref: str
+    debtor_id: int
+    debtor_ref: str
+    benefit: str
+    notified_on: date | None
+    principal: int
+    state: DefaultState
+    suspended_reason: str | None
+    suspended_until: date | None
+    total: int = 0
+    next_sequence: int = 1
+    surcharged: int = 0
+    last_withholding: date | None = None
+
+
+def _load_claims(
+    session: Session, organism_id: int, month: str, on: date, low: int, high: int
+) -> dict[int, _Claim]:
+    query = (
+        select(
+            ClaimRow.id,
+            ClaimRow.ref,
+            ClaimRow.debtor_id,
+            DebtorRow.ref,
+            ClaimRow.benefit,
+            ClaimRow.notified_on,
+            ClaimRow.principal_cents,
+            ClaimStateRow,
+        )
+        .join(DebtorRow, DebtorRow.id == ClaimRow.debtor_id)
+        .join(ClaimStateRow, ClaimStateRow.claim_id == ClaimRow.id)
+        .where(
+            ClaimRow.organism_id == organism_id,
+            ClaimRow.debtor_id >= low,
+            ClaimRow.debtor_id < high,
+            ClaimRow.established_on <= on,
+            or_(ClaimStateRow.last_cycle.is_(None), ClaimStateRow.last_cycle != month),
+        )
+    )
+    claims: dict[int, _Claim] = {}
+    for ident, ref, debtor_id, debtor_ref, benefit, notified_on, principal, state in session.execute(query):
+        claims[ident] = _Claim(
+            id=ident,
+            ref=ref,
+            debtor_id=debtor_id,
+            debtor_ref=debtor_ref,
+            benefit=benefit,
+            notified_on=notified_on,
+            principal=principal,
+            state=DefaultState(
+                phase=Phase(state.phase),
+                step=state.step,
+                step_on=state.step_on,
+                step_offset=state.step_offset,
+                episode_since=state.episode_since,
+                notice_deadline=state.notice_deadline,
+                last_cured_on=state.last_cured_on,
+            ),
+            suspended_reason=state.suspended_reason,
+            suspended_until=state.suspended_until,
+        )
+    if not claims:
+        return claims
+    aggregates = (
+        select(
+            MovementRow.claim_id,
+            func.sum(MovementRow.signed_cents).filter(MovementRow.booked_on <= on),
+            func.max(MovementRow.sequence),
+            func.sum(MovementRow.amount_cents).filter(
+                MovementRow.kind == MovementKind.SURCHARGE.value, MovementRow.booked_on <= on
+            ),
+            func.max(MovementRow.booked_on).filter(
+                MovementRow.kind == MovementKind.WITHHOLDING.value, MovementRow.booked_on <= on
+            ),
+        )
+        .join(ClaimRow, ClaimRow.id == MovementRow.claim_id)
+        .join(ClaimStateRow, ClaimStateRow.claim_id == ClaimRow.id)
+        .where(
+            ClaimRow.organism_id == organism_id,
+            ClaimRow.debtor_id >= low,
+            ClaimRow.debtor_id < high,
+            or_(ClaimStateRow.last_cycle.is_(None), ClaimStateRow.last_cycle != month),
+        )
+        .group_by(MovementRow.claim_id)
+    )
+    for claim_id, total, sequence, surcharged, last_withholding in session.execute(aggregates):
+        claim = claims.get(claim_id)
+        if claim is not None:
+            claim.total = int(total or 0)
+            claim.next_sequence = int(sequence or 0) + 1
+            claim.surcharged = int(surcharged or 0)
+            claim.last_withholding = last_withholding
+    return claims
+
+
+def _credits_since(session: Session, starts: dict[int, date], on: date) -> dict[int, int]:
+    """Money received (payments and withholdings, net of their reversals) on each claim from its start."""
+    target = aliased(MovementRow)
+    credits: dict[int, int] = defaultdict(int)
+    for part in repository.chunks(sorted(starts)):
+        query = (
+            select(MovementRow.claim_id, MovementRow.booked_on, MovementRow.signed_cents)
+            .outerjoin(target, target.key == MovementRow.reverses_key)
+            .where(
+                MovementRow.claim_id.in_(part),
+                MovementRow.booked_on <= on,
+                or_(MovementRow.kind.in_(MONEY_RECEIVED), target.kind.in_(MONEY_RECEIVED)),
+            )
+        )
+        for claim_id, booked_on, signed in session.execute(query):
+            if booked_on >= starts[claim_id]:
+                credits[claim_id] -= signed
+    return credits
+
+
+def _events(session: Session, claim_ids: list[int], kinds: tuple[str, ...], on: date) -> list[ClaimEventRow]:
+    found: list[ClaimEventRow] = []
+    for part in repository.chunks(sorted(claim_ids)):
+        query = (
+            select(ClaimEventRow)
+            .where(
+                ClaimEventRow.claim_id.in_(part),
+                ClaimEventRow.kind.in_(kinds),
+                ClaimEventRow.occurred_on <= on,
+            )
+            .order_by(ClaimEventRow.occurred_on, ClaimEventRow.id)
+        )
+        found.extend(session.scalars(query))
+    return found
+
+
+def _process_shard(
+    session: Session,
+    services: Services,
+    organism: Organism,
+    organism_id: int,
+    month: str,
+    on: date,
+    rules: CycleRules,
+    low: int,
+    high: int,
+) -> None:
+    claims = _load_claims(session, organism_id, month, on, low, high)
+    if not claims:
+        return
+    code = organism.code
+    plans = plan_rows_for(session, list(claims), on)
+    contribution_due: dict[int, date] = {}
+    promises: dict[int, list[ClaimEventRow]] = defaultdict(list)
+    settled_promises: set[str] = set()
+    for event in _events(session, list(claims), ("contribution_due", "promise", "promise_outcome"), on):
+        if event.kind == "contribution_due":
+            contribution_due[event.claim_id] = date.fromisoformat(str(event.data["due_on"]))
+        elif event.kind == "promise":
+            promises[event.claim_id].append(event)
+        else:
+            settled_promises.add(str(event.data["promise"]))
+    starts = {claim_id: plan.agreed_on for claim_id, plan in plans.items()}
+    for claim_id, items in promises.items():
+        starts.setdefault(claim_id, min(item.occurred_on for item in items))
+        starts[claim_id] = min(starts[claim_id], min(item.occurred_on for item in items))
+    credits = _credits_since(session, starts, on) if starts else {}
+    promise_credits = (
+        _credits_since(session, {cid: items[-1].occurred_on for cid, items in promises.items()}, on)
+        if promises
+        else {}
+    )
+
+    movements: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    tasks: list[TaskDraft] = []
+    letters: dict[tuple[int, str], list[_Claim]] = defaultdict(list)
+    state_updates: list[dict[str, Any]] = []
+    recorded_at = services.clock()
+
+    for claim in claims.values():
+        balance = max(claim.total, 0)
+        state = claim.state
+        suspended = claim.suspended_reason is not None and (
+            claim.suspended_until is None or claim.suspended_until >= on
+        )
+        minimum = rules.minimums.get(claim.benefit)
+        if suspended or (minimum is not None and claim.principal < minimum) or claim.notified_on is None:
+            continue
+        # Step 1: surcharges on unpaid contributions.
+        due_on = contribution_due.get(claim.id)
+        if claim.benefit == Benefit.CONTRIB.value and due_on is not None and balance > 0:
+            months = surcharge_rate_months(due_on, on)
+            if months > 0:
+                rate = rules.surcharge_first + rules.surcharge_monthly * (months - 1)
+                owed = percent_of(claim.principal, rate) - claim.surcharged
+                if owed > 0:
+                    movements.append(
+                        {
+                            "key": f"{code}:{claim.ref}:surcharge:{month}",
+                            "claim_id": claim.id,
+                            "sequence": claim.next_sequence,
+                            "kind": MovementKind.SURCHARGE.value,
+                            "amount_cents": owed,
+                            "signed_cents": owed,
+                            "booked_on": on,
+                            "reverses_key": None,
+                            "channel": None,
+                            "note": f"majoration {rate} % ({months} mois de retard)",
+                            "recorded_at": recorded_at,
+                        }
+                    )
+                    claim.next_sequence += 1
+                    claim.total += owed
+                    balance += owed
+        # Step 2: promises that fell due.
+        pending_promise = False
+        for promise in promises.get(claim.id, []):
+            promised_on = date.fromisoformat(str(promise.data["due_on"]))
+            if promise.key in settled_promises:
+                continue
+            if promised_on >= on:
+                pending_promise = True
+                continue
+            kept = promise_credits.get(claim.id, 0) >= int(str(promise.data["amount"]))
+            events.append(
+                _event(
+                    f"{promise.key}:outcome",
+                    claim.id,
+                    on,
+                    "promise_outcome",
+                    {"promise": promise.key, "kept": kept, "cycle": month},
+                )
+            )
+        # Step 3: defaults and their one step of the month.
+        if balance <= 0 and state.episode_since is None:
+            state_updates.append(_state_row(claim.id, state, month))
+            continue
+        plan = plans.get(claim.id)
+        if balance <= 0:
+            defaults = 0
+        elif plan is not None:
+            defaults = defaults_of_plan(
+                plan.first_due, plan.monthly_cents, plan.total_cents, credits.get(claim.id, 0), on
+            )
+        elif claim.last_withholding is not None and claim.last_withholding > on - timedelta(
+            days=RECENT_WITHHOLDING_DAYS
+        ):
+            defaults = 0
+        else:
+            full_due = due_on or claim.notified_on + timedelta(days=rules.start_delay_days)
+            defaults = defaults_of_full_payment(full_due, on, balance)
+        if pending_promise and defaults > 0:
+            state_updates.append(_state_row(claim.id, state, month))
+            continue
+        decision = decide_step(
+            state,
+            defaults,
+            on,
+            rules.steps,
+            formal_notice_months=rules.formal_notice_months,
+            repeat_window_months=rules.repeat_window_months,
+        )
+        state_updates.append(_state_row(claim.id, decision.state, month))
+        if decision.cured:
+            events.append(
+                _event(f"{code}:{claim.ref}:cycle:{month}:cured", claim.id, on, "cured", {"cycle": month})
+            )
+        if decision.letter is not None:
+            letters[(claim.debtor_id, decision.letter)].append(claim)
+            events.append(
+                _event(
+                    f"{code}:{claim.ref}:cycle:{month}:step",
+                    claim.id,
+                    on,
+                    "default_step",
+                    {"step": decision.letter, "defaults": defaults, "cycle": month},
+                )
+            )
+        if decision.contentious:
+            title = "payment_injunction" if claim.benefit in INJUNCTION_BENEFITS else "contrainte"
+            events.append(
+                _event(
+                    f"{code}:{claim.ref}:cycle:{month}:phase",
+                    claim.id,
+                    on,
+                    "phase",
+                    {"phase": Phase.CONTENTIOUS.value, "cycle": month, "title": title},
+                )
+            )
+        if decision.task is not None:
+            data: dict[str, object] = {"cycle": month, "defaults": defaults}
+            if decision.task == "review":
+                data["title"] = "payment_injunction" if claim.benefit in INJUNCTION_BENEFITS else "contrainte"
+            tasks.append(
+                TaskDraft(
+                    key=f"{code}:{claim.ref}:{decision.task}:cycle:{month}",
+                    organism_id=organism_id,
+                    debtor_id=claim.debtor_id,
+                    claim_id=claim.id,
+                    type=decision.task,
+                    created_on=on,
+                    due_on=on + timedelta(days=10),
+                    data=data,
+                )
+            )
+
+    for rows in repository.chunks(movements):
+        session.execute(insert(MovementRow), list(rows))
+    drafts = [
+        LetterDraft(
+            key=f"{code}:{covered[0].debtor_ref}:{letter_type}:{month}",
+            organism_id=organism_id,
+            debtor_id=debtor_id,
+            type=letter_type,
+            issued_on=on,
+            cycle=month,
+            claim_ids=tuple(claim.id for claim in covered),
+            data=_letter_data(letter_type, covered, on, rules),
+        )
+        for (debtor_id, letter_type), covered in letters.items()
+    ]
+    repository.insert_letters(session, drafts)
+    repository.insert_tasks(session, tasks)
+    for rows in repository.chunks(events):
+        session.execute(insert(ClaimEventRow), list(rows))
+    statement = (
+        update(ClaimStateRow)
+        .where(ClaimStateRow.claim_id == bindparam("b_claim_id"))
+        .values(
+            phase=bindparam("b_phase"),
+            step=bindparam("b_step"),
+            step_on=bindparam("b_step_on"),
+            step_offset=bindparam("b_step_offset"),
+            episode_since=bindparam("b_episode_since"),
+            notice_deadline=bindparam("b_notice_deadline"),
+            last_cured_on=bindparam("b_last_cured_on"),
+            last_cycle=bindparam("b_last_cycle"),
+        )
+    )
+    for rows in repository.chunks(state_updates):
+        session.connection().execute(statement, list(rows))
+    # Claims skipped above (suspended, under the minimum) are stamped too: the month is done for them.
+    updated = {row["b_claim_id"] for row in state_updates}
+    skipped = [claim_id for claim_id in claims if claim_id not in updated]
+    for ids in repository.chunks(skipped):
+        session.execute(update(ClaimStateRow).where(ClaimStateRow.claim_id.in_(ids)).values(last_cycle=month))
+
+
+def _event(key: str, claim_id: int, on: date, kind: str, data: dict[str, object]) -> dict[str, Any]:
+    return {"key": key, "claim_id": claim_id, "occurred_on": on, "kind": kind, "data": data}
+
+
+def _state_row(claim_id: int, state: DefaultState, month: str) -> dict[str, Any]:
+    return {
+        "b_claim_id": claim_id,
+        "b_phase": state.phase.value,
+        "b_step": state.step,
+        "b_step_on": state.step_on,
+        "b_step_offset": state.step_offset,
+        "b_episode_since": state.episode_since,
+        "b_notice_deadline": state.notice_deadline,
+        "b_last_cured_on": state.last_cured_on,
+        "b_last_cycle": month,
+    }
+
+
+def _letter_data(letter_type: str, covered: list[_Claim], on: date, rules: CycleRules) -> dict[str, object]:
+    data: dict[str, object] = {"claims": [claim.ref for claim in covered]}
+    deadlines = [claim.state.notice_deadline for claim in covered if claim.state.notice_deadline]
+    if letter_type == "formal_notice":
+        data["deadline"] = add_months(on, rules.formal_notice_months).isoformat()
+    elif deadlines:
+        data["deadline"] = max(deadlines).isoformat()
+    return data
+
+
+__all__ = ["CycleSummary", "parse_month", "run_cycle"]

@@ -1,0 +1,405 @@
+"""Withholding on benefit payments (SCENARIOS.md "Withholding on a benefit payment").
+
+``apply_benefit_payments`` takes a batch of debtors' monthly payment runs and, in ONE
+transaction (callers chunk large runs), for each debtor:
+
+1. finds the claims recoverable on the payment date (``service.eligibility``);
+2. takes the debtor's PRP quotient in force on that date (``debtor_quotients``; none:
+   the deemed RMP applies) and what the PRP already took from the debtor's earlier
+   payments of the same calendar month (one monthly withholding, D553-4);
+3. decides with the pure engine ``domain.withholding.decide_withholding``;
+4. books one ``withholding`` movement per claim allocated (key
+   ``{organism}:{claim}:withholding:{run_id}:{debtor}``) and one ``benefit_payments``
+   row (key ``{organism}:{run_id}:{debtor}``) holding the explanation.
+
+Idempotent: a debtor whose ``benefit_payments`` key exists is skipped and reported as
+already done, with what was decided then. All or nothing: a batch with an invalid item
+(an unknown debtor, a debtor twice, an unknown benefit, a negative amount) is refused
+with every problem and its item index; nothing is written. Everything is read and
+written set-based (a few statements per batch, bulk inserts).
+
+No NIR or IBAN is read here, let alone logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from recouvre.domain.ledger import Movement, MovementKind
+from recouvre.domain.model import Benefit, DatedValue, DomainError, Organism, value_on
+from recouvre.domain.money import Cents
+from recouvre.domain.withholding import (
+    BenefitPayment,
+    RecoverableClaim,
+    WithholdingDecision,
+    WithholdingParameters,
+    decide_withholding,
+)
+from recouvre.policy import Policy
+from recouvre.service.claims import movement_key
+from recouvre.service.context import Services
+from recouvre.service.eligibility import RecoverableClaimInfo, recoverable_claims
+from recouvre.service.errors import BatchRejected, NotFound, Problem
+from recouvre.storage import repository
+from recouvre.storage.tables import BenefitPaymentRow
+
+MAX_RUN_ID = 64
+MAX_KEY = 200
+REQUIRED_KEYS = (
+    "withholding.scale",
+    "withholding.deemed_rmp",
+    "withholding.arrears_rate",
+    "withholding.arrears_exempt",
+    "withholding.arrears_exempt_after_rent_debt_clearance",
+)
+BENEFITS = frozenset(benefit.value for benefit in Benefit)
+
+
+@dataclass(frozen=True)
+class ClaimWithheld:
+    claim_ref: str
+    amount: Cents
+
+
+@dataclass(frozen=True)
+class WithholdingOutcome:
+    """What one debtor's payment run gave: gross, withheld by claim, net, and why."""
+
+    debtor_ref: str
+    run_id: str
+    paid_on: date
+    gross: Cents
+    withheld: Cents
+    net: Cents
+    allocations: tuple[ClaimWithheld, ...]
+    explanation: Mapping[str, Any]
+    already_done: bool = False
+    """The run had already been applied to this debtor: nothing new was booked."""
+
+
+@dataclass(frozen=True)
+class PaymentExplanation:
+    """A recorded benefit payment of a debtor, with the explanation of its withholding."""
+
+    run_id: str
+    paid_on: date
+    gross: Cents
+    withheld: Cents
+    net: Cents
+    explanation: Mapping[str, Any]
+
+
+def payment_key(organism_code: str, run_id: str, debtor_ref: str) -> str:
+    """Idempotency key of a debtor's benefit payment in a run."""
+    return f"{organism_code}:{run_id}:{debtor_ref}"
+
+
+def withholding_key(organism_code: str, claim_ref: str, run_id: str, debtor_ref: str) -> str:
+    """Idempotency key of the withholding movement on a claim for a debtor's payment in a run."""
+    return movement_key(organism_code, claim_ref, "withholding", run_id, debtor_ref)
+
+
+def parameters_on(policy: Policy, on: date) -> WithholdingParameters:
+    """The withholding parameters in force on ``on``, each with the date it holds from."""
+    missing = [key for key in REQUIRED_KEYS if key not in policy]
+    if missing:
+        raise DomainError(
+            "policy",
+            ", ".join(missing),
+            f"missing from the policy of {policy.organism or policy.country}: "
+            "no withholding on benefits for this organism",
+        )
+    scale_version = policy.version("withholding.scale", on)
+    return WithholdingParameters(
+        scale=policy.withholding_scale(on),
+        scale_from=scale_version.valid_from,
+        deemed_rmp=policy.amount("withholding.deemed_rmp", on),
+        arrears_rate=policy.percent("withholding.arrears_rate", on),
+        arrears_exempt=frozenset(policy.names("withholding.arrears_exempt", on)),
+        exempt_after_rent_debt_clearance=frozenset(
+            policy.names("withholding.arrears_exempt_after_rent_debt_clearance", on)
+        ),
+    )
+
+
+def _problems(organism_code: str, payments: Sequence[BenefitPayment], run_id: str) -> list[Problem]:
+    """What is wrong in the batch itself, before the database is read."""
+    problems: list[Problem] = []
+    if not run_id or len(run_id) > MAX_RUN_ID or any(character.isspace() for character in run_id):
+        problems.append(Problem(0, "run_id", run_id, f"1 to {MAX_RUN_ID} characters, no spaces"))
+        return problems
+    first: dict[str, int] = {}
+    for index, payment in enumerate(payments):
+        ref = payment.debtor_ref
+        if ref in first:
+            problems.append(
+                Problem(index, "debtor", ref, f"appears twice in the run (also item {first[ref] + 1})")
+            )
+        else:
+            first[ref] = index
+        if len(payment_key(organism_code, run_id, ref)) > MAX_KEY:
+            problems.append(Problem(index, "run_id", run_id, f"keys would exceed {MAX_KEY} characters"))
+        for name, amounts in (("regular", payment.regular), ("arrears", payment.arrears)):
+            for benefit, amount in amounts.items():
+                if benefit not in BENEFITS:
+                    known = ", ".join(sorted(BENEFITS))
+                    problems.append(Problem(index, f"{name}.benefit", benefit, f"unknown benefit ({known})"))
+                if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+                    problems.append(
+                        Problem(index, f"{name}.{benefit}", amount, "must be a non-negative amount in cents")
+                    )
+    return problems
+
+
+def _month(on: date) -> tuple[date, date]:
+    first = on.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def _prp_already_withheld(
+    session: Session, organism_id: int, debtor_ids: Iterable[int], on: date
+) -> dict[int, Cents]:
+    """PRP withheld from each debtor's benefit payments of the calendar month of ``on``."""
+    first, last = _month(on)
+    found: dict[int, Cents] = {}
+    for part in repository.chunks(sorted(set(debtor_ids))):
+        query = (
+            select(BenefitPaymentRow.debtor_id, func.sum(BenefitPaymentRow.prp_withheld_cents))
+            .where(
+                BenefitPaymentRow.organism_id == organism_id,
+                BenefitPaymentRow.debtor_id.in_(part),
+                BenefitPaymentRow.paid_on >= first,
+                BenefitPaymentRow.paid_on <= last,
+            )
+            .group_by(BenefitPaymentRow.debtor_id)
+        )
+        found.update({debtor_id: int(total or 0) for debtor_id, total in session.execute(query)})
+    return found
+
+
+def _recorded(session: Session, keys: Iterable[str]) -> dict[str, BenefitPaymentRow]:
+    found: dict[str, BenefitPaymentRow] = {}
+    for part in repository.chunks(sorted(set(keys))):
+        query = select(BenefitPaymentRow).where(BenefitPaymentRow.key.in_(part))
+        found.update({row.key: row for row in session.scalars(query)})
+    return found
+
+
+def _allocations(explanation: Mapping[str, Any]) -> tuple[ClaimWithheld, ...]:
+    items = explanation.get("allocations", [])
+    return tuple(ClaimWithheld(str(item["claim"]), int(item["amount"])) for item in items)
+
+
+def _done(debtor_ref: str, row: BenefitPaymentRow) -> WithholdingOutcome:
+    return WithholdingOutcome(
+        debtor_ref=debtor_ref,
+        run_id=row.run_id,
+        paid_on=row.paid_on,
+        gross=row.gross_cents,
+        withheld=row.withheld_cents,
+        net=row.net_cents,
+        allocations=_allocations(row.explanation),
+        explanation=row.explanation,
+        already_done=True,
+    )
+
+
+def apply_benefit_payments(
+    services: Services, organism_code: str, payments: Sequence[BenefitPayment], run_id: str
+) -> list[WithholdingOutcome]:
+    """Withhold on each debtor's payment of the run, in one transaction; one outcome per payment.
+
+    Raises ``BatchRejected`` (nothing written) when an item is invalid, ``NotFound`` for an
+    unknown organism, ``DomainError`` when the organism's policy has no withholding scale.
+    """
+    problems = _problems(organism_code, payments, run_id)
+    if problems:
+        raise BatchRejected(problems)
+    with services.db.unit_of_work() as session:
+        organism_id, organism = services.organism(session, organism_code)
+        debtors = repository.debtor_ids(session, organism_id, (p.debtor_ref for p in payments))
+        problems = [
+            Problem(index, "debtor", payment.debtor_ref, f"no such debtor in {organism_code}")
+            for index, payment in enumerate(payments)
+            if payment.debtor_ref not in debtors
+        ]
+        if problems:
+            raise BatchRejected(problems)
+        keys = [payment_key(organism_code, run_id, payment.debtor_ref) for payment in payments]
+        recorded = _recorded(session, keys)
+        todo = [
+            (index, payment, debtors[payment.debtor_ref])
+            for index, (payment, key) in enumerate(zip(payments, keys, strict=True))
+            if key not in recorded
+        ]
+        decided = _decide(session, services, organism, organism_id, todo)
+        _book(session, services, organism_code, organism_id, run_id, decided)
+        fresh = {item.payment.debtor_ref: _outcome(run_id, item) for item in decided}
+        return [
+            _done(payment.debtor_ref, recorded[key]) if key in recorded else fresh[payment.debtor_ref]
+            for payment, key in zip(payments, keys, strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class _Decided:
+    index: int
+    payment: BenefitPayment
+    debtor_id: int
+    decision: WithholdingDecision
+    explanation: dict[str, Any]
+    claims: Mapping[str, RecoverableClaimInfo]
+
+
+def _decide(
+    session: Session,
+    services: Services,
+    organism: Organism,
+    organism_id: int,
+    todo: Sequence[tuple[int, BenefitPayment, int]],
+) -> list[_Decided]:
+    policy = services.policy(organism)
+    ids = [debtor_id for _, _, debtor_id in todo]
+    quotients = repository.quotients(session, ids)
+    by_date: dict[date, list[int]] = {}
+    for _, payment, debtor_id in todo:
+        by_date.setdefault(payment.paid_on, []).append(debtor_id)
+    claims: dict[date, dict[int, list[RecoverableClaimInfo]]] = {}
+    already: dict[tuple[int, int], dict[int, Cents]] = {}
+    parameters: dict[date, WithholdingParameters] = {}
+    for on, debtor_ids in by_date.items():
+        claims[on] = recoverable_claims(session, services, organism, organism_id, debtor_ids, on)
+        month = (on.year, on.month)
+        already.setdefault(month, {}).update(_prp_already_withheld(session, organism_id, debtor_ids, on))
+        parameters[on] = parameters_on(policy, on)
+    decided: list[_Decided] = []
+    for index, payment, debtor_id in todo:
+        on = payment.paid_on
+        infos = claims[on].get(debtor_id, [])
+        dated = tuple(DatedValue(valid_from, value) for valid_from, value in quotients.get(debtor_id, ()))
+        decision = decide_withholding(
+            payment,
+            [RecoverableClaim(info.ref, info.notified_on, info.balance) for info in infos],
+            parameters[on],
+            rmp=value_on(dated, on),
+            prp_already_withheld=already[(on.year, on.month)].get(debtor_id, 0),
+        )
+        decided.append(
+            _Decided(
+                index,
+                payment,
+                debtor_id,
+                decision,
+                decision.explanation(parameters[on]),
+                {info.ref: info for info in infos},
+            )
+        )
+    return decided
+
+
+def _note(run_id: str) -> str:
+    return f"retenue sur prestations, passage {run_id}"
+
+
+def _book(
+    session: Session,
+    services: Services,
+    organism_code: str,
+    organism_id: int,
+    run_id: str,
+    decided: Sequence[_Decided],
+) -> None:
+    movements: list[tuple[int, Movement]] = []
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for item in decided:
+        payment, decision = item.payment, item.decision
+        for allocation in decision.allocations:
+            info = item.claims[allocation.claim_ref]
+            key = withholding_key(organism_code, info.ref, run_id, payment.debtor_ref)
+            if len(key) > MAX_KEY:
+                reason = f"the withholding key on claim {info.ref} would exceed {MAX_KEY} characters"
+                problems.append(Problem(item.index, "run_id", run_id, reason))
+            movements.append(
+                (
+                    info.claim_id,
+                    Movement(
+                        key=key,
+                        kind=MovementKind.WITHHOLDING,
+                        amount=allocation.amount,
+                        signed=-allocation.amount,
+                        booked_on=payment.paid_on,
+                        sequence=info.next_sequence,
+                        note=_note(run_id),
+                    ),
+                )
+            )
+        rows.append(
+            {
+                "key": payment_key(organism_code, run_id, payment.debtor_ref),
+                "organism_id": organism_id,
+                "debtor_id": item.debtor_id,
+                "run_id": run_id,
+                "paid_on": payment.paid_on,
+                "gross_cents": payment.gross,
+                "withheld_cents": decision.withheld,
+                "prp_withheld_cents": decision.prp_withheld,
+                "net_cents": decision.net,
+                "explanation": item.explanation,
+            }
+        )
+    if problems:
+        raise BatchRejected(problems)
+    repository.insert_movements(session, movements, services.clock())
+    for part in repository.chunks(rows):
+        session.execute(insert(BenefitPaymentRow), list(part))
+
+
+def _outcome(run_id: str, item: _Decided) -> WithholdingOutcome:
+    decision = item.decision
+    return WithholdingOutcome(
+        debtor_ref=item.payment.debtor_ref,
+        run_id=run_id,
+        paid_on=item.payment.paid_on,
+        gross=item.payment.gross,
+        withheld=decision.withheld,
+        net=decision.net,
+        allocations=tuple(ClaimWithheld(a.claim_ref, a.amount) for a in decision.allocations),
+        explanation=item.explanation,
+    )
+
+
+def explain(services: Services, organism_code: str, debtor_ref: str, on: date) -> list[PaymentExplanation]:
+    """The debtor's benefit payments of ``on`` with their withholding explanations, in booking order."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism_code)
+        debtor_id = repository.debtor_ids(session, organism_id, [debtor_ref]).get(debtor_ref)
+        if debtor_id is None:
+            raise NotFound("debtor", debtor_ref, f"no such debtor in {organism_code}")
+        query = (
+            select(BenefitPaymentRow)
+            .where(
+                BenefitPaymentRow.organism_id == organism_id,
+                BenefitPaymentRow.debtor_id == debtor_id,
+                BenefitPaymentRow.paid_on == on,
+            )
+            .order_by(BenefitPaymentRow.id)
+        )
+        return [
+            PaymentExplanation(
+                run_id=row.run_id,
+                paid_on=row.paid_on,
+                gross=row.gross_cents,
+                withheld=row.withheld_cents,
+                net=row.net_cents,
+                explanation=row.explanation,
+            )
+            for row in session.scalars(query)
+        ]

@@ -1,0 +1,1 @@
+"""Tests of CSV and Parquet imports (adapters, CLI)."""

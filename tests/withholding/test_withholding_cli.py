@@ -6,14 +6,16 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import Result
 
 from recouvre.cli import explain, payments
-from recouvre.domain.model import Benefit
+from recouvre.domain.model import Benefit, Country, Organism
 from recouvre.service import Services
 from recouvre.service.claims import view_claim
+from recouvre.service.registry import ensure_organism
 
 from .conftest import ORGANISM, Invoke, add_claim, add_debtor, counts, flat, problems
 
@@ -96,6 +98,16 @@ def test_withhold_in_small_chunks_and_to_parquet(portfolio: Services, invoke: In
     assert not list(target.parent.glob(".*partial"))
 
 
+def test_a_parquet_payment_file(portfolio: Services, invoke: Invoke, tmp_path: Path) -> None:
+    lines = [line.split(",") for line in PAYMENTS.splitlines()]
+    columns = {name: [row[position] or None for row in lines[1:]] for position, name in enumerate(lines[0])}
+    source = tmp_path / "march.parquet"
+    pq.write_table(pa.table(columns), source)
+    result = withhold(invoke, str(source), "--organism", ORGANISM)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "march.withholding.csv").read_text(encoding="utf-8") == EXPECTED
+
+
 def test_an_invalid_payment_file_names_line_and_column_and_writes_nothing(
     portfolio: Services, invoke: Invoke, tmp_path: Path
 ) -> None:
@@ -165,5 +177,9 @@ def test_explain_withholding(portfolio: Services, invoke: Invoke, tmp_path: Path
     unknown = invoke(explain.app, ["withholding", "--debtor", "ZZ", "--date", "2020-03-05"])
     assert unknown.exit_code == 1
     assert "debtor 'ZZ'" in flat(unknown.stderr)
+    ensure_organism(portfolio, Organism(code="CAF-OTHER", country=Country.FR))
+    several = invoke(explain.app, ["withholding", "--debtor", "D1", "--date", "2020-03-05"])
+    assert several.exit_code == 1
+    assert "plusieurs organismes (CAF-OTHER, CAF-TEST) : précisez --organism" in flat(several.stderr)
     bad_date = invoke(explain.app, ["withholding", "--debtor", "D1", "--date", "05/03/2020"])
     assert bad_date.exit_code == 2

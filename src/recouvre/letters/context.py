@@ -69,6 +69,8 @@ DEFAULT_ORGANISM_NAMES: Mapping[Country, str] = MappingProxyType(
         Country.MA: "Caisse nationale de sécurité sociale",
     }
 )
+SHORT_NAMES: Mapping[Country, str] = MappingProxyType({Country.FR: "la Caf", Country.MA: "la CNSS"})
+"""How the running text names the organism ("les prestations de la Caf")."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,10 @@ class OrganismInfo:
     """The name printed in the letterhead: the organism's own, or its kind of body."""
     currency: str
     """ISO 4217 code of its amounts (EUR, MAD)."""
+
+    @property
+    def short(self) -> str:
+        return SHORT_NAMES[self.country]
 
     @property
     def is_cnss(self) -> bool:

@@ -64,9 +64,27 @@ TITLES: dict[tuple[str, str], str] = {
 
 LETTER_TYPES = tuple(dict.fromkeys(letter_type for _, letter_type in TITLES))
 
+REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("fr", "notification"): (
+        "recovery_mode",
+        "correction_deadline",
+        "start_delay_days",
+        "max_plan_months",
+        "appeal_deadline",
+    ),
+    ("fr", "formal_notice"): ("deadline",),
+    ("ma", "formal_notice"): ("deadline",),
+}
+"""Data a letter cannot be printed without (R-NOTIF-1: a notification missing its time limits
+would make them unenforceable; a formal notice states its deadline)."""
+
 
 class UnknownLetterType(LookupError):
     """No template for this letter type in this country."""
+
+
+class MissingMention(ValueError):
+    """The letter's data lacks a mandatory mention: it is not rendered."""
 
 
 def date_long(day: date) -> str:
@@ -115,6 +133,11 @@ def template_for(context: LetterContext) -> jinja2.Template:
     country = folder(context)
     if (country, context.type) not in TITLES:
         raise UnknownLetterType(f"no template for a {context.type!r} letter ({country.upper()})")
+    missing = [
+        name for name in REQUIRED.get((country, context.type), ()) if getattr(context.terms, name) is None
+    ]
+    if missing:
+        raise MissingMention(f"letter {context.id} ({context.type}): no {', '.join(missing)} in its data")
     names = [f"{country}/{context.type}_{context.debtor.kind.value}.html", f"{country}/{context.type}.html"]
     return environment().select_template(names)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from recouvre.domain.model import Claim, ClaimStatus, Organism, Phase, Responsib
 from recouvre.domain.money import percent_of
 from recouvre.domain.status import StatusFacts, derive_status
 from recouvre.policy import Policy
+from recouvre.service import prescription, remission, suspensions
 from recouvre.service.context import Services
 from recouvre.service.errors import BatchRejected, NotFound, Problem
 from recouvre.storage import repository
@@ -149,6 +151,7 @@ def establish_claims(services: Services, organism_code: str, claims: Sequence[Cl
             launch(claim, claim_ids[claim.ref], debtors[claim.debtor_ref], receiving, policy) for claim in new
         ]
         repository.insert_claim_states(session, [state for state, _ in launches])
+        remission.open_automatic_cases(session, services, organism_id, [(claim_ids[c.ref], c) for c in new])
         repository.insert_letters(
             session,
             [
@@ -166,6 +169,14 @@ def establish_claims(services: Services, organism_code: str, claims: Sequence[Cl
             ],
         )
         return ClaimResult(created=len(new), unchanged=len(claims) - len(new))
+
+
+@lru_cache(maxsize=4096)
+def _launch_parameters(policy: Policy, on: date) -> tuple[int, int]:
+    """The start delay and the longest plan at launch, in force on the notification date."""
+    delay = policy.get("recovery.start_delay_days", on) if "recovery.start_delay_days" in policy else 0
+    months = policy.get("recovery.max_plan_months", on) if "recovery.max_plan_months" in policy else 12
+    return int(delay), int(months)
 
 
 def launch(
@@ -261,10 +272,17 @@ def view_claim(services: Services, organism_code: str, ref: str, on: date) -> Cl
             raise NotFound("claim", ref, f"not yet established on {on.isoformat()}")
         ledger = repository.load_ledger(session, row.id, until=on)
         phase = Phase.AMICABLE
-        for event in repository.claim_events(session, row.id, until=on):
+        events = repository.claim_events(session, row.id, until=on)
+        for event in events:
             if event.kind == "phase":
                 phase = Phase(str(event.data["phase"]))
-        facts = StatusFacts(below_minimum=below_minimum(services.policy(organism), row, on))
+        policy = services.policy(organism)
+        facts = StatusFacts(
+            below_minimum=below_minimum(policy, row, on),
+            suspended=suspensions.is_suspended(session, row.id, on),
+            prescribed=row.id in prescription.prescribed_claims(session, [row.id], on, policy),
+            transferred=any(event.kind == "transferred" for event in events),
+        )
         return ClaimView(
             ref=row.ref,
             on=on,

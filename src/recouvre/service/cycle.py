@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from recouvre.domain.defaults import (
@@ -523,7 +523,7 @@ def _process_shard(
             )
 
     for rows in repository.chunks(movements):
-        session.execute(insert(MovementRow), list(rows))
+        session.connection().execute(repository.core(MovementRow).insert(), list(rows))
     drafts = [
         LetterDraft(
             key=f"{code}:{covered[0].debtor_ref}:{letter_type}:{month}",
@@ -540,7 +540,7 @@ def _process_shard(
     repository.insert_letters(session, drafts)
     repository.insert_tasks(session, tasks)
     for rows in repository.chunks(events):
-        session.execute(insert(ClaimEventRow), list(rows))
+        session.connection().execute(repository.core(ClaimEventRow).insert(), list(rows))
     statement = (
         update(ClaimStateRow)
         .where(ClaimStateRow.claim_id == bindparam("b_claim_id"))

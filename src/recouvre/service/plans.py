@@ -24,7 +24,7 @@ from recouvre.service.context import Services, refuse
 from recouvre.service.errors import NotFound
 from recouvre.service.payments import post
 from recouvre.storage import repository
-from recouvre.storage.tables import ClaimRow, PlanRow
+from recouvre.storage.tables import ClaimEventRow, ClaimRow, PlanRow
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,14 @@ def pay_debtor(
         debtor_id = repository.debtor_ids(session, organism_id, [debtor_ref]).get(debtor_ref)
         if debtor_id is None:
             raise NotFound("debtor", debtor_ref, f"no such debtor in {organism_code}")
+        marker = f"{organism_code}:{debtor_ref}:debtor_payment:{key}"
+        recorded = session.scalar(select(ClaimEventRow).where(ClaimEventRow.key == marker))
+        if recorded is not None:  # a replay: the payment was allocated once, books nothing more
+            allocated = recorded.data["allocations"]
+            assert isinstance(allocated, list)
+            return DebtorPayment(
+                tuple((str(r), int(a)) for r, a in allocated), int(str(recorded.data["credit"]))
+            )
         rows = {
             row.ref: row
             for row in session.scalars(
@@ -219,7 +227,16 @@ def pay_debtor(
                 post(session, services, rows[claim.ref], request)
                 allocations.append((claim.ref, share))
                 left -= share
-            return DebtorPayment(tuple(allocations), max(amount - sum(claim.balance for claim in ordered), 0))
+            credit = max(amount - sum(claim.balance for claim in ordered), 0)
+            repository.add_claim_event(
+                session,
+                marker,
+                rows[ordered[0].ref].id,
+                on,
+                "debtor_payment",
+                {"amount": amount, "channel": channel.value, "allocations": allocations, "credit": credit},
+            )
+            return DebtorPayment(tuple(allocations), credit)
     raise refuse(services, organism_code, on, "payment", debtor_ref, message)
 
 

@@ -184,11 +184,32 @@ def _prp_already_withheld(
     return found
 
 
-def _recorded(session: Session, keys: Iterable[str]) -> dict[str, BenefitPaymentRow]:
-    found: dict[str, BenefitPaymentRow] = {}
+@dataclass(frozen=True)
+class _Recorded:
+    run_id: str
+    paid_on: date
+    gross: Cents
+    withheld: Cents
+    net: Cents
+    explanation: Mapping[str, Any]
+
+
+def _recorded(session: Session, keys: Iterable[str]) -> dict[str, _Recorded]:
+    """The benefit payments already recorded under these keys (plain rows, no ORM objects)."""
+    found: dict[str, _Recorded] = {}
+    row = BenefitPaymentRow
     for part in repository.chunks(sorted(set(keys))):
-        query = select(BenefitPaymentRow).where(BenefitPaymentRow.key.in_(part))
-        found.update({row.key: row for row in session.scalars(query)})
+        query = select(
+            row.key,
+            row.run_id,
+            row.paid_on,
+            row.gross_cents,
+            row.withheld_cents,
+            row.net_cents,
+            row.explanation,
+        ).where(row.key.in_(part))
+        for key, run_id, paid_on, gross, withheld, net, explanation in session.execute(query):
+            found[key] = _Recorded(run_id, paid_on, gross, withheld, net, explanation)
     return found
 
 
@@ -197,14 +218,14 @@ def _allocations(explanation: Mapping[str, Any]) -> tuple[ClaimWithheld, ...]:
     return tuple(ClaimWithheld(str(item["claim"]), int(item["amount"])) for item in items)
 
 
-def _done(debtor_ref: str, row: BenefitPaymentRow) -> WithholdingOutcome:
+def _done(debtor_ref: str, row: _Recorded) -> WithholdingOutcome:
     return WithholdingOutcome(
         debtor_ref=debtor_ref,
         run_id=row.run_id,
         paid_on=row.paid_on,
-        gross=row.gross_cents,
-        withheld=row.withheld_cents,
-        net=row.net_cents,
+        gross=row.gross,
+        withheld=row.withheld,
+        net=row.net,
         allocations=_allocations(row.explanation),
         explanation=row.explanation,
         already_done=True,
@@ -358,8 +379,9 @@ def _book(
     if problems:
         raise BatchRejected(problems)
     repository.insert_movements(session, movements, services.clock())
+    table = BenefitPaymentRow.metadata.tables[BenefitPaymentRow.__tablename__]
     for part in repository.chunks(rows):
-        session.execute(insert(BenefitPaymentRow), list(part))
+        session.execute(insert(table), list(part))  # Core executemany: no ORM bulk bookkeeping
 
 
 def _outcome(run_id: str, item: _Decided) -> WithholdingOutcome:

@@ -280,3 +280,18 @@ class CycleRunRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")
     shards_done: Mapped[int] = mapped_column(Integer, default=0)
     summary: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class WithholdingOverrideRow(Base):
+    """A withholding amount set for a debtor by a case worker (procedure 8), instead of the scale."""
+
+    __tablename__ = "withholding_overrides"
+    __table_args__ = (Index("ix_withholding_overrides_debtor", "debtor_id", "valid_from"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    monthly_cents: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(64), default="")

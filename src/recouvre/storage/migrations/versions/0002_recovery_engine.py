@@ -77,6 +77,25 @@ def upgrade() -> None:
     op.create_index("ix_letters_debtor", "letters", ["debtor_id", "issued_on"], unique=False)
     op.create_index("ix_letters_status", "letters", ["organism_id", "status"], unique=False)
     op.create_table(
+        "withholding_overrides",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("debtor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("valid_until", sa.Date(), nullable=True),
+        sa.Column("monthly_cents", sa.BigInteger(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("decided_by", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["debtor_id"], ["debtors.id"], name=op.f("fk_withholding_overrides_debtor_id_debtors")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_withholding_overrides")),
+        sa.UniqueConstraint("key", name=op.f("uq_withholding_overrides_key")),
+    )
+    op.create_index(
+        "ix_withholding_overrides_debtor", "withholding_overrides", ["debtor_id", "valid_from"], unique=False
+    )
+    op.create_table(
         "claim_state",
         sa.Column("claim_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("recovery_mode", sa.String(length=16), nullable=False),
@@ -158,6 +177,8 @@ def downgrade() -> None:
     op.drop_index("ix_letter_claims_claim", table_name="letter_claims")
     op.drop_table("letter_claims")
     op.drop_table("claim_state")
+    op.drop_index("ix_withholding_overrides_debtor", table_name="withholding_overrides")
+    op.drop_table("withholding_overrides")
     op.drop_index("ix_letters_status", table_name="letters")
     op.drop_index("ix_letters_debtor", table_name="letters")
     op.drop_table("letters")

@@ -1,0 +1,299 @@
+"""Prescription (PM241 procedure 13): which claims are time-barred, and which soon will be.
+
+The rules are the pure functions of ``recouvre.domain.prescription`` (per-line bar dates,
+fraud, interruptions, oldest lines consumed first); this module loads their facts set-based
+and answers three questions:
+
+* ``prescribed_claims(session, claim_ids, on, policy)`` — the claims whose status is
+  ``prescribed`` at the end of ``on``: a positive balance made only of time-barred lines.
+  **The status ``prescribed`` stops all recovery**: no withholding, no payment demand, no
+  reminder, no enforcement step (SCENARIOS.md "Prescription (normative)"). It is the one
+  function every recovery command asks — ``view_claim`` (status), the withholding eligibility
+  and the monthly cycle — so that they all agree. Facts are loaded in five statements per chunk
+  of claims (balances, lines, claim events, plans, movements); nothing is loaded one claim at a
+  time. A country whose policy has no ``prescription.years`` (CNSS Morocco for now: no sourced
+  rule) has nothing prescribed.
+* ``prescription_state(services, organism, claim_ref, on)`` — one claim's state with its
+  explanation (per-line bar dates, which interruption moved which date).
+* ``watch(services, organism, on, horizon_days)`` — the open claims whose prescription date
+  falls within the horizon, with one ``prescription_review`` task queued per claim and date.
+
+A payment or a debtor's acknowledgment is not always there in time: the organism interrupts
+prescription itself by sending a registered letter (``service.interruptions``), which is what
+the review task is for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from recouvre.domain.model import DomainError, Responsibility
+from recouvre.domain.money import Cents
+from recouvre.domain.prescription import (
+    FRAUD_YEARS_KEY,
+    YEARS_KEY,
+    PeriodLength,
+    PrescriptionFacts,
+    PrescriptionState,
+    PrescriptionTerms,
+)
+from recouvre.domain.prescription import prescription_state as decide
+from recouvre.policy import Policy
+from recouvre.service.context import Services
+from recouvre.service.errors import NotFound
+from recouvre.service.interruptions import find_claim, interruptions_by_claim
+from recouvre.storage import repository
+from recouvre.storage.repository import TaskDraft
+from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow, MovementRow, TaskRow
+
+REVIEW_TASK = "prescription_review"
+REVIEW_DAYS_BEFORE = 10
+"""Default lead time of a review task: enough to send a registered letter before the date."""
+MIN_AMOUNT_KEY = "recovery.min_amount"
+
+
+@lru_cache(maxsize=64)
+def terms_of(policy: Policy) -> PrescriptionTerms | None:
+    """The dated period lengths of ``policy``; ``None`` when it has no prescription rule."""
+    if YEARS_KEY not in policy or FRAUD_YEARS_KEY not in policy:
+        return None
+    return PrescriptionTerms(
+        years=tuple(PeriodLength(v.valid_from, int(v.value)) for v in policy.versions(YEARS_KEY)),
+        fraud_years=tuple(PeriodLength(v.valid_from, int(v.value)) for v in policy.versions(FRAUD_YEARS_KEY)),
+    )
+
+
+@dataclass(frozen=True)
+class _Head:
+    fraud: bool
+    detected_on: date
+    balance: Cents
+
+
+def _heads(session: Session, part: Iterable[int], on: date, *, positive_only: bool) -> dict[int, _Head]:
+    """Claims established by ``on`` with their balance at the end of ``on`` (one statement)."""
+    total = func.coalesce(func.sum(MovementRow.signed_cents), 0)
+    query = (
+        select(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on, total)
+        .outerjoin(MovementRow, (MovementRow.claim_id == ClaimRow.id) & (MovementRow.booked_on <= on))
+        .where(ClaimRow.id.in_(list(part)), ClaimRow.established_on <= on)
+        .group_by(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on)
+    )
+    if positive_only:
+        query = query.having(total > 0)
+    return {
+        claim_id: _Head(responsibility == Responsibility.FRAUD.value, detected_on, max(int(balance), 0))
+        for claim_id, responsibility, detected_on, balance in session.execute(query)
+    }
+
+
+def load_facts(
+    session: Session, claim_ids: Iterable[int], on: date, *, positive_only: bool = False
+) -> dict[int, PrescriptionFacts]:
+    """The prescription facts of each claim established by ``on`` (only those with a positive
+    balance when ``positive_only``): five statements per chunk of claims."""
+    found: dict[int, PrescriptionFacts] = {}
+    for part in repository.chunks(sorted(set(claim_ids))):
+        heads = _heads(session, part, on, positive_only=positive_only)
+        if not heads:
+            continue
+        lines = repository.lines_by_claim(session, heads)
+        interruptions = interruptions_by_claim(session, heads, on)
+        for claim_id, head in heads.items():
+            found[claim_id] = PrescriptionFacts(
+                lines=lines.get(claim_id, ()),
+                fraud=head.fraud,
+                detected_on=head.detected_on,
+                balance=head.balance,
+                interruptions=tuple(interruptions.get(claim_id, ())),
+            )
+    return found
+
+
+def prescribed_claims(session: Session, claim_ids: Iterable[int], on: date, policy: Policy) -> set[int]:
+    """The claims among ``claim_ids`` whose status is ``prescribed`` at the end of ``on``.
+
+    A claim is prescribed when its positive balance is made only of time-barred lines
+    (``domain.prescription``). Prescribed claims must not be recovered in any way. Claims not
+    established by ``on``, or with nothing left to pay, are never prescribed.
+    """
+    terms = terms_of(policy)
+    if terms is None:
+        return set()
+    facts = load_facts(session, claim_ids, on, positive_only=True)
+    return {
+        claim_id for claim_id, claim in facts.items() if claim.lines and decide(claim, terms, on).prescribed
+    }
+
+
+def _terms(services: Services, session: Session, organism_code: str) -> PrescriptionTerms:
+    _, organism = services.organism(session, organism_code)
+    terms = terms_of(services.policy(organism))
+    if terms is None:
+        raise DomainError(
+            "policy", YEARS_KEY, f"no prescription rule for {organism_code} ({organism.country.value})"
+        )
+    return terms
+
+
+def prescription_state(services: Services, organism_code: str, claim_ref: str, on: date) -> PrescriptionState:
+    """One claim's prescription at the end of ``on``, with its explanation."""
+    with services.db.unit_of_work() as session:
+        terms = _terms(services, session, organism_code)
+        row = find_claim(services, session, organism_code, claim_ref)
+        facts = load_facts(session, [row.id], on).get(row.id)
+        if facts is None:
+            raise NotFound("claim", claim_ref, f"not yet established on {on.isoformat()}")
+        return decide(facts, terms, on)
+
+
+@dataclass(frozen=True)
+class WatchItem:
+    """An open claim whose prescription date falls within the horizon."""
+
+    claim_ref: str
+    debtor_ref: str
+    debtor_name: str
+    benefit: str
+    balance: Cents
+    time_barred: Cents
+    """The part of the balance already time-barred on the watch date (older lines)."""
+    at_risk: Cents
+    """The part of the balance still recoverable, lost at the prescription date."""
+    prescription_date: date
+    days_left: int
+    review_due_on: date
+    task_queued: bool
+    """Whether this run queued the review task (``False``: it was already queued)."""
+
+
+def _below_minimum(policy: Policy, on: date) -> Mapping[str, Cents]:
+    if MIN_AMOUNT_KEY not in policy:
+        return {}
+    found: Mapping[str, Cents] = policy.get(MIN_AMOUNT_KEY, on)
+    return found
+
+
+def watch(
+    services: Services,
+    organism_code: str,
+    on: date,
+    horizon_days: int = 90,
+    *,
+    review_days_before: int = REVIEW_DAYS_BEFORE,
+) -> list[WatchItem]:
+    """The open claims that become prescribed within ``horizon_days`` after ``on``, by date.
+
+    A claim is listed when its balance is positive and not yet prescribed on ``on`` and its
+    prescription date D satisfies ``on < D <= on + horizon_days``. Transferred claims (recovered
+    by someone else) and claims under their benefit's recovery minimum (not recovered, R-THRESH-1)
+    are left out. Each listed claim gets one ``prescription_review`` task (key
+    ``{organism}:{claim}:prescription_review:{D}``, created on ``on``, due ``review_days_before``
+    days before D but not before ``on``): running the watch again queues nothing new, and a
+    claim whose date moves (an interruption) gets a new task for its new date.
+    Sorted by prescription date, then claim reference.
+    """
+    if horizon_days < 0:
+        raise DomainError("watch.horizon_days", horizon_days, "must not be negative")
+    if review_days_before < 0:
+        raise DomainError("watch.review_days_before", review_days_before, "must not be negative")
+    limit = on + timedelta(days=horizon_days)
+    with services.db.unit_of_work() as session:
+        organism_id, organism = services.organism(session, organism_code)
+        policy = services.policy(organism)
+        terms = terms_of(policy)
+        if terms is None:
+            return []
+        minimums = _below_minimum(policy, on)
+        claim_ids = list(
+            session.scalars(
+                select(ClaimRow.id).where(ClaimRow.organism_id == organism_id, ClaimRow.established_on <= on)
+            )
+        )
+        due: dict[int, PrescriptionState] = {}
+        for part in repository.chunks(claim_ids):
+            for claim_id, facts in load_facts(session, part, on, positive_only=True).items():
+                state = decide(facts, terms, on)
+                date_ = state.prescription_date
+                if date_ is not None and on < date_ <= limit:
+                    due[claim_id] = state
+        transferred = {
+            claim_id
+            for part in repository.chunks(sorted(due))
+            for claim_id in session.scalars(
+                select(ClaimEventRow.claim_id).where(
+                    ClaimEventRow.claim_id.in_(part),
+                    ClaimEventRow.kind == "transferred",
+                    ClaimEventRow.occurred_on <= on,
+                )
+            )
+        }
+        listed: list[_Listed] = []
+        for part in repository.chunks(sorted(set(due) - transferred)):
+            query = (
+                select(
+                    ClaimRow.id,
+                    ClaimRow.ref,
+                    ClaimRow.benefit,
+                    ClaimRow.principal_cents,
+                    DebtorRow.id,
+                    DebtorRow.ref,
+                    DebtorRow.name,
+                )
+                .join(DebtorRow, DebtorRow.id == ClaimRow.debtor_id)
+                .where(ClaimRow.id.in_(part))
+            )
+            for claim_id, ref, benefit, principal, debtor_id, debtor_ref, name in session.execute(query):
+                minimum = minimums.get(benefit)
+                state = due[claim_id]
+                if (minimum is not None and principal < minimum) or state.prescription_date is None:
+                    continue
+                review_on = max(on, state.prescription_date - timedelta(days=review_days_before))
+                listed.append(
+                    _Listed(
+                        TaskDraft(
+                            key=f"{organism_code}:{ref}:{REVIEW_TASK}:{state.prescription_date.isoformat()}",
+                            organism_id=organism_id,
+                            debtor_id=debtor_id,
+                            claim_id=claim_id,
+                            type=REVIEW_TASK,
+                            created_on=on,
+                            due_on=review_on,
+                            data={
+                                "prescription_date": state.prescription_date.isoformat(),
+                                "balance": state.balance,
+                                "at_risk": state.recoverable,
+                                "why": "prescription",
+                            },
+                        ),
+                        WatchItem(
+                            claim_ref=ref,
+                            debtor_ref=debtor_ref,
+                            debtor_name=name or "",
+                            benefit=benefit,
+                            balance=state.balance,
+                            time_barred=state.time_barred,
+                            at_risk=state.recoverable,
+                            prescription_date=state.prescription_date,
+                            days_left=(state.prescription_date - on).days,
+                            review_due_on=review_on,
+                            task_queued=True,
+                        ),
+                    )
+                )
+        known = repository.existing_keys(session, TaskRow.key, (entry.task.key for entry in listed))
+        repository.insert_tasks(session, [entry.task for entry in listed])
+        items = [replace(entry.item, task_queued=entry.task.key not in known) for entry in listed]
+        return sorted(items, key=lambda item: (item.prescription_date, item.claim_ref))
+
+
+@dataclass(frozen=True)
+class _Listed:
+    task: TaskDraft
+    item: WatchItem

@@ -24,6 +24,7 @@ half-written file. Parquet (``.parquet``, ``.pq``) amounts are ``decimal128(18, 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -59,6 +60,7 @@ PAYMENT_COLUMNS: Final = (
 PAYMENT_REQUIRED: Final = ("debtor", "benefit", "run_id", "paid_on")
 DEBTOR_LEVEL: Final = ("run_id", "paid_on", "after_rent_debt_clearance")
 OUTPUT_COLUMNS: Final = ("run_id", "debtor", "gross", "claim", "withheld", "net")
+SPACE: Final = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def parse_payments(
         arrears = cells.amount("arrears")
         flag = cells.flag("after_rent_debt_clearance")
         run_id = cells.text("run_id", required=True, max_length=MAX_RUN_ID)
-        if run_id is not None and any(character.isspace() for character in run_id):
+        if run_id is not None and SPACE.search(run_id):
             cells.problem("run_id", "sans espace")
         paid_on = cells.day("paid_on")
         if paid_on is None and row.get("paid_on") is None:

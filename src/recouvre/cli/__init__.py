@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from recouvre.cli import cycle, generate, imports, organisms, policy, scenario, summary
+from recouvre.cli import cycle, generate, imports, organisms, policy, scenario, simulate, summary
 from recouvre.cli.common import CliState, default_policy_dir
 
 app = typer.Typer(
@@ -37,6 +37,7 @@ app.add_typer(scenario.app, name="scenario")
 app.add_typer(cycle.app, name="cycle")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
+app.command("simulate")(simulate.simulate_command)
 
 
 def main() -> None:

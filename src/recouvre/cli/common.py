@@ -12,8 +12,9 @@ from rich.console import Console
 from recouvre.service import Services
 from recouvre.storage.database import Database
 
-console = Console()
-errors = Console(stderr=True)
+# Tables stay readable when the output is a pipe or a CI log (Rich would otherwise use 80 columns).
+console = Console(width=None if Console().is_terminal else 160)
+errors = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 160)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -25,8 +26,12 @@ from recouvre.policy.values import DefaultStep
 FORMAL_NOTICE = "formal_notice"
 
 
+@lru_cache(maxsize=65_536)
 def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months, clamped to the month's end (31 Jan + 1 = 28 Feb)."""
+    """``day`` plus ``months`` calendar months, clamped to the month's end (31 Jan + 1 = 28 Feb).
+
+    Cached: a portfolio has a few hundred distinct due dates, the cycle asks millions of times.
+    """
     return day + relativedelta(months=months)
 
 

@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from recouvre.domain.defaults import (
@@ -247,7 +247,15 @@ def _load_claims(
             ClaimRow.benefit,
             ClaimRow.notified_on,
             ClaimRow.principal_cents,
-            ClaimStateRow,
+            ClaimStateRow.phase,
+            ClaimStateRow.step,
+            ClaimStateRow.step_on,
+            ClaimStateRow.step_offset,
+            ClaimStateRow.episode_since,
+            ClaimStateRow.notice_deadline,
+            ClaimStateRow.last_cured_on,
+            ClaimStateRow.suspended_reason,
+            ClaimStateRow.suspended_until,
         )
         .join(DebtorRow, DebtorRow.id == ClaimRow.debtor_id)
         .join(ClaimStateRow, ClaimStateRow.claim_id == ClaimRow.id)
@@ -260,7 +268,28 @@ def _load_claims(
         )
     )
     claims: dict[int, _Claim] = {}
-    for ident, ref, debtor_id, debtor_ref, benefit, notified_on, principal, state in session.execute(query):
+    phases = {phase.value: phase for phase in Phase}
+    empty = DefaultState()
+    for row in session.execute(query):
+        (
+            ident,
+            ref,
+            debtor_id,
+            debtor_ref,
+            benefit,
+            notified_on,
+            principal,
+            phase,
+            step,
+            step_on,
+            offset,
+            episode_since,
+            notice_deadline,
+            last_cured_on,
+            suspended_reason,
+            suspended_until,
+        ) = row
+        fresh = phase == "amicable" and step is None and episode_since is None and last_cured_on is None
         claims[ident] = _Claim(
             id=ident,
             ref=ref,
@@ -269,17 +298,19 @@ def _load_claims(
             benefit=benefit,
             notified_on=notified_on,
             principal=principal,
-            state=DefaultState(
-                phase=Phase(state.phase),
-                step=state.step,
-                step_on=state.step_on,
-                step_offset=state.step_offset,
-                episode_since=state.episode_since,
-                notice_deadline=state.notice_deadline,
-                last_cured_on=state.last_cured_on,
+            state=empty
+            if fresh and not offset
+            else DefaultState(
+                phase=phases[phase],
+                step=step,
+                step_on=step_on,
+                step_offset=offset,
+                episode_since=episode_since,
+                notice_deadline=notice_deadline,
+                last_cured_on=last_cured_on,
             ),
-            suspended_reason=state.suspended_reason,
-            suspended_until=state.suspended_until,
+            suspended_reason=suspended_reason,
+            suspended_until=suspended_until,
         )
     if not claims:
         return claims
@@ -539,26 +570,9 @@ def _process_shard(
     ]
     repository.insert_letters(session, drafts)
     repository.insert_tasks(session, tasks)
-    for rows in repository.chunks(events):
-        session.connection().execute(repository.core(ClaimEventRow).insert(), list(rows))
-    statement = (
-        update(ClaimStateRow)
-        .where(ClaimStateRow.claim_id == bindparam("b_claim_id"))
-        .values(
-            phase=bindparam("b_phase"),
-            step=bindparam("b_step"),
-            step_on=bindparam("b_step_on"),
-            step_offset=bindparam("b_step_offset"),
-            episode_since=bindparam("b_episode_since"),
-            notice_deadline=bindparam("b_notice_deadline"),
-            last_cured_on=bindparam("b_last_cured_on"),
-            last_cycle=bindparam("b_last_cycle"),
-        )
-    )
-    for rows in repository.chunks(state_updates):
-        session.connection().execute(statement, list(rows))
-    # Claims skipped above (suspended, under the minimum) are stamped too: the month is done for them.
-    updated = {row["b_claim_id"] for row in state_updates}
+    repository.fast_insert(session, ClaimEventRow, events)
+    repository.fast_update(session, ClaimStateRow, "claim_id", state_updates)
+    updated = {row["claim_id"] for row in state_updates}
     skipped = [claim_id for claim_id in claims if claim_id not in updated]
     for ids in repository.chunks(skipped):
         session.execute(update(ClaimStateRow).where(ClaimStateRow.claim_id.in_(ids)).values(last_cycle=month))
@@ -570,15 +584,15 @@ def _event(key: str, claim_id: int, on: date, kind: str, data: dict[str, object]
 
 def _state_row(claim_id: int, state: DefaultState, month: str) -> dict[str, Any]:
     return {
-        "b_claim_id": claim_id,
-        "b_phase": state.phase.value,
-        "b_step": state.step,
-        "b_step_on": state.step_on,
-        "b_step_offset": state.step_offset,
-        "b_episode_since": state.episode_since,
-        "b_notice_deadline": state.notice_deadline,
-        "b_last_cured_on": state.last_cured_on,
-        "b_last_cycle": month,
+        "claim_id": claim_id,
+        "phase": state.phase.value,
+        "step": state.step,
+        "step_on": state.step_on,
+        "step_offset": state.step_offset,
+        "episode_since": state.episode_since,
+        "notice_deadline": state.notice_deadline,
+        "last_cured_on": state.last_cured_on,
+        "last_cycle": month,
     }
 
 

@@ -47,7 +47,7 @@ from recouvre.domain.prescription import prescription_state as decide
 from recouvre.policy import Policy
 from recouvre.service.context import Services
 from recouvre.service.errors import NotFound
-from recouvre.service.interruptions import find_claim, interruptions_by_claim
+from recouvre.service.interruptions import interruptions_by_claim
 from recouvre.storage import repository
 from recouvre.storage.repository import TaskDraft
 from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow, MovementRow, TaskRow
@@ -132,22 +132,25 @@ def prescribed_claims(session: Session, claim_ids: Iterable[int], on: date, poli
     }
 
 
-def _terms(services: Services, session: Session, organism_code: str) -> PrescriptionTerms:
-    _, organism = services.organism(session, organism_code)
-    terms = terms_of(services.policy(organism))
-    if terms is None:
-        raise DomainError(
-            "policy", YEARS_KEY, f"no prescription rule for {organism_code} ({organism.country.value})"
-        )
-    return terms
-
-
 def prescription_state(services: Services, organism_code: str, claim_ref: str, on: date) -> PrescriptionState:
-    """One claim's prescription at the end of ``on``, with its explanation."""
+    """One claim's prescription at the end of ``on``, with its explanation.
+
+    Raises ``NotFound`` for an unknown claim or one not established by ``on``, ``DomainError``
+    when the organism's country has no prescription rule.
+    """
     with services.db.unit_of_work() as session:
-        terms = _terms(services, session, organism_code)
-        row = find_claim(services, session, organism_code, claim_ref)
-        facts = load_facts(session, [row.id], on).get(row.id)
+        organism_id, organism = services.organism(session, organism_code)
+        terms = terms_of(services.policy(organism))
+        if terms is None:
+            raise DomainError(
+                "policy", YEARS_KEY, f"no prescription rule for {organism_code} ({organism.country.value})"
+            )
+        row_id = session.scalar(
+            select(ClaimRow.id).where(ClaimRow.organism_id == organism_id, ClaimRow.ref == claim_ref)
+        )
+        if row_id is None:
+            raise NotFound("claim", claim_ref, f"no such claim in {organism_code}")
+        facts = load_facts(session, [row_id], on).get(row_id)
         if facts is None:
             raise NotFound("claim", claim_ref, f"not yet established on {on.isoformat()}")
         return decide(facts, terms, on)

@@ -1,0 +1,473 @@
+"""Claim-life commands: remissions, write-offs, over-indebtedness, appeals.
+
+``recouvre remission request|decide|list``, ``recouvre write-off propose|decide|revive|fact``,
+``recouvre over-indebtedness admissible|plan|contested|discharge``,
+``recouvre appeal file|decide|withdraw|sweep-implicit``. A thin layer over
+``recouvre.service.remission``, ``write_offs``, ``over_indebtedness`` and ``appeals``: every
+date is given (``--date``, never the clock), and every command that changes something records
+who did it (``--by``) and why (``--why``). A command the rules refuse is recorded as refused,
+changes nothing, and exits 1 with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated, TypeVar
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from recouvre.cli.common import console, fail, services
+from recouvre.domain.appeals import AppealOutcome, AppealStage, Appellant
+from recouvre.domain.model import DomainError
+from recouvre.domain.money import AmountError, Cents, format_eur, parse_amount
+from recouvre.domain.remission import RemissionStatus, Route
+from recouvre.service import appeals, over_indebtedness, remission, write_offs
+from recouvre.service.appeals import AppealView
+from recouvre.service.over_indebtedness import OverIndebtednessView
+
+T = TypeVar("T")
+
+OrganismOption = Annotated[str, typer.Option("--organism", "-o", help="Code de l'organisme")]
+ClaimOption = Annotated[str, typer.Option("--claim", "-c", help="Référence de la créance")]
+DebtorOption = Annotated[str, typer.Option("--debtor", "-d", help="Référence du débiteur")]
+DateOption = Annotated[str, typer.Option("--date", help="Date de l'acte, YYYY-MM-DD (jamais l'horloge)")]
+ByOption = Annotated[str, typer.Option("--by", help="Qui agit (identifiant de l'agent)")]
+WhyOption = Annotated[str, typer.Option("--why", help="Pourquoi (motif, référence du dossier)")]
+
+remission_app = typer.Typer(help="Remises de dettes (procédure 15).", no_args_is_help=True)
+write_off_app = typer.Typer(help="Admissions en non-valeur (procédure 14).", no_args_is_help=True)
+over_indebtedness_app = typer.Typer(help="Surendettement (procédures 16 à 19).", no_args_is_help=True)
+appeal_app = typer.Typer(
+    help="Recours (PM242) : commission de recours amiable, tribunal.", no_args_is_help=True
+)
+
+
+def _date(text: str, option: str = "--date") -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{option} {escape(text)!r}: une date YYYY-MM-DD") from None
+
+
+def _amount(text: str, option: str) -> Cents:
+    try:
+        return parse_amount(text, field=option)
+    except AmountError as error:
+        raise fail(escape(str(error))) from None
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """A refusal, an unknown reference or a broken rule: one line on stderr, exit 1."""
+    try:
+        yield
+    except DomainError as error:  # Refused and NotFound are DomainErrors
+        raise fail(escape(str(error))) from None
+
+
+def _run(call: Callable[[], T]) -> T:
+    with _errors():
+        return call()
+
+
+def _rate(rate: object) -> str:
+    return "—" if rate is None else f"{rate} %"
+
+
+# -- remission -------------------------------------------------------------------------------------
+
+
+@remission_app.command("request")
+def remission_request(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    claim: ClaimOption,
+    on: DateOption,
+    by: ByOption,
+    why: WhyOption,
+    requester: Annotated[
+        str, typer.Option("--requester", help="debtor, representative ou mandatary (jamais l'organisme)")
+    ] = "debtor",
+    channel: Annotated[str, typer.Option("--channel", help="courrier, téléphone, courriel, accueil…")] = "",
+    trace: Annotated[str, typer.Option("--trace", help="Référence de la demande (traçabilité)")] = "",
+) -> None:
+    """Record a remission request: routed by the threshold, with the rate the scale proposes."""
+    case = _run(
+        lambda: remission.request_remission(
+            services(ctx), organism, claim, _date(on), requester, channel, trace, actor=by, why=why
+        )
+    )
+    console.print(
+        f"{escape(claim)} : demande de remise du {case.requested_on.isoformat()} "
+        f"({case.requested_by}), solde {format_eur(case.balance)}, instruite par "
+        f"{'la commission' if case.route is Route.BOARD else 'les services'}, "
+        f"taux proposé {_rate(case.proposed_rate)}",
+        highlight=False,
+    )
+
+
+@remission_app.command("decide")
+def remission_decide(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    claim: ClaimOption,
+    on: DateOption,
+    rate: Annotated[str, typer.Option("--rate", help="Taux de remise décidé, en % (0 à 100)")],
+    by: ByOption,
+    why: WhyOption,
+    authority: Annotated[str, typer.Option("--authority", help="services, board ou departement")] = "",
+    reasons: Annotated[
+        str, typer.Option("--reasons", help="Motifs de la décision (repris au courrier)")
+    ] = "",
+) -> None:
+    """Decide the pending request: remit the rate of the balance on that date, send the letter."""
+    case = _run(
+        lambda: remission.decide_remission(
+            services(ctx), organism, claim, _date(on), rate, authority, reasons, actor=by, why=why
+        )
+    )
+    console.print(
+        f"{escape(claim)} : remise {case.status.value} au taux {_rate(case.decided_rate)}, "
+        f"{format_eur(case.amount)} remis ({case.authority})",
+        highlight=False,
+    )
+
+
+@remission_app.command("list")
+def remission_list(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    status: Annotated[RemissionStatus | None, typer.Option("--status", help="pending par défaut")] = (
+        RemissionStatus.PENDING
+    ),
+    route: Annotated[Route | None, typer.Option("--route", help="services ou board")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="État à cette date")] = None,
+) -> None:
+    """The remission cases (the queue of pending requests by default)."""
+    cases = _run(
+        lambda: remission.list_cases(
+            services(ctx), organism, status=status, route=route, on=None if on is None else _date(on)
+        )
+    )
+    table = Table("créance", "demandée le", "par", "instance", "solde", "taux proposé", "statut", "remis")
+    for case in cases:
+        table.add_row(
+            case.claim_ref,
+            case.requested_on.isoformat(),
+            case.requested_by,
+            case.route.value,
+            format_eur(case.balance),
+            _rate(case.proposed_rate),
+            case.status.value,
+            format_eur(case.amount),
+        )
+    console.print(table)
+
+
+# -- write-off -------------------------------------------------------------------------------------
+
+
+@write_off_app.command("propose")
+def write_off_propose(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    on: DateOption,
+    below: Annotated[
+        str | None, typer.Option("--below", help="Solde strictement inférieur à ce montant")
+    ] = None,
+    unreachable: Annotated[
+        bool, typer.Option("--unreachable", help="Débiteur injoignable (plis retournés)")
+    ] = False,
+    insolvent: Annotated[bool, typer.Option("--insolvent", help="Insolvabilité constatée")] = False,
+    deceased: Annotated[bool, typer.Option("--deceased", help="Débiteur décédé")] = False,
+    prescription_days: Annotated[
+        int | None, typer.Option("--prescription-within", min=0, help="Prescription acquise sous N jours")
+    ] = None,
+) -> None:
+    """List the claims proposed for write-off, with the criteria each one matches."""
+    criteria = write_offs.Criteria(
+        below=None if below is None else _amount(below, "--below"),
+        unreachable=unreachable,
+        insolvent=insolvent,
+        deceased=deceased,
+        prescription_within_days=prescription_days,
+    )
+    proposals = _run(lambda: write_offs.write_off_proposals(services(ctx), organism, _date(on), criteria))
+    table = Table("créance", "débiteur", "solde", "critères")
+    for proposal in proposals:
+        table.add_row(
+            proposal.claim_ref,
+            proposal.debtor_ref,
+            format_eur(proposal.balance),
+            ", ".join(reason.value for reason in proposal.reasons),
+        )
+    console.print(table)
+    console.print(f"{len(proposals)} créance(s) proposée(s)", highlight=False)
+
+
+@write_off_app.command("decide")
+def write_off_decide(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    claim: ClaimOption,
+    on: DateOption,
+    by: ByOption,
+    why: WhyOption,
+    authority: Annotated[
+        str, typer.Option("--authority", help="Instance qui prononce (board par défaut)")
+    ] = "board",
+    reasons: Annotated[str, typer.Option("--reasons", help="Motifs")] = "",
+) -> None:
+    """Write off the claim's whole balance (the debt survives and can be revived)."""
+    result = _run(
+        lambda: write_offs.write_off(
+            services(ctx), organism, claim, _date(on), authority, reasons, actor=by, why=why
+        )
+    )
+    console.print(
+        f"{escape(claim)} : admission en non-valeur de {format_eur(result.amount)}", highlight=False
+    )
+
+
+@write_off_app.command("revive")
+def write_off_revive(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    claim: ClaimOption,
+    on: DateOption,
+    by: ByOption,
+    why: WhyOption,
+    reasons: Annotated[str, typer.Option("--reasons", help="Retour à meilleure fortune, etc.")] = "",
+) -> None:
+    """Reverse the claim's write-off: the balance is back and recovery resumes."""
+    result = _run(
+        lambda: write_offs.revive(services(ctx), organism, claim, _date(on), reasons, actor=by, why=why)
+    )
+    console.print(f"{escape(claim)} : reprise de {format_eur(result.amount)}", highlight=False)
+
+
+@write_off_app.command("fact")
+def write_off_fact(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    claim: ClaimOption,
+    on: DateOption,
+    fact: Annotated[write_offs.DebtorFact, typer.Option("--fact", help="insolvent, deceased ou unreachable")],
+    by: ByOption,
+    why: WhyOption,
+) -> None:
+    """Record a fact about the debtor that makes the claim a write-off candidate."""
+    new = _run(
+        lambda: write_offs.record_fact(services(ctx), organism, claim, _date(on), fact, actor=by, why=why)
+    )
+    console.print(
+        f"{escape(claim)} : {fact.value} {'enregistré' if new else 'déjà enregistré'}", highlight=False
+    )
+
+
+# -- over-indebtedness -----------------------------------------------------------------------------
+
+
+def _print_file(view: OverIndebtednessView) -> None:
+    console.print(
+        f"{escape(view.debtor_ref)} : dossier recevable le {view.admissible_on.isoformat()}, "
+        f"statut {view.status.value}, créances {', '.join(view.claims) or '—'}",
+        highlight=False,
+    )
+    for decision in view.decisions:
+        console.print(
+            f"  {decision.claim_ref} : effacé {format_eur(decision.erased)}, "
+            f"maintenu {format_eur(decision.kept)}",
+            highlight=False,
+        )
+
+
+@over_indebtedness_app.command("admissible")
+def over_indebtedness_admissible(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    debtor: DebtorOption,
+    on: DateOption,
+    by: ByOption,
+    why: WhyOption,
+    commission: Annotated[str, typer.Option("--commission", help="Commission de surendettement")] = "",
+    procedure_ref: Annotated[str, typer.Option("--file-ref", help="Numéro du dossier")] = "",
+) -> None:
+    """Admissibility: suspend recovery of the debtor's claims and send the list of claims."""
+    view = _run(
+        lambda: over_indebtedness.admissible(
+            services(ctx),
+            organism,
+            debtor,
+            _date(on),
+            commission=commission,
+            procedure_ref=procedure_ref,
+            actor=by,
+            why=why,
+        )
+    )
+    _print_file(view)
+
+
+@over_indebtedness_app.command("plan")
+def over_indebtedness_plan(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    debtor: DebtorOption,
+    on: DateOption,
+    monthly: Annotated[str, typer.Option("--monthly", help="Mensualité par créance")],
+    by: ByOption,
+    why: WhyOption,
+    first_due: Annotated[
+        str | None, typer.Option("--first-due", help="Première échéance (défaut : un mois après)")
+    ] = None,
+) -> None:
+    """The agreed plan: instalments of MONTHLY on each claim, recovery resumes."""
+    amount = _amount(monthly, "--monthly")
+    view = _run(
+        lambda: over_indebtedness.plan(
+            services(ctx),
+            organism,
+            debtor,
+            _date(on),
+            amount,
+            first_due=None if first_due is None else _date(first_due, "--first-due"),
+            actor=by,
+            why=why,
+        )
+    )
+    _print_file(view)
+
+
+@over_indebtedness_app.command("contested")
+def over_indebtedness_contested(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    debtor: DebtorOption,
+    on: DateOption,
+    deadline: Annotated[str, typer.Option("--deadline", help="Date limite de la contestation")],
+    by: ByOption,
+    why: WhyOption,
+) -> None:
+    """The organism contests the proposed plan; recovery stays suspended."""
+    view = _run(
+        lambda: over_indebtedness.contested(
+            services(ctx), organism, debtor, _date(on), _date(deadline, "--deadline"), actor=by, why=why
+        )
+    )
+    _print_file(view)
+
+
+@over_indebtedness_app.command("discharge")
+def over_indebtedness_discharge(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    debtor: DebtorOption,
+    on: DateOption,
+    by: ByOption,
+    why: WhyOption,
+) -> None:
+    """Personal recovery: erase what the law erases, resume recovery of the rest."""
+    view = _run(
+        lambda: over_indebtedness.discharge(services(ctx), organism, debtor, _date(on), actor=by, why=why)
+    )
+    _print_file(view)
+
+
+# -- appeal ----------------------------------------------------------------------------------------
+
+
+def _print_appeal(view: AppealView) -> None:
+    parts = [
+        f"{escape(view.claim_ref)} : recours {view.stage.value} du {view.filed_on.isoformat()} "
+        f"({view.filed_by.value}), {view.status.value}"
+    ]
+    if view.suspends and view.status.value == "pending":
+        parts.append("recouvrement suspendu")
+    if view.implicit_rejection_on and view.status.value == "pending":
+        parts.append(f"rejet implicite le {view.implicit_rejection_on.isoformat()}")
+    if view.outcome is not None:
+        parts.append(f"décision {view.outcome.value}")
+    if view.cancellation or view.refund:
+        parts.append(f"annulé {format_eur(view.cancellation)}, remboursé {format_eur(view.refund)}")
+    if view.court_deadline:
+        parts.append(f"tribunal jusqu'au {view.court_deadline.isoformat()}")
+    console.print(" ; ".join(parts), highlight=False)
+
+
+@appeal_app.command("file")
+def appeal_file(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    claim: ClaimOption,
+    on: DateOption,
+    by: ByOption,
+    why: WhyOption,
+    filed_by: Annotated[
+        Appellant, typer.Option("--filed-by", help="debtor, ou organism (appel d'une décision de justice)")
+    ] = Appellant.DEBTOR,
+    stage: Annotated[AppealStage | None, typer.Option("--stage", help="amicable ou court (vérifié)")] = None,
+) -> None:
+    """File an appeal received on DATE; late appeals are refused (forclusion)."""
+    view = _run(
+        lambda: appeals.file_appeal(
+            services(ctx), organism, claim, _date(on), filed_by=filed_by, stage=stage, actor=by, why=why
+        )
+    )
+    _print_appeal(view)
+
+
+@appeal_app.command("decide")
+def appeal_decide(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    claim: ClaimOption,
+    on: DateOption,
+    outcome: Annotated[AppealOutcome, typer.Option("--outcome", help="rejected, upheld ou reduced")],
+    by: ByOption,
+    why: WhyOption,
+    amount: Annotated[
+        str | None, typer.Option("--amount", help="Nouveau principal (pour reduced seulement)")
+    ] = None,
+) -> None:
+    """Record the decision and apply it to the ledger (cancellation, refund)."""
+    principal = None if amount is None else _amount(amount, "--amount")
+    view = _run(
+        lambda: appeals.decide_appeal(
+            services(ctx), organism, claim, _date(on), outcome, principal, actor=by, why=why
+        )
+    )
+    _print_appeal(view)
+
+
+@appeal_app.command("withdraw")
+def appeal_withdraw(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    claim: ClaimOption,
+    on: DateOption,
+    by: ByOption,
+    why: WhyOption,
+) -> None:
+    """Withdraw the pending appeal; recovery resumes."""
+    view = _run(lambda: appeals.withdraw(services(ctx), organism, claim, _date(on), actor=by, why=why))
+    _print_appeal(view)
+
+
+@appeal_app.command("sweep-implicit")
+def appeal_sweep_implicit(
+    ctx: typer.Context,
+    organism: OrganismOption,
+    on: DateOption,
+    by: ByOption,
+    why: WhyOption,
+) -> None:
+    """Mark the board appeals left unanswered two months after receipt as implicitly rejected."""
+    views = _run(lambda: appeals.sweep_implicit(services(ctx), organism, _date(on), actor=by, why=why))
+    for view in views:
+        _print_appeal(view)
+    console.print(f"{len(views)} rejet(s) implicite(s)", highlight=False)

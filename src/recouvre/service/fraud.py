@@ -1,0 +1,100 @@
+"""Fraud (PM241 procedure 9; RULES.md §8, R-FRAUD-1): what the claim does not hold itself.
+
+What a fraud claim gets from the rest of the system:
+
+* its **indemnity** — a movement booked when the claim is established, at the rate of
+  ``fraud.indemnity_rate`` in force on its notification (50 % from 2019-04-05, CSS D553-5;
+  10 % from 2020-01-01, CSS L553-2): ``service.claims.opening_movements``;
+* its **five-year prescription** from ``detected_on`` (``prescription.fraud_years``, R-PRESC-2):
+  ``domain.prescription``;
+* **no remission** (R-REMISE-1): the remission procedure refuses it.
+
+This module records the **administrative penalty** (pénalité financière, CSS L114-17),
+pronounced by the director after the advisory commission's reasoned opinion. The penalty is a
+**separate debt** with its own decision, notification and appeal (recours gracieux, then the
+pôle social): it is **not a movement of the claim** — it changes neither the claim's balance nor
+its status nor its prescription — and is kept as a claim event ``administrative_penalty`` that
+names the decision (amount, reference, date, authority), so that the claim's file shows it and
+the procedure that recovers penalties can find it. A warning (avertissement, since 2022) has no
+amount and is not recorded here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from recouvre.domain.model import DomainError
+from recouvre.domain.money import Cents
+from recouvre.service.context import Services, refuse
+from recouvre.service.interruptions import event_key, find_claim
+from recouvre.storage import repository
+from recouvre.storage.tables import ClaimEventRow
+
+PENALTY = "administrative_penalty"
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """An administrative penalty decided on ``decided_on`` for a claim's facts."""
+
+    claim_ref: str
+    decided_on: date
+    amount: Cents
+    decision_ref: str
+    decided_by: str
+
+
+def record_penalty(
+    services: Services,
+    organism_code: str,
+    claim_ref: str,
+    on: date,
+    amount: Cents,
+    decision_ref: str,
+    decided_by: str,
+) -> bool:
+    """Record the director's penalty decision of ``on`` (CSS L114-17); return whether it is new.
+
+    Idempotent by decision reference: the same decision again records nothing; the same
+    reference with another content is an error. A decision dated before the claim is
+    established is refused (and the refusal recorded). Nothing is booked on the claim.
+    """
+    if amount <= 0:
+        raise DomainError("penalty.amount", amount, "must be positive")
+    if not decision_ref.strip() or len(decision_ref) > 64:
+        raise DomainError("penalty.decision_ref", decision_ref, "required, at most 64 characters")
+    if not decided_by.strip():
+        raise DomainError("penalty.decided_by", decided_by, "required: the authority that decided")
+    key = event_key(organism_code, claim_ref, "penalty", decision_ref)
+    data: dict[str, object] = {"amount": amount, "decision_ref": decision_ref, "decided_by": decided_by}
+    with services.db.unit_of_work() as session:
+        row = find_claim(services, session, organism_code, claim_ref)
+        if on < row.established_on:
+            message = f"claim {claim_ref} is established on {row.established_on.isoformat()}"
+            raise refuse(services, organism_code, on, PENALTY, claim_ref, message)
+        existing = session.scalar(select(ClaimEventRow).where(ClaimEventRow.key == key))
+        if existing is not None:
+            if (existing.claim_id, existing.occurred_on, existing.data) != (row.id, on, data):
+                raise DomainError("penalty.decision_ref", decision_ref, "recorded with another content")
+            return False
+        return repository.add_claim_event(session, key, row.id, on, PENALTY, data)
+
+
+def penalties(services: Services, organism_code: str, claim_ref: str, on: date) -> list[Penalty]:
+    """The penalties decided for the claim on or before ``on``, oldest first."""
+    with services.db.unit_of_work() as session:
+        row = find_claim(services, session, organism_code, claim_ref)
+        return [
+            Penalty(
+                claim_ref=claim_ref,
+                decided_on=event.occurred_on,
+                amount=int(str(event.data["amount"])),
+                decision_ref=str(event.data["decision_ref"]),
+                decided_by=str(event.data["decided_by"]),
+            )
+            for event in repository.claim_events(session, row.id, until=on)
+            if event.kind == PENALTY
+        ]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from recouvre.adapters.generator import ice_of
 from recouvre.domain.ledger import MovementKind, MovementRequest
@@ -33,13 +34,16 @@ from recouvre.domain.model import (
     Responsibility,
     UndueLine,
 )
+from recouvre.letters import letter_context, render_html
 from recouvre.service import Services
 from recouvre.service.claims import establish_claims
+from recouvre.service.letters import render
 from recouvre.service.payments import book, record_payment
 from recouvre.service.registry import ensure_organism, register_debtors
 from recouvre.storage import repository
 from recouvre.storage.database import Database
 from recouvre.storage.repository import LetterDraft
+from recouvre.storage.tables import DebtorRow, LetterRow, OrganismRow
 
 FR = "CAF-44"
 MA = "CNSS-CASA"
@@ -293,10 +297,6 @@ def _claim_refs(code: str) -> list[str]:
 
 def letter_ids(services: Services) -> dict[tuple[str, str, str], int]:
     """One letter id per (country, type, kind): the first notification for the person."""
-    from sqlalchemy import select
-
-    from recouvre.storage.tables import DebtorRow, LetterRow, OrganismRow
-
     found: dict[tuple[str, str, str], int] = {}
     with services.db.unit_of_work() as session:
         query = (
@@ -339,9 +339,6 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[st
     Keys are (country, type, kind); ("FR", "notification", "fraud") is the person's fraud RSA
     claim's notification.
     """
-    from recouvre.letters import letter_context, render_html
-    from recouvre.service.letters import render
-
     folder = tmp_path_factory.mktemp("letters")
     services = Services(Database(f"sqlite:///{folder}/t.db"))
     try:
@@ -359,10 +356,6 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[st
 
 
 def notification_id(services: Services, organism: str, claim_ref: str) -> int:
-    from sqlalchemy import select
-
-    from recouvre.storage.tables import LetterRow
-
     with services.db.unit_of_work() as session:
         ident = session.scalar(
             select(LetterRow.id).where(LetterRow.key == f"{organism}:{claim_ref}:notification")

@@ -266,13 +266,17 @@ def test_a_letter_that_fails_to_render_is_reported_and_stays_generated(
     portfolio: Portfolio, tmp_path: Path
 ) -> None:
     broken = _insert(portfolio, "notification", {"recovery_mode": "payment"})
-    unknown = _insert(portfolio, "payment_injunction", {})
-    report = print_batch(portfolio.services, FR, ISSUED, tmp_path, workers=2)
-    assert {item.id for item in report.failed} == {broken, unknown}
-    assert report.marked == len(report.printed) == 17
-    assert "MissingMention" in next(item.reason for item in report.failed if item.id == broken)
+    report = print_batch(portfolio.services, FR, ISSUED, tmp_path, workers=2, type="notification")
+    assert [item.id for item in report.failed] == [broken]
+    assert "MissingMention" in report.failed[0].reason
+    assert report.marked == len(report.printed) == 3
     assert _letter(portfolio, broken).status == "generated"
     assert not (tmp_path / "notification" / f"{broken}.pdf").exists()
+
+    unknown = _insert(portfolio, "payment_injunction", {})
+    report = print_batch(portfolio.services, FR, ISSUED, tmp_path, workers=1, type="payment_injunction")
+    assert [(item.id, item.type) for item in report.failed] == [(unknown, "payment_injunction")]
+    assert "no template" in report.failed[0].reason and report.marked == 0
 
 
 # -- CLI -------------------------------------------------------------------------------------------
@@ -296,12 +300,23 @@ def test_cli_render_writes_a_valid_pdf(portfolio: Portfolio, tmp_path: Path) -> 
 
 
 def test_cli_print_list_and_mark(portfolio: Portfolio, tmp_path: Path) -> None:
-    code, output = _cli(portfolio, "print", "--on", "2025-06-02", "--organism", MA, "--out", str(tmp_path))
+    command = (
+        "print",
+        "--on",
+        "2025-06-02",
+        "--organism",
+        MA,
+        "--out",
+        str(tmp_path),
+        "--type",
+        "contrainte",
+    )
+    code, output = _cli(portfolio, *command)
     assert code == 0, output
-    assert "16 PDF" in output and "16 marqués" in output and "courriers/s" in output
-    assert len(list(tmp_path.glob("*/*.pdf"))) == 16
+    assert "2 PDF" in output and "2 marqués" in output and "courriers/s" in output
+    assert len(list(tmp_path.glob("contrainte/*.pdf"))) == 2
 
-    code, output = _cli(portfolio, "print", "--on", "2025-06-02", "--organism", MA, "--out", str(tmp_path))
+    code, output = _cli(portfolio, *command)
     assert code == 0 and "aucun courrier" in output
 
     code, output = _cli(portfolio, "list", "--organism", MA, "--type", "contrainte", "--status", "sent")
@@ -323,10 +338,19 @@ def test_cli_print_list_and_mark(portfolio: Portfolio, tmp_path: Path) -> None:
 def test_cli_print_exits_non_zero_when_a_letter_fails(portfolio: Portfolio, tmp_path: Path) -> None:
     broken = _insert(portfolio, "notification", {})
     code, output = _cli(
-        portfolio, "print", "--on", "2025-06-02", "--organism", FR, "--out", str(tmp_path), "--workers", "1"
+        portfolio,
+        "print",
+        "--on",
+        "2025-06-02",
+        "--organism",
+        FR,
+        "--out",
+        str(tmp_path),
+        "--type",
+        "notification",
     )
     assert code == 1
     assert f"échec courrier {broken}" in output
     with_count = select(func.count()).select_from(LetterRow).where(LetterRow.status == "sent")
     with portfolio.services.db.unit_of_work() as session:
-        assert session.scalar(with_count) == 17
+        assert session.scalar(with_count) == 3

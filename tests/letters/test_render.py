@@ -6,6 +6,7 @@ import io
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from recouvre.domain.launch import payment_reference
 
@@ -217,12 +218,16 @@ def test_html_is_french_structured_and_linked_to_the_packaged_stylesheet(
 
 def test_pdf_is_tagged_a4_in_french_with_dejavu_fonts(rendered: dict[tuple[str, str, str], Rendered]) -> None:
     reader = PdfReader(io.BytesIO(rendered[("MA", "formal_notice", "legal")].pdf))
-    root = reader.trailer["/Root"]
+    root = reader.root_object
     assert "/StructTreeRoot" in root
     assert str(root["/Lang"]) == "fr"
     assert reader.metadata is not None and "Mise en demeure" in str(reader.metadata.title)
     page = reader.pages[0]
     width, height = float(page.mediabox.width), float(page.mediabox.height)
     assert (round(width), round(height)) == (595, 842)  # A4 in points
-    fonts = {str(font.get_object()["/BaseFont"]) for font in page["/Resources"]["/Font"].values()}
+    resources = page["/Resources"].get_object()
+    assert isinstance(resources, DictionaryObject)
+    font_dict = resources["/Font"].get_object()
+    assert isinstance(font_dict, DictionaryObject)
+    fonts = {str(font.get_object()["/BaseFont"]) for font in font_dict.values()}
     assert fonts and all("DejaVu-Sans" in name for name in fonts)

@@ -19,6 +19,8 @@ from recouvre.domain.prescription import (
     PrescriptionFacts,
     PrescriptionTerms,
     add_years,
+    bar_date,
+    is_prescribed,
     prescription_state,
 )
 
@@ -320,3 +322,14 @@ def test_the_balance_is_split_exactly_and_the_verdict_is_consistent(
 def test_time_barred_part_only_grows_with_time(claim: PrescriptionFacts, on: date, later: int) -> None:
     state = prescription_state(claim, TERMS, on)
     assert state.barred_amount_on(on + timedelta(days=later)) >= state.time_barred
+
+
+@settings(max_examples=400, deadline=None)
+@given(claims(), ON)
+def test_the_batch_verdict_agrees_with_the_explained_state(claim: PrescriptionFacts, on: date) -> None:
+    state = prescription_state(claim, TERMS, on)
+    assert is_prescribed(claim, TERMS, on) == state.prescribed
+    days = sorted(item.on for item in claim.interruptions if item.on <= on)
+    for line in state.lines:
+        start = claim.detected_on if claim.fraud else line.paid_on
+        assert bar_date(start, claim.fraud, days, TERMS) == line.bar_on

@@ -353,7 +353,7 @@ def _date_text(value: date) -> str:
 # Cells -----------------------------------------------------------------------------------------
 
 
-class _Cells:
+class Cells:
     """Typed access to the cells of one row; every failure is recorded as a problem."""
 
     def __init__(self, row: SourceRow, problems: list[ImportProblem]) -> None:
@@ -446,7 +446,7 @@ def _amount_reason(error: AmountError) -> str:
     return "n'est pas un montant"
 
 
-def _check_columns(
+def check_columns(
     columns: Sequence[str], known: Sequence[str], required: Sequence[str], what: str
 ) -> tuple[list[ImportProblem], bool]:
     """Header problems, and whether the rows can be read at all (required columns present)."""
@@ -473,7 +473,7 @@ def _domain_column(error: DomainError, prefix: str) -> str:
 def parse_debtors(table: Table, organism: str) -> tuple[Batch[Debtor], list[ImportProblem]]:
     """Debtors of ``organism`` from a table, one row per debtor, with every problem found."""
     problems = list(table.problems)
-    header, readable = _check_columns(table.columns, DEBTOR_COLUMNS, DEBTOR_REQUIRED, "des débiteurs")
+    header, readable = check_columns(table.columns, DEBTOR_COLUMNS, DEBTOR_REQUIRED, "des débiteurs")
     problems.extend(header)
     batch: Batch[Debtor] = Batch([], [])
     if not readable:
@@ -496,7 +496,7 @@ def parse_debtors(table: Table, organism: str) -> tuple[Batch[Debtor], list[Impo
 
 
 def _debtor(row: SourceRow, organism: str, problems: list[ImportProblem]) -> Debtor | None:
-    cells = _Cells(row, problems)
+    cells = Cells(row, problems)
     ref = cells.text("ref", required=True, max_length=64)
     kind = cells.choice("kind", DebtorKind)
     name = cells.text("name", max_length=200) or ""
@@ -595,14 +595,14 @@ def parse_claims(
     checks it again when writing).
     """
     problems = list(table.problems)
-    header, readable = _check_columns(table.columns, CLAIM_COLUMNS, CLAIM_REQUIRED, "des créances")
+    header, readable = check_columns(table.columns, CLAIM_COLUMNS, CLAIM_REQUIRED, "des créances")
     problems.extend(header)
     batch: Batch[Claim] = Batch([], [])
     if not readable:
         return batch, sorted(problems)
     groups: dict[str, _ClaimRows] = {}
     for row in table.rows:
-        cells = _Cells(row, problems)
+        cells = Cells(row, problems)
         ref = cells.text("ref", required=True, max_length=64)
         paid_on = cells.day("paid_on")
         if paid_on is None and row.get("paid_on") is None:
@@ -643,7 +643,7 @@ def _claim(
                     )
                 )
                 agree = False
-    cells = _Cells(first, problems)
+    cells = Cells(first, problems)
     debtor = cells.text("debtor", required=True, max_length=64)
     if debtor is not None and known_debtors is not None and debtor not in known_debtors:
         cells.problem("debtor", "débiteur inconnu dans cet organisme (importez d'abord les débiteurs)")

@@ -37,11 +37,11 @@ from recouvre.adapters.imports import (
     PARQUET_SUFFIXES,
     TRUE_WORDS,
     Batch,
+    Cells,
     ImportProblem,
     SourceRow,
     Table,
-    _Cells,
-    _check_columns,
+    check_columns,
 )
 from recouvre.domain.model import Benefit
 from recouvre.domain.money import Cents, format_amount, to_decimal
@@ -97,7 +97,7 @@ def parse_payments(
     With ``known_debtors``, a debtor outside it is reported (the service checks it again).
     """
     problems = list(table.problems)
-    header, readable = _check_columns(
+    header, readable = check_columns(
         table.columns, PAYMENT_COLUMNS, PAYMENT_REQUIRED, "des paiements de prestations"
     )
     problems.extend(header)
@@ -109,7 +109,7 @@ def parse_payments(
         return batch, sorted(problems)
     debtors: dict[str, _DebtorRows] = {}
     for row in table.rows:
-        cells = _Cells(row, problems)
+        cells = Cells(row, problems)
         debtor = cells.text("debtor", required=True, max_length=64)
         benefit = cells.choice("benefit", Benefit)
         regular = cells.amount("regular")

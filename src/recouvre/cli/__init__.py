@@ -6,7 +6,18 @@ from pathlib import Path
 
 import typer
 
-from recouvre.cli import cycle, generate, imports, organisms, policy, scenario, simulate, summary
+from recouvre.cli import (
+    cycle,
+    explain,
+    generate,
+    imports,
+    organisms,
+    payments,
+    policy,
+    scenario,
+    simulate,
+    summary,
+)
 from recouvre.cli.common import CliState, default_policy_dir
 
 app = typer.Typer(
@@ -35,6 +46,8 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(imports.app, name="import")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(cycle.app, name="cycle")
+app.add_typer(payments.app, name="payments")
+app.add_typer(explain.app, name="explain")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)

@@ -59,20 +59,20 @@ OrganismOption = Annotated[
 def debtors(ctx: typer.Context, file: FileArgument, organism: OrganismOption) -> None:
     """Import debtors: one row per debtor (see docs/imports.md for the columns)."""
     found = services(ctx)
-    organism_id = _organism_id(found, organism)
+    organism_id = organism_id_or_fail(found, organism)
     table = _read(file)
     batch, problems = parse_debtors(table, organism)
     if problems:
-        raise _refuse(file, problems)
+        raise refuse_file(file, problems)
     recorded, quotient_dates = _recorded(found, organism_id, batch.items, absent_details(table.columns))
     batch, problems = keep_recorded(batch, table.columns, recorded)
     if problems:
-        raise _refuse(file, problems)
+        raise refuse_file(file, problems)
     quotients = new_quotients(batch.items, quotient_dates)
     try:
         result = register_debtors(found, organism, batch.items)
     except BatchRejected as error:
-        raise _refuse(file, batch.locate(error.problems)) from None
+        raise refuse_file(file, batch.locate(error.problems)) from None
     except DomainError as error:
         raise fail(str(error)) from None
     plural = "s" if quotients > 1 else ""
@@ -90,24 +90,24 @@ def debtors(ctx: typer.Context, file: FileArgument, organism: OrganismOption) ->
 def claims(ctx: typer.Context, file: FileArgument, organism: OrganismOption) -> None:
     """Import claims: one row per undue payment line; rows sharing a ref form one claim."""
     found = services(ctx)
-    organism_id = _organism_id(found, organism)
+    organism_id = organism_id_or_fail(found, organism)
     table = _read(file)
     with found.db.unit_of_work() as session:
         known = repository.debtor_ids(session, organism_id, claim_debtor_refs(table))
     batch, problems = parse_claims(table, organism, known_debtors=known.keys())
     if problems:
-        raise _refuse(file, problems)
+        raise refuse_file(file, problems)
     try:
         result = establish_claims(found, organism, batch.items)
     except BatchRejected as error:
-        raise _refuse(file, batch.locate(error.problems)) from None
+        raise refuse_file(file, batch.locate(error.problems)) from None
     except DomainError as error:
         raise fail(str(error)) from None
     lines = sum(len(claim.lines) for claim in batch.items)
     _summary(f"créances ({file.name}, {lines} lignes d'indu)", result.created, 0, result.unchanged)
 
 
-def _organism_id(found: Services, code: str) -> int:
+def organism_id_or_fail(found: Services, code: str) -> int:
     try:
         with found.db.unit_of_work() as session:
             organism_id, _ = found.organism(session, code)
@@ -123,10 +123,10 @@ def _read(file: Path) -> Table:
     try:
         return read_table(file)
     except TableError as error:
-        raise _refuse(file, error.problems) from None
+        raise refuse_file(file, error.problems) from None
 
 
-def _refuse(file: Path, problems: Sequence[ImportProblem]) -> typer.Exit:
+def refuse_file(file: Path, problems: Sequence[ImportProblem]) -> typer.Exit:
     table = RichTable("ligne", "colonne", "valeur", "motif", title=Text(f"{file.name} : fichier refusé"))
     for problem in problems:
         table.add_row(

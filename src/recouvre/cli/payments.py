@@ -32,7 +32,7 @@ from recouvre.adapters.payment_files import (
     parse_payments,
 )
 from recouvre.cli.common import console, fail, services
-from recouvre.cli.imports import _organism_id, _refuse
+from recouvre.cli.imports import organism_id_or_fail, refuse_file
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents, format_eur
 from recouvre.service import BatchRejected, Services
@@ -104,7 +104,7 @@ def withhold(
 ) -> None:
     """Apply the withholdings on a monthly benefit payment file and write the withholding file."""
     found = services(ctx)
-    organism_id = _organism_id(found, organism)
+    organism_id = organism_id_or_fail(found, organism)
     target = output or default_output(file)
     if target.resolve() == file.resolve():
         raise fail(
@@ -115,7 +115,7 @@ def withhold(
         known = repository.debtor_ids(session, organism_id, _debtor_refs(table))
     batch, problems = parse_payments(table, known_debtors=known.keys())
     if problems:
-        raise _refuse(file, problems)
+        raise refuse_file(file, problems)
     totals = _Totals()
     with (
         WithholdingWriter(target) as writer,
@@ -142,7 +142,7 @@ def _read(file: Path) -> Table:
     try:
         return read_table(file)
     except TableError as error:
-        raise _refuse(file, error.problems) from None
+        raise refuse_file(file, error.problems) from None
 
 
 def _debtor_refs(table: Table) -> set[str]:
@@ -187,7 +187,7 @@ def _apply(
                 "corrigez le fichier et relancez-le : ils ne seront pas retenus deux fois.",
                 highlight=False,
             )
-        raise _refuse(file, sorted(located)) from None
+        raise refuse_file(file, sorted(located)) from None
     except DomainError as error:
         raise fail(escape(str(error))) from None
 

@@ -129,8 +129,14 @@ class PrescriptionTerms:
     def length(self, fraud: bool, start: date) -> PeriodLength:
         """The length in force on ``start`` (the first version if ``start`` precedes them all)."""
         versions = self.fraud_years if fraud else self.years
+        if len(versions) == 1:
+            return versions[0]
         index = bisect_right([version.valid_from for version in versions], start) - 1
         return versions[max(index, 0)]
+
+    def first_bar(self, fraud: bool, start: date) -> date:
+        """The bar date of a period started on ``start`` (no interruption)."""
+        return add_years(start, self.length(fraud, start).years)
 
     def key(self, fraud: bool) -> str:
         return FRAUD_YEARS_KEY if fraud else YEARS_KEY
@@ -267,6 +273,41 @@ def _remaining(lines: Sequence[UndueLine], balance: Cents) -> list[Cents]:
         parts[index] = share
         left -= share
     return parts
+
+
+def bar_date(start: date, fraud: bool, interruptions: Sequence[date], terms: PrescriptionTerms) -> date:
+    """The bar date of one line whose first period starts on ``start``, given the dates of the
+    interruptions counted, in ascending order (rule 5: each one dated strictly before the current
+    bar date starts a new full period, never bringing the date earlier)."""
+    bar = terms.first_bar(fraud, start)
+    for day in interruptions:
+        if day >= bar:
+            break  # the line is time-barred; later interruptions come later still
+        bar = max(bar, terms.first_bar(fraud, day))
+    return bar
+
+
+def is_prescribed(facts: PrescriptionFacts, terms: PrescriptionTerms, on: date) -> bool:
+    """``prescription_state(facts, terms, on).prescribed``, without the explanation (batch steps).
+
+    Only the lines still in the balance are looked at, youngest first, and the answer is
+    ``False`` as soon as one of them is not time-barred on ``on``.
+    """
+    if facts.balance <= 0 or not facts.lines:
+        return False
+    lines = facts.lines
+    days = sorted(item.on for item in facts.interruptions if item.on <= on)
+    left = min(facts.balance, sum(line.amount for line in lines))
+    order = sorted(range(len(lines)), key=lambda index: (lines[index].paid_on, index))
+    if facts.fraud:  # every line has the same period
+        return bar_date(facts.detected_on, True, days, terms) <= on
+    for index in reversed(order):
+        if left <= 0:
+            break
+        left -= lines[index].amount
+        if bar_date(lines[index].paid_on, False, days, terms) > on:
+            return False
+    return True
 
 
 def prescription_state(facts: PrescriptionFacts, terms: PrescriptionTerms, on: date) -> PrescriptionState:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from recouvre.domain.ledger import Ledger, MovementKind
 from recouvre.domain.model import ClaimStatus
 
-_CLOSING_STATUS = {
+CLOSING_STATUS = {
     MovementKind.WRITE_OFF: ClaimStatus.WRITTEN_OFF,
     MovementKind.DISCHARGE: ClaimStatus.DISCHARGED,
     MovementKind.CANCELLATION: ClaimStatus.CANCELLED,
@@ -41,5 +41,5 @@ def derive_status(ledger: Ledger, facts: StatusFacts) -> ClaimStatus:
         return ClaimStatus.OPEN
     closing = [m for m in ledger.effective() if m.signed < 0]
     if closing:
-        return _CLOSING_STATUS.get(closing[-1].kind, ClaimStatus.SETTLED)
+        return CLOSING_STATUS.get(closing[-1].kind, ClaimStatus.SETTLED)
     return ClaimStatus.SETTLED

@@ -80,6 +80,8 @@ class WithholdingDecision:
     arrears_base: Cents
     arrears_capacity: Cents
     allocations: tuple[Allocation, ...]
+    overridden: bool = False
+    """The monthly amount was set by a decision (procedure 8), not read from the scale."""
 
     @property
     def capacity(self) -> Cents:
@@ -120,6 +122,7 @@ class WithholdingDecision:
                 for band in parameters.scale.explain(self.rmp)
             ],
             "prp": self.prp,
+            "prp_overridden": self.overridden,
             "prp_already_withheld": self.prp_already_withheld,
             "regular_base": self.regular_base,
             "regular_capacity": self.regular_capacity,
@@ -177,19 +180,22 @@ def decide_withholding(
     *,
     rmp: Cents | None,
     prp_already_withheld: Cents = 0,
+    monthly_override: Cents | None = None,
 ) -> WithholdingDecision:
     """Compute the withholding on ``payment`` for the debtor's recoverable ``claims``.
 
     ``rmp`` is the debtor's PRP quotient in force on the payment date (``None``: unknown,
     the deemed RMP applies). ``prp_already_withheld`` is what the PRP already took from an
     earlier payment of the same month: one monthly withholding only (D553-4).
+    ``monthly_override`` is a monthly amount set by a case worker for this debtor
+    (procedure 8, adjusting recovery): it replaces the scale's amount.
     """
     exempt = exempt_arrears_benefits(payment, parameters)
     exempt_arrears = sum(amount for benefit, amount in payment.arrears.items() if benefit in exempt)
     other_arrears = sum(amount for benefit, amount in payment.arrears.items() if benefit not in exempt)
     rmp_deemed = rmp is None
     used_rmp = parameters.deemed_rmp if rmp is None else rmp
-    prp = parameters.scale.monthly(used_rmp)
+    prp = parameters.scale.monthly(used_rmp) if monthly_override is None else monthly_override
     regular_base = sum(payment.regular.values()) + exempt_arrears
     regular_capacity = max(min(prp - prp_already_withheld, regular_base), 0)
     arrears_capacity = percent_of(other_arrears, parameters.arrears_rate)
@@ -206,6 +212,7 @@ def decide_withholding(
         arrears_base=other_arrears,
         arrears_capacity=arrears_capacity,
         allocations=allocations,
+        overridden=monthly_override is not None,
     )
 
 
@@ -225,11 +232,15 @@ def explain_in_french(explanation: Mapping[str, Any]) -> list[str]:
         lines.append(f"Votre revenu mensuel pondéré (RMP) est de {eur(explanation['rmp'])}.")
     parts = [f"{eur(explanation['scale_flat'])} forfaitaires"]
     parts += [f"{band['rate']} % de {eur(band['base'])} ({band['band']})" for band in explanation["bands"]]
-    lines.append(
-        f"Barème du plan personnalisé de remboursement en vigueur depuis le {explanation['scale_from']} : "
-        + " + ".join(parts)
-        + f" = {eur(explanation['prp'])} par mois."
-    )
+    if explanation.get("prp_overridden"):
+        lines.append(
+            f"Montant mensuel fixé par décision (aménagement du recouvrement) : {eur(explanation['prp'])}."
+        )
+    else:
+        lines.append(
+            "Barème du plan personnalisé de remboursement en vigueur depuis le "
+            f"{explanation['scale_from']} : " + " + ".join(parts) + f" = {eur(explanation['prp'])} par mois."
+        )
     if explanation["prp_already_withheld"]:
         lines.append(
             f"Déjà retenu ce mois-ci au titre du barème : {eur(explanation['prp_already_withheld'])}."

@@ -122,13 +122,24 @@ def set_withholding_amount(
 
 def withholding_override(session: Session, debtor_id: int, on: date) -> Cents | None:
     """The monthly withholding set for the debtor on ``on`` (the latest in force), if any."""
-    row = session.scalar(
-        select(WithholdingOverrideRow)
-        .where(WithholdingOverrideRow.debtor_id == debtor_id, WithholdingOverrideRow.valid_from <= on)
-        .where((WithholdingOverrideRow.valid_until.is_(None)) | (WithholdingOverrideRow.valid_until >= on))
-        .order_by(WithholdingOverrideRow.valid_from.desc(), WithholdingOverrideRow.id.desc())
-    )
-    return None if row is None else row.monthly_cents
+    return withholding_overrides(session, [debtor_id], on).get(debtor_id)
+
+
+def withholding_overrides(session: Session, debtor_ids: Sequence[int], on: date) -> dict[int, Cents]:
+    """The monthly withholdings set by decision and in force on ``on``, for many debtors at once."""
+    found: dict[int, Cents] = {}
+    for part in repository.chunks(sorted(set(debtor_ids))):
+        query = (
+            select(WithholdingOverrideRow.debtor_id, WithholdingOverrideRow.monthly_cents)
+            .where(WithholdingOverrideRow.debtor_id.in_(part), WithholdingOverrideRow.valid_from <= on)
+            .where(
+                (WithholdingOverrideRow.valid_until.is_(None)) | (WithholdingOverrideRow.valid_until >= on)
+            )
+            .order_by(WithholdingOverrideRow.valid_from, WithholdingOverrideRow.id)
+        )
+        for debtor_id, monthly in session.execute(query):
+            found[debtor_id] = monthly  # the latest in force wins
+    return found
 
 
 def suspend_recovery(

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.ledger import MovementKind
@@ -87,6 +87,9 @@ class LetterOutcome(StrEnum):
     UNDELIVERABLE = "undeliverable"
     """Returned NPAI / "pli non distribuable": does not interrupt."""
 
+
+IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+"""The claim ids of one chunk, bound once."""
 
 INTERRUPTING_OUTCOMES = frozenset({LetterOutcome.DELIVERED.value, LetterOutcome.UNCLAIMED.value})
 
@@ -199,18 +202,18 @@ def interruptions_by_claim(
             ClaimEventRow.occurred_on,
             ClaimEventRow.data,
         ).where(
-            ClaimEventRow.claim_id.in_(part),
+            ClaimEventRow.claim_id.in_(IDS),
             ClaimEventRow.kind.in_(list(_EVENT_KINDS)),
             ClaimEventRow.occurred_on <= until,
         )
-        for claim_id, kind, key, on, data in session.execute(events):
+        for claim_id, kind, key, on, data in session.execute(events, {"ids": list(part)}):
             interruption = _event_interruption(kind, key, on, data or {})
             if interruption is not None:
                 found.setdefault(claim_id, []).append(interruption)
         plans = select(PlanRow.claim_id, PlanRow.key, PlanRow.agreed_on, PlanRow.origin).where(
-            PlanRow.claim_id.in_(part), PlanRow.agreed_on <= until
+            PlanRow.claim_id.in_(IDS), PlanRow.agreed_on <= until
         )
-        for claim_id, key, on, origin in session.execute(plans):
+        for claim_id, key, on, origin in session.execute(plans, {"ids": list(part)}):
             found.setdefault(claim_id, []).append(Interruption(on, InterruptionKind.PLAN, key, origin))
         movements = select(
             MovementRow.claim_id,
@@ -219,11 +222,11 @@ def interruptions_by_claim(
             MovementRow.booked_on,
             MovementRow.reverses_key,
         ).where(
-            MovementRow.claim_id.in_(part),
+            MovementRow.claim_id.in_(IDS),
             MovementRow.kind.in_([*_MOVEMENT_KINDS, MovementKind.REVERSAL.value]),
             MovementRow.booked_on <= until,
         )
-        rows = session.execute(movements).all()
+        rows = session.execute(movements, {"ids": list(part)}).all()
         reversed_keys = {reverses for _, kind, _, _, reverses in rows if kind == MovementKind.REVERSAL.value}
         for claim_id, kind, key, on, _ in rows:
             if kind in _MOVEMENT_KINDS and key not in reversed_keys:

@@ -25,15 +25,15 @@ the review task is for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from recouvre.domain.model import DomainError, Responsibility
+from recouvre.domain.model import DomainError, Responsibility, UndueLine
 from recouvre.domain.money import Cents
 from recouvre.domain.prescription import (
     FRAUD_YEARS_KEY,
@@ -42,6 +42,7 @@ from recouvre.domain.prescription import (
     PrescriptionFacts,
     PrescriptionState,
     PrescriptionTerms,
+    is_prescribed,
 )
 from recouvre.domain.prescription import prescription_state as decide
 from recouvre.policy import Policy
@@ -50,7 +51,7 @@ from recouvre.service.errors import NotFound
 from recouvre.service.interruptions import interruptions_by_claim
 from recouvre.storage import repository
 from recouvre.storage.repository import TaskDraft
-from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow, MovementRow, TaskRow
+from recouvre.storage.tables import ClaimEventRow, ClaimLineRow, ClaimRow, DebtorRow, MovementRow, TaskRow
 
 REVIEW_TASK = "prescription_review"
 REVIEW_DAYS_BEFORE = 10
@@ -69,45 +70,99 @@ def terms_of(policy: Policy) -> PrescriptionTerms | None:
     )
 
 
+IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+"""The ids of one chunk, bound once (no per-value coercion of thousands of literals)."""
+
+
 @dataclass(frozen=True)
 class _Head:
     fraud: bool
     detected_on: date
     balance: Cents
+    last_paid: date | None
+
+    def earliest_date(self, terms: PrescriptionTerms) -> date | None:
+        """A lower bound of the prescription date when the balance is positive: the first bar date
+        of the youngest line, which stays in any positive balance (oldest lines are consumed first)
+        and whose bar date interruptions only push later."""
+        if self.last_paid is None:
+            return None
+        return terms.first_bar(self.fraud, self.detected_on if self.fraud else self.last_paid)
 
 
-def _heads(session: Session, part: Iterable[int], on: date, *, positive_only: bool) -> dict[int, _Head]:
-    """Claims established by ``on`` with their balance at the end of ``on`` (one statement)."""
+def _heads(session: Session, part: Sequence[int], on: date, *, positive_only: bool) -> dict[int, _Head]:
+    """Claims established by ``on``, their balance at the end of ``on`` and their youngest line's
+    payment date (one statement)."""
+    last = (
+        select(ClaimLineRow.claim_id, func.max(ClaimLineRow.paid_on).label("last_paid"))
+        .where(ClaimLineRow.claim_id.in_(IDS))
+        .group_by(ClaimLineRow.claim_id)
+        .subquery()
+    )
     total = func.coalesce(func.sum(MovementRow.signed_cents), 0)
     query = (
-        select(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on, total)
+        select(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on, last.c.last_paid, total)
+        .outerjoin(last, last.c.claim_id == ClaimRow.id)
         .outerjoin(MovementRow, (MovementRow.claim_id == ClaimRow.id) & (MovementRow.booked_on <= on))
-        .where(ClaimRow.id.in_(list(part)), ClaimRow.established_on <= on)
-        .group_by(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on)
+        .where(ClaimRow.id.in_(IDS), ClaimRow.established_on <= on)
+        .group_by(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on, last.c.last_paid)
     )
     if positive_only:
         query = query.having(total > 0)
     return {
-        claim_id: _Head(responsibility == Responsibility.FRAUD.value, detected_on, max(int(balance), 0))
-        for claim_id, responsibility, detected_on, balance in session.execute(query)
+        claim_id: _Head(
+            responsibility == Responsibility.FRAUD.value, detected_on, max(int(balance), 0), last_paid
+        )
+        for claim_id, responsibility, detected_on, last_paid, balance in session.execute(
+            query, {"ids": list(part)}
+        )
     }
 
 
+def _lines(session: Session, part: Sequence[int]) -> dict[int, list[UndueLine]]:
+    query = (
+        select(ClaimLineRow.claim_id, ClaimLineRow.paid_on, ClaimLineRow.amount_cents)
+        .where(ClaimLineRow.claim_id.in_(IDS))
+        .order_by(ClaimLineRow.claim_id, ClaimLineRow.line_no)
+    )
+    found: dict[int, list[UndueLine]] = {}
+    for claim_id, paid_on, amount in session.execute(query, {"ids": list(part)}):
+        found.setdefault(claim_id, []).append(UndueLine(paid_on, amount))
+    return found
+
+
 def load_facts(
-    session: Session, claim_ids: Iterable[int], on: date, *, positive_only: bool = False
+    session: Session,
+    claim_ids: Iterable[int],
+    on: date,
+    *,
+    positive_only: bool = False,
+    due_by: tuple[PrescriptionTerms, date] | None = None,
 ) -> dict[int, PrescriptionFacts]:
-    """The prescription facts of each claim established by ``on`` (only those with a positive
-    balance when ``positive_only``): five statements per chunk of claims."""
+    """The prescription facts of each claim established by ``on``: five statements per chunk.
+
+    ``positive_only`` keeps the claims with a positive balance; ``due_by=(terms, day)`` keeps
+    those that may be time-barred by ``day`` (the first bar date of their youngest line is not
+    after it), so that lines and interruptions are only read for them.
+    """
     found: dict[int, PrescriptionFacts] = {}
     for part in repository.chunks(sorted(set(claim_ids))):
         heads = _heads(session, part, on, positive_only=positive_only)
+        if due_by is not None:
+            terms, day = due_by
+            heads = {
+                claim_id: head
+                for claim_id, head in heads.items()
+                if (earliest := head.earliest_date(terms)) is not None and earliest <= day
+            }
         if not heads:
             continue
-        lines = repository.lines_by_claim(session, heads)
-        interruptions = interruptions_by_claim(session, heads, on)
+        ids = sorted(heads)
+        lines = _lines(session, ids)
+        interruptions = interruptions_by_claim(session, ids, on)
         for claim_id, head in heads.items():
             found[claim_id] = PrescriptionFacts(
-                lines=lines.get(claim_id, ()),
+                lines=tuple(lines.get(claim_id, ())),
                 fraud=head.fraud,
                 detected_on=head.detected_on,
                 balance=head.balance,
@@ -121,15 +176,14 @@ def prescribed_claims(session: Session, claim_ids: Iterable[int], on: date, poli
 
     A claim is prescribed when its positive balance is made only of time-barred lines
     (``domain.prescription``). Prescribed claims must not be recovered in any way. Claims not
-    established by ``on``, or with nothing left to pay, are never prescribed.
+    established by ``on``, or with nothing left to pay, are never prescribed. Lines and
+    interruptions are only read for the claims whose youngest line could be time-barred by ``on``.
     """
     terms = terms_of(policy)
     if terms is None:
         return set()
-    facts = load_facts(session, claim_ids, on, positive_only=True)
-    return {
-        claim_id for claim_id, claim in facts.items() if claim.lines and decide(claim, terms, on).prescribed
-    }
+    facts = load_facts(session, claim_ids, on, positive_only=True, due_by=(terms, on))
+    return {claim_id for claim_id, claim in facts.items() if is_prescribed(claim, terms, on)}
 
 
 def prescription_state(services: Services, organism_code: str, claim_ref: str, on: date) -> PrescriptionState:
@@ -221,7 +275,9 @@ def watch(
         )
         due: dict[int, PrescriptionState] = {}
         for part in repository.chunks(claim_ids):
-            for claim_id, facts in load_facts(session, part, on, positive_only=True).items():
+            for claim_id, facts in load_facts(
+                session, part, on, positive_only=True, due_by=(terms, limit)
+            ).items():
                 state = decide(facts, terms, on)
                 date_ = state.prescription_date
                 if date_ is not None and on < date_ <= limit:

@@ -31,17 +31,14 @@ from sqlalchemy.orm import Session, aliased
 from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import Benefit, ClaimStatus, Responsibility
 from recouvre.domain.money import Cents
+from recouvre.domain.status import CLOSING_STATUS as DOMAIN_CLOSING
 from recouvre.service.context import Services
 from recouvre.storage.tables import ClaimRow, MovementRow
 
 MIN_AMOUNT_KEY = "recovery.min_amount"
 
-CLOSING_STATUS: Mapping[str, ClaimStatus] = {
-    MovementKind.WRITE_OFF.value: ClaimStatus.WRITTEN_OFF,
-    MovementKind.DISCHARGE.value: ClaimStatus.DISCHARGED,
-    MovementKind.CANCELLATION.value: ClaimStatus.CANCELLED,
-}
-"""Mirror of ``recouvre.domain.status._CLOSING_STATUS``; any other closing kind settles."""
+CLOSING_STATUS: Mapping[str, ClaimStatus] = {kind.value: status for kind, status in DOMAIN_CLOSING.items()}
+"""``recouvre.domain.status.CLOSING_STATUS`` by kind name; any other closing kind settles."""
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from recouvre.domain.withholding import (
     decide_withholding,
 )
 from recouvre.policy import Policy
+from recouvre.service.adjustments import withholding_overrides
 from recouvre.service.claims import movement_key
 from recouvre.service.context import Services
 from recouvre.service.eligibility import RecoverableClaimInfo, recoverable_claims
@@ -295,7 +296,9 @@ def _decide(
     claims: dict[date, dict[int, list[RecoverableClaimInfo]]] = {}
     already: dict[tuple[int, int], dict[int, Cents]] = {}
     parameters: dict[date, WithholdingParameters] = {}
+    overrides: dict[date, dict[int, Cents]] = {}
     for on, debtor_ids in by_date.items():
+        overrides[on] = withholding_overrides(session, debtor_ids, on)
         claims[on] = recoverable_claims(session, services, organism, organism_id, debtor_ids, on)
         month = (on.year, on.month)
         already.setdefault(month, {}).update(_prp_already_withheld(session, organism_id, debtor_ids, on))
@@ -311,6 +314,7 @@ def _decide(
             parameters[on],
             rmp=value_on(dated, on),
             prp_already_withheld=already[(on.year, on.month)].get(debtor_id, 0),
+            monthly_override=overrides[on].get(debtor_id),
         )
         decided.append(
             _Decided(

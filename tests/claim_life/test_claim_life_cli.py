@@ -1,0 +1,161 @@
+"""The claim-life CLI, mounted the way the lead registers it, on a SQLite file."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import typer
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from recouvre.cli.claim_life import appeal_app, over_indebtedness_app, remission_app, write_off_app
+from recouvre.domain.model import Country, Debtor, DebtorKind, Organism
+from recouvre.service import Services
+from recouvre.service.claims import establish_claims
+from recouvre.service.registry import ensure_organism, register_debtors
+from recouvre.storage.claim_life_tables import RemissionCaseRow
+from recouvre.storage.database import Database
+
+from .conftest import ORG, make_claim
+
+
+@pytest.fixture
+def invoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("RECOUVRE_DB", url)
+    monkeypatch.delenv("RECOUVRE_POLICY_DIR", raising=False)
+    services = Services(Database(url))
+    ensure_organism(services, Organism(code=ORG, country=Country.FR))
+    register_debtors(services, ORG, [Debtor(ref="D1", organism=ORG, kind=DebtorKind.PERSON)])
+    establish_claims(services, ORG, [make_claim("C1"), make_claim("C2")])
+    services.db.dispose()
+    app = typer.Typer()
+    app.add_typer(remission_app, name="remission")
+    app.add_typer(write_off_app, name="write-off")
+    app.add_typer(over_indebtedness_app, name="over-indebtedness")
+    app.add_typer(appeal_app, name="appeal")
+    return app
+
+
+def _run(app: typer.Typer, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, " ".join(result.output.split())
+
+
+WHO = ("--by", "agent7", "--why", "dossier 12")
+
+
+def test_remission_commands(invoke: typer.Typer, tmp_path: Path) -> None:
+    code, out = _run(invoke, "remission", "request", "-o", ORG, "-c", "C1", "--date", "2026-02-02", *WHO)
+    assert code == 0, out
+    assert "les services" in out and "taux proposé 15 %" in out
+    code, out = _run(invoke, "remission", "list", "-o", ORG)
+    assert code == 0 and "C1" in out and "pending" in out
+    code, out = _run(
+        invoke, "remission", "decide", "-o", ORG, "-c", "C1", "--date", "2026-03-02", "--rate", "50", *WHO
+    )
+    assert code == 0, out
+    assert "partial" in out and "200,00 €" in out
+    code, out = _run(
+        invoke,
+        "remission",
+        "request",
+        "-o",
+        ORG,
+        "-c",
+        "C2",
+        "--date",
+        "2026-02-02",
+        "--requester",
+        "organism",
+        *WHO,
+    )
+    assert code == 1 and "debtor's express request" in out
+    database = Database(f"sqlite:///{tmp_path / 'cli.db'}")
+    with database.unit_of_work() as session:
+        case = session.scalars(select(RemissionCaseRow)).one()
+        assert (case.recorded_by, case.recorded_why, case.decided_on) == (
+            "agent7",
+            "dossier 12",
+            date(2026, 3, 2),
+        )
+    database.dispose()
+
+
+def test_missing_who_and_bad_date(invoke: typer.Typer) -> None:
+    code, _ = _run(invoke, "remission", "request", "-o", ORG, "-c", "C1", "--date", "2026-02-02")
+    assert code == 2  # --by and --why are required
+    code, out = _run(invoke, "appeal", "file", "-o", ORG, "-c", "C1", "--date", "02/02/2026", *WHO)
+    assert code == 1 and "YYYY-MM-DD" in out
+
+
+def test_write_off_appeal_and_over_indebtedness_commands(invoke: typer.Typer) -> None:
+    code, out = _run(invoke, "write-off", "propose", "-o", ORG, "--date", "2026-03-01", "--below", "500")
+    assert code == 0 and "2 créance(s)" in out
+    code, out = _run(invoke, "write-off", "decide", "-o", ORG, "-c", "C2", "--date", "2026-03-01", *WHO)
+    assert code == 0 and "400,00 €" in out
+    code, out = _run(invoke, "write-off", "revive", "-o", ORG, "-c", "C2", "--date", "2026-04-01", *WHO)
+    assert code == 0 and "reprise" in out
+    code, out = _run(invoke, "appeal", "file", "-o", ORG, "-c", "C1", "--date", "2026-02-01", *WHO)
+    assert code == 0 and "recouvrement suspendu" in out
+    code, out = _run(
+        invoke,
+        "appeal",
+        "decide",
+        "-o",
+        ORG,
+        "-c",
+        "C1",
+        "--date",
+        "2026-03-01",
+        "--outcome",
+        "reduced",
+        "--amount",
+        "100.00",
+        *WHO,
+    )
+    assert code == 0 and "annulé 300,00 €" in out
+    code, out = _run(invoke, "appeal", "withdraw", "-o", ORG, "-c", "C1", "--date", "2026-03-02", *WHO)
+    assert code == 1 and "no pending appeal" in out
+    code, out = _run(invoke, "appeal", "sweep-implicit", "-o", ORG, "--date", "2026-06-01", *WHO)
+    assert code == 0 and "0 rejet(s)" in out
+    code, out = _run(
+        invoke, "over-indebtedness", "admissible", "-o", ORG, "-d", "D1", "--date", "2026-05-02", *WHO
+    )
+    assert code == 0 and "admissible" in out
+    code, out = _run(
+        invoke,
+        "over-indebtedness",
+        "contested",
+        "-o",
+        ORG,
+        "-d",
+        "D1",
+        "--date",
+        "2026-05-10",
+        "--deadline",
+        "2026-05-25",
+        *WHO,
+    )
+    assert code == 0 and "contested" in out
+    code, out = _run(
+        invoke,
+        "over-indebtedness",
+        "plan",
+        "-o",
+        ORG,
+        "-d",
+        "D1",
+        "--date",
+        "2026-06-02",
+        "--monthly",
+        "30",
+        *WHO,
+    )
+    assert code == 0 and "plan" in out
+    code, out = _run(
+        invoke, "over-indebtedness", "discharge", "-o", ORG, "-d", "D1", "--date", "2026-07-02", *WHO
+    )
+    assert code == 0 and "effacé" in out

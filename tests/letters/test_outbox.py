@@ -79,6 +79,13 @@ def test_a_reversed_payment_no_longer_counts(portfolio: Portfolio) -> None:
     assert (first.recovered, first.balance) == (0, 19_100)
 
 
+def test_a_previous_debtor_recorded_by_file_number_is_named(portfolio: Portfolio) -> None:
+    ident = _insert(portfolio, "change_of_debtor", {"previous_debtor": "7654321", "why": "internal note"})
+    text = pdf_text(render(portfolio.services, ident))
+    assert "précédemment à la charge de SCI Les Acacias" in text
+    assert "internal note" not in text  # the audit reason of the change is not the debtor's business
+
+
 def test_a_notification_without_its_mentions_is_not_rendered(portfolio: Portfolio) -> None:
     ident = _insert(portfolio, "notification", {})
     with pytest.raises(MissingMention, match="correction_deadline"):

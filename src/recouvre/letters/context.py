@@ -430,6 +430,15 @@ def letter_context(session: Session, letter_id: int, policy: policies.Policy | N
     )
     data: dict[str, object] = dict(letter.data or {})
     terms = read_terms(data, claims)
+    if terms.previous_debtor is not None:
+        # Procedures record the previous debtor's file number: the letter names them.
+        previous = session.scalar(
+            select(DebtorRow.name).where(
+                DebtorRow.organism_id == letter.organism_id, DebtorRow.ref == terms.previous_debtor
+            )
+        )
+        if previous:
+            terms = replace(terms, previous_debtor=previous)
     if terms.deadline is None and letter.type == "formal_notice" and "default.formal_notice_months" in rules:
         months = rules.whole("default.formal_notice_months", on)
         terms = replace(terms, deadline=on + relativedelta(months=months))

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import TypedDict
 
 from recouvre.domain.money import Cents, format_amount, round_cents
@@ -126,6 +127,9 @@ class WithholdingScale:
 
     def explain(self, rmp: Cents) -> list[BandExplanation]:
         """The bands that apply to ``rmp``, in order (the flat amount is ``self.flat``)."""
+        return [BandExplanation(**band) for band in _explained(self, rmp)]
+
+    def _explain(self, rmp: Cents) -> list[BandExplanation]:
         return [
             BandExplanation(
                 band=band.label,
@@ -241,3 +245,9 @@ def format_value(unit: Unit, value: object) -> str:
 def _percent(rate: Decimal) -> str:
     text = format(rate.normalize(), "f")
     return text.replace(".", ",")
+
+
+@lru_cache(maxsize=16_384)
+def _explained(scale: WithholdingScale, rmp: Cents) -> tuple[BandExplanation, ...]:
+    """A payment run explains the same few thousand RMPs again and again: computed once each."""
+    return tuple(scale._explain(rmp))

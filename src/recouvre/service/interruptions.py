@@ -26,11 +26,12 @@ any means giving a date of receipt, not necessarily by LRAR).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.ledger import MovementKind
@@ -171,19 +172,68 @@ def acknowledgment(
     return _record(services, organism_code, claim_ref, on, ACKNOWLEDGMENT, recorded, {"by": by})
 
 
-def _event_interruption(kind: str, key: str, on: date, data: dict[str, object]) -> Interruption | None:
-    if kind == REGISTERED_LETTER:
-        outcome = str(data.get("outcome", ""))
-        if outcome not in INTERRUPTING_OUTCOMES:
-            return None
-        return Interruption(on, InterruptionKind.REGISTERED_LETTER, key, outcome)
-    if kind == REMISSION_REQUEST:
-        by = str(data.get("by", ""))
-        if by not in DEBTOR_SIDE:
-            return None
-        return Interruption(on, InterruptionKind.REMISSION_REQUEST, key, by)
-    by = str(data.get("by", "") or "")
-    return Interruption(on, _EVENT_KINDS[kind], key, by)
+def claim_ids_filter(column: Any, part: Sequence[int]) -> tuple[ColumnElement[bool], dict[str, object]]:
+    """A condition on ``column`` selecting a chunk of claim ids (sorted), with its parameters.
+
+    A dense chunk (the usual batch: consecutive ids) is read as a range, which costs nothing to
+    compile; the caller drops the rows of ids outside the chunk. A sparse one uses ``IN``.
+    """
+    low, high = part[0], part[-1]
+    if high - low < 2 * len(part):
+        return column.between(bindparam("low"), bindparam("high")), {"low": low, "high": high}
+    return column.in_(IDS), {"ids": list(part)}
+
+
+RawInterruption = tuple[int, date, InterruptionKind, str, str]
+"""(claim id, date, kind, recording key, detail)."""
+
+
+def _raw_interruptions(session: Session, part: Sequence[int], until: date) -> Iterator[RawInterruption]:
+    """The interruptions of a chunk of claims (sorted ids), unordered: three Core statements."""
+    wanted = set(part)
+    connection = session.connection()
+    outcome = ClaimEventRow.data["outcome"].as_string()
+    by = ClaimEventRow.data["by"].as_string()
+    condition, params = claim_ids_filter(ClaimEventRow.claim_id, part)
+    events = select(
+        ClaimEventRow.claim_id, ClaimEventRow.occurred_on, ClaimEventRow.kind, ClaimEventRow.key, outcome, by
+    ).where(
+        condition,
+        ClaimEventRow.occurred_on <= until,
+        or_(
+            ClaimEventRow.kind.in_([ACKNOWLEDGMENT, "court_action", "enforcement_act"]),
+            and_(ClaimEventRow.kind == REGISTERED_LETTER, outcome.in_(sorted(INTERRUPTING_OUTCOMES))),
+            and_(ClaimEventRow.kind == REMISSION_REQUEST, by.in_(sorted(DEBTOR_SIDE))),
+        ),
+    )
+    for claim_id, on, kind, key, letter_outcome, who in connection.execute(events, params):
+        if claim_id in wanted:
+            detail = letter_outcome if kind == REGISTERED_LETTER else who
+            yield claim_id, on, _EVENT_KINDS[kind], key, detail or ""
+    condition, params = claim_ids_filter(PlanRow.claim_id, part)
+    plans = select(PlanRow.claim_id, PlanRow.agreed_on, PlanRow.key, PlanRow.origin).where(
+        condition, PlanRow.agreed_on <= until
+    )
+    for claim_id, on, key, origin in connection.execute(plans, params):
+        if claim_id in wanted:
+            yield claim_id, on, InterruptionKind.PLAN, key, origin or ""
+    condition, params = claim_ids_filter(MovementRow.claim_id, part)
+    movements = select(
+        MovementRow.claim_id,
+        MovementRow.booked_on,
+        MovementRow.kind,
+        MovementRow.key,
+        MovementRow.reverses_key,
+    ).where(
+        condition,
+        MovementRow.kind.in_([*_MOVEMENT_KINDS, MovementKind.REVERSAL.value]),
+        MovementRow.booked_on <= until,
+    )
+    rows = [row for row in connection.execute(movements, params) if row[0] in wanted]
+    reversed_keys = {row[4] for row in rows if row[2] == MovementKind.REVERSAL.value}
+    for claim_id, on, kind, key, _ in rows:
+        if kind in _MOVEMENT_KINDS and key not in reversed_keys:
+            yield claim_id, on, _MOVEMENT_KINDS[kind], key, ""
 
 
 def interruptions_by_claim(
@@ -195,44 +245,24 @@ def interruptions_by_claim(
     """
     found: dict[int, list[Interruption]] = {}
     for part in repository.chunks(sorted(set(claim_ids))):
-        events = select(
-            ClaimEventRow.claim_id,
-            ClaimEventRow.kind,
-            ClaimEventRow.key,
-            ClaimEventRow.occurred_on,
-            ClaimEventRow.data,
-        ).where(
-            ClaimEventRow.claim_id.in_(IDS),
-            ClaimEventRow.kind.in_(list(_EVENT_KINDS)),
-            ClaimEventRow.occurred_on <= until,
-        )
-        for claim_id, kind, key, on, data in session.execute(events, {"ids": list(part)}):
-            interruption = _event_interruption(kind, key, on, data or {})
-            if interruption is not None:
-                found.setdefault(claim_id, []).append(interruption)
-        plans = select(PlanRow.claim_id, PlanRow.key, PlanRow.agreed_on, PlanRow.origin).where(
-            PlanRow.claim_id.in_(IDS), PlanRow.agreed_on <= until
-        )
-        for claim_id, key, on, origin in session.execute(plans, {"ids": list(part)}):
-            found.setdefault(claim_id, []).append(Interruption(on, InterruptionKind.PLAN, key, origin))
-        movements = select(
-            MovementRow.claim_id,
-            MovementRow.kind,
-            MovementRow.key,
-            MovementRow.booked_on,
-            MovementRow.reverses_key,
-        ).where(
-            MovementRow.claim_id.in_(IDS),
-            MovementRow.kind.in_([*_MOVEMENT_KINDS, MovementKind.REVERSAL.value]),
-            MovementRow.booked_on <= until,
-        )
-        rows = session.execute(movements, {"ids": list(part)}).all()
-        reversed_keys = {reverses for _, kind, _, _, reverses in rows if kind == MovementKind.REVERSAL.value}
-        for claim_id, kind, key, on, _ in rows:
-            if kind in _MOVEMENT_KINDS and key not in reversed_keys:
-                found.setdefault(claim_id, []).append(Interruption(on, _MOVEMENT_KINDS[kind], key))
+        for claim_id, on, kind, key, detail in _raw_interruptions(session, part, until):
+            found.setdefault(claim_id, []).append(Interruption(on, kind, key, detail))
     for items in found.values():
         items.sort(key=lambda item: (item.on, item.kind.value, item.source))
+    return found
+
+
+def interruption_dates_by_claim(
+    session: Session, claim_ids: Iterable[int], until: date
+) -> dict[int, list[date]]:
+    """The dates of the interruptions of each claim (on or before ``until``), ascending: what the
+    batch verdict needs, without building the explanation."""
+    found: dict[int, list[date]] = {}
+    for part in repository.chunks(sorted(set(claim_ids))):
+        for claim_id, on, _, _, _ in _raw_interruptions(session, part, until):
+            found.setdefault(claim_id, []).append(on)
+    for days in found.values():
+        days.sort()
     return found
 
 

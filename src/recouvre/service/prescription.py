@@ -9,10 +9,11 @@ and answers three questions:
   **The status ``prescribed`` stops all recovery**: no withholding, no payment demand, no
   reminder, no enforcement step (SCENARIOS.md "Prescription (normative)"). It is the one
   function every recovery command asks — ``view_claim`` (status), the withholding eligibility
-  and the monthly cycle — so that they all agree. Facts are loaded in five statements per chunk
-  of claims (balances, lines, claim events, plans, movements); nothing is loaded one claim at a
-  time. A country whose policy has no ``prescription.years`` (CNSS Morocco for now: no sourced
-  rule) has nothing prescribed.
+  and the monthly cycle — so that they all agree. Facts are loaded in at most six statements
+  per chunk of claims (balances, youngest lines, then — only for the claims whose youngest line
+  could be time-barred by then — lines, claim events, plans, movements); nothing is loaded one
+  claim at a time. A country whose policy has no ``prescription.years`` (CNSS Morocco for now:
+  no sourced rule) has nothing prescribed.
 * ``prescription_state(services, organism, claim_ref, on)`` — one claim's state with its
   explanation (per-line bar dates, which interruption moved which date).
 * ``watch(services, organism, on, horizon_days)`` — the open claims whose prescription date
@@ -92,30 +93,35 @@ class _Head:
 
 def _heads(session: Session, part: Sequence[int], on: date, *, positive_only: bool) -> dict[int, _Head]:
     """Claims established by ``on``, their balance at the end of ``on`` and their youngest line's
-    payment date (one statement)."""
-    last = (
-        select(ClaimLineRow.claim_id, func.max(ClaimLineRow.paid_on).label("last_paid"))
-        .where(ClaimLineRow.claim_id.in_(IDS))
-        .group_by(ClaimLineRow.claim_id)
-        .subquery()
-    )
+    payment date (two grouped statements: one over movements, one over lines)."""
     total = func.coalesce(func.sum(MovementRow.signed_cents), 0)
-    query = (
-        select(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on, last.c.last_paid, total)
-        .outerjoin(last, last.c.claim_id == ClaimRow.id)
+    balances = (
+        select(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on, total)
         .outerjoin(MovementRow, (MovementRow.claim_id == ClaimRow.id) & (MovementRow.booked_on <= on))
         .where(ClaimRow.id.in_(IDS), ClaimRow.established_on <= on)
-        .group_by(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on, last.c.last_paid)
+        .group_by(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on)
     )
     if positive_only:
-        query = query.having(total > 0)
+        balances = balances.having(total > 0)
+    rows = session.execute(balances, {"ids": list(part)}).all()
+    if not rows:
+        return {}
+    last = (
+        select(ClaimLineRow.claim_id, func.max(ClaimLineRow.paid_on))
+        .where(ClaimLineRow.claim_id.in_(IDS))
+        .group_by(ClaimLineRow.claim_id)
+    )
+    last_paid: dict[int, date] = {
+        claim_id: paid_on for claim_id, paid_on in session.execute(last, {"ids": [row[0] for row in rows]})
+    }
     return {
         claim_id: _Head(
-            responsibility == Responsibility.FRAUD.value, detected_on, max(int(balance), 0), last_paid
+            responsibility == Responsibility.FRAUD.value,
+            detected_on,
+            max(int(balance), 0),
+            last_paid.get(claim_id),
         )
-        for claim_id, responsibility, detected_on, last_paid, balance in session.execute(
-            query, {"ids": list(part)}
-        )
+        for claim_id, responsibility, detected_on, balance in rows
     }
 
 
@@ -139,7 +145,7 @@ def load_facts(
     positive_only: bool = False,
     due_by: tuple[PrescriptionTerms, date] | None = None,
 ) -> dict[int, PrescriptionFacts]:
-    """The prescription facts of each claim established by ``on``: five statements per chunk.
+    """The prescription facts of each claim established by ``on``: six statements per chunk.
 
     ``positive_only`` keeps the claims with a positive balance; ``due_by=(terms, day)`` keeps
     those that may be time-barred by ``day`` (the first bar date of their youngest line is not

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.ledger import Movement, MovementKind
@@ -383,9 +383,7 @@ def _book(
     if problems:
         raise BatchRejected(problems)
     repository.insert_movements(session, movements, services.clock())
-    table = BenefitPaymentRow.metadata.tables[BenefitPaymentRow.__tablename__]
-    for part in repository.chunks(rows):
-        session.execute(insert(table), list(part))  # Core executemany: no ORM bulk bookkeeping
+    repository.fast_insert(session, BenefitPaymentRow, rows)
 
 
 def _outcome(run_id: str, item: _Decided) -> WithholdingOutcome:

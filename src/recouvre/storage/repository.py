@@ -162,7 +162,7 @@ def quotients(session: Session, debtor_ids_: Iterable[int]) -> dict[int, set[tup
 
 def insert_quotients(session: Session, rows: list[dict[str, Any]]) -> None:
     for part in chunks(rows):
-        session.connection().execute(core(DebtorQuotientRow).insert(), list(part))
+        fast_insert(session, DebtorQuotientRow, list(part))
 
 
 def get_debtor(session: Session, organism: int, ref: str) -> Debtor | None:
@@ -245,7 +245,7 @@ def insert_claims(session: Session, rows: list[dict[str, Any]]) -> dict[str, int
 
 def insert_lines(session: Session, rows: list[dict[str, Any]]) -> None:
     for part in chunks(rows):
-        session.connection().execute(core(ClaimLineRow).insert(), list(part))
+        fast_insert(session, ClaimLineRow, list(part))
 
 
 # Ledger -----------------------------------------------------------------------------------------
@@ -291,8 +291,7 @@ def insert_movements(
         }
         for claim_id, movement in claim_movements
     ]
-    for part in chunks(rows):
-        session.connection().execute(core(MovementRow).insert(), list(part))
+    fast_insert(session, MovementRow, rows)
 
 
 def movement_by_key(session: Session, key: str) -> tuple[int, Movement] | None:

@@ -1,0 +1,368 @@
+"""Users, sign-in and API tokens.
+
+* A password is stored only as its argon2id hash; it is never logged, echoed nor audited.
+* ``MAX_FAILED_SIGN_INS`` failed sign-ins in a row lock the account for ``LOCK_DURATION``
+  (``recouvre.security.settings``). Unknown names cost the same hashing time as known ones.
+* A token is 256 random bits shown once to its holder; the database keeps its SHA-256 only
+  (a fast hash is enough for a value that cannot be guessed), with an expiry.
+
+Every change (a user added, disabled; a sign-in, a failed one) is appended to the audit trail
+in the same transaction as the change itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from recouvre.audit import trail
+from recouvre.domain.model import DomainError
+from recouvre.security.authorization import Actor, MandateGrant
+from recouvre.security.roles import default_roles
+from recouvre.security.settings import (
+    LOCK_DURATION,
+    MAX_FAILED_SIGN_INS,
+    MIN_PASSWORD_LENGTH,
+    TOKEN_BYTES,
+    TOKEN_LIFETIME,
+)
+from recouvre.service.context import Services
+from recouvre.service.errors import NotFound
+from recouvre.storage import repository
+from recouvre.storage.back_office_tables import ApiTokenRow, MandateRow, UserRow
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+AGENCY_ROLE = "collection_agency"
+MAX_PASSWORD_LENGTH = 1024
+
+
+class SignInRefused(Exception):
+    """Wrong name or password, disabled or locked account: ``reason`` is safe to show."""
+
+    def __init__(self, reason: str, locked_until: datetime | None = None) -> None:
+        self.reason = reason
+        self.locked_until = locked_until
+        super().__init__(reason)
+
+
+class Unauthenticated(Exception):
+    """No valid token: missing, unknown, expired, revoked, or its user disabled."""
+
+
+@cache
+def hasher() -> PasswordHasher:
+    return PasswordHasher()
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash to verify against when the name is unknown, so both cases take the same time."""
+    return hasher().hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return hasher().hash(password)
+
+
+def password_matches(stored: str, password: str) -> bool:
+    try:
+        return hasher().verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite gives timestamps back without their zone: they were written in UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@dataclass(frozen=True)
+class UserView:
+    username: str
+    full_name: str
+    roles: tuple[str, ...]
+    organism: str | None
+    agency: str | None
+    active: bool
+    locked_until: datetime | None
+    created_at: datetime
+
+    def audit(self) -> dict[str, object]:
+        return {
+            "username": self.username,
+            "roles": list(self.roles),
+            "organism": self.organism,
+            "agency": self.agency,
+            "active": self.active,
+        }
+
+
+def _view(row: UserRow) -> UserView:
+    return UserView(
+        username=row.username,
+        full_name=row.full_name,
+        roles=tuple(sorted(row.roles)),
+        organism=row.organism,
+        agency=row.agency,
+        active=row.active,
+        locked_until=None if row.locked_until is None else aware(row.locked_until),
+        created_at=aware(row.created_at),
+    )
+
+
+def _user_row(session: Session, username: str) -> UserRow:
+    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    if row is None:
+        raise NotFound("user", username, "no such user")
+    return row
+
+
+def check_password(password: str, username: str) -> None:
+    """Length rules only (ANSSI): at least ``MIN_PASSWORD_LENGTH`` characters, not the name."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError("password", "(hidden)", f"at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise DomainError("password", "(hidden)", f"at most {MAX_PASSWORD_LENGTH} characters")
+    if password.strip().lower() == username.lower():
+        raise DomainError("password", "(hidden)", "must differ from the user name")
+
+
+def check_user(
+    session: Session, username: str, roles: Iterable[str], organism: str | None, agency: str | None
+) -> tuple[str, ...]:
+    if not NAME.match(username):
+        raise DomainError("username", username, "1 to 64 of a-z 0-9 . _ -, starting with a letter or digit")
+    known = default_roles().roles
+    chosen = tuple(sorted(set(roles)))
+    if not chosen:
+        raise DomainError("roles", [], f"at least one of {', '.join(sorted(known))}")
+    for role in chosen:
+        if role not in known:
+            raise DomainError("roles", role, f"unknown role; one of {', '.join(sorted(known))}")
+    if AGENCY_ROLE in chosen:
+        if agency is None or not NAME.match(agency):
+            raise DomainError("agency", agency, f"a {AGENCY_ROLE} user names the agency (a-z 0-9 . _ -)")
+        if len(chosen) > 1:
+            raise DomainError("roles", list(chosen), f"{AGENCY_ROLE} is not combined with internal roles")
+    elif agency is not None:
+        raise DomainError("agency", agency, f"only a {AGENCY_ROLE} user belongs to an agency")
+    if organism is not None and repository.organism_id(session, organism) is None:
+        raise NotFound("organism", organism, "no such organism")
+    return chosen
+
+
+def add_user(
+    services: Services,
+    username: str,
+    password: str,
+    roles: Iterable[str],
+    *,
+    full_name: str = "",
+    organism: str | None = None,
+    agency: str | None = None,
+    by: str,
+    why: str = "",
+) -> UserView:
+    """Create a user; an existing name is refused (accounts are never silently replaced)."""
+    check_password(password, username)
+    digest = hash_password(password)
+    with trail.unit_of_work(services) as session:
+        chosen = check_user(session, username, roles, organism, agency)
+        if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
+            raise DomainError("username", username, "already exists")
+        row = UserRow(
+            username=username,
+            full_name=full_name[:200],
+            password_hash=digest,
+            roles=list(chosen),
+            organism=organism,
+            agency=agency,
+            active=True,
+            failed_sign_ins=0,
+            created_at=services.clock(),
+        )
+        session.add(row)
+        session.flush()
+        view = _view(row)
+        trail.append(
+            session,
+            trail.Entry(
+                by, "users.add", organism=organism, subject=f"user {username}", why=why, after=view.audit()
+            ),
+            services.clock(),
+        )
+        return view
+
+
+def list_users(services: Services) -> list[UserView]:
+    with services.db.unit_of_work() as session:
+        return [_view(row) for row in session.scalars(select(UserRow).order_by(UserRow.username))]
+
+
+def get_user(services: Services, username: str) -> UserView:
+    with services.db.unit_of_work() as session:
+        return _view(_user_row(session, username))
+
+
+def disable_user(services: Services, username: str, *, by: str, why: str = "") -> UserView:
+    """Disable a user and revoke their tokens; their past acts stay attributed to them."""
+    with trail.unit_of_work(services) as session:
+        row = _user_row(session, username)
+        before = _view(row).audit()
+        now = services.clock()
+        if row.active:
+            row.active = False
+            row.disabled_at = now
+            session.execute(
+                update(ApiTokenRow)
+                .where(ApiTokenRow.user_id == row.id, ApiTokenRow.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+        view = _view(row)
+        trail.append(
+            session,
+            trail.Entry(
+                by,
+                "users.disable",
+                organism=row.organism,
+                subject=f"user {username}",
+                why=why,
+                before=before,
+                after=view.audit(),
+            ),
+            now,
+        )
+        return view
+
+
+def sign_in(services: Services, username: str, password: str) -> UserView:
+    """Check a name and password; count failures and lock the account after too many."""
+    with services.db.unit_of_work() as session:
+        row = session.scalar(select(UserRow).where(UserRow.username == username))
+        stored = _decoy_hash() if row is None else row.password_hash
+    matches = password_matches(stored, password)  # outside any lock: hashing is slow on purpose
+    now = services.clock()
+    with trail.unit_of_work(services) as session:
+        row = session.scalar(select(UserRow).where(UserRow.username == username))
+        refusal: SignInRefused | None = None
+        if row is None:
+            refusal = SignInRefused("nom d'utilisateur ou mot de passe incorrect")
+        elif not row.active:
+            refusal = SignInRefused("compte désactivé")
+        elif row.locked_until is not None and aware(row.locked_until) > now:
+            refusal = SignInRefused("compte verrouillé après des échecs répétés", aware(row.locked_until))
+        elif not matches:
+            row.failed_sign_ins += 1
+            if row.failed_sign_ins >= MAX_FAILED_SIGN_INS:
+                row.locked_until = now + LOCK_DURATION
+                row.failed_sign_ins = 0
+                refusal = SignInRefused("compte verrouillé après des échecs répétés", row.locked_until)
+            else:
+                refusal = SignInRefused("nom d'utilisateur ou mot de passe incorrect")
+        else:
+            row.failed_sign_ins = 0
+            row.locked_until = None
+        trail.append(
+            session,
+            trail.Entry(
+                username[:64],
+                "auth.sign_in",
+                outcome="done" if refusal is None else "denied",
+                organism=None if row is None else row.organism,
+                subject=f"user {username[:64]}",
+                why="" if refusal is None else refusal.reason,
+            ),
+            now,
+        )
+        if refusal is None and row is not None:
+            return _view(row)
+    assert refusal is not None
+    raise refusal
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+    user: UserView
+
+
+def issue_token(services: Services, username: str, password: str) -> IssuedToken:
+    """Sign in and issue a bearer token, shown once (the database keeps its hash only)."""
+    user = sign_in(services, username, password)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = services.clock()
+    expires = now + TOKEN_LIFETIME
+    with services.db.unit_of_work() as session:
+        row = _user_row(session, username)
+        session.add(
+            ApiTokenRow(token_hash=token_digest(token), user_id=row.id, created_at=now, expires_at=expires)
+        )
+    return IssuedToken(token, expires, user)
+
+
+def revoke_token(services: Services, token: str) -> bool:
+    with services.db.unit_of_work() as session:
+        row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == token_digest(token)))
+        if row is None or row.revoked_at is not None:
+            return False
+        row.revoked_at = services.clock()
+        return True
+
+
+def _actor(session: Session, row: UserRow) -> Actor:
+    grants = session.scalars(select(MandateRow).where(MandateRow.user_id == row.id).order_by(MandateRow.id))
+    return Actor(
+        user=row.username,
+        roles=frozenset(row.roles),
+        organism=row.organism,
+        agency=row.agency,
+        mandates=tuple(
+            MandateGrant(grant.power, grant.valid_from, grant.valid_until, grant.revoked_on)
+            for grant in grants
+        ),
+    )
+
+
+def actor_from_token(services: Services, token: str) -> Actor:
+    """The active user a valid token belongs to, with roles and mandates."""
+    now = services.clock()
+    with services.db.unit_of_work() as session:
+        found = session.execute(
+            select(ApiTokenRow, UserRow)
+            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
+            .where(ApiTokenRow.token_hash == token_digest(token))
+        ).first()
+        if found is None:
+            raise Unauthenticated("jeton inconnu")
+        token_row, user = found.tuple()
+        if token_row.revoked_at is not None:
+            raise Unauthenticated("jeton révoqué")
+        if aware(token_row.expires_at) <= now:
+            raise Unauthenticated("jeton expiré")
+        if not user.active:
+            raise Unauthenticated("compte désactivé")
+        return _actor(session, user)
+
+
+def actor_of(services: Services, username: str) -> Actor:
+    """The actor of an active user (for tests and the web pages' session)."""
+    with services.db.unit_of_work() as session:
+        row = _user_row(session, username)
+        if not row.active:
+            raise Unauthenticated("compte désactivé")
+        return _actor(session, row)

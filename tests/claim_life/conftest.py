@@ -53,6 +53,12 @@ Setup = Callable[..., None]
 
 
 @pytest.fixture
+def services(any_services: Services) -> Services:
+    """Every claim-life service test runs on SQLite and on PostgreSQL (when available)."""
+    return any_services
+
+
+@pytest.fixture
 def setup(services: Services) -> Setup:
     """``setup(claim, ..., quotient=70_000)``: register D1 and D2, then establish the claims."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from recouvre.domain.appeals import AppealOutcome, AppealStage, AppealStatus, Appellant
 from recouvre.domain.model import Benefit, ClaimStatus, DomainError, PaymentChannel, Responsibility
@@ -12,6 +13,7 @@ from recouvre.service import Refused, Services
 from recouvre.service.appeals import appeals_of, decide_appeal, file_appeal, sweep_implicit, withdraw
 from recouvre.service.claims import view_claim
 from recouvre.service.payments import record_payment
+from recouvre.storage.tables import ClaimEventRow
 
 from .conftest import ORG, Setup, make_claim
 
@@ -126,8 +128,13 @@ def test_organism_appeal_restores_the_claim(services: Services, setup: Setup) ->
     assert view_claim(services, ORG, "C1", date(2026, 9, 1)).status is ClaimStatus.CANCELLED
     own = file_appeal(services, ORG, "C1", date(2026, 9, 20), filed_by=Appellant.ORGANISM, actor="directeur")
     assert (own.stage, own.filed_by, own.suspends) == (AppealStage.COURT, Appellant.ORGANISM, False)
-    # Recorded without touching the ledger until decided.
+    # Recorded without touching the ledger until decided; the court action interrupts prescription.
     assert _booked(services, "C1", date(2026, 9, 20)) == []
+    with services.db.unit_of_work() as session:
+        kinds = session.scalars(
+            select(ClaimEventRow.kind).where(ClaimEventRow.occurred_on == date(2026, 9, 20))
+        )
+        assert "court_action" in list(kinds)
     decided = decide_appeal(services, ORG, "C1", date(2027, 3, 1), "reduced", 30_000)
     assert _booked(services, "C1", date(2027, 3, 1)) == [("reversal", 50_000), ("cancellation", 20_000)]
     # The 20,000 paid were refunded: the debtor owes the new principal of 30,000 in full.

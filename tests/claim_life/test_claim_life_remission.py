@@ -13,7 +13,13 @@ from recouvre.domain.remission import RemissionStatus, Route
 from recouvre.service import Refused, Services
 from recouvre.service.claims import view_claim
 from recouvre.service.payments import record_payment
-from recouvre.service.remission import case_on, decide_remission, list_cases, request_remission
+from recouvre.service.remission import (
+    case_on,
+    decide_remission,
+    list_cases,
+    pending_claim_ids,
+    request_remission,
+)
 from recouvre.storage import repository
 from recouvre.storage.claim_life_tables import RemissionCaseRow
 from recouvre.storage.tables import ClaimEventRow, LetterRow, RefusalRow
@@ -166,11 +172,20 @@ def test_child_death_case_is_automatic(services: Services, setup: Setup) -> None
         "organism_auto",
     )
     assert case_on(services, ORG, "C1", date(2026, 1, 11)) is None
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, ORG)
+        row = repository.claim_row(session, organism_id, "C1")
+        assert row is not None
+        assert pending_claim_ids(session, [row.id], date(2026, 1, 12)) == {row.id}
+        claim_id = row.id
     # The organism asking again is the same case; the board grants it in full.
     assert request_remission(services, ORG, "C1", date(2026, 1, 20), "organism") == case
     decided = decide_remission(services, ORG, "C1", date(2026, 3, 2), 100)
     assert (decided.status, decided.amount, decided.authority) == (RemissionStatus.GRANTED, 39_000, "board")
     assert view_claim(services, ORG, "C1", date(2026, 3, 2)).status is ClaimStatus.SETTLED
+    with services.db.unit_of_work() as session:
+        assert pending_claim_ids(session, [claim_id], date(2026, 3, 1)) == {claim_id}
+        assert pending_claim_ids(session, [claim_id], date(2026, 3, 2)) == set()
 
 
 def test_rsa_request_suspends_until_decided(services: Services, setup: Setup) -> None:

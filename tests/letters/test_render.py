@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from recouvre.domain.launch import payment_reference
+from recouvre.letters import context as context_module
+from recouvre.letters import render as render_module
+from recouvre.letters.render import TEMPLATES
 
 from .conftest import ALL_TYPES, FR, IBAN, ICE, MA, NIR, SIREN, SIRET, Rendered
 
+WORD = re.compile(r"[A-Za-zÀ-ÿ]+")
+INLINE = re.compile(r"</?(strong|em|span)[^>]*>")
+TAG = re.compile(r"<[^>]+>")
 KINDS = ("person", "legal")
 EVERY = [
     (country, letter_type, kind) for country in ("FR", "MA") for letter_type in ALL_TYPES for kind in KINDS
@@ -231,3 +240,24 @@ def test_pdf_is_tagged_a4_in_french_with_dejavu_fonts(rendered: dict[tuple[str, 
     assert isinstance(font_dict, DictionaryObject)
     fonts = {str(font.get_object()["/BaseFont"]) for font in font_dict.values()}
     assert fonts and all("DejaVu-Sans" in name for name in fonts)
+
+
+def test_no_word_is_glued_to_the_next_by_template_whitespace(
+    rendered: dict[tuple[str, str, str], Rendered],
+) -> None:
+    """Every word of a letter comes from its templates or its data: a word found nowhere else
+    is two words glued together by a block tag that ate the space between them."""
+    sources = [
+        *TEMPLATES.rglob("*.html"),
+        Path(context_module.__file__),
+        Path(render_module.__file__),
+        Path(__file__).with_name("conftest.py"),
+    ]
+    vocabulary = {word.lower() for path in sources for word in WORD.findall(path.read_text())}
+    glued: dict[str, str] = {}
+    for (country, letter_type, kind), letter in rendered.items():
+        body = INLINE.sub("", letter.html.split("<body", 1)[1])
+        for word in WORD.findall(html.unescape(TAG.sub(" ", body))):
+            if word.lower() not in vocabulary and not word.startswith(("RF", "CNSS", "CAF")):
+                glued.setdefault(word, f"{country} {letter_type} {kind}")
+    assert glued == {}

@@ -114,8 +114,11 @@ def test_recording_checks_its_input(one_claim: Services) -> None:
 # Reading -----------------------------------------------------------------------------------------
 
 
-def test_every_kind_of_interruption_is_read(one_claim: Services) -> None:
-    services = one_claim
+def test_every_kind_of_interruption_is_read(any_services: Services) -> None:
+    services = any_services
+    add_debtor(services, "D1", quotient=70_000)
+    add_claim(services, "C1", "D1", [(date(2024, 3, 5), 90_000)], date(2024, 4, 1))
+    registered_letter(services, ORGANISM, "C1", date(2024, 4, 20), "undeliverable")
     acknowledgment(services, ORGANISM, "C1", date(2024, 5, 2), by="representative")
     agree_plan(services, ORGANISM, "C1", 10_000, date(2024, 6, 5), date(2024, 5, 20), key="p1")
     record_payment(services, ORGANISM, "C1", 5_000, date(2024, 6, 5), PaymentChannel.CARD, key="pay1")
@@ -273,7 +276,8 @@ def count_statements(services: Services) -> Iterator[list[str]]:
         event.remove(services.db.engine, "before_cursor_execute", remember)
 
 
-def test_prescribed_claims_agrees_with_the_per_claim_state(services: Services) -> None:
+def test_prescribed_claims_agrees_with_the_per_claim_state(any_services: Services) -> None:
+    services = any_services
     refs = portfolio(services, 100)
     with services.db.unit_of_work() as session:
         ids = {ref: claim_id(services, ref) for ref in refs}

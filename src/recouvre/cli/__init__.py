@@ -11,6 +11,7 @@ from recouvre.cli import (
     explain,
     generate,
     imports,
+    letters,
     organisms,
     payments,
     policy,
@@ -48,6 +49,7 @@ app.add_typer(scenario.app, name="scenario")
 app.add_typer(cycle.app, name="cycle")
 app.add_typer(payments.app, name="payments")
 app.add_typer(explain.app, name="explain")
+app.add_typer(letters.app, name="letters")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)

@@ -288,24 +288,46 @@ def bar_date(start: date, fraud: bool, interruptions: Sequence[date], terms: Pre
 
 
 def is_prescribed(facts: PrescriptionFacts, terms: PrescriptionTerms, on: date) -> bool:
-    """``prescription_state(facts, terms, on).prescribed``, without the explanation (batch steps).
+    """``prescription_state(facts, terms, on).prescribed``, without the explanation."""
+    return prescribed_verdict(
+        [(line.paid_on, line.amount) for line in facts.lines],
+        facts.fraud,
+        facts.detected_on,
+        facts.balance,
+        sorted(item.on for item in facts.interruptions if item.on <= on),
+        terms,
+        on,
+    )
 
-    Only the lines still in the balance are looked at, youngest first, and the answer is
-    ``False`` as soon as one of them is not time-barred on ``on``.
+
+def prescribed_verdict(
+    lines: Sequence[tuple[date, Cents]],
+    fraud: bool,
+    detected_on: date,
+    balance: Cents,
+    interruption_days: Sequence[date],
+    terms: PrescriptionTerms,
+    on: date,
+) -> bool:
+    """The status verdict of ``prescription_state`` from plain values, for batch steps.
+
+    ``lines`` are (paid_on, amount) in the claim's order; ``interruption_days`` are the dates of
+    the interruptions counted (on or before ``on``), ascending. Only the lines still in the
+    balance are looked at, youngest first, and the answer is ``False`` as soon as one of them
+    is not time-barred on ``on``.
     """
-    if facts.balance <= 0 or not facts.lines:
+    if balance <= 0 or not lines:
         return False
-    lines = facts.lines
-    days = sorted(item.on for item in facts.interruptions if item.on <= on)
-    left = min(facts.balance, sum(line.amount for line in lines))
-    order = sorted(range(len(lines)), key=lambda index: (lines[index].paid_on, index))
-    if facts.fraud:  # every line has the same period
-        return bar_date(facts.detected_on, True, days, terms) <= on
+    if fraud:  # every line has the same period, and at least one is in the balance
+        return bar_date(detected_on, True, interruption_days, terms) <= on
+    left = min(balance, sum(amount for _, amount in lines))
+    order = sorted(range(len(lines)), key=lambda index: (lines[index][0], index))
     for index in reversed(order):
         if left <= 0:
             break
-        left -= lines[index].amount
-        if bar_date(lines[index].paid_on, False, days, terms) > on:
+        paid_on, amount = lines[index]
+        left -= amount
+        if bar_date(paid_on, False, interruption_days, terms) > on:
             return False
     return True
 

@@ -19,7 +19,9 @@ Events (SCENARIOS.md), each through the service command real use takes:
 A forbidden event raises ``Refused`` after the service recorded it: the ``refused`` check sees
 its key. Check ``remission: {CLAIM: {route, proposed_rate, status}}`` (any subset) reads the
 claim's latest remission case requested by the end of the date. A partial remission is a
-remission granted in part: ``status: granted`` accepts it, ``status: partial`` only it.
+remission granted in part: ``status: granted`` accepts it, ``status: partial`` only it. A claim
+whose only requests were refused (fraud, the organism asking) has no case: its status reads
+``refused``, with no route and no proposed rate.
 """
 
 from __future__ import annotations
@@ -207,6 +209,25 @@ def _status_matches(expected: RemissionStatus, actual: RemissionStatus) -> bool:
     return expected is actual
 
 
+def _refused_request(replay: Replay, on: date, claim: str, wanted: RemissionExpectation) -> list[Mismatch]:
+    """No case: a request refused (fraud, the organism asking…) reads as status ``refused``;
+    it has no route and no proposed rate."""
+    if not remission.refused_requests(replay.services, replay.organism, claim, on):
+        return [Mismatch(f"remission.{claim}", "a remission case", "no remission case")]
+    found: list[Mismatch] = []
+    if wanted.route is not None:
+        found.append(Mismatch(f"remission.{claim}.route", wanted.route.value, "none (request refused)"))
+    if wanted.proposed_rate is not None:
+        found.append(
+            Mismatch(
+                f"remission.{claim}.proposed_rate", _rate(wanted.proposed_rate), "none (request refused)"
+            )
+        )
+    if wanted.status is not None and wanted.status is not RemissionStatus.REFUSED:
+        found.append(Mismatch(f"remission.{claim}.status", wanted.status.value, "refused (request refused)"))
+    return found
+
+
 def _remission(replay: Replay, on: date, expected: Mapping[str, RemissionExpectation]) -> list[Mismatch]:
     found: list[Mismatch] = []
     for claim, wanted in expected.items():
@@ -215,7 +236,7 @@ def _remission(replay: Replay, on: date, expected: Mapping[str, RemissionExpecta
             continue
         case = remission.case_on(replay.services, replay.organism, claim, on)
         if case is None:
-            found.append(Mismatch(f"remission.{claim}", "a remission case", "no remission case"))
+            found.extend(_refused_request(replay, on, claim, wanted))
             continue
         if wanted.route is not None and wanted.route is not case.route:
             found.append(Mismatch(f"remission.{claim}.route", wanted.route.value, case.route.value))

@@ -257,6 +257,16 @@ def file_appeal(
             key,
             {"action": "filed", "stage": derived.value, "filed_by": appellant.value, "by": actor, "why": why},
         )
+        if appellant is Appellant.ORGANISM:
+            # The organism's court action interrupts prescription (C. civ. 2241, R-PRESC-3).
+            repository.add_claim_event(
+                session,
+                f"{key}:court_action",
+                row.id,
+                on,
+                "court_action",
+                {"by": actor, "why": why, "appeal": key},
+            )
         if suspensive:
             suspensions.suspend(
                 session,

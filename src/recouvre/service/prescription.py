@@ -7,7 +7,8 @@ and answers three questions:
 * ``prescribed_claims(session, claim_ids, on, policy)`` — the claims whose status is
   ``prescribed`` at the end of ``on``: a positive balance made only of time-barred lines.
   **The status ``prescribed`` stops all recovery**: no withholding, no payment demand, no
-  reminder, no enforcement step (SCENARIOS.md "Prescription (normative)"). It is the one
+  reminder, no enforcement step (SCENARIOS.md "Prescription (normative)"; a contrainte expires
+  with the claim it enforces, R-CONTR-2, so the same status ends enforcement). It is the one
   function every recovery command asks — ``view_claim`` (status), the withholding eligibility
   and the monthly cycle — so that they all agree. Facts are loaded in at most six statements
   per chunk of claims (balances, youngest lines, then — only for the claims whose youngest line
@@ -31,7 +32,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import BindParameter, bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.model import DomainError, Responsibility, UndueLine
@@ -43,13 +44,17 @@ from recouvre.domain.prescription import (
     PrescriptionFacts,
     PrescriptionState,
     PrescriptionTerms,
-    is_prescribed,
+    prescribed_verdict,
 )
 from recouvre.domain.prescription import prescription_state as decide
 from recouvre.policy import Policy
 from recouvre.service.context import Services
 from recouvre.service.errors import NotFound
-from recouvre.service.interruptions import interruptions_by_claim
+from recouvre.service.interruptions import (
+    claim_ids_filter,
+    interruption_dates_by_claim,
+    interruptions_by_claim,
+)
 from recouvre.storage import repository
 from recouvre.storage.repository import TaskDraft
 from recouvre.storage.tables import ClaimEventRow, ClaimLineRow, ClaimRow, DebtorRow, MovementRow, TaskRow
@@ -71,10 +76,6 @@ def terms_of(policy: Policy) -> PrescriptionTerms | None:
     )
 
 
-IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-"""The ids of one chunk, bound once (no per-value coercion of thousands of literals)."""
-
-
 @dataclass(frozen=True)
 class _Head:
     fraud: bool
@@ -94,47 +95,61 @@ class _Head:
 def _heads(session: Session, part: Sequence[int], on: date, *, positive_only: bool) -> dict[int, _Head]:
     """Claims established by ``on``, their balance at the end of ``on`` and their youngest line's
     payment date (two grouped statements: one over movements, one over lines)."""
+    connection = session.connection()
+    wanted = set(part)
     total = func.coalesce(func.sum(MovementRow.signed_cents), 0)
+    condition, params = claim_ids_filter(ClaimRow.id, part)
     balances = (
         select(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on, total)
         .outerjoin(MovementRow, (MovementRow.claim_id == ClaimRow.id) & (MovementRow.booked_on <= on))
-        .where(ClaimRow.id.in_(IDS), ClaimRow.established_on <= on)
+        .where(condition, ClaimRow.established_on <= on)
         .group_by(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on)
     )
     if positive_only:
         balances = balances.having(total > 0)
-    rows = session.execute(balances, {"ids": list(part)}).all()
+    rows = [row for row in connection.execute(balances, params) if row[0] in wanted]
     if not rows:
         return {}
+    kept = sorted(row[0] for row in rows)
+    condition, params = claim_ids_filter(ClaimLineRow.claim_id, kept)
     last = (
         select(ClaimLineRow.claim_id, func.max(ClaimLineRow.paid_on))
-        .where(ClaimLineRow.claim_id.in_(IDS))
+        .where(condition)
         .group_by(ClaimLineRow.claim_id)
     )
-    last_paid: dict[int, date] = {
-        claim_id: paid_on for claim_id, paid_on in session.execute(last, {"ids": [row[0] for row in rows]})
-    }
+    last_paid: dict[int, date] = {claim_id: paid_on for claim_id, paid_on in connection.execute(last, params)}
+    fraud = Responsibility.FRAUD.value
     return {
-        claim_id: _Head(
-            responsibility == Responsibility.FRAUD.value,
-            detected_on,
-            max(int(balance), 0),
-            last_paid.get(claim_id),
-        )
+        claim_id: _Head(responsibility == fraud, detected_on, max(int(balance), 0), last_paid.get(claim_id))
         for claim_id, responsibility, detected_on, balance in rows
     }
 
 
-def _lines(session: Session, part: Sequence[int]) -> dict[int, list[UndueLine]]:
+def _lines(session: Session, part: Sequence[int]) -> dict[int, list[tuple[date, Cents]]]:
+    """(paid_on, amount) of each claim's lines, in line order (one statement)."""
+    wanted = set(part)
+    condition, params = claim_ids_filter(ClaimLineRow.claim_id, part)
     query = (
         select(ClaimLineRow.claim_id, ClaimLineRow.paid_on, ClaimLineRow.amount_cents)
-        .where(ClaimLineRow.claim_id.in_(IDS))
+        .where(condition)
         .order_by(ClaimLineRow.claim_id, ClaimLineRow.line_no)
     )
-    found: dict[int, list[UndueLine]] = {}
-    for claim_id, paid_on, amount in session.execute(query, {"ids": list(part)}):
-        found.setdefault(claim_id, []).append(UndueLine(paid_on, amount))
+    found: dict[int, list[tuple[date, Cents]]] = {}
+    for claim_id, paid_on, amount in session.connection().execute(query, params):
+        if claim_id in wanted:
+            found.setdefault(claim_id, []).append((paid_on, amount))
     return found
+
+
+def _candidates(
+    session: Session, part: Sequence[int], on: date, terms: PrescriptionTerms, until: date
+) -> dict[int, _Head]:
+    """Claims with a positive balance on ``on`` that may be time-barred by ``until``."""
+    return {
+        claim_id: head
+        for claim_id, head in _heads(session, part, on, positive_only=True).items()
+        if (earliest := head.earliest_date(terms)) is not None and earliest <= until
+    }
 
 
 def load_facts(
@@ -148,19 +163,15 @@ def load_facts(
     """The prescription facts of each claim established by ``on``: six statements per chunk.
 
     ``positive_only`` keeps the claims with a positive balance; ``due_by=(terms, day)`` keeps
-    those that may be time-barred by ``day`` (the first bar date of their youngest line is not
-    after it), so that lines and interruptions are only read for them.
+    those with a positive balance that may be time-barred by ``day`` (the first bar date of
+    their youngest line is not after it), so that lines and interruptions are only read for them.
     """
     found: dict[int, PrescriptionFacts] = {}
     for part in repository.chunks(sorted(set(claim_ids))):
-        heads = _heads(session, part, on, positive_only=positive_only)
         if due_by is not None:
-            terms, day = due_by
-            heads = {
-                claim_id: head
-                for claim_id, head in heads.items()
-                if (earliest := head.earliest_date(terms)) is not None and earliest <= day
-            }
+            heads = _candidates(session, part, on, *due_by)
+        else:
+            heads = _heads(session, part, on, positive_only=positive_only)
         if not heads:
             continue
         ids = sorted(heads)
@@ -168,7 +179,7 @@ def load_facts(
         interruptions = interruptions_by_claim(session, ids, on)
         for claim_id, head in heads.items():
             found[claim_id] = PrescriptionFacts(
-                lines=tuple(lines.get(claim_id, ())),
+                lines=tuple(UndueLine(paid_on, amount) for paid_on, amount in lines.get(claim_id, ())),
                 fraud=head.fraud,
                 detected_on=head.detected_on,
                 balance=head.balance,
@@ -183,13 +194,35 @@ def prescribed_claims(session: Session, claim_ids: Iterable[int], on: date, poli
     A claim is prescribed when its positive balance is made only of time-barred lines
     (``domain.prescription``). Prescribed claims must not be recovered in any way. Claims not
     established by ``on``, or with nothing left to pay, are never prescribed. Lines and
-    interruptions are only read for the claims whose youngest line could be time-barred by ``on``.
+    interruptions are only read for the claims whose youngest line could be time-barred by
+    ``on``; the verdict is ``domain.prescription.prescribed_verdict`` (the same rule as
+    ``prescription_state``, without building its explanation).
     """
     terms = terms_of(policy)
     if terms is None:
         return set()
-    facts = load_facts(session, claim_ids, on, positive_only=True, due_by=(terms, on))
-    return {claim_id for claim_id, claim in facts.items() if is_prescribed(claim, terms, on)}
+    found: set[int] = set()
+    for part in repository.chunks(sorted(set(claim_ids))):
+        heads = _candidates(session, part, on, terms, on)
+        if not heads:
+            continue
+        ids = sorted(heads)
+        lines = _lines(session, ids)
+        days = interruption_dates_by_claim(session, ids, on)
+        found.update(
+            claim_id
+            for claim_id, head in heads.items()
+            if prescribed_verdict(
+                lines.get(claim_id, ()),
+                head.fraud,
+                head.detected_on,
+                head.balance,
+                days.get(claim_id, ()),
+                terms,
+                on,
+            )
+        )
+    return found
 
 
 def prescription_state(services: Services, organism_code: str, claim_ref: str, on: date) -> PrescriptionState:
@@ -256,7 +289,8 @@ def watch(
     A claim is listed when its balance is positive and not yet prescribed on ``on`` and its
     prescription date D satisfies ``on < D <= on + horizon_days``. Transferred claims (recovered
     by someone else) and claims under their benefit's recovery minimum (not recovered, R-THRESH-1)
-    are left out. Each listed claim gets one ``prescription_review`` task (key
+    are left out. Suspended claims are listed: suspending recovery does not suspend prescription
+    (no sourced rule, RULES.md §3.2). Each listed claim gets one ``prescription_review`` task (key
     ``{organism}:{claim}:prescription_review:{D}``, created on ``on``, due ``review_days_before``
     days before D but not before ``on``): running the watch again queues nothing new, and a
     claim whose date moves (an interruption) gets a new task for its new date.

@@ -66,7 +66,7 @@ from recouvre.service.errors import NotFound
 from recouvre.storage import repository
 from recouvre.storage.claim_life_tables import RemissionCaseRow
 from recouvre.storage.repository import LetterDraft
-from recouvre.storage.tables import ClaimRow
+from recouvre.storage.tables import ClaimRow, RefusalRow
 
 THRESHOLD_KEY = "remission.threshold"
 SCALE_KEY = "remission.scale"
@@ -187,6 +187,24 @@ def case_on(services: Services, organism_code: str, claim_ref: str, on: date) ->
         return _view(cases[-1], claim_ref, on) if cases else None
 
 
+def refused_requests(services: Services, organism_code: str, claim_ref: str, on: date) -> list[date]:
+    """The dates of the remission requests on this claim refused on or before ``on`` (no case was
+    opened for them: a refusal changes nothing, it is only recorded)."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism_code)
+        query = (
+            select(RefusalRow.occurred_on)
+            .where(
+                RefusalRow.organism_id == organism_id,
+                RefusalRow.event == "remission_request",
+                RefusalRow.subject == claim_ref,
+                RefusalRow.occurred_on <= on,
+            )
+            .order_by(RefusalRow.occurred_on, RefusalRow.id)
+        )
+        return list(session.scalars(query))
+
+
 def list_cases(
     services: Services,
     organism_code: str,
@@ -210,6 +228,23 @@ def list_cases(
             query = query.where(RemissionCaseRow.route == route.value)
         views = [_view(case, ref, on) for case, ref in session.execute(query)]
     return [view for view in views if status is None or view.status is status]
+
+
+def pending_claim_ids(session: Session, claim_ids: Sequence[int], on: date) -> set[int]:
+    """The claims among ``claim_ids`` with a remission case pending at the end of ``on``.
+
+    For set-based steps (e.g. the eligibility's child-death exclusion, "while its remission is
+    pending"): one statement per chunk of ids.
+    """
+    found: set[int] = set()
+    for part in repository.chunks(sorted(set(claim_ids))):
+        query = select(RemissionCaseRow.claim_id).where(
+            RemissionCaseRow.claim_id.in_(part),
+            RemissionCaseRow.requested_on <= on,
+            (RemissionCaseRow.decided_on.is_(None)) | (RemissionCaseRow.decided_on > on),
+        )
+        found.update(session.scalars(query))
+    return found
 
 
 # -- commands -------------------------------------------------------------------------------------

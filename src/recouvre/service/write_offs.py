@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.ledger import MovementKind, MovementRequest
@@ -35,7 +35,7 @@ from recouvre.service.context import Services
 from recouvre.service.payments import post
 from recouvre.service.remission import Refusal, refusals
 from recouvre.storage import repository
-from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow, LetterClaimRow, LetterRow
+from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow, LetterRow, MovementRow
 
 RETURNED_LETTER_STATUSES = frozenset({"returned", "undeliverable", "npai"})
 """Letter statuses that say the debtor was not reached at the address (outbox feedback)."""
@@ -114,105 +114,106 @@ def record_fact(
         )
 
 
-def _unreachable(session: Session, rows: list[ClaimRow], on: date) -> set[int]:
-    """Claims whose debtor was not reached: a letter returned, an undeliverable registered letter,
-    or an ``unreachable`` fact."""
-    debtors = {row.debtor_id for row in rows}
-    returned = set(
+def _owing(session: Session, organism_id: int, on: date) -> dict[int, tuple[ClaimRow, Cents]]:
+    """The organism's claims with a positive balance at the end of ``on``: one grouped statement."""
+    total = func.sum(MovementRow.signed_cents)
+    query = (
+        select(ClaimRow, total.label("total"))
+        .join(MovementRow, MovementRow.claim_id == ClaimRow.id)
+        .where(
+            ClaimRow.organism_id == organism_id, ClaimRow.established_on <= on, MovementRow.booked_on <= on
+        )
+        .group_by(ClaimRow.id)
+        .having(total > 0)
+    )
+    return {row.id: (row, int(balance)) for row, balance in session.execute(query)}
+
+
+def _event_claims(
+    session: Session, organism_id: int, on: date, kinds: tuple[str, ...]
+) -> list[ClaimEventRow]:
+    query = (
+        select(ClaimEventRow)
+        .join(ClaimRow, ClaimRow.id == ClaimEventRow.claim_id)
+        .where(
+            ClaimRow.organism_id == organism_id,
+            ClaimEventRow.occurred_on <= on,
+            ClaimEventRow.kind.in_(kinds),
+        )
+    )
+    return list(session.scalars(query))
+
+
+def _unreachable(session: Session, organism_id: int, on: date) -> set[int]:
+    """Claims whose debtor was not reached: a letter to the debtor returned, an undeliverable
+    registered letter, or an ``unreachable`` fact."""
+    returned_debtors = select(LetterRow.debtor_id).where(
+        LetterRow.organism_id == organism_id,
+        LetterRow.status.in_(RETURNED_LETTER_STATUSES),
+        LetterRow.issued_on <= on,
+    )
+    found = set(
         session.scalars(
-            select(LetterRow.debtor_id).where(
-                LetterRow.debtor_id.in_(debtors),
-                LetterRow.status.in_(RETURNED_LETTER_STATUSES),
-                LetterRow.issued_on <= on,
+            select(ClaimRow.id).where(
+                ClaimRow.organism_id == organism_id, ClaimRow.debtor_id.in_(returned_debtors)
             )
         )
     )
-    found = {row.id for row in rows if row.debtor_id in returned}
-    claim_ids = [row.id for row in rows]
-    for event in session.scalars(
-        select(ClaimEventRow).where(
-            ClaimEventRow.claim_id.in_(claim_ids),
-            ClaimEventRow.occurred_on <= on,
-            ClaimEventRow.kind.in_(("registered_letter", DebtorFact.UNREACHABLE.value)),
-        )
-    ):
+    for event in _event_claims(session, organism_id, on, ("registered_letter", DebtorFact.UNREACHABLE.value)):
         if event.kind == DebtorFact.UNREACHABLE.value or event.data.get("outcome") == "undeliverable":
             found.add(event.claim_id)
-    # a letter covering the claim itself, returned
-    found.update(
-        session.scalars(
-            select(LetterClaimRow.claim_id)
-            .join(LetterRow, LetterRow.id == LetterClaimRow.letter_id)
-            .where(
-                LetterClaimRow.claim_id.in_(claim_ids),
-                LetterRow.status.in_(RETURNED_LETTER_STATUSES),
-                LetterRow.issued_on <= on,
-            )
-        )
-    )
     return found
 
 
 def write_off_proposals(
     services: Services, organism_code: str, on: date, criteria: Criteria
 ) -> list[Proposal]:
-    """The claims with a balance on ``on`` that match the criteria, with the criteria they match."""
+    """The claims with a balance on ``on`` that match the criteria, with the criteria they match.
+
+    Set-based: a few statements for the whole organism, whatever its size.
+    """
     if not criteria.any():
         raise DomainError("criteria", "none", "ask for at least one criterion")
     with services.db.unit_of_work() as session:
         organism_id, organism = services.organism(session, organism_code)
         policy = services.policy(organism)
-        rows = list(
-            session.scalars(
-                select(ClaimRow)
-                .where(ClaimRow.organism_id == organism_id, ClaimRow.established_on <= on)
-                .order_by(ClaimRow.ref)
-            )
-        )
-        balances = {row.id: repository.load_ledger(session, row.id, until=on).balance for row in rows}
-        rows = [row for row in rows if balances[row.id] > 0]
-        if not rows:
+        owing = _owing(session, organism_id, on)
+        if not owing:
             return []
-        ids = [row.id for row in rows]
         facts: dict[int, set[str]] = {}
-        for event in session.scalars(
-            select(ClaimEventRow).where(
-                ClaimEventRow.claim_id.in_(ids),
-                ClaimEventRow.occurred_on <= on,
-                ClaimEventRow.kind.in_((DebtorFact.INSOLVENT.value, DebtorFact.DECEASED.value)),
-            )
-        ):
-            facts.setdefault(event.claim_id, set()).add(event.kind)
-        unreachable = _unreachable(session, rows, on) if criteria.unreachable else set()
+        if criteria.insolvent or criteria.deceased:
+            kinds = (DebtorFact.INSOLVENT.value, DebtorFact.DECEASED.value)
+            for event in _event_claims(session, organism_id, on, kinds):
+                facts.setdefault(event.claim_id, set()).add(event.kind)
+        unreachable = _unreachable(session, organism_id, on) if criteria.unreachable else set()
         near: set[int] = set()
         if criteria.prescription_within_days is not None:
             horizon = on + timedelta(days=criteria.prescription_within_days)
+            ids = sorted(owing)
             already = prescription.prescribed_claims(session, ids, on, policy)
             near = prescription.prescribed_claims(session, ids, horizon, policy) - already
         debtor_refs: dict[int, str] = {
-            claim_id: ref
-            for claim_id, ref in session.execute(
-                select(ClaimRow.id, DebtorRow.ref)
-                .join(DebtorRow, DebtorRow.id == ClaimRow.debtor_id)
-                .where(ClaimRow.id.in_(ids))
+            ident: ref
+            for ident, ref in session.execute(
+                select(DebtorRow.id, DebtorRow.ref).where(DebtorRow.organism_id == organism_id)
             )
         }
         proposals: list[Proposal] = []
-        for row in rows:
+        for claim_id, (row, balance) in sorted(owing.items(), key=lambda item: item[1][0].ref):
             reasons: list[Criterion] = []
-            if criteria.below is not None and balances[row.id] < criteria.below:
+            if criteria.below is not None and balance < criteria.below:
                 reasons.append(Criterion.SMALL_BALANCE)
-            if row.id in unreachable:
+            if claim_id in unreachable:
                 reasons.append(Criterion.UNREACHABLE)
-            if criteria.insolvent and DebtorFact.INSOLVENT.value in facts.get(row.id, set()):
+            if criteria.insolvent and DebtorFact.INSOLVENT.value in facts.get(claim_id, set()):
                 reasons.append(Criterion.INSOLVENT)
-            if criteria.deceased and DebtorFact.DECEASED.value in facts.get(row.id, set()):
+            if criteria.deceased and DebtorFact.DECEASED.value in facts.get(claim_id, set()):
                 reasons.append(Criterion.DECEASED)
-            if row.id in near:
+            if claim_id in near:
                 reasons.append(Criterion.NEAR_PRESCRIPTION)
             if reasons:
                 proposals.append(
-                    Proposal(row.ref, debtor_refs.get(row.id, ""), balances[row.id], tuple(reasons))
+                    Proposal(row.ref, debtor_refs.get(row.debtor_id, ""), balance, tuple(reasons))
                 )
         return proposals
 

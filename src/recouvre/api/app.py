@@ -1,0 +1,149 @@
+"""``create_app(services)``: the FastAPI application served by ``recouvre serve``.
+
+* ``/api/v1/…``: the REST API (``recouvre.api.routes``); its OpenAPI document at ``/openapi.json``.
+* ``/``: for now a French page that says the back-office pages are coming and where the API is.
+
+Errors are JSON and name the field and the value: ``401`` without a valid token, ``403`` for an
+act the roles, mandates or separation of duties forbid, ``404`` for an unknown reference, ``409``
+for an event the rules refuse (recorded as refused), ``422`` for an invalid value.
+
+Personal data stays out of the logs: the engine hides SQL parameters (a NIR searched for is a
+parameter) and its statement logger is kept at WARNING; searches by NIR go in a POST body, never
+in a URL that an access log would print; NIR and IBAN leave the API masked.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from recouvre.api.routes import router
+from recouvre.audit.trail import jsonable
+from recouvre.domain.model import DomainError
+from recouvre.domain.money import AmountError
+from recouvre.security.accounts import SignInRefused
+from recouvre.security.authorization import Forbidden
+from recouvre.service.context import Services
+from recouvre.service.errors import BatchRejected, NotFound, Refused
+from recouvre.service.remission import Refusal
+
+log = logging.getLogger("recouvre.api")
+
+DESCRIPTION = """API REST de Recouvre : recouvrement des indus (Caf) et des cotisations (CNSS).
+
+Authentification : `POST /api/v1/auth/token` avec un nom d'utilisateur et un mot de passe, puis
+`Authorization: Bearer <jeton>`. Chaque opération indique l'action qu'elle demande (`x-action`),
+accordée par les rôles et les mandats (`recouvre/security/roles.yaml`). Montants en texte à deux
+décimales (`"120.50"`), dates `AAAA-MM-JJ`, NIR et IBAN toujours masqués.
+"""
+
+INDEX = """<!doctype html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Recouvre — connexion</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; padding: 0 1rem; }
+p { line-height: 1.5; }
+h1 { font-size: 1.6rem; }
+code { background: #f2f2f2; padding: 0 .2rem; }
+</style>
+</head>
+<body>
+<main>
+<h1>Recouvre — back office</h1>
+<p><strong>Les pages du back office (connexion, corbeilles, dossiers des débiteurs) ne sont pas
+encore disponibles</strong> : elles arrivent dans une prochaine version.</p>
+<p>En attendant, tout se fait par l'API REST :</p>
+<ul>
+<li>connexion : <code>POST /api/v1/auth/token</code> (nom d'utilisateur et mot de passe) ;</li>
+<li>description de l'API : <a href="/openapi.json"><code>/openapi.json</code></a>
+(et <a href="/docs">/docs</a> quand le navigateur peut charger Swagger UI).</li>
+</ul>
+<p>Les comptes sont créés par l'exploitant : <code>recouvre users add</code>.</p>
+</main>
+</body>
+</html>
+"""
+
+
+def _problem(status: int, detail: str, error: DomainError | None = None) -> JSONResponse:
+    body: dict[str, object] = {"detail": detail}
+    if error is not None:
+        body.update({"field": error.field, "value": jsonable(error.value), "reason": error.reason})
+    return JSONResponse(status_code=status, content=body)
+
+
+def keep_personal_data_out_of_logs(services: Services) -> None:
+    """SQL parameters (a NIR, an IBAN) are neither logged nor put in error messages."""
+    services.db.engine.hide_parameters = True
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
+
+def create_app(services: Services) -> FastAPI:
+    keep_personal_data_out_of_logs(services)
+    app = FastAPI(
+        title="Recouvre",
+        version="1",
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    app.include_router(router)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> HTMLResponse:
+        return HTMLResponse(INDEX)
+
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        # The path only: a query string could carry what a user typed.
+        log.debug("%s %s -> %s", request.method, request.url.path, response.status_code)
+        return response
+
+    @app.exception_handler(Forbidden)
+    def forbidden(_: Request, error: Forbidden) -> JSONResponse:
+        return JSONResponse(status_code=403, content={"detail": error.reason, "action": error.action})
+
+    @app.exception_handler(SignInRefused)
+    def sign_in_refused(_: Request, error: SignInRefused) -> JSONResponse:
+        content: dict[str, object] = {"detail": error.reason}
+        if error.locked_until is not None:
+            content["locked_until"] = error.locked_until.isoformat()
+        return JSONResponse(status_code=401, content=content, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(NotFound)
+    def not_found(_: Request, error: NotFound) -> JSONResponse:
+        return _problem(404, str(error), error)
+
+    @app.exception_handler(Refused)
+    def refused(_: Request, error: Refused) -> JSONResponse:
+        return _problem(409, str(error), error)
+
+    @app.exception_handler(Refusal)
+    def refusal(_: Request, error: Refusal) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": str(error)})
+
+    @app.exception_handler(DomainError)
+    def domain_error(_: Request, error: DomainError) -> JSONResponse:
+        return _problem(422, str(error), error)
+
+    @app.exception_handler(AmountError)
+    def amount_error(_: Request, error: AmountError) -> JSONResponse:
+        return _problem(422, str(error))
+
+    @app.exception_handler(BatchRejected)
+    def batch_rejected(_: Request, error: BatchRejected) -> JSONResponse:
+        problems = [
+            {"index": p.index, "field": p.field, "value": jsonable(p.value), "reason": p.reason}
+            for p in error.problems
+        ]
+        return JSONResponse(status_code=422, content={"detail": str(error), "problems": problems})
+
+    return app

@@ -1,0 +1,622 @@
+"""The back office's commands: ``authorize``, then the service command, then the audit trail.
+
+Framework-free: the API's routes call these, and so will the web pages. Each command
+
+1. asks ``authorize`` twice: with the organism alone first (so that a role that may not do the
+   action is refused before anything is looked up, and an unknown claim is not a way to probe),
+   then with the facts of its subject (author, placement, proposer);
+2. reads the state before (a claim's balance, status and phase at the command's date);
+3. calls the service layer, the single door to the data;
+4. appends who, what, why, before and after to the audit trail; a refused command is recorded
+   as ``refused`` with its reason, an act not allowed as ``denied``.
+
+The date the rules apply (``on``) is always the caller's parameter; ``authorize`` is asked about
+the day the act is done (the clock's date, in UTC).
+
+The audit row of a service command is written right after the command's own transaction (the
+service layer opens its own units of work): a crash between the two leaves a booked movement
+without its audit row, which the movements' own ``recorded_at`` stamps still date. The commands
+of ``recouvre.security`` (users, mandates, placements, proposals) write their audit row in the
+same transaction as their change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TypeVar
+
+from sqlalchemy import select
+
+from recouvre.api.queries import claim_snapshot
+from recouvre.audit import trail
+from recouvre.domain.defaults import add_months
+from recouvre.domain.ledger import Movement
+from recouvre.domain.model import Claim, DomainError, PaymentChannel
+from recouvre.domain.money import AmountError, Cents, format_amount
+from recouvre.security import accounts, maker_checker, mandates, subjects
+from recouvre.security.authorization import NOTHING, Actor, Forbidden, Subject, authorize
+from recouvre.service import adjustments, cycle, payments, plans, remission
+from recouvre.service.claims import establish_claims
+from recouvre.service.context import Services
+from recouvre.service.errors import BatchRejected, NotFound
+from recouvre.service.remission import Refusal
+from recouvre.storage import repository
+from recouvre.storage.back_office_tables import UserRow
+from recouvre.storage.tables import ClaimRow, TaskRow
+
+T = TypeVar("T")
+NETWORK = "(réseau)"
+"""The organism scope of a network-level user, as a subject: a local user never matches it."""
+TASK_OPEN = "open"
+TASK_DONE = "done"
+
+
+def today(services: Services) -> date:
+    """The day an act is done (for mandates and placements), from the stamping clock."""
+    return services.clock().date()
+
+
+def guard(services: Services, actor: Actor, action: str, subject: Subject = NOTHING) -> date:
+    """``authorize`` for today; a refusal is appended to the audit trail, then raised."""
+    on = today(services)
+    try:
+        authorize(actor, action, on, subject)
+    except Forbidden as error:
+        trail.record(
+            services,
+            trail.Entry(
+                actor.user,
+                action,
+                "denied",
+                organism=subject.organism,
+                subject=subject.describe(),
+                why=error.reason,
+            ),
+        )
+        raise
+    return on
+
+
+def guard_claim(services: Services, actor: Actor, action: str, organism: str, claim_ref: str) -> Subject:
+    guard(services, actor, action, Subject(organism=organism))
+    subject = subjects.claim_subject(services, organism, claim_ref, today(services))
+    guard(services, actor, action, subject)
+    return subject
+
+
+def guard_debtor(services: Services, actor: Actor, action: str, organism: str, debtor_ref: str) -> Subject:
+    guard(services, actor, action, Subject(organism=organism))
+    subject = subjects.debtor_subject(services, organism, debtor_ref, today(services))
+    guard(services, actor, action, subject)
+    return subject
+
+
+REFUSALS = (DomainError, AmountError, BatchRejected, Refusal)
+
+
+def _on_claim(
+    services: Services,
+    actor: Actor,
+    action: str,
+    organism: str,
+    claim_ref: str,
+    on: date,
+    why: str,
+    run: Callable[[], T],
+    describe: Callable[[T], dict[str, object]],
+) -> T:
+    subject = guard_claim(services, actor, action, organism, claim_ref)
+    before = claim_snapshot(services, organism, claim_ref, on)
+    entry = trail.Entry(actor.user, action, organism=organism, subject=subject.describe(), on=on, why=why)
+    try:
+        result = run()
+    except REFUSALS as error:
+        trail.record(
+            services, replace(entry, outcome="refused", before=before, after={"refused": str(error)})
+        )
+        raise
+    after = {**(claim_snapshot(services, organism, claim_ref, on) or {}), **describe(result)}
+    trail.record(services, replace(entry, before=before, after=after))
+    return result
+
+
+# Claims ------------------------------------------------------------------------------------------
+
+
+def establish_claim(services: Services, actor: Actor, organism: str, claim: Claim, why: str = "") -> bool:
+    """Establish one claim (procedure 2) and record its author; ``False`` for a replay."""
+    guard(services, actor, "claims.establish", Subject(organism=organism))
+    entry = trail.Entry(
+        actor.user, "claims.establish", organism=organism, subject=f"créance {claim.ref}", why=why
+    )
+    entry = replace(entry, on=claim.established_on)
+    try:
+        result = establish_claims(services, organism, [claim])
+    except REFUSALS as error:
+        trail.record(services, replace(entry, outcome="refused", after={"refused": str(error)}))
+        raise
+    with trail.unit_of_work(services) as session:
+        organism_id, _ = services.organism(session, organism)
+        row = repository.claim_row(session, organism_id, claim.ref)
+        assert row is not None
+        if result.created:
+            subjects.record_authors(session, [row.id], actor.user, services.clock())
+        after: dict[str, object] = {
+            "claim": claim.ref,
+            "debtor": claim.debtor_ref,
+            "principal": format_amount(claim.principal),
+            "created": bool(result.created),
+        }
+        trail.append(session, replace(entry, after=after), services.clock())
+    return bool(result.created)
+
+
+def record_payment(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    amount: Cents,
+    on: date,
+    channel: PaymentChannel,
+    key: str,
+    why: str = "",
+) -> tuple[Movement, bool]:
+    return _on_claim(
+        services,
+        actor,
+        "payments.record",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: payments.record_payment(services, organism, claim_ref, amount, on, channel, key),
+        lambda done: {"payment": done[0].key, "amount": format_amount(done[0].amount), "new": done[1]},
+    )
+
+
+def agree_plan(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    monthly: Cents,
+    first_due: date,
+    on: date,
+    *,
+    within_launch_bounds: bool = True,
+    why: str = "",
+) -> plans.PlanView:
+    return _on_claim(
+        services,
+        actor,
+        "plans.agree",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: plans.agree_plan(
+            services,
+            organism,
+            claim_ref,
+            monthly,
+            first_due,
+            on,
+            key=f"api:{on.isoformat()}:{monthly}:{first_due.isoformat()}",
+            by=actor.user,
+            why=why,
+            enforce_max_months=within_launch_bounds,
+        ),
+        lambda plan: {
+            "plan": {
+                "monthly": format_amount(plan.monthly),
+                "first_due": plan.first_due,
+                "months": plan.months,
+            }
+        },
+    )
+
+
+def promise_to_pay(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    amount: Cents,
+    due_on: date,
+    on: date,
+    why: str = "",
+) -> None:
+    _on_claim(
+        services,
+        actor,
+        "promises.record",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: plans.promise_to_pay(services, organism, claim_ref, amount, due_on, on, by=actor.user),
+        lambda _: {"promise": {"amount": format_amount(amount), "due_on": due_on}},
+    )
+
+
+def suspend_recovery(
+    services: Services, actor: Actor, organism: str, claim_ref: str, on: date, until: date, why: str
+) -> None:
+    _on_claim(
+        services,
+        actor,
+        "recovery.suspend",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: adjustments.suspend_recovery(
+            services, organism, claim_ref, on, until, by=actor.user, why=why
+        ),
+        lambda _: {"suspended_until": until},
+    )
+
+
+def resume_recovery(
+    services: Services, actor: Actor, organism: str, claim_ref: str, on: date, why: str
+) -> None:
+    _on_claim(
+        services,
+        actor,
+        "recovery.resume",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: adjustments.resume_recovery(services, organism, claim_ref, on, by=actor.user, why=why),
+        lambda _: {"resumed_on": on},
+    )
+
+
+def request_remission(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    on: date,
+    requested_by: str,
+    channel: str = "",
+    trace: str = "",
+    why: str = "",
+) -> remission.RemissionCaseView:
+    return _on_claim(
+        services,
+        actor,
+        "remissions.request",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: remission.request_remission(
+            services, organism, claim_ref, on, requested_by, channel, trace, actor=actor.user, why=why
+        ),
+        lambda case: {"remission_request": {"route": case.route.value, "status": case.status.value}},
+    )
+
+
+# Maker-checker -----------------------------------------------------------------------------------
+
+
+def propose_write_off(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    on: date,
+    *,
+    authority: str,
+    reasons: str,
+    why: str,
+) -> maker_checker.ProposalView:
+    guard_claim(services, actor, "write_offs.propose", organism, claim_ref)
+    return maker_checker.propose_write_off(
+        services, organism, claim_ref, on, authority=authority, reasons=reasons, by=actor.user, why=why
+    )
+
+
+def propose_remission(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    on: date,
+    rate: str,
+    *,
+    reasons: str,
+    why: str,
+) -> maker_checker.ProposalView:
+    guard_claim(services, actor, "remissions.propose", organism, claim_ref)
+    return maker_checker.propose_remission(
+        services, organism, claim_ref, on, rate, reasons=reasons, by=actor.user, why=why
+    )
+
+
+def decide_proposal(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    kind: maker_checker.ProposalKind,
+    proposal_id: int,
+    approve: bool,
+    on: date,
+    why: str,
+) -> maker_checker.ProposalView:
+    """Decide a proposal: the action depends on its kind and route (board or services)."""
+    first = "write_offs.decide" if kind is maker_checker.ProposalKind.WRITE_OFF else None
+    if first is not None:
+        guard(services, actor, first, Subject(organism=organism))
+    elif not any(
+        _allowed(services, actor, action, organism)
+        for action in ("remissions.decide_services", "remissions.decide_board")
+    ):
+        guard(services, actor, "remissions.decide_services", Subject(organism=organism))
+    proposal = maker_checker.get_proposal(services, organism, kind, proposal_id)
+    claim = subjects.claim_subject(services, organism, proposal.claim_ref, today(services))
+    subject = Subject(
+        organism=organism,
+        claim=proposal.claim_ref,
+        established_by=claim.established_by,
+        placed_with=claim.placed_with,
+        proposed_by=proposal.proposed_by,
+    )
+    guard(services, actor, proposal.decide_action, subject)
+    before = claim_snapshot(services, organism, proposal.claim_ref, on)
+    try:
+        return maker_checker.decide_proposal(
+            services, organism, kind, proposal_id, approve, on, by=actor.user, why=why
+        )
+    except REFUSALS as error:
+        trail.record(
+            services,
+            trail.Entry(
+                actor.user,
+                proposal.decide_action,
+                "refused",
+                organism=organism,
+                subject=subject.describe(),
+                on=on,
+                why=why,
+                before=before,
+                after={"refused": str(error)},
+            ),
+        )
+        raise
+
+
+def _allowed(services: Services, actor: Actor, action: str, organism: str) -> bool:
+    try:
+        authorize(actor, action, today(services), Subject(organism=organism))
+    except Forbidden:
+        return False
+    return True
+
+
+# Placements --------------------------------------------------------------------------------------
+
+
+def place_claim(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    agency: str,
+    placed_from: date,
+    why: str = "",
+) -> subjects.PlacementView:
+    guard_claim(services, actor, "placements.manage", organism, claim_ref)
+    return subjects.place_claim(services, organism, claim_ref, agency, placed_from, by=actor.user, why=why)
+
+
+def recall_placement(
+    services: Services, actor: Actor, organism: str, placement_id: int, on: date, why: str = ""
+) -> subjects.PlacementView:
+    guard(services, actor, "placements.manage", Subject(organism=organism))
+    found = subjects.get_placement(services, organism, placement_id)
+    guard_claim(services, actor, "placements.manage", organism, found.claim_ref)
+    return subjects.recall_placement(services, organism, placement_id, on, by=actor.user, why=why)
+
+
+# Monthly cycle -----------------------------------------------------------------------------------
+
+
+def run_cycle(
+    services: Services, actor: Actor, organism: str, month: str, on: date | None
+) -> cycle.CycleSummary:
+    guard(services, actor, "cycle.run", Subject(organism=organism))
+    first = cycle.parse_month(month)
+    run_on = on or add_months(first, 1)
+    entry = trail.Entry(actor.user, "cycle.run", organism=organism, subject=f"cycle {month}", on=run_on)
+    try:
+        summary = cycle.run_cycle(services, organism, month, run_on)
+    except REFUSALS as error:
+        trail.record(services, replace(entry, outcome="refused", after={"refused": str(error)}))
+        raise
+    trail.record(services, replace(entry, after={"already_done": summary.already_done, **summary.as_data()}))
+    return summary
+
+
+# Queues ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    id: int
+    type: str
+    status: str
+    assignee: str | None
+
+
+def _task_subject(services: Services, organism: str, task_id: int) -> tuple[Subject, str | None]:
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism)
+        task = session.get(TaskRow, task_id)
+        if task is None or task.organism_id != organism_id:
+            raise NotFound("task", task_id, f"no such task in {organism}")
+        claim_id = task.claim_id
+    if claim_id is None:
+        return Subject(organism=organism), None
+    with services.db.unit_of_work() as session:
+        ref = session.scalar(select(ClaimRow.ref).where(ClaimRow.id == claim_id))
+    assert ref is not None
+    return subjects.claim_subject(services, organism, ref, today(services)), ref
+
+
+def _change_task(
+    services: Services,
+    actor: Actor,
+    action: str,
+    organism: str,
+    task_id: int,
+    on: date,
+    why: str,
+    change: Callable[[TaskRow], None],
+) -> TaskChange:
+    guard(services, actor, action, Subject(organism=organism))
+    subject, _ = _task_subject(services, organism, task_id)
+    guard(services, actor, action, subject)
+    with trail.unit_of_work(services) as session:
+        task = session.get(TaskRow, task_id)
+        assert task is not None
+        before = {"status": task.status, "assignee": task.assignee}
+        change(task)
+        recorded = (task.data or {}).get("history")
+        history: list[object] = list(recorded) if isinstance(recorded, list) else []
+        history.append({"action": action, "on": on.isoformat(), "by": actor.user, "why": why})
+        task.data = {**(task.data or {}), "history": history}
+        after = {"status": task.status, "assignee": task.assignee}
+        trail.append(
+            session,
+            trail.Entry(
+                actor.user,
+                action,
+                organism=organism,
+                subject=f"tâche {task_id} {task.type}",
+                on=on,
+                why=why,
+                before=before,
+                after=after,
+            ),
+            services.clock(),
+        )
+        return TaskChange(task.id, task.type, task.status, task.assignee)
+
+
+def assign_task(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    task_id: int,
+    assignee: str | None,
+    on: date,
+    why: str = "",
+) -> TaskChange:
+    """Give an open task to a user of the organism (``None``: back to the queue)."""
+    if assignee is not None:
+        with services.db.unit_of_work() as session:
+            user = session.scalar(select(UserRow).where(UserRow.username == assignee))
+            if user is None or not user.active:
+                raise NotFound("assignee", assignee, "no such active user")
+            if user.organism is not None and user.organism != organism:
+                raise DomainError("assignee", assignee, f"works for {user.organism}, not {organism}")
+
+    def change(task: TaskRow) -> None:
+        if task.status != TASK_OPEN:
+            raise DomainError("task", task_id, f"is {task.status}: only an open task is assigned")
+        task.assignee = assignee
+
+    return _change_task(services, actor, "tasks.assign", organism, task_id, on, why, change)
+
+
+def close_task(
+    services: Services, actor: Actor, organism: str, task_id: int, outcome: str, on: date, why: str = ""
+) -> TaskChange:
+    """Close an open task with its outcome (reached, no answer, promise…)."""
+
+    def change(task: TaskRow) -> None:
+        if task.status != TASK_OPEN:
+            raise DomainError("task", task_id, f"is already {task.status}")
+        if on < task.created_on:
+            raise DomainError(
+                "on", on.isoformat(), f"before the task's creation {task.created_on.isoformat()}"
+            )
+        task.status = TASK_DONE
+        task.data = {
+            **(task.data or {}),
+            "outcome": outcome,
+            "closed_on": on.isoformat(),
+            "closed_by": actor.user,
+        }
+        if task.assignee is None:
+            task.assignee = actor.user
+
+    return _change_task(services, actor, "tasks.close", organism, task_id, on, why, change)
+
+
+# Users and mandates ------------------------------------------------------------------------------
+
+
+def add_user(
+    services: Services,
+    actor: Actor,
+    username: str,
+    password: str,
+    roles: list[str],
+    *,
+    full_name: str = "",
+    organism: str | None = None,
+    agency: str | None = None,
+    why: str = "",
+) -> accounts.UserView:
+    guard(services, actor, "users.manage", Subject(organism=organism or NETWORK))
+    return accounts.add_user(
+        services,
+        username,
+        password,
+        roles,
+        full_name=full_name,
+        organism=organism,
+        agency=agency,
+        by=actor.user,
+        why=why,
+    )
+
+
+def disable_user(services: Services, actor: Actor, username: str, why: str = "") -> accounts.UserView:
+    guard(services, actor, "users.manage")
+    target = accounts.get_user(services, username)
+    guard(services, actor, "users.manage", Subject(organism=target.organism or NETWORK))
+    if target.username == actor.user:
+        raise DomainError("username", username, "one does not disable one's own account")
+    return accounts.disable_user(services, username, by=actor.user, why=why)
+
+
+def grant_mandate(
+    services: Services,
+    actor: Actor,
+    username: str,
+    power: str,
+    valid_from: date,
+    valid_until: date,
+    why: str,
+) -> mandates.MandateView:
+    guard(services, actor, "mandates.manage")
+    target = accounts.get_user(services, username)
+    guard(services, actor, "mandates.manage", Subject(organism=target.organism or NETWORK))
+    return mandates.grant_mandate(services, username, power, valid_from, valid_until, by=actor.user, why=why)
+
+
+def revoke_mandate(
+    services: Services, actor: Actor, mandate_id: int, on: date, why: str
+) -> mandates.MandateView:
+    guard(services, actor, "mandates.manage")
+    found = mandates.get_mandate(services, mandate_id)
+    guard(services, actor, "mandates.manage", Subject(organism=found.organism or NETWORK))
+    return mandates.revoke_mandate(services, mandate_id, on, by=actor.user, why=why)

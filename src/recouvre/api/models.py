@@ -1,0 +1,479 @@
+"""The API's request and response bodies (JSON). Amounts are text with two decimals ("120.50"),
+never floats; dates are ISO ``YYYY-MM-DD``; NIR and IBAN only ever appear masked ("18…58")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from recouvre.domain.model import Benefit, Creditor, PaymentChannel, Responsibility
+
+Amount = Annotated[
+    str,
+    Field(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$", examples=["120.50"], description="montant, 2 décimales"),
+]
+SignedAmount = Annotated[str, Field(examples=["-120.50"], description="montant signé, 2 décimales")]
+Why = Annotated[str, Field(max_length=2000, description="motif (piste d'audit)")]
+Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s/]+$")]
+UserName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Sign-in ----------------------------------------------------------------------------------------
+
+
+class TokenRequest(Request):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+
+
+class MandateOut(BaseModel):
+    id: int
+    user: str
+    organism: str | None
+    power: str
+    valid_from: date
+    valid_until: date
+    granted_by: str
+    why: str
+    revoked_on: date | None
+    revoked_by: str | None
+
+
+class MeOut(BaseModel):
+    username: str
+    roles: list[str]
+    organism: str | None
+    agency: str | None
+    actions: list[str] = Field(description="actions permises aujourd'hui (rôles et mandats valides)")
+
+
+# Organisms and debtors --------------------------------------------------------------------------
+
+
+class OrganismOut(BaseModel):
+    code: str
+    country: str
+    name: str
+
+
+class DebtorSearch(Request):
+    name: Annotated[str | None, Field(max_length=200)] = None
+    nir: Annotated[str | None, Field(max_length=32, description="NIR complet (recherche exacte)")] = None
+    ref: Annotated[str | None, Field(max_length=64, description="référence, exacte ou début")] = None
+    on: date = Field(description="date de la situation (soldes)")
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class DebtorListItem(BaseModel):
+    ref: str
+    kind: str
+    name: str
+    nir: str | None = Field(description="masqué")
+    iban: str | None = Field(description="masqué")
+    siren: str | None
+    claims: int
+    balance: Amount
+
+
+class MovementOut(BaseModel):
+    claim: str
+    sequence: int
+    kind: str
+    amount: Amount
+    signed: SignedAmount
+    booked_on: date
+    channel: str | None
+    reverses: str | None
+    note: str
+    key: str
+
+
+class PlanOut(BaseModel):
+    claim: str
+    agreed_on: date
+    first_due: date
+    monthly: Amount
+    total: Amount
+    months: int
+    status: str
+
+
+class ClaimOut(BaseModel):
+    organism: str
+    ref: str
+    debtor: str
+    benefit: str
+    responsibility: str
+    creditor: str
+    established_on: date
+    notified_on: date | None
+    on: date
+    principal: Amount
+    balance: Amount
+    credit: Amount
+    status: str
+    phase: str
+    plan: PlanOut | None
+    placed_with: str | None
+    established_by: str | None
+    movements: list[MovementOut]
+
+
+class ClaimSummaryOut(BaseModel):
+    ref: str
+    benefit: str
+    responsibility: str
+    established_on: date
+    principal: Amount
+    balance: Amount
+    credit: Amount
+    status: str
+    phase: str
+    placed_with: str | None
+
+
+class LetterOut(BaseModel):
+    id: int
+    type: str
+    issued_on: date
+    status: str
+    claims: list[str]
+
+
+class TaskOut(BaseModel):
+    id: int
+    type: str
+    status: str
+    claim: str | None
+    debtor: str
+    debtor_name: str
+    created_on: date
+    due_on: date | None
+    assignee: str | None
+    balance: Amount
+    prescription_date: date | None
+    priority: int = Field(description="rang dans la corbeille, 1 = à traiter en premier")
+    reasons: list[str]
+
+
+class DebtorFileOut(BaseModel):
+    organism: str
+    ref: str
+    kind: str
+    name: str
+    nir: str | None = Field(description="masqué")
+    iban: str | None = Field(description="masqué")
+    siren: str | None
+    siret: str | None
+    ice: str | None
+    email: str | None
+    phone: str | None
+    address: str | None
+    receives_benefits: bool
+    on: date
+    balance: Amount
+    claims: list[ClaimSummaryOut]
+    movements: list[MovementOut]
+    letters: list[LetterOut]
+    tasks: list[TaskOut]
+
+
+# Claim commands ---------------------------------------------------------------------------------
+
+
+class Line(Request):
+    paid_on: date
+    amount: Amount
+
+
+class ClaimIn(Request):
+    ref: Ref
+    debtor: Ref
+    benefit: Benefit
+    creditor: Creditor = Creditor.OWN
+    responsibility: Responsibility
+    lines: Annotated[list[Line], Field(min_length=1, max_length=240)]
+    established_on: date
+    notified_on: date | None = None
+    detected_on: date | None = None
+    reason: Annotated[str, Field(max_length=2000)] = ""
+
+
+class PaymentIn(Request):
+    amount: Amount
+    on: date
+    channel: PaymentChannel = PaymentChannel.TRANSFER
+    key: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")] = Field(
+        description="référence du paiement: le même paiement envoyé deux fois n'est compté qu'une fois"
+    )
+    why: Why = ""
+
+
+class PaymentOut(BaseModel):
+    claim: str
+    key: str
+    amount: Amount
+    booked_on: date
+    new: bool
+    balance: Amount
+
+
+class PlanIn(Request):
+    monthly: Amount
+    first_due: date
+    on: date
+    within_launch_bounds: bool = Field(
+        default=True, description="appliquer la durée maximale au lancement du recouvrement"
+    )
+    why: Why = ""
+
+
+class PromiseIn(Request):
+    amount: Amount
+    due_on: date
+    on: date
+    why: Why = ""
+
+
+class SuspensionIn(Request):
+    on: date
+    until: date
+    why: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ResumptionIn(Request):
+    on: date
+    why: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class PlacementIn(Request):
+    agency: UserName
+    placed_from: date
+    why: Why = ""
+
+
+class RecallIn(Request):
+    on: date
+    why: Why = ""
+
+
+class PlacementOut(BaseModel):
+    id: int
+    claim: str
+    agency: str
+    placed_from: date
+    placed_until: date | None
+    placed_by: str
+    recalled_by: str | None
+
+
+class RemissionRequestIn(Request):
+    on: date
+    requested_by: Literal["debtor", "representative", "mandatary"] = "debtor"
+    channel: Annotated[str, Field(max_length=32)] = ""
+    trace: Annotated[str, Field(max_length=200)] = ""
+    why: Why = ""
+
+
+class RemissionCaseOut(BaseModel):
+    claim: str
+    requested_on: date
+    requested_by: str
+    route: str
+    balance: Amount
+    proposed_rate: str | None
+    status: str
+
+
+class WriteOffProposalIn(Request):
+    on: date
+    authority: Literal["board", "accountant", "director"] = "board"
+    reasons: Annotated[str, Field(max_length=2000)] = ""
+    why: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class RemissionProposalIn(Request):
+    on: date
+    rate: Annotated[str, Field(pattern=r"^[0-9]{1,3}(\.[0-9]{1,2})?$", examples=["50"])]
+    reasons: Annotated[str, Field(max_length=2000)] = ""
+    why: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class DecisionIn(Request):
+    approve: bool
+    on: date
+    why: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ProposalOut(BaseModel):
+    id: int
+    kind: str
+    claim: str
+    proposed_on: date
+    proposed_by: str
+    payload: dict[str, str]
+    why: str
+    status: str
+    decided_on: date | None
+    decided_by: str | None
+    decision_why: str
+
+
+# Batch, reports, queues -------------------------------------------------------------------------
+
+
+class CycleIn(Request):
+    month: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", examples=["2026-03"])]
+    on: date | None = Field(default=None, description="date du cycle (défaut: 1er jour du mois suivant)")
+
+
+class CycleOut(BaseModel):
+    organism: str
+    month: str
+    run_on: date
+    already_done: bool
+    claims: int
+    in_default: int
+    cured: int
+    contentious: int
+    surcharges: int
+    surcharge_amount: Amount
+    letters: dict[str, int]
+    tasks: dict[str, int]
+
+
+class BucketOut(BaseModel):
+    key: str
+    count: int
+    principal: Amount
+    balance: Amount
+
+
+class SummaryOut(BaseModel):
+    organism: str
+    currency: str
+    on: date
+    by_benefit: list[BucketOut]
+    by_responsibility: list[BucketOut]
+    by_status: list[BucketOut]
+    total: BucketOut
+
+
+class QueueOut(BaseModel):
+    organism: str
+    on: date
+    total: int
+    tasks: list[TaskOut]
+
+
+class QueueCount(BaseModel):
+    type: str
+    status: str
+    count: int
+    unassigned: int
+
+
+class AssignIn(Request):
+    assignee: UserName | None = Field(description="utilisateur, ou null pour remettre dans la corbeille")
+    on: date
+    why: Why = ""
+
+
+class CloseIn(Request):
+    outcome: Annotated[str, Field(min_length=1, max_length=64, examples=["reached", "no_answer"])]
+    on: date
+    why: Why = ""
+
+
+class TaskChangeOut(BaseModel):
+    id: int
+    type: str
+    status: str
+    assignee: str | None
+
+
+# Administration ---------------------------------------------------------------------------------
+
+
+class UserIn(Request):
+    username: UserName
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    roles: Annotated[list[str], Field(min_length=1, max_length=9)]
+    full_name: Annotated[str, Field(max_length=200)] = ""
+    organism: Annotated[str | None, Field(max_length=32)] = None
+    agency: UserName | None = None
+    why: Why = ""
+
+
+class UserOut(BaseModel):
+    username: str
+    full_name: str
+    roles: list[str]
+    organism: str | None
+    agency: str | None
+    active: bool
+    locked_until: datetime | None
+    created_at: datetime
+
+
+class DisableIn(Request):
+    why: Why = ""
+
+
+class MandateIn(Request):
+    user: UserName
+    power: Literal["sign_enforcement_titles", "file_payment_injunctions", "represent_in_court"]
+    valid_from: date
+    valid_until: date
+    why: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class RevokeIn(Request):
+    on: date
+    why: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class AuditRowOut(BaseModel):
+    seq: int
+    recorded_at: datetime
+    actor: str
+    action: str
+    outcome: str
+    organism: str | None
+    subject: str
+    occurred_on: date | None
+    why: str
+    before: dict[str, object] | None
+    after: dict[str, object] | None
+    hash: str
+
+
+class BrokenOut(BaseModel):
+    seq: int
+    row_id: int
+    reason: str
+
+
+class VerificationOut(BaseModel):
+    ok: bool
+    rows: int
+    head: str
+    broken: BrokenOut | None
+
+
+class Problem(BaseModel):
+    field: str
+    value: object
+    reason: str

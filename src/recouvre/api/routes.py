@@ -1,0 +1,786 @@
+"""The REST API's routes under ``/api/v1``: each one asks ``authorize`` (through
+``recouvre.api.commands``) and calls the service layer; none writes to the database itself.
+
+Every route names the action it needs in its OpenAPI operation (``x-action``), from
+``recouvre/security/roles.yaml``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Response, status
+
+from recouvre.api import commands, models, queries
+from recouvre.api.deps import ActorDep, OrganismPath, RefPath, ServicesDep, get_token
+from recouvre.audit import trail
+from recouvre.domain.model import Claim, UndueLine
+from recouvre.domain.money import format_amount, parse_amount
+from recouvre.security import accounts, mandates
+from recouvre.security.authorization import Actor, Subject, may
+from recouvre.security.maker_checker import ProposalKind, ProposalStatus, ProposalView, list_proposals
+from recouvre.security.roles import default_roles
+from recouvre.security.subjects import PlacementView
+from recouvre.service.context import Services
+
+router = APIRouter(prefix="/api/v1")
+
+OnQuery = Annotated[date, Query(description="date de la situation (AAAA-MM-JJ)")]
+
+
+def action(name: str) -> dict[str, Any]:
+    """The OpenAPI extension naming the action a route needs (roles.yaml)."""
+    return {"x-action": name}
+
+
+def _today(services: Services) -> date:
+    return commands.today(services)
+
+
+# Sign-in ----------------------------------------------------------------------------------------
+
+
+@router.post("/auth/token", tags=["connexion"], response_model=models.TokenOut)
+def issue_token(services: ServicesDep, body: models.TokenRequest) -> models.TokenOut:
+    """Sign in with a user name and password; the token is valid for a working day."""
+    issued = accounts.issue_token(services, body.username, body.password)
+    return models.TokenOut(access_token=issued.token, expires_at=issued.expires_at)
+
+
+@router.delete("/auth/token", tags=["connexion"], status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(
+    services: ServicesDep, actor: ActorDep, token: Annotated[str, Depends(get_token)]
+) -> Response:
+    """Sign out: the token used for this call stops working."""
+    accounts.revoke_token(services, token)
+    trail.record(
+        services,
+        trail.Entry(actor.user, "auth.sign_out", organism=actor.organism, subject=f"user {actor.user}"),
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", tags=["connexion"], response_model=models.MeOut)
+def me(services: ServicesDep, actor: ActorDep) -> models.MeOut:
+    """Who is signed in, and what they may do today (roles and valid mandates)."""
+    rules = default_roles()
+    today = _today(services)
+    allowed = [name for name in rules.actions if may(actor, name, today, rules)]
+    if actor.agency is not None:
+        allowed = [name for name in allowed if name in rules.agency_may]
+    return models.MeOut(
+        username=actor.user,
+        roles=sorted(actor.roles),
+        organism=actor.organism,
+        agency=actor.agency,
+        actions=allowed,
+    )
+
+
+# Organisms and debtors --------------------------------------------------------------------------
+
+
+@router.get(
+    "/organisms",
+    tags=["organismes"],
+    response_model=list[models.OrganismOut],
+    openapi_extra=action("organisms.read"),
+)
+def list_organisms(services: ServicesDep, actor: ActorDep) -> list[models.OrganismOut]:
+    commands.guard(services, actor, "organisms.read")
+    return queries.organisms(services, actor.organism)
+
+
+@router.post(
+    "/organisms/{organism}/debtors/search",
+    tags=["débiteurs"],
+    response_model=list[models.DebtorListItem],
+    openapi_extra=action("debtors.search"),
+)
+def search_debtors(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, body: models.DebtorSearch
+) -> list[models.DebtorListItem]:
+    """Search by name, NIR or reference (a POST, so that a NIR never appears in a URL or a log)."""
+    commands.guard(services, actor, "debtors.search", Subject(organism=organism))
+    return queries.search_debtors(services, organism, body, agency=actor.agency, today=_today(services))
+
+
+@router.get(
+    "/organisms/{organism}/debtors/{debtor}",
+    tags=["débiteurs"],
+    response_model=models.DebtorFileOut,
+    openapi_extra=action("debtors.read"),
+)
+def debtor_file(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, debtor: RefPath, on: OnQuery
+) -> models.DebtorFileOut:
+    """The debtor file: claims with balance, status and phase; movements; letters; tasks."""
+    commands.guard_debtor(services, actor, "debtors.read", organism, debtor)
+    return queries.debtor_file(services, organism, debtor, on, agency=actor.agency, today=_today(services))
+
+
+# Claims -----------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/organisms/{organism}/claims",
+    tags=["créances"],
+    response_model=models.ClaimOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=action("claims.establish"),
+)
+def establish_claim(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, body: models.ClaimIn, response: Response
+) -> models.ClaimOut:
+    """Establish a claim from its undue payment lines (its author is recorded)."""
+    claim = Claim(
+        ref=body.ref,
+        organism=organism,
+        debtor_ref=body.debtor,
+        benefit=body.benefit,
+        creditor=body.creditor,
+        responsibility=body.responsibility,
+        lines=tuple(
+            UndueLine(line.paid_on, parse_amount(line.amount, field=f"lines[{index}].amount"))
+            for index, line in enumerate(body.lines)
+        ),
+        established_on=body.established_on,
+        notified_on=body.notified_on,
+        detected_on=body.detected_on or body.established_on,
+        reason=body.reason,
+    )
+    created = commands.establish_claim(services, actor, organism, claim)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return queries.claim(services, organism, body.ref, body.established_on)
+
+
+@router.get(
+    "/organisms/{organism}/claims/{claim}",
+    tags=["créances"],
+    response_model=models.ClaimOut,
+    openapi_extra=action("claims.read"),
+)
+def view_claim(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, claim: RefPath, on: OnQuery
+) -> models.ClaimOut:
+    commands.guard_claim(services, actor, "claims.read", organism, claim)
+    return queries.claim(services, organism, claim, on)
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/payments",
+    tags=["créances"],
+    response_model=models.PaymentOut,
+    openapi_extra=action("payments.record"),
+)
+def record_payment(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, claim: RefPath, body: models.PaymentIn
+) -> models.PaymentOut:
+    """Book a payment received on the claim; the same ``key`` twice books it once."""
+    amount = parse_amount(body.amount, field="amount")
+    movement, new = commands.record_payment(
+        services, actor, organism, claim, amount, body.on, body.channel, body.key, body.why
+    )
+    view = queries.claim(services, organism, claim, body.on)
+    return models.PaymentOut(
+        claim=claim,
+        key=movement.key,
+        amount=format_amount(movement.amount),
+        booked_on=movement.booked_on,
+        new=new,
+        balance=view.balance,
+    )
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/plans",
+    tags=["créances"],
+    response_model=models.PlanOut,
+    openapi_extra=action("plans.agree"),
+)
+def agree_plan(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, claim: RefPath, body: models.PlanIn
+) -> models.PlanOut:
+    """Agree an instalment plan on the claim's balance (it replaces the active plan)."""
+    monthly = parse_amount(body.monthly, field="monthly")
+    plan = commands.agree_plan(
+        services,
+        actor,
+        organism,
+        claim,
+        monthly,
+        body.first_due,
+        body.on,
+        within_launch_bounds=body.within_launch_bounds,
+        why=body.why,
+    )
+    return models.PlanOut(
+        claim=claim,
+        agreed_on=plan.agreed_on,
+        first_due=plan.first_due,
+        monthly=format_amount(plan.monthly),
+        total=format_amount(plan.total),
+        months=plan.months,
+        status=plan.status,
+    )
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/promises",
+    tags=["créances"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra=action("promises.record"),
+)
+def promise_to_pay(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, claim: RefPath, body: models.PromiseIn
+) -> Response:
+    """Record the debtor's promise to pay an amount by a date."""
+    amount = parse_amount(body.amount, field="amount")
+    commands.promise_to_pay(services, actor, organism, claim, amount, body.due_on, body.on, body.why)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/suspension",
+    tags=["créances"],
+    response_model=models.ClaimOut,
+    openapi_extra=action("recovery.suspend"),
+)
+def suspend_recovery(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, claim: RefPath, body: models.SuspensionIn
+) -> models.ClaimOut:
+    """Suspend the claim's recovery until a date (procedure 8)."""
+    commands.suspend_recovery(services, actor, organism, claim, body.on, body.until, body.why)
+    return queries.claim(services, organism, claim, body.on)
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/resumption",
+    tags=["créances"],
+    response_model=models.ClaimOut,
+    openapi_extra=action("recovery.resume"),
+)
+def resume_recovery(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, claim: RefPath, body: models.ResumptionIn
+) -> models.ClaimOut:
+    """End an adjustment suspension (procedure 8)."""
+    commands.resume_recovery(services, actor, organism, claim, body.on, body.why)
+    return queries.claim(services, organism, claim, body.on)
+
+
+def _placement(view: PlacementView) -> models.PlacementOut:
+    return models.PlacementOut(
+        id=view.id,
+        claim=view.claim_ref,
+        agency=view.agency,
+        placed_from=view.placed_from,
+        placed_until=view.placed_until,
+        placed_by=view.placed_by,
+        recalled_by=view.recalled_by,
+    )
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/placements",
+    tags=["créances"],
+    response_model=models.PlacementOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=action("placements.manage"),
+)
+def place_claim(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, claim: RefPath, body: models.PlacementIn
+) -> models.PlacementOut:
+    """Place the claim with a collection agency or bailiff (procedure 11)."""
+    return _placement(
+        commands.place_claim(services, actor, organism, claim, body.agency, body.placed_from, body.why)
+    )
+
+
+@router.post(
+    "/organisms/{organism}/placements/{placement}/recall",
+    tags=["créances"],
+    response_model=models.PlacementOut,
+    openapi_extra=action("placements.manage"),
+)
+def recall_placement(
+    services: ServicesDep,
+    actor: ActorDep,
+    organism: OrganismPath,
+    placement: Annotated[int, Path(ge=1, le=2**62)],
+    body: models.RecallIn,
+) -> models.PlacementOut:
+    """Recall a placed file: the agency no longer sees it from that day."""
+    return _placement(commands.recall_placement(services, actor, organism, placement, body.on, body.why))
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/remission-requests",
+    tags=["remises et admissions en non-valeur"],
+    response_model=models.RemissionCaseOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=action("remissions.request"),
+)
+def request_remission(
+    services: ServicesDep,
+    actor: ActorDep,
+    organism: OrganismPath,
+    claim: RefPath,
+    body: models.RemissionRequestIn,
+) -> models.RemissionCaseOut:
+    """Record the debtor's remission request (procedure 15); it is routed by the threshold."""
+    case = commands.request_remission(
+        services, actor, organism, claim, body.on, body.requested_by, body.channel, body.trace, body.why
+    )
+    return models.RemissionCaseOut(
+        claim=case.claim_ref,
+        requested_on=case.requested_on,
+        requested_by=case.requested_by,
+        route=case.route.value,
+        balance=format_amount(case.balance),
+        proposed_rate=None if case.proposed_rate is None else str(case.proposed_rate),
+        status=case.status.value,
+    )
+
+
+def _proposal(view: ProposalView) -> models.ProposalOut:
+    return models.ProposalOut(
+        id=view.id,
+        kind=view.kind.value,
+        claim=view.claim_ref,
+        proposed_on=view.proposed_on,
+        proposed_by=view.proposed_by,
+        payload={key: str(value) for key, value in view.payload.items()},
+        why=view.why,
+        status=view.status.value,
+        decided_on=view.decided_on,
+        decided_by=view.decided_by,
+        decision_why=view.decision_why,
+    )
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/write-off-proposals",
+    tags=["remises et admissions en non-valeur"],
+    response_model=models.ProposalOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=action("write_offs.propose"),
+)
+def propose_write_off(
+    services: ServicesDep,
+    actor: ActorDep,
+    organism: OrganismPath,
+    claim: RefPath,
+    body: models.WriteOffProposalIn,
+) -> models.ProposalOut:
+    """Propose a write-off (procedure 14); another person decides it."""
+    return _proposal(
+        commands.propose_write_off(
+            services,
+            actor,
+            organism,
+            claim,
+            body.on,
+            authority=body.authority,
+            reasons=body.reasons,
+            why=body.why,
+        )
+    )
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/remission-proposals",
+    tags=["remises et admissions en non-valeur"],
+    response_model=models.ProposalOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=action("remissions.propose"),
+)
+def propose_remission(
+    services: ServicesDep,
+    actor: ActorDep,
+    organism: OrganismPath,
+    claim: RefPath,
+    body: models.RemissionProposalIn,
+) -> models.ProposalOut:
+    """Propose a decision on the claim's pending remission request; another person decides it."""
+    return _proposal(
+        commands.propose_remission(
+            services, actor, organism, claim, body.on, body.rate, reasons=body.reasons, why=body.why
+        )
+    )
+
+
+@router.get(
+    "/organisms/{organism}/proposals",
+    tags=["remises et admissions en non-valeur"],
+    response_model=list[models.ProposalOut],
+    openapi_extra=action("proposals.read"),
+)
+def proposals(
+    services: ServicesDep,
+    actor: ActorDep,
+    organism: OrganismPath,
+    kind: ProposalKind | None = None,
+    status_: Annotated[ProposalStatus | None, Query(alias="status")] = ProposalStatus.PENDING,
+) -> list[models.ProposalOut]:
+    """Proposals awaiting a decision (or of another status)."""
+    commands.guard(services, actor, "proposals.read", Subject(organism=organism))
+    return [_proposal(view) for view in list_proposals(services, organism, kind=kind, status=status_)]
+
+
+ProposalPath = Annotated[int, Path(ge=1, le=2**62)]
+
+
+@router.post(
+    "/organisms/{organism}/write-off-proposals/{proposal}/decision",
+    tags=["remises et admissions en non-valeur"],
+    response_model=models.ProposalOut,
+    openapi_extra=action("write_offs.decide"),
+)
+def decide_write_off(
+    services: ServicesDep,
+    actor: ActorDep,
+    organism: OrganismPath,
+    proposal: ProposalPath,
+    body: models.DecisionIn,
+) -> models.ProposalOut:
+    """Approve (book the write-off) or reject a proposal made by someone else."""
+    return _proposal(
+        commands.decide_proposal(
+            services, actor, organism, ProposalKind.WRITE_OFF, proposal, body.approve, body.on, body.why
+        )
+    )
+
+
+@router.post(
+    "/organisms/{organism}/remission-proposals/{proposal}/decision",
+    tags=["remises et admissions en non-valeur"],
+    response_model=models.ProposalOut,
+    openapi_extra=action("remissions.decide_services|remissions.decide_board"),
+)
+def decide_remission(
+    services: ServicesDep,
+    actor: ActorDep,
+    organism: OrganismPath,
+    proposal: ProposalPath,
+    body: models.DecisionIn,
+) -> models.ProposalOut:
+    """Approve (book the remission) or reject a proposal made by someone else: the services
+    decide under the threshold, the board above it."""
+    return _proposal(
+        commands.decide_proposal(
+            services, actor, organism, ProposalKind.REMISSION, proposal, body.approve, body.on, body.why
+        )
+    )
+
+
+# Batch and reports ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/organisms/{organism}/cycles",
+    tags=["cycle mensuel"],
+    response_model=models.CycleOut,
+    openapi_extra=action("cycle.run"),
+)
+def run_cycle(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, body: models.CycleIn
+) -> models.CycleOut:
+    """Run (or resume) the monthly cycle; a second run of the same month changes nothing."""
+    done = commands.run_cycle(services, actor, organism, body.month, body.on)
+    return models.CycleOut(
+        organism=done.organism,
+        month=done.month,
+        run_on=done.run_on,
+        already_done=done.already_done,
+        claims=done.claims,
+        in_default=done.in_default,
+        cured=done.cured,
+        contentious=done.contentious,
+        surcharges=done.surcharges,
+        surcharge_amount=format_amount(done.surcharge_cents),
+        letters=dict(done.letters),
+        tasks=dict(done.tasks),
+    )
+
+
+@router.get(
+    "/organisms/{organism}/summary",
+    tags=["pilotage"],
+    response_model=models.SummaryOut,
+    openapi_extra=action("reports.portfolio"),
+)
+def portfolio_summary(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, on: OnQuery
+) -> models.SummaryOut:
+    """Claims and amounts by benefit, responsibility and status at the end of ``on``."""
+    commands.guard(services, actor, "reports.portfolio", Subject(organism=organism))
+    return queries.summary(services, organism, on)
+
+
+# Queues -----------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/organisms/{organism}/queues",
+    tags=["corbeilles"],
+    response_model=list[models.QueueCount],
+    openapi_extra=action("queues.read"),
+)
+def queue_counts(services: ServicesDep, actor: ActorDep, organism: OrganismPath) -> list[models.QueueCount]:
+    """The queues: tasks by type and status, with how many are not yet taken."""
+    commands.guard(services, actor, "queues.read", Subject(organism=organism))
+    return queries.queue_counts(services, organism, agency=actor.agency, today=_today(services))
+
+
+@router.get(
+    "/organisms/{organism}/tasks",
+    tags=["corbeilles"],
+    response_model=models.QueueOut,
+    openapi_extra=action("queues.read"),
+)
+def tasks(
+    services: ServicesDep,
+    actor: ActorDep,
+    organism: OrganismPath,
+    on: OnQuery,
+    type: Annotated[str | None, Query(max_length=32)] = None,
+    status_: Annotated[str | None, Query(alias="status", max_length=16)] = "open",
+    assignee: Annotated[str | None, Query(max_length=64)] = None,
+    unassigned: bool = False,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_QUEUE_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> models.QueueOut:
+    """A queue in priority order: prescription near, then amount, then age."""
+    commands.guard(services, actor, "queues.read", Subject(organism=organism))
+    return queries.queue(
+        services,
+        organism,
+        on,
+        type=type,
+        status=status_,
+        assignee=assignee,
+        unassigned=unassigned,
+        agency=actor.agency,
+        today=_today(services),
+        limit=limit,
+        offset=offset,
+    )
+
+
+TaskPath = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def _task_change(change: commands.TaskChange) -> models.TaskChangeOut:
+    return models.TaskChangeOut(
+        id=change.id, type=change.type, status=change.status, assignee=change.assignee
+    )
+
+
+@router.post(
+    "/organisms/{organism}/tasks/{task}/assignment",
+    tags=["corbeilles"],
+    response_model=models.TaskChangeOut,
+    openapi_extra=action("tasks.assign"),
+)
+def assign_task(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, task: TaskPath, body: models.AssignIn
+) -> models.TaskChangeOut:
+    """Give an open task to a user (or put it back in the queue with ``null``)."""
+    return _task_change(
+        commands.assign_task(services, actor, organism, task, body.assignee, body.on, body.why)
+    )
+
+
+@router.post(
+    "/organisms/{organism}/tasks/{task}/closing",
+    tags=["corbeilles"],
+    response_model=models.TaskChangeOut,
+    openapi_extra=action("tasks.close"),
+)
+def close_task(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, task: TaskPath, body: models.CloseIn
+) -> models.TaskChangeOut:
+    """Close an open task with its outcome."""
+    return _task_change(commands.close_task(services, actor, organism, task, body.outcome, body.on, body.why))
+
+
+# Administration ---------------------------------------------------------------------------------
+
+
+def _user(view: accounts.UserView) -> models.UserOut:
+    return models.UserOut(
+        username=view.username,
+        full_name=view.full_name,
+        roles=list(view.roles),
+        organism=view.organism,
+        agency=view.agency,
+        active=view.active,
+        locked_until=view.locked_until,
+        created_at=view.created_at,
+    )
+
+
+def _visible(actor: Actor, organism: str | None) -> bool:
+    return actor.organism is None or organism == actor.organism
+
+
+@router.get(
+    "/users", tags=["administration"], response_model=list[models.UserOut], openapi_extra=action("users.read")
+)
+def list_users(services: ServicesDep, actor: ActorDep) -> list[models.UserOut]:
+    commands.guard(services, actor, "users.read")
+    return [_user(view) for view in accounts.list_users(services) if _visible(actor, view.organism)]
+
+
+@router.post(
+    "/users",
+    tags=["administration"],
+    response_model=models.UserOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=action("users.manage"),
+)
+def add_user(services: ServicesDep, actor: ActorDep, body: models.UserIn) -> models.UserOut:
+    """Create a user (the password is hashed with argon2 and never stored nor logged as such)."""
+    return _user(
+        commands.add_user(
+            services,
+            actor,
+            body.username,
+            body.password,
+            body.roles,
+            full_name=body.full_name,
+            organism=body.organism,
+            agency=body.agency,
+            why=body.why,
+        )
+    )
+
+
+@router.post(
+    "/users/{username}/disable",
+    tags=["administration"],
+    response_model=models.UserOut,
+    openapi_extra=action("users.manage"),
+)
+def disable_user(
+    services: ServicesDep,
+    actor: ActorDep,
+    username: Annotated[str, Path(min_length=1, max_length=64)],
+    body: models.DisableIn,
+) -> models.UserOut:
+    """Disable a user: their tokens stop working; their past acts stay theirs."""
+    return _user(commands.disable_user(services, actor, username, body.why))
+
+
+def _mandate(view: mandates.MandateView) -> models.MandateOut:
+    return models.MandateOut(
+        id=view.id,
+        user=view.username,
+        organism=view.organism,
+        power=view.power,
+        valid_from=view.valid_from,
+        valid_until=view.valid_until,
+        granted_by=view.granted_by,
+        why=view.why,
+        revoked_on=view.revoked_on,
+        revoked_by=view.revoked_by,
+    )
+
+
+@router.get(
+    "/mandates",
+    tags=["administration"],
+    response_model=list[models.MandateOut],
+    openapi_extra=action("mandates.read"),
+)
+def list_mandates(
+    services: ServicesDep, actor: ActorDep, user: Annotated[str | None, Query(max_length=64)] = None
+) -> list[models.MandateOut]:
+    commands.guard(services, actor, "mandates.read")
+    return [
+        _mandate(view) for view in mandates.list_mandates(services, username=user, organism=actor.organism)
+    ]
+
+
+@router.post(
+    "/mandates",
+    tags=["administration"],
+    response_model=models.MandateOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=action("mandates.manage"),
+)
+def grant_mandate(services: ServicesDep, actor: ActorDep, body: models.MandateIn) -> models.MandateOut:
+    """The director mandates a user, from one date to another, to sign or to represent the body."""
+    return _mandate(
+        commands.grant_mandate(
+            services, actor, body.user, body.power, body.valid_from, body.valid_until, body.why
+        )
+    )
+
+
+@router.post(
+    "/mandates/{mandate}/revoke",
+    tags=["administration"],
+    response_model=models.MandateOut,
+    openapi_extra=action("mandates.manage"),
+)
+def revoke_mandate(
+    services: ServicesDep,
+    actor: ActorDep,
+    mandate: Annotated[int, Path(ge=1, le=2**62)],
+    body: models.RevokeIn,
+) -> models.MandateOut:
+    return _mandate(commands.revoke_mandate(services, actor, mandate, body.on, body.why))
+
+
+def _audit_row(view: trail.AuditView) -> models.AuditRowOut:
+    return models.AuditRowOut(
+        seq=view.seq,
+        recorded_at=view.recorded_at,
+        actor=view.actor,
+        action=view.action,
+        outcome=view.outcome,
+        organism=view.organism,
+        subject=view.subject,
+        occurred_on=view.occurred_on,
+        why=view.why,
+        before=view.before,
+        after=view.after,
+        hash=view.hash,
+    )
+
+
+@router.get(
+    "/audit", tags=["audit"], response_model=list[models.AuditRowOut], openapi_extra=action("audit.read")
+)
+def audit_show(
+    services: ServicesDep,
+    actor: ActorDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    user: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[models.AuditRowOut]:
+    """The newest rows of the audit trail."""
+    commands.guard(services, actor, "audit.read")
+    return [_audit_row(view) for view in trail.show(services, limit, actor=user, organism=actor.organism)]
+
+
+@router.get(
+    "/audit/verify",
+    tags=["audit"],
+    response_model=models.VerificationOut,
+    openapi_extra=action("audit.verify"),
+)
+def audit_verify(services: ServicesDep, actor: ActorDep) -> models.VerificationOut:
+    """Check the audit trail's hash chain; name the first row edited or deleted."""
+    commands.guard(services, actor, "audit.verify")
+    found = trail.verify(services)
+    return models.VerificationOut(
+        ok=found.ok,
+        rows=found.rows,
+        head=found.head,
+        broken=None
+        if found.broken is None
+        else models.BrokenOut(seq=found.broken.seq, row_id=found.broken.row_id, reason=found.broken.reason),
+    )

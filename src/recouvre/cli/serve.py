@@ -1,0 +1,25 @@
+"""`recouvre serve [--host --port]`: the REST API (and, later, the web back office) over HTTP."""
+
+from __future__ import annotations
+
+import typer
+
+from recouvre.cli.common import console, services
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Adresse d'écoute"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port d'écoute"),
+    log_level: str = typer.Option("info", "--log-level", help="critical, error, warning, info, debug"),
+) -> None:
+    """Serve the API under /api/v1 and its OpenAPI document at /openapi.json."""
+    import uvicorn
+
+    from recouvre.api import create_app
+
+    found = services(ctx)
+    console.print(
+        f"Recouvre : API sur http://{host}:{port}/api/v1 (base {found.db.display_url()})", highlight=False
+    )
+    uvicorn.run(create_app(found), host=host, port=port, log_level=log_level)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from recouvre.cli import (
+    claim_life,
     cycle,
     explain,
     generate,
@@ -15,6 +16,7 @@ from recouvre.cli import (
     organisms,
     payments,
     policy,
+    prescription,
     scenario,
     simulate,
     summary,
@@ -50,6 +52,11 @@ app.add_typer(cycle.app, name="cycle")
 app.add_typer(payments.app, name="payments")
 app.add_typer(explain.app, name="explain")
 app.add_typer(letters.app, name="letters")
+app.add_typer(prescription.app, name="prescription")
+app.add_typer(claim_life.remission_app, name="remission")
+app.add_typer(claim_life.write_off_app, name="write-off")
+app.add_typer(claim_life.over_indebtedness_app, name="over-indebtedness")
+app.add_typer(claim_life.appeal_app, name="appeal")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)

@@ -45,6 +45,7 @@ from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import Benefit, Organism, Phase
 from recouvre.domain.money import percent_of
 from recouvre.policy import Policy
+from recouvre.service import prescription
 from recouvre.service.context import Services
 from recouvre.service.plans import plan_rows_for
 from recouvre.storage import repository
@@ -397,6 +398,8 @@ def _process_shard(
     if not claims:
         return
     code = organism.code
+    # Prescribed claims are not recovered any more: no step, no surcharge (stamped below).
+    barred = prescription.prescribed_claims(session, list(claims), on, services.policy(organism))
     plans = plan_rows_for(session, list(claims), on)
     contribution_due: dict[int, date] = {}
     promises: dict[int, list[ClaimEventRow]] = defaultdict(list)
@@ -433,7 +436,12 @@ def _process_shard(
             claim.suspended_until is None or claim.suspended_until >= on
         )
         minimum = rules.minimums.get(claim.benefit)
-        if suspended or (minimum is not None and claim.principal < minimum) or claim.notified_on is None:
+        if (
+            suspended
+            or (minimum is not None and claim.principal < minimum)
+            or claim.notified_on is None
+            or claim.id in barred
+        ):
             continue
         # Step 1: surcharges on unpaid contributions.
         due_on = contribution_due.get(claim.id)

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from recouvre.domain.model import Organism, Responsibility
 from recouvre.domain.money import Cents
 from recouvre.policy import Policy
+from recouvre.service import prescription
 from recouvre.service.context import Services
 from recouvre.storage.repository import chunks
 from recouvre.storage.tables import ClaimRow, ClaimStateRow, MovementRow
@@ -160,4 +161,13 @@ def recoverable_claims(
                     next_sequence=int(sequence) + 1,
                 )
             )
+    # A prescribed claim is not recovered any more (CSS L553-1; SCENARIOS.md "Prescription").
+    candidates = [info.claim_id for infos in found.values() for info in infos]
+    barred = prescription.prescribed_claims(session, candidates, on, policy) if candidates else set()
+    if barred:
+        found = {
+            debtor_id: kept
+            for debtor_id, infos in found.items()
+            if (kept := [info for info in infos if info.claim_id not in barred])
+        }
     return found

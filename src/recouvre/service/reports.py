@@ -1,21 +1,12 @@
-"""Portfolio reports, computed by the database in a few set-based queries.
+"""Portfolio reports, computed set-based.
 
-``portfolio_summary`` counts claims and sums their principal and balance by
-benefit, by responsibility and by status, as they stand at the end of a day.
-Each claim's signed total is summed by SQL (``GROUP BY`` over its movements
-booked up to that day); its status follows the rules of
-``recouvre.domain.status.derive_status`` with the facts ``view_claim`` uses
-(the recovery minimum only):
-
-* ``balance = max(total, 0)``;
-* a balance left and a principal under the benefit's ``recovery.min_amount``
-  (R-THRESH-1): ``not_recovered``; any other balance: ``open``;
-* nothing left: the last effective decreasing movement (neither a reversal nor
-  reversed) names the status: ``write_off`` → ``written_off``, ``discharge`` →
-  ``discharged``, ``cancellation`` → ``cancelled``, anything else ``settled``.
-
-No ORM object is loaded: only a handful of grouped rows come back to Python.
-Plain SQLAlchemy Core, so the same queries run on SQLite and PostgreSQL.
+``portfolio_summary`` counts claims and sums their principal and balance by benefit, by
+responsibility and by status, as they stand at the end of a day. One grouped query gives
+each claim's signed total, the money recovered and kept, and its last effective reducing
+movement; the facts that ``view_claim`` uses (recovery minimum, prescription, suspension,
+transfer) are read set-based; the status is then ``recouvre.domain.status.status_of`` —
+the very rule ``derive_status`` applies to one ledger. Plain SQLAlchemy Core, so the same
+queries run on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,22 +14,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import Benefit, ClaimStatus, Responsibility
 from recouvre.domain.money import Cents
-from recouvre.domain.status import CLOSING_STATUS as DOMAIN_CLOSING
+from recouvre.domain.status import StatusFacts, status_of
+from recouvre.service import prescription, suspensions
 from recouvre.service.context import Services
-from recouvre.storage.tables import ClaimRow, MovementRow
+from recouvre.storage import repository
+from recouvre.storage.tables import ClaimEventRow, ClaimRow, MovementRow
 
 MIN_AMOUNT_KEY = "recovery.min_amount"
-
-CLOSING_STATUS: Mapping[str, ClaimStatus] = {kind.value: status for kind, status in DOMAIN_CLOSING.items()}
-"""``recouvre.domain.status.CLOSING_STATUS`` by kind name; any other closing kind settles."""
 
 
 @dataclass(frozen=True)
@@ -67,91 +56,89 @@ class PortfolioSummary:
     total: Bucket
 
 
-def closing_status(kind: str | None) -> ClaimStatus:
-    """Status of a claim with nothing left, from the kind of its last effective decrease."""
-    return CLOSING_STATUS.get(kind or "", ClaimStatus.SETTLED)
+@dataclass(frozen=True)
+class _ClaimFigures:
+    id: int
+    benefit: str
+    responsibility: str
+    principal: Cents
+    total: Cents
+    kept: Cents
+    closing: str | None
 
 
-def _below_minimum(minimums: Mapping[str, Cents]) -> ColumnElement[int]:
-    """1 when the claim's principal is under its benefit's recovery minimum, else 0 (R-THRESH-1)."""
-    if not minimums:
-        return literal(0)
-    whens = [
-        (and_(ClaimRow.benefit == benefit, ClaimRow.principal_cents < minimum), 1)
-        for benefit, minimum in sorted(minimums.items())
-    ]
-    return case(*whens, else_=0)
-
-
-def _grouped(
-    session: Session, organism_id: int, on: date, minimums: Mapping[str, Cents]
-) -> tuple[list[Any], list[Any]]:
-    """Grouped rows of claims with a balance, then of claims with nothing left."""
-    totals = (
-        select(MovementRow.claim_id, func.sum(MovementRow.signed_cents).label("total"))
-        .join(ClaimRow, ClaimRow.id == MovementRow.claim_id)
-        .where(ClaimRow.organism_id == organism_id, MovementRow.booked_on <= on)
-        .group_by(MovementRow.claim_id)
-        .subquery("totals")
-    )
-    claims = (
+def _claim_figures(session: Session, organism_id: int, on: date) -> list[_ClaimFigures]:
+    """One row per claim established by ``on``: its signed total, the money recovered and kept,
+    and the kind of its last effective reducing movement (three grouped queries)."""
+    reversal = aliased(MovementRow)
+    effective = and_(MovementRow.kind != MovementKind.REVERSAL.value, reversal.id.is_(None))
+    recovered = (MovementKind.PAYMENT.value, MovementKind.WITHHOLDING.value)
+    figures = (
         select(
             ClaimRow.id,
             ClaimRow.benefit,
             ClaimRow.responsibility,
-            ClaimRow.principal_cents.label("principal"),
-            totals.c.total,
-            _below_minimum(minimums).label("below"),
+            ClaimRow.principal_cents,
+            func.sum(MovementRow.signed_cents),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (and_(effective, MovementRow.kind.in_(recovered)), MovementRow.amount_cents),
+                        (
+                            and_(effective, MovementRow.kind == MovementKind.REFUND.value),
+                            -MovementRow.amount_cents,
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+            func.max(case((and_(effective, MovementRow.signed_cents < 0), MovementRow.sequence), else_=None)),
         )
-        .join(totals, totals.c.claim_id == ClaimRow.id)
-        .where(ClaimRow.organism_id == organism_id, ClaimRow.established_on <= on)
-        .subquery("claim_totals")
-    )
-    with_balance = (
-        select(
-            claims.c.benefit,
-            claims.c.responsibility,
-            claims.c.below,
-            func.count(),
-            func.sum(claims.c.principal),
-            func.sum(claims.c.total),
-        )
-        .where(claims.c.total > 0)
-        .group_by(claims.c.benefit, claims.c.responsibility, claims.c.below)
-    )
-    reversal = aliased(MovementRow)
-    last_decrease = (
-        select(MovementRow.claim_id, func.max(MovementRow.sequence).label("sequence"))
+        .join(MovementRow, MovementRow.claim_id == ClaimRow.id)
         .outerjoin(reversal, and_(reversal.reverses_key == MovementRow.key, reversal.booked_on <= on))
         .where(
-            MovementRow.claim_id.in_(select(claims.c.id).where(claims.c.total <= 0)),
-            MovementRow.signed_cents < 0,
-            MovementRow.kind != MovementKind.REVERSAL.value,
-            MovementRow.booked_on <= on,
-            reversal.id.is_(None),
+            ClaimRow.organism_id == organism_id, ClaimRow.established_on <= on, MovementRow.booked_on <= on
         )
-        .group_by(MovementRow.claim_id)
-        .subquery("last_decrease")
+        .group_by(ClaimRow.id, ClaimRow.benefit, ClaimRow.responsibility, ClaimRow.principal_cents)
     )
-    closing = aliased(MovementRow)
-    closed = (
-        select(
-            claims.c.benefit,
-            claims.c.responsibility,
-            closing.kind,
-            func.count(),
-            func.sum(claims.c.principal),
+    rows = list(session.execute(figures))
+    closing_of: dict[tuple[int, int], str] = {}
+    wanted = [
+        (ident, int(sequence)) for ident, _, _, _, total, _, sequence in rows if total <= 0 and sequence
+    ]
+    for part in repository.chunks(wanted):
+        query = select(MovementRow.claim_id, MovementRow.sequence, MovementRow.kind).where(
+            MovementRow.claim_id.in_([ident for ident, _ in part])
         )
-        .select_from(claims)
-        .outerjoin(last_decrease, last_decrease.c.claim_id == claims.c.id)
-        .outerjoin(
-            closing,
-            and_(closing.claim_id == last_decrease.c.claim_id, closing.sequence == last_decrease.c.sequence),
+        keys = set(part)
+        for ident, sequence, kind in session.execute(query):
+            if (ident, sequence) in keys:
+                closing_of[(ident, sequence)] = kind
+    return [
+        _ClaimFigures(
+            id=ident,
+            benefit=str(benefit),
+            responsibility=str(responsibility),
+            principal=int(principal),
+            total=int(total),
+            kept=int(kept),
+            closing=closing_of.get((ident, int(sequence))) if sequence else None,
         )
-        .where(claims.c.total <= 0)
-        .group_by(claims.c.benefit, claims.c.responsibility, closing.kind)
-    )
-    return list(session.execute(with_balance)), list(session.execute(closed))
+        for ident, benefit, responsibility, principal, total, kept, sequence in rows
+    ]
+
+
+def _transferred(session: Session, claim_ids: list[int], on: date) -> set[int]:
+    found: set[int] = set()
+    for part in repository.chunks(sorted(claim_ids)):
+        query = select(ClaimEventRow.claim_id).where(
+            ClaimEventRow.claim_id.in_(part),
+            ClaimEventRow.kind == "transferred",
+            ClaimEventRow.occurred_on <= on,
+        )
+        found.update(session.scalars(query))
+    return found
 
 
 def _ordered(buckets: Mapping[str, Bucket], order: Iterable[str]) -> tuple[Bucket, ...]:
@@ -167,26 +154,27 @@ def portfolio_summary(services: Services, organism_code: str, on: date) -> Portf
         policy = services.policy(organism)
         minimums: Mapping[str, Cents] = policy.get(MIN_AMOUNT_KEY, on) if policy.has(MIN_AMOUNT_KEY) else {}
         currency = policy.text("currency", on) if policy.has("currency") else "EUR"
-        with_balance, closed = _grouped(session, organism_id, on, minimums)
+        claims = _claim_figures(session, organism_id, on)
+        owing = [claim.id for claim in claims if claim.total > 0]
+        prescribed = prescription.prescribed_claims(session, owing, on, policy) if owing else set()
+        suspended = suspensions.suspended_claims(session, owing, on) if owing else set()
+        transferred = _transferred(session, [claim.id for claim in claims], on)
     by_benefit: dict[str, Bucket] = {}
     by_responsibility: dict[str, Bucket] = {}
     by_status: dict[str, Bucket] = {}
     total = Bucket("total")
-    rows: list[tuple[str, str, ClaimStatus, int, Cents, Cents]] = [
-        (
-            str(benefit),
-            str(responsibility),
-            ClaimStatus.NOT_RECOVERED if below else ClaimStatus.OPEN,
-            int(count),
-            int(principal),
-            int(balance),
+    rows: list[tuple[str, str, ClaimStatus, int, Cents, Cents]] = []
+    for claim in claims:
+        floor = minimums.get(claim.benefit)
+        facts = StatusFacts(
+            below_minimum=floor is not None and claim.principal < floor,
+            suspended=claim.id in suspended,
+            transferred=claim.id in transferred,
+            prescribed=claim.id in prescribed,
         )
-        for benefit, responsibility, below, count, principal, balance in with_balance
-    ]
-    rows.extend(
-        (str(benefit), str(responsibility), closing_status(kind), int(count), int(principal), 0)
-        for benefit, responsibility, kind, count, principal in closed
-    )
+        closing = MovementKind(claim.closing) if claim.closing else None
+        status = status_of(max(claim.total, 0), closing, claim.kept, facts)
+        rows.append((claim.benefit, claim.responsibility, status, 1, claim.principal, max(claim.total, 0)))
     for benefit, responsibility, status, count, principal, balance in rows:
         for groups, key in (
             (by_benefit, benefit),

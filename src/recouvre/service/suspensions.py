@@ -90,3 +90,31 @@ def resume(
     session.flush()
     _refresh_state(session, claim_id, on)
     return new
+
+
+def suspended_claims(session: Session, claim_ids: list[int], on: date) -> set[int]:
+    """The claims among ``claim_ids`` suspended at the end of ``on`` (set-based, for reports)."""
+    starts: dict[int, dict[str, date | None]] = {}
+    for part in repository.chunks(sorted(set(claim_ids))):
+        query = (
+            select(ClaimEventRow.claim_id, ClaimEventRow.data)
+            .where(
+                ClaimEventRow.claim_id.in_(part),
+                ClaimEventRow.kind == "suspension",
+                ClaimEventRow.occurred_on <= on,
+            )
+            .order_by(ClaimEventRow.claim_id, ClaimEventRow.occurred_on, ClaimEventRow.id)
+        )
+        for claim_id, data in session.execute(query):
+            active = starts.setdefault(claim_id, {})
+            reason = str(data["reason"])
+            if data.get("action") == "start":
+                until = data.get("until")
+                active[reason] = date.fromisoformat(str(until)) if until else None
+            else:
+                active.pop(reason, None)
+    return {
+        claim_id
+        for claim_id, active in starts.items()
+        if any(until is None or until >= on for until in active.values())
+    }

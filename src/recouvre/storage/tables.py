@@ -295,3 +295,8 @@ class WithholdingOverrideRow(Base):
     monthly_cents: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+# Tables of later procedure families live in their own modules; importing them here registers
+# them on ``Base.metadata`` for Alembic and for every user of this module.
+from recouvre.storage import claim_life_tables as claim_life_tables  # noqa: E402

@@ -51,3 +51,18 @@ def services(ctx: typer.Context) -> Services:
 def fail(message: str, code: int = 1) -> typer.Exit:
     errors.print(f"[bold red]erreur[/]: {message}", highlight=False)
     return typer.Exit(code)
+
+
+def organism_or_only(found: Services, organism: str | None) -> str:
+    """``--organism`` when given, else the database's only organism; a clear error otherwise."""
+    if organism:
+        return organism
+    from recouvre.storage import repository
+
+    with found.db.unit_of_work() as session:
+        codes = [item.code for item in repository.list_organisms(session)]
+    if len(codes) == 1:
+        return codes[0]
+    if not codes:
+        raise fail("aucun organisme enregistré : créez-le avec « recouvre organisms add »")
+    raise fail(f"plusieurs organismes ({', '.join(codes)}) : précisez --organism")

@@ -8,24 +8,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, services
+from recouvre.cli.common import console, fail, organism_or_only, services
 from recouvre.domain.model import DomainError
 from recouvre.service.cycle import SHARD_DEBTORS, parse_month, run_cycle
-from recouvre.storage import repository
 
 app = typer.Typer(
     help="Cycle mensuel : défaillances, relances, mises en demeure, majorations.", no_args_is_help=True
 )
-
-
-def _default_organism(ctx: typer.Context, organism: str | None) -> str:
-    if organism:
-        return organism
-    with services(ctx).db.unit_of_work() as session:
-        organisms = repository.list_organisms(session)
-    if len(organisms) != 1:
-        raise fail("--organism is required when the database holds several organisms (or none)")
-    return organisms[0].code
 
 
 @app.command("run")
@@ -46,7 +35,7 @@ def run(
         )
     except ValueError as error:
         raise fail(str(error)) from None
-    code = _default_organism(ctx, organism)
+    code = organism_or_only(services(ctx), organism)
     with Progress(
         TextColumn(f"cycle {month} {code}"),
         BarColumn(),

@@ -13,12 +13,11 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from recouvre.cli.common import console, fail, services
+from recouvre.cli.common import console, fail, organism_or_only, services
 from recouvre.domain.money import format_eur
 from recouvre.domain.withholding import explain_in_french
-from recouvre.service import NotFound, Services
+from recouvre.service import NotFound
 from recouvre.service.withholding import explain
-from recouvre.storage import repository
 
 app = typer.Typer(help="Explications des décisions, en clair.", no_args_is_help=True)
 
@@ -40,7 +39,7 @@ def withholding(
     """Explain the withholdings on the debtor's benefit payments of that date."""
     day = _date(on)
     found = services(ctx)
-    code = organism or _only_organism(found)
+    code = organism_or_only(found, organism)
     try:
         payments = explain(found, code, debtor, day)
     except NotFound as error:
@@ -72,13 +71,3 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r}: date attendue AAAA-MM-JJ", param_hint="--date") from None
-
-
-def _only_organism(found: Services) -> str:
-    with found.db.unit_of_work() as session:
-        codes = [organism.code for organism in repository.list_organisms(session)]
-    if len(codes) == 1:
-        return codes[0]
-    if not codes:
-        raise fail("aucun organisme enregistré : créez-le avec « recouvre organisms add »")
-    raise fail(f"plusieurs organismes ({escape(', '.join(codes))}) : précisez --organism")

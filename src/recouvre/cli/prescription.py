@@ -17,12 +17,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, services
+from recouvre.cli.common import console, fail, organism_or_only, services
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import format_eur
 from recouvre.domain.prescription import InterruptionEffect, PrescriptionState
 from recouvre.service.prescription import prescription_state, watch
-from recouvre.storage import repository
 
 app = typer.Typer(
     help="Prescription : créances bientôt prescrites, dates de prescription.", no_args_is_help=True
@@ -47,16 +46,6 @@ def _date(value: str, option: str = "--date") -> date:
         raise fail(f"{option} {value!r}: not a date YYYY-MM-DD") from None
 
 
-def _organism(ctx: typer.Context, organism: str | None) -> str:
-    if organism:
-        return organism
-    with services(ctx).db.unit_of_work() as session:
-        organisms = repository.list_organisms(session)
-    if len(organisms) != 1:
-        raise fail("--organism is required when the database holds several organisms (or none)")
-    return organisms[0].code
-
-
 @app.command("watch")
 def watch_command(
     ctx: typer.Context,
@@ -66,7 +55,7 @@ def watch_command(
 ) -> None:
     """List the open claims time-barred within the horizon; queue one review task each."""
     day = _date(on)
-    code = _organism(ctx, organism)
+    code = organism_or_only(services(ctx), organism)
     try:
         items = watch(services(ctx), code, day, horizon)
     except DomainError as error:
@@ -158,7 +147,7 @@ def show(
 ) -> None:
     """Print one claim's per-line bar dates and its interruptions."""
     day = _date(on)
-    code = _organism(ctx, organism)
+    code = organism_or_only(services(ctx), organism)
     try:
         state = prescription_state(services(ctx), code, claim, day)
     except DomainError as error:

@@ -7,10 +7,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from recouvre.adapters.simulation import MonthActivity, simulate
-from recouvre.cli.common import console, fail, services
+from recouvre.cli.common import console, fail, organism_or_only, services
 from recouvre.domain.model import DomainError
 from recouvre.service.cycle import parse_month
-from recouvre.storage import repository
 
 LETTER_COLUMNS = ("notification", "reminder_1", "reminder_2", "formal_notice")
 
@@ -54,12 +53,7 @@ def simulate_command(
     except ValueError as error:
         raise fail(str(error)) from None
     found = services(ctx)
-    if organism is None:
-        with found.db.unit_of_work() as session:
-            organisms = repository.list_organisms(session)
-        if len(organisms) != 1:
-            raise fail("--organism is required when the database holds several organisms (or none)")
-        organism = organisms[0].code
+    organism = organism_or_only(found, organism)
     with Progress(
         TextColumn("simulation"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as bar:

@@ -7,12 +7,11 @@ from collections.abc import Mapping
 import typer
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, services
+from recouvre.cli.common import console, fail, organism_or_only, services
 from recouvre.cli.generate import parse_date
 from recouvre.domain.money import Cents, format_eur
 from recouvre.service.errors import NotFound
 from recouvre.service.reports import Bucket, PortfolioSummary, latest_established_on, portfolio_summary
-from recouvre.storage import repository
 
 BENEFIT_LABELS: Mapping[str, str] = {
     "AF": "AF (allocations familiales)",
@@ -90,13 +89,7 @@ def summary(
 ) -> None:
     """Print the portfolio by benefit, responsibility and status."""
     found = services(ctx)
-    if organism is None:
-        with found.db.unit_of_work() as session:
-            codes = [item.code for item in repository.list_organisms(session)]
-        if len(codes) != 1:
-            listed = ", ".join(codes) if codes else "aucun"
-            raise fail(f"précisez --organism (organismes : {listed})")
-        organism = codes[0]
+    organism = organism_or_only(found, organism)
     try:
         day = parse_date(on, "--on") if on is not None else latest_established_on(found, organism)
         if day is None:

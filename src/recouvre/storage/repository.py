@@ -462,7 +462,7 @@ def tasks_on(session: Session, organism: int, on: date) -> list[tuple[TaskRow, s
         .where(TaskRow.organism_id == organism, TaskRow.created_on == on)
         .order_by(TaskRow.id)
     )
-    return [(task, ref) for task, ref in session.execute(query).tuples()]
+    return [(task, ref) for task, ref in session.execute(query)]
 
 
 def insert_claim_states(session: Session, rows: list[dict[str, Any]]) -> None:

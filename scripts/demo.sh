@@ -17,3 +17,23 @@ rm -f -- "$db" "$db-wal" "$db-shm"
 "$recouvre" --db "sqlite:///$db" generate --debtors 10000 --seed 42 --as-of 2026-11-01
 "$recouvre" --db "sqlite:///$db" simulate --start 2025-11 --months 12 --seed 42
 "$recouvre" --db "sqlite:///$db" summary --on 2026-10-31
+
+# The back office: one demo user per role, with a password drawn now (no secret in the repo),
+# then the server on http://127.0.0.1:8000 (DEMO_SERVE=0 stops here, e.g. in scripts).
+echo
+echo "Utilisateurs de démonstration (mots de passe tirés pour cette démo) :"
+printf '  %-24s %-18s %s\n' "identifiant" "rôle" "mot de passe"
+for role in case_worker accountant director board_member phone_operator collection_agency manager auditor administrator; do
+    user="demo.${role//_/-}"
+    password="$("$(dirname "$recouvre")/python" -c 'import secrets; print(secrets.token_urlsafe(12))')"
+    extra=()
+    [ "$role" = collection_agency ] && extra=(--agency acme-recouvrement)
+    printf '%s\n' "$password" | "$recouvre" --db "sqlite:///$db" users add "$user" --role "$role" \
+        --organism CAF-DEMO --name "Démo ${role}" --password-stdin "${extra[@]}" --why "démonstration" >/dev/null
+    printf '  %-24s %-18s %s\n' "$user" "$role" "$password"
+done
+if [ "${DEMO_SERVE:-1}" != "0" ]; then
+    echo
+    echo "Back office et API : http://127.0.0.1:8000  (OpenAPI : http://127.0.0.1:8000/openapi.json) — Ctrl-C pour arrêter"
+    exec "$recouvre" --db "sqlite:///$db" serve --host 127.0.0.1 --port 8000
+fi

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from recouvre.api.routes import router
@@ -77,10 +78,54 @@ def _problem(status: int, detail: str, error: DomainError | None = None) -> JSON
     return JSONResponse(status_code=status, content=body)
 
 
+class NoResultRows(logging.Filter):
+    """Drop SQLAlchemy's DEBUG records: they print result rows, whose columns hold NIR and IBAN."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.INFO
+
+
 def keep_personal_data_out_of_logs(services: Services) -> None:
-    """SQL parameters (a NIR, an IBAN) are neither logged nor put in error messages."""
+    """SQL parameters and result rows (a NIR, an IBAN) are neither logged nor put in error
+    messages, even when an operator turns SQL logging on."""
     services.db.engine.hide_parameters = True
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    engine_log = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(existing, NoResultRows) for existing in engine_log.filters):
+        engine_log.addFilter(NoResultRows())
+
+
+SECRET_FIELDS = frozenset({"password", "nir", "iban", "token", "access_token"})
+"""Fields whose value an error never echoes (personal data, secrets)."""
+
+
+def _echo(location: tuple[object, ...], value: object) -> object:
+    if any(str(part).lower() in SECRET_FIELDS for part in location):
+        return "(masqué)"
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value if not isinstance(value, str) else value[:100]
+    return "(…)"
+
+
+def _validation_error(_: Request, error: Exception) -> JSONResponse:
+    """422 for an invalid body, path or query: each field with its value and the reason; the value
+    of a password, a NIR or an IBAN is not echoed."""
+    assert isinstance(error, RequestValidationError)
+    problems = []
+    for item in error.errors():
+        location = tuple(item.get("loc", ()))
+        problems.append(
+            {
+                "field": ".".join(str(part) for part in location),
+                "value": _echo(location, item.get("input")),
+                "reason": item.get("msg", ""),
+            }
+        )
+    first = problems[0] if problems else {"field": "", "value": None, "reason": ""}
+    return JSONResponse(
+        status_code=422,
+        content={"detail": f"{first['field']}={first['value']!r}: {first['reason']}", "problems": problems},
+    )
 
 
 def create_app(services: Services) -> FastAPI:
@@ -95,6 +140,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     app.include_router(router)
+    app.add_exception_handler(RequestValidationError, _validation_error)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:

@@ -129,9 +129,13 @@ def establish_claim(services: Services, actor: Actor, organism: str, claim: Clai
     """Establish one claim (procedure 2) and record its author; ``False`` for a replay."""
     guard(services, actor, "claims.establish", Subject(organism=organism))
     entry = trail.Entry(
-        actor.user, "claims.establish", organism=organism, subject=f"créance {claim.ref}", why=why
+        actor.user,
+        "claims.establish",
+        organism=organism,
+        subject=f"créance {claim.ref}",
+        on=claim.established_on,
+        why=why,
     )
-    entry = replace(entry, on=claim.established_on)
     try:
         result = establish_claims(services, organism, [claim])
     except REFUSALS as error:
@@ -431,8 +435,11 @@ def run_cycle(
     services: Services, actor: Actor, organism: str, month: str, on: date | None
 ) -> cycle.CycleSummary:
     guard(services, actor, "cycle.run", Subject(organism=organism))
-    first = cycle.parse_month(month)
-    run_on = on or add_months(first, 1)
+    try:
+        first = cycle.parse_month(month)
+        run_on = on or add_months(first, 1)
+    except (ValueError, OverflowError):
+        raise DomainError("month", month, "expected YYYY-MM, from year 1 to 9998") from None
     entry = trail.Entry(actor.user, "cycle.run", organism=organism, subject=f"cycle {month}", on=run_on)
     try:
         summary = cycle.run_cycle(services, organism, month, run_on)

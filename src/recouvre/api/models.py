@@ -477,3 +477,23 @@ class Problem(BaseModel):
     field: str
     value: object
     reason: str
+
+
+class FieldProblem(BaseModel):
+    field: str
+    reason: str
+    index: int | None = None
+    value: object | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every error: a message, and for an invalid value the field, the value and the reason
+    (values sent in a body are not echoed: a NIR or a password could be one)."""
+
+    detail: str
+    action: str | None = Field(default=None, description="403: the action refused")
+    field: str | None = None
+    value: object | None = None
+    reason: str | None = None
+    locked_until: datetime | None = None
+    problems: list[FieldProblem] | None = None

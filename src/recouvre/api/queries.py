@@ -82,7 +82,7 @@ def _placements(session: Session, claim_ids: Sequence[int], on: date) -> dict[in
         query = select(PlacementRow.claim_id, PlacementRow.agency).where(
             PlacementRow.claim_id.in_(part), placed_on(on)
         )
-        found.update(dict(session.execute(query).tuples()))
+        found.update({claim_id: agency for claim_id, agency in session.execute(query)})
     return found
 
 
@@ -151,7 +151,15 @@ def search_debtors(
 
 @dataclass(frozen=True)
 class _Task:
-    row: TaskRow
+    """A task's columns (no ORM object: a queue may hold tens of thousands)."""
+
+    id: int
+    type: str
+    status: str
+    claim_id: int | None
+    created_on: date
+    due_on: date | None
+    assignee: str | None
     claim_ref: str | None
     debtor_ref: str
     debtor_name: str
@@ -159,22 +167,41 @@ class _Task:
 
 def _task_rows(session: Session, conditions: Sequence[ColumnElement[bool]]) -> list[_Task]:
     statement = (
-        select(TaskRow, ClaimRow.ref, DebtorRow.ref, DebtorRow.name)
+        select(
+            TaskRow.id,
+            TaskRow.type,
+            TaskRow.status,
+            TaskRow.claim_id,
+            TaskRow.created_on,
+            TaskRow.due_on,
+            TaskRow.assignee,
+            ClaimRow.ref,
+            DebtorRow.ref,
+            DebtorRow.name,
+        )
         .join(DebtorRow, DebtorRow.id == TaskRow.debtor_id)
         .outerjoin(ClaimRow, ClaimRow.id == TaskRow.claim_id)
         .where(*conditions)
     )
     return [
-        _Task(task, claim_ref, debtor_ref, debtor_name)
-        for task, claim_ref, debtor_ref, debtor_name in session.execute(statement).tuples()
+        _Task(ident, kind, status, claim_id, created_on, due_on, assignee, claim_ref, debtor_ref, name)
+        for ident, kind, status, claim_id, created_on, due_on, assignee, claim_ref, debtor_ref, name in (
+            session.execute(statement)
+        )
     ]
 
 
 def _prioritised(
-    services: Services, session: Session, organism: str, tasks: list[_Task], on: date
+    services: Services,
+    session: Session,
+    organism: str,
+    tasks: list[_Task],
+    on: date,
+    page: slice = slice(None),
 ) -> list[models.TaskOut]:
-    """Rank tasks: prescription near first (soonest first), then largest balance, then oldest."""
-    claim_ids = [task.row.claim_id for task in tasks if task.row.claim_id is not None]
+    """Rank tasks: prescription near first (soonest first), then largest balance, then oldest;
+    return the ``page`` of the ranking (only its tasks become response models)."""
+    claim_ids = [task.claim_id for task in tasks if task.claim_id is not None]
     totals = _totals(session, claim_ids, on)
     prescription: dict[int, date] = {}
     _, found = services.organism(session, organism)
@@ -189,35 +216,34 @@ def _prioritised(
                 prescription[claim_id] = state.prescription_date
 
     def facts(task: _Task) -> tuple[date | None, int]:
-        claim_id = task.row.claim_id
-        if claim_id is None:
+        if task.claim_id is None:
             return None, 0
-        return prescription.get(claim_id), max(totals.get(claim_id, 0), 0)
+        return prescription.get(task.claim_id), max(totals.get(task.claim_id, 0), 0)
 
     def key(task: _Task) -> tuple[int, date, int, date, int]:
         near, balance = facts(task)
-        return (0 if near else 1, near or date.max, -balance, task.row.created_on, task.row.id)
+        return (0 if near else 1, near or date.max, -balance, task.created_on, task.id)
 
-    ordered = sorted(tasks, key=key)
+    ranked = list(enumerate(sorted(tasks, key=key), start=1))
     result: list[models.TaskOut] = []
-    for rank, task in enumerate(ordered, start=1):
+    for rank, task in ranked[page]:
         near, balance = facts(task)
         reasons: list[str] = []
         if near is not None:
             reasons.append(f"prescription le {near.isoformat()} (dans {(near - on).days} j)")
         reasons.append(f"solde {format_eur(balance)}")
-        reasons.append(f"en attente depuis {max((on - task.row.created_on).days, 0)} j")
+        reasons.append(f"en attente depuis {max((on - task.created_on).days, 0)} j")
         result.append(
             models.TaskOut(
-                id=task.row.id,
-                type=task.row.type,
-                status=task.row.status,
+                id=task.id,
+                type=task.type,
+                status=task.status,
                 claim=task.claim_ref,
                 debtor=task.debtor_ref,
                 debtor_name=task.debtor_name,
-                created_on=task.row.created_on,
-                due_on=task.row.due_on,
-                assignee=task.row.assignee,
+                created_on=task.created_on,
+                due_on=task.due_on,
+                assignee=task.assignee,
                 balance=format_amount(balance),
                 prescription_date=near,
                 priority=rank,
@@ -245,7 +271,7 @@ def debtor_file(
         )
         if agency is not None:
             claim_query = claim_query.where(ClaimRow.id.in_(placed_claims(agency, today)))
-        claim_refs = dict(session.execute(claim_query).tuples())
+        claim_refs: dict[int, str] = {claim_id: ref for claim_id, ref in session.execute(claim_query)}
         placements = _placements(session, list(claim_refs), on)
         letter_rows = session.execute(
             select(LetterRow, ClaimRow.ref)
@@ -253,7 +279,7 @@ def debtor_file(
             .join(ClaimRow, ClaimRow.id == LetterClaimRow.claim_id)
             .where(LetterRow.debtor_id == debtor.id, LetterRow.issued_on <= on)
             .order_by(LetterRow.issued_on, LetterRow.id)
-        ).tuples()
+        )
         letters: dict[int, models.LetterOut] = {}
         for letter, ref in letter_rows:
             if ref not in claim_refs.values():
@@ -269,13 +295,11 @@ def debtor_file(
                 ),
             )
             entry.claims.append(ref)
-        tasks = _task_rows(
-            session,
-            [
-                TaskRow.debtor_id == debtor.id,
-                TaskRow.created_on <= on,
-                or_(TaskRow.claim_id.is_(None), TaskRow.claim_id.in_(list(claim_refs))),
-            ],
+        # An agency works the files placed with it, not the organism's queues: no tasks.
+        tasks = (
+            []
+            if agency is not None
+            else _task_rows(session, [TaskRow.debtor_id == debtor.id, TaskRow.created_on <= on])
         )
         task_out = _prioritised(services, session, organism, tasks, on)
         rows = repository.claim_rows(session, organism_id, claim_refs.values())
@@ -422,9 +446,10 @@ def queue(
         if agency is not None:
             conditions.append(TaskRow.claim_id.in_(placed_claims(agency, today)))
         tasks = _task_rows(session, conditions)
-        ranked = _prioritised(services, session, organism, tasks, on)
-    page = ranked[offset : offset + min(limit, MAX_QUEUE_PAGE)]
-    return models.QueueOut(organism=organism, on=on, total=len(ranked), tasks=page)
+        page = _prioritised(
+            services, session, organism, tasks, on, slice(offset, offset + min(limit, MAX_QUEUE_PAGE))
+        )
+    return models.QueueOut(organism=organism, on=on, total=len(tasks), tasks=page)
 
 
 def queue_counts(

@@ -24,7 +24,20 @@ from recouvre.security.roles import default_roles
 from recouvre.security.subjects import PlacementView
 from recouvre.service.context import Services
 
-router = APIRouter(prefix="/api/v1")
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": models.ErrorOut, "description": "pas de jeton valide (ou identifiants refusés)"},
+    403: {
+        "model": models.ErrorOut,
+        "description": "action non permise : rôle, mandat, séparation des tâches",
+    },
+    404: {"model": models.ErrorOut, "description": "référence inconnue"},
+    409: {
+        "model": models.ErrorOut,
+        "description": "événement refusé par les règles (et enregistré comme tel)",
+    },
+    422: {"model": models.ErrorOut, "description": "valeur invalide : le champ et la raison"},
+}
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 OnQuery = Annotated[date, Query(description="date de la situation (AAAA-MM-JJ)")]
 

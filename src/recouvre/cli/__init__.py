@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from recouvre.cli import (
+    audit,
     claim_life,
     cycle,
     explain,
@@ -18,8 +19,10 @@ from recouvre.cli import (
     policy,
     prescription,
     scenario,
+    serve,
     simulate,
     summary,
+    users,
 )
 from recouvre.cli.common import CliState, default_policy_dir
 
@@ -53,6 +56,8 @@ app.add_typer(payments.app, name="payments")
 app.add_typer(explain.app, name="explain")
 app.add_typer(letters.app, name="letters")
 app.add_typer(prescription.app, name="prescription")
+app.add_typer(users.app, name="users")
+app.add_typer(audit.app, name="audit")
 app.add_typer(claim_life.remission_app, name="remission")
 app.add_typer(claim_life.write_off_app, name="write-off")
 app.add_typer(claim_life.over_indebtedness_app, name="over-indebtedness")
@@ -60,6 +65,7 @@ app.add_typer(claim_life.appeal_app, name="appeal")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)
+app.command("serve")(serve.serve)
 
 
 def main() -> None:

@@ -349,7 +349,7 @@ def actor_from_token(services: Services, token: str) -> Actor:
         ).first()
         if found is None:
             raise Unauthenticated("jeton inconnu")
-        token_row, user = found.tuple()
+        token_row, user = found
         if token_row.revoked_at is not None:
             raise Unauthenticated("jeton révoqué")
         if aware(token_row.expires_at) <= now:

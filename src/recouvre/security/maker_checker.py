@@ -226,7 +226,7 @@ def get_proposal(services: Services, organism: str, kind: ProposalKind, proposal
         ).first()
         if found is None:
             raise NotFound("proposal", proposal_id, f"no such {kind.value} proposal in {organism}")
-        row, ref = found.tuple()
+        row, ref = found
         return _view(row, organism, ref)
 
 
@@ -251,7 +251,7 @@ def list_proposals(
             query = query.where(ProposalRow.kind == kind.value)
         if status is not None:
             query = query.where(ProposalRow.status == status.value)
-        return [_view(row, organism, ref) for row, ref in session.execute(query).tuples()]
+        return [_view(row, organism, ref) for row, ref in session.execute(query)]
 
 
 def decide_proposal(

@@ -133,7 +133,7 @@ def revoke_mandate(services: Services, mandate_id: int, on: date, *, by: str, wh
         ).first()
         if found is None:
             raise NotFound("mandate", mandate_id, "no such mandate")
-        row, user = found.tuple()
+        row, user = found
         if row.revoked_on is not None:
             raise DomainError("mandate", mandate_id, f"already revoked on {row.revoked_on.isoformat()}")
         before = _view(row, user).audit()
@@ -167,7 +167,7 @@ def get_mandate(services: Services, mandate_id: int) -> MandateView:
         ).first()
         if found is None:
             raise NotFound("mandate", mandate_id, "no such mandate")
-        row, user = found.tuple()
+        row, user = found
         return _view(row, user)
 
 
@@ -181,4 +181,4 @@ def list_mandates(
     if organism is not None:
         query = query.where(UserRow.organism == organism)
     with services.db.unit_of_work() as session:
-        return [_view(row, user) for row, user in session.execute(query.order_by(MandateRow.id)).tuples()]
+        return [_view(row, user) for row, user in session.execute(query.order_by(MandateRow.id))]

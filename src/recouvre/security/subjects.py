@@ -183,7 +183,7 @@ def _find_placement(session: Session, organism_id: int, placement_id: int) -> tu
     ).first()
     if found is None:
         raise NotFound("placement", placement_id, "no such placement in this organism")
-    row, ref = found.tuple()
+    row, ref = found
     return row, ref
 
 

@@ -54,7 +54,8 @@ class Database:
             if not schema.isidentifier():
                 raise ValueError(f"schema={schema!r}: not a plain identifier")
             connect_args["options"] = f"-csearch_path={schema}"
-        self.engine: Engine = create_engine(self.url, connect_args=connect_args)
+        # SQL parameters (NIR, IBAN…) never reach the logs, even with SQL logging switched on.
+        self.engine: Engine = create_engine(self.url, connect_args=connect_args, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             if schema is not None:
                 raise ValueError("schema: only for PostgreSQL")

@@ -1,0 +1,211 @@
+"""Role × endpoint: who is let through, who gets 403, and 401 without a token — for every endpoint.
+
+The matrix below is written by hand from MISSION.md's table of people (it is the statement of
+who may do what), independently of ``roles.yaml``, which it checks. Its rows are compared to the
+application's route list: an endpoint added without a row here fails ``test_every_endpoint_has_a_row``.
+
+An allowed call may still be refused by the rules (404, 409, 422: the fixture is shared and earlier
+calls change it); what is checked is that authorisation lets it through (neither 401 nor 403).
+The subjects are chosen so that only roles decide: claims established by another user
+(``ordonnateur``), C1 placed with the agency's ``acme``, proposals made by a third user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from fastapi.routing import APIRoute
+
+from recouvre.api.routes import router
+
+from .conftest import ORG, PASSWORD, ROLES, BackOffice
+
+ALL = frozenset(ROLES)
+PUBLIC = frozenset({"public"})
+CW, ACC, DIR, BOARD, PHONE, AGENCY, MAN, AUD, ADM = ROLES
+STAFF_READERS = frozenset({CW, ACC, DIR, BOARD, PHONE, AGENCY, MAN, AUD})
+SEARCHERS = STAFF_READERS - {BOARD}
+ON = "2026-03-01"
+
+
+@dataclass(frozen=True)
+class Call:
+    allowed: frozenset[str]
+    params: dict[str, str] = field(default_factory=dict)
+    body: dict[str, object] | None = None
+    query: dict[str, str] = field(default_factory=dict)
+
+
+B = f"/api/v1/organisms/{ORG}"
+MATRIX: dict[tuple[str, str], Call] = {
+    ("POST", "/api/v1/auth/token"): Call(PUBLIC, body={"username": "manager", "password": PASSWORD}),
+    ("DELETE", "/api/v1/auth/token"): Call(ALL),
+    ("GET", "/api/v1/me"): Call(ALL),
+    ("GET", "/api/v1/organisms"): Call(ALL),
+    ("POST", "/api/v1/organisms/{organism}/debtors/search"): Call(SEARCHERS, body={"ref": "D", "on": ON}),
+    ("GET", "/api/v1/organisms/{organism}/debtors/{debtor}"): Call(
+        STAFF_READERS, {"debtor": "D1"}, query={"on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims"): Call(
+        frozenset({CW}),
+        body={
+            "ref": "M1",
+            "debtor": "D1",
+            "benefit": "AL",
+            "responsibility": "debtor_error",
+            "lines": [{"paid_on": "2025-09-05", "amount": "10.00"}],
+            "established_on": "2026-01-10",
+            "notified_on": "2026-01-10",
+        },
+    ),
+    ("GET", "/api/v1/organisms/{organism}/claims/{claim}"): Call(
+        STAFF_READERS, {"claim": "C1"}, query={"on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/payments"): Call(
+        frozenset({CW, ACC, AGENCY}), {"claim": "C1"}, {"amount": "1", "on": "2026-03-02", "key": "M"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/plans"): Call(
+        frozenset({CW, ACC, PHONE}), {"claim": "C1"}, {"monthly": "50", "first_due": "2026-04-05", "on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/promises"): Call(
+        frozenset({CW, ACC, PHONE, AGENCY}),
+        {"claim": "C1"},
+        {"amount": "5", "due_on": "2026-04-01", "on": ON},
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/suspension"): Call(
+        frozenset({CW, ACC}), {"claim": "C1"}, {"on": ON, "until": "2026-03-05", "why": "m"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/resumption"): Call(
+        frozenset({CW, ACC}), {"claim": "C1"}, {"on": "2026-03-02", "why": "m"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/placements"): Call(
+        frozenset({CW, ACC}), {"claim": "C3"}, {"agency": "acme", "placed_from": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/placements/{placement}/recall"): Call(
+        frozenset({CW, ACC}), {"placement": "recall"}, {"on": "2026-03-10"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/remission-requests"): Call(
+        frozenset({CW, ACC}), {"claim": "C4"}, {"on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/write-off-proposals"): Call(
+        frozenset({CW, ACC}), {"claim": "C1"}, {"on": ON, "why": "m"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/remission-proposals"): Call(
+        frozenset({CW, ACC}), {"claim": "C2"}, {"on": ON, "rate": "10", "why": "m"}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/proposals"): Call(frozenset({CW, ACC, DIR, BOARD, MAN, AUD})),
+    ("POST", "/api/v1/organisms/{organism}/write-off-proposals/{proposal}/decision"): Call(
+        frozenset({ACC, BOARD}), {"proposal": "write_off"}, {"approve": False, "on": "2026-03-02", "why": "m"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/remission-proposals/{proposal}/decision"): Call(
+        frozenset({ACC, DIR}), {"proposal": "remission"}, {"approve": False, "on": "2026-03-02", "why": "m"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/cycles"): Call(frozenset({ADM}), body={"month": "2026-02"}),
+    ("GET", "/api/v1/organisms/{organism}/summary"): Call(frozenset({ACC, DIR, MAN, AUD}), query={"on": ON}),
+    ("GET", "/api/v1/organisms/{organism}/queues"): Call(frozenset({CW, ACC, PHONE, MAN, AUD})),
+    ("GET", "/api/v1/organisms/{organism}/tasks"): Call(
+        frozenset({CW, ACC, PHONE, MAN, AUD}), query={"on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/tasks/{task}/assignment"): Call(
+        frozenset({CW, ACC, PHONE, MAN}), {"task": "task"}, {"assignee": "case_worker", "on": "2026-03-02"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/tasks/{task}/closing"): Call(
+        frozenset({CW, ACC, PHONE}), {"task": "task"}, {"outcome": "reached", "on": "2026-03-02"}
+    ),
+    ("GET", "/api/v1/users"): Call(frozenset({ADM, AUD})),
+    ("POST", "/api/v1/users"): Call(
+        frozenset({ADM}), body={"username": "m1", "password": PASSWORD, "roles": ["manager"], "organism": ORG}
+    ),
+    ("POST", "/api/v1/users/{username}/disable"): Call(
+        frozenset({ADM}), {"username": "victim"}, {"why": "m"}
+    ),
+    ("GET", "/api/v1/mandates"): Call(frozenset({DIR, AUD, ADM})),
+    ("POST", "/api/v1/mandates"): Call(
+        frozenset({DIR}),
+        body={
+            "user": "accountant",
+            "power": "represent_in_court",
+            "valid_from": ON,
+            "valid_until": "2026-12-31",
+            "why": "m",
+        },
+    ),
+    ("POST", "/api/v1/mandates/{mandate}/revoke"): Call(
+        frozenset({DIR}), {"mandate": "mandate"}, {"on": "2026-03-10", "why": "m"}
+    ),
+    ("GET", "/api/v1/audit"): Call(frozenset({AUD})),
+    ("GET", "/api/v1/audit/verify"): Call(frozenset({AUD})),
+}
+
+
+def endpoints(back_office: BackOffice) -> set[tuple[str, str]]:
+    """The API's routes, from its router and from its OpenAPI document (both must agree)."""
+    found: set[tuple[str, str]] = set()
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            found.update((method, route.path) for method in route.methods)
+    published = back_office.client.get("/openapi.json").json()["paths"]
+    documented = {(method.upper(), path) for path, item in published.items() for method in item}
+    assert documented == found
+    return found
+
+
+def test_every_endpoint_has_a_row(back_office: BackOffice) -> None:
+    routes = endpoints(back_office)
+    assert sorted(routes - set(MATRIX)) == [], "endpoints without a row in the authorisation matrix"
+    assert sorted(set(MATRIX) - routes) == [], "rows for endpoints that do not exist"
+
+
+def _url(back_office: BackOffice, path: str, call: Call) -> str:
+    values = {"organism": ORG}
+    for name, value in call.params.items():
+        values[name] = str(back_office.ids[value]) if value in back_office.ids else value
+    return path.format(**values)
+
+
+def _send(back_office: BackOffice, method: str, url: str, call: Call, token: str | None) -> int:
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    response = back_office.client.request(method, url, headers=headers, json=call.body, params=call.query)
+    assert response.status_code < 500, response.text
+    return response.status_code
+
+
+def test_the_matrix(back_office: BackOffice) -> None:
+    failures: list[str] = []
+    for (method, path), call in sorted(MATRIX.items()):
+        url = _url(back_office, path, call)
+        anonymous = _send(back_office, method, url, call, None)
+        if call.allowed is PUBLIC:
+            if anonymous in (401, 403):
+                failures.append(f"{method} {path}: public, got {anonymous} anonymously")
+            continue
+        if anonymous != 401:
+            failures.append(f"{method} {path}: anonymous got {anonymous}, expected 401")
+        for role in ROLES:
+            # signing out revokes the token it is called with: each call gets its own token
+            token = (
+                back_office.client.post(
+                    "/api/v1/auth/token", json={"username": role, "password": PASSWORD}
+                ).json()["access_token"]
+                if method == "DELETE"
+                else back_office.tokens.get(role) or back_office.headers(role)["Authorization"][7:]
+            )
+            status = _send(back_office, method, url, call, token)
+            expected_allowed = role in call.allowed
+            if expected_allowed and status in (401, 403):
+                failures.append(f"{method} {path}: {role} should be allowed, got {status}")
+            if not expected_allowed and status != 403:
+                failures.append(f"{method} {path}: {role} should get 403, got {status}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_roles_file_agrees_with_me(back_office: BackOffice, role: str) -> None:
+    """``GET /me`` lists the actions of each role: the auditor's are all readings."""
+    me = back_office.get(role, "/api/v1/me")
+    assert isinstance(me, dict)
+    if role == AUD:
+        assert all(
+            action.endswith((".read", ".search", ".verify", ".portfolio")) for action in me["actions"]
+        ), me["actions"]

@@ -1,0 +1,170 @@
+"""Users, passwords, sign-in lock, tokens; and the `recouvre users` commands."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import typer
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from recouvre.audit import trail
+from recouvre.cli import users as users_cli
+from recouvre.cli.common import CliState
+from recouvre.domain.model import DomainError
+from recouvre.security import accounts
+from recouvre.security.settings import LOCK_DURATION, MAX_FAILED_SIGN_INS, TOKEN_LIFETIME
+from recouvre.service import NotFound, Services
+from recouvre.storage.back_office_tables import ApiTokenRow, UserRow
+
+from .conftest import ORG, PASSWORD, Clock
+
+
+def test_passwords_are_stored_as_argon2id_with_the_recommended_costs(
+    services: Services, clock: Clock
+) -> None:
+    accounts.add_user(services, "alice", PASSWORD, ["case_worker"], organism=ORG, by="cli:test")
+    with services.db.unit_of_work() as session:
+        stored = session.scalar(select(UserRow.password_hash).where(UserRow.username == "alice"))
+    assert stored is not None and stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert PASSWORD not in stored
+    assert accounts.sign_in(services, "alice", PASSWORD).username == "alice"
+
+
+@pytest.mark.usefixtures("cheap")
+def test_user_checks_name_the_field(services: Services, clock: Clock) -> None:
+    cases = [
+        (("Bad Name", PASSWORD, ["case_worker"]), {}, "username"),
+        (("bob", "court", ["case_worker"]), {}, "password"),
+        (("bob", "bob", ["case_worker"]), {}, "password"),
+        (("bob", PASSWORD, []), {}, "roles"),
+        (("bob", PASSWORD, ["chef"]), {}, "roles"),
+        (("bob", PASSWORD, ["collection_agency"]), {}, "agency"),
+        (("bob", PASSWORD, ["collection_agency", "case_worker"]), {"agency": "acme"}, "roles"),
+        (("bob", PASSWORD, ["case_worker"]), {"agency": "acme"}, "agency"),
+    ]
+    for args, kwargs, field in cases:
+        with pytest.raises(DomainError) as raised:
+            accounts.add_user(services, *args, by="t", **kwargs)  # type: ignore[arg-type]
+        assert raised.value.field == field, (args, kwargs)
+        assert "court" not in str(raised.value)
+    with pytest.raises(NotFound):
+        accounts.add_user(services, "bob", PASSWORD, ["case_worker"], organism="CAF-99", by="t")
+    accounts.add_user(services, "bob", PASSWORD, ["case_worker"], by="t")
+    with pytest.raises(DomainError, match="already exists"):
+        accounts.add_user(services, "bob", PASSWORD, ["manager"], by="t")
+
+
+@pytest.mark.usefixtures("cheap")
+def test_lock_after_repeated_failures_then_unlock(services: Services, clock: Clock) -> None:
+    accounts.add_user(services, "alice", PASSWORD, ["case_worker"], by="t")
+    for attempt in range(1, MAX_FAILED_SIGN_INS + 1):
+        with pytest.raises(accounts.SignInRefused) as refused:
+            accounts.sign_in(services, "alice", "pas le bon mot de passe")
+        assert (refused.value.locked_until is not None) == (attempt == MAX_FAILED_SIGN_INS)
+    with pytest.raises(accounts.SignInRefused, match="verrouillé"):
+        accounts.sign_in(services, "alice", PASSWORD)
+    clock.advance(LOCK_DURATION - timedelta(seconds=1))
+    with pytest.raises(accounts.SignInRefused, match="verrouillé"):
+        accounts.sign_in(services, "alice", PASSWORD)
+    clock.advance(timedelta(seconds=1))
+    assert accounts.sign_in(services, "alice", PASSWORD).locked_until is None
+    # a success resets the count: four failures do not lock
+    for _ in range(MAX_FAILED_SIGN_INS - 1):
+        with pytest.raises(accounts.SignInRefused, match="incorrect"):
+            accounts.sign_in(services, "alice", "faux")
+    accounts.sign_in(services, "alice", PASSWORD)
+    with pytest.raises(accounts.SignInRefused, match="incorrect"):
+        accounts.sign_in(services, "nobody", PASSWORD)
+    outcomes = [(row.actor, row.outcome) for row in trail.show(services, 100, action="auth.sign_in")]
+    assert ("nobody", "denied") in outcomes and ("alice", "done") in outcomes
+
+
+@pytest.mark.usefixtures("cheap")
+def test_tokens_expire_are_revoked_and_stored_hashed(services: Services, clock: Clock) -> None:
+    accounts.add_user(services, "alice", PASSWORD, ["case_worker"], organism=ORG, by="t")
+    issued = accounts.issue_token(services, "alice", PASSWORD)
+    with services.db.unit_of_work() as session:
+        stored = list(session.scalars(select(ApiTokenRow.token_hash)))
+    assert stored == [accounts.token_digest(issued.token)] and issued.token not in stored
+    actor = accounts.actor_from_token(services, issued.token)
+    assert actor.user == "alice" and actor.organism == ORG
+    assert accounts.revoke_token(services, issued.token) is True
+    with pytest.raises(accounts.Unauthenticated, match="révoqué"):
+        accounts.actor_from_token(services, issued.token)
+    second = accounts.issue_token(services, "alice", PASSWORD)
+    clock.advance(TOKEN_LIFETIME)
+    with pytest.raises(accounts.Unauthenticated, match="expiré"):
+        accounts.actor_from_token(services, second.token)
+    third = accounts.issue_token(services, "alice", PASSWORD)
+    accounts.disable_user(services, "alice", by="t", why="départ")
+    with pytest.raises(accounts.Unauthenticated):
+        accounts.actor_from_token(services, third.token)
+    with pytest.raises(accounts.SignInRefused, match="désactivé"):
+        accounts.sign_in(services, "alice", PASSWORD)
+    with pytest.raises(accounts.Unauthenticated, match="inconnu"):
+        accounts.actor_from_token(services, "n'importe quoi")
+
+
+# The `recouvre users` commands --------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(services: Services, clock: Clock, cheap: None) -> tuple[typer.Typer, CliState]:
+    app = typer.Typer()
+    app.add_typer(users_cli.app, name="users")
+    return app, CliState(db_url=None, policy_dir=None, _services=services)
+
+
+def _run(cli: tuple[typer.Typer, CliState], *args: str, input: str | None = None) -> tuple[int, str]:
+    app, state = cli
+    result = CliRunner().invoke(app, list(args), obj=state, input=input)
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_users_commands(cli: tuple[typer.Typer, CliState], services: Services) -> None:
+    code, out = _run(
+        cli,
+        "users",
+        "add",
+        "alice",
+        "--role",
+        "case_worker",
+        "--organism",
+        ORG,
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
+    assert code == 0, out
+    assert PASSWORD not in out
+    code, out = _run(
+        cli,
+        "users",
+        "add",
+        "bob",
+        "--role",
+        "director",
+        "--role",
+        "accountant",
+        "--by",
+        "exploitant",
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert code == 0 and "accountant, director" in out, out
+    code, out = _run(cli, "users", "add", "carol", "--role", "manager", input="abc\nabc\n")
+    assert code == 1 and "password" in out and "at least 12" in out
+    code, out = _run(cli, "users", "add", "carol", "--role", "manager", "--password", PASSWORD)
+    assert code == 2, "a password is never a command-line argument"
+    code, out = _run(cli, "users", "list")
+    assert code == 0 and "alice" in out and "bob" in out and "actif" in out
+    code, out = _run(cli, "users", "disable", "alice", "--why", "départ")
+    assert code == 0 and "désactivé" in out
+    code, out = _run(cli, "users", "disable", "nobody")
+    assert code == 1 and "nobody" in out
+    rows = trail.show(services, 10)
+    assert [(r.actor, r.action) for r in rows[:1]] == [(rows[0].actor, "users.disable")]
+    assert rows[0].actor.startswith("cli:")
+    added = [r for r in rows if r.action == "users.add" and r.subject == "user bob"]
+    assert added[0].actor == "cli:exploitant" and added[0].after is not None
+    assert "password" not in str(added[0].after)

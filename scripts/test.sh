@@ -11,6 +11,8 @@ if url=$(bash scripts/postgres.sh start); then
 else
     echo "NOTICE: PostgreSQL tests will be SKIPPED: no server could be started here" >&2
 fi
+# Debian's chromium for the end-to-end tests of the web pages (they skip, saying so, without it).
+bash scripts/browser.sh || echo "NOTICE: browser tests will be SKIPPED: chromium could not be installed" >&2
 .venv/bin/pytest -n 2 -q "$@"
 status=$?
 # pytest's exit 5 ("no tests collected") must fail CI, never pass silently.

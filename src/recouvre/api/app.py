@@ -18,7 +18,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from recouvre.api.routes import router
 from recouvre.audit.trail import jsonable
@@ -29,6 +29,7 @@ from recouvre.security.authorization import Forbidden
 from recouvre.service.context import Services
 from recouvre.service.errors import BatchRejected, NotFound, Refused
 from recouvre.service.remission import Refusal
+from recouvre.web import mount_web
 
 log = logging.getLogger("recouvre.api")
 
@@ -38,36 +39,6 @@ Authentification : `POST /api/v1/auth/token` avec un nom d'utilisateur et un mot
 `Authorization: Bearer <jeton>`. Chaque opération indique l'action qu'elle demande (`x-action`),
 accordée par les rôles et les mandats (`recouvre/security/roles.yaml`). Montants en texte à deux
 décimales (`"120.50"`), dates `AAAA-MM-JJ`, NIR et IBAN toujours masqués.
-"""
-
-INDEX = """<!doctype html>
-<html lang="fr">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Recouvre — connexion</title>
-<style>
-body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; padding: 0 1rem; }
-p { line-height: 1.5; }
-h1 { font-size: 1.6rem; }
-code { background: #f2f2f2; padding: 0 .2rem; }
-</style>
-</head>
-<body>
-<main>
-<h1>Recouvre — back office</h1>
-<p><strong>Les pages du back office (connexion, corbeilles, dossiers des débiteurs) ne sont pas
-encore disponibles</strong> : elles arrivent dans une prochaine version.</p>
-<p>En attendant, tout se fait par l'API REST :</p>
-<ul>
-<li>connexion : <code>POST /api/v1/auth/token</code> (nom d'utilisateur et mot de passe) ;</li>
-<li>description de l'API : <a href="/openapi.json"><code>/openapi.json</code></a>
-(et <a href="/docs">/docs</a> quand le navigateur peut charger Swagger UI).</li>
-</ul>
-<p>Les comptes sont créés par l'exploitant : <code>recouvre users add</code>.</p>
-</main>
-</body>
-</html>
 """
 
 
@@ -142,10 +113,6 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(router)
     app.add_exception_handler(RequestValidationError, _validation_error)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> HTMLResponse:
-        return HTMLResponse(INDEX)
-
     @app.middleware("http")
     async def log_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
         response = await call_next(request)
@@ -192,4 +159,5 @@ def create_app(services: Services) -> FastAPI:
         ]
         return JSONResponse(status_code=422, content={"detail": str(error), "problems": problems})
 
+    mount_web(app)  # the back office pages: "/", sign-in, queues, debtor files
     return app

@@ -1,0 +1,109 @@
+"""Rendering: the Jinja2 environment of ``templates/``, the signed-in user's session as the pages
+see it, the HTML responses with their security headers, and the errors shown as pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from recouvre.security.authorization import Actor
+from recouvre.web import labels
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+"""Every page: scripts and styles from the application only (HTMX is served by it), no framing,
+nothing cached (the pages hold personal data)."""
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """The signed-in user, with what the pages need to show only what they may do."""
+
+    actor: Actor
+    token: str
+    csrf: str
+    allowed: frozenset[str]
+    today: date
+
+    def can(self, action: str) -> bool:
+        return action in self.allowed
+
+    @property
+    def role_names(self) -> str:
+        return ", ".join(labels.label(labels.ROLE, role) for role in sorted(self.actor.roles))
+
+
+class SignInRequired(Exception):
+    """No valid session: the browser is sent to the sign-in page."""
+
+    def __init__(self, reason: str = "") -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class PageError(Exception):
+    """An error shown as a page: 403 (not allowed), 404 (unknown), 400 (CSRF, bad request)."""
+
+    def __init__(self, status: int, title: str, message: str, web: WebSession | None = None) -> None:
+        self.status = status
+        self.title = title
+        self.message = message
+        self.web = web
+        super().__init__(f"{status} {title}: {message}")
+
+
+def path_part(value: object) -> str:
+    """A reference made safe for one segment of a path."""
+    return quote(str(value), safe="")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("recouvre.web", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["montant"] = labels.amount
+    env.filters["jour"] = labels.day
+    env.filters["chemin"] = path_part
+    env.globals["label"] = labels.label
+    env.globals["letter_title"] = labels.letter_title
+    env.globals["L"] = labels
+    return env
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    web: WebSession | None,
+    status: int = 200,
+) -> HTMLResponse:
+    values: dict[str, Any] = {
+        "org": None,
+        **context,
+        "web": web,
+        "path": request.url.path,
+        "htmx": request.headers.get("hx-request") == "true",
+    }
+    page = environment().get_template(template).render(values)
+    return HTMLResponse(page, status_code=status, headers=PAGE_HEADERS)

@@ -1,0 +1,202 @@
+"""What the pages show beyond the API's answers, read through the service layer after the same
+``authorize`` as the page itself: the actions the user may do today (to show only the buttons the
+role allows), the debtor's timeline (movements, letters, tasks and claim events), the
+explanation of each withholding (``explain_in_french``) and each claim's active plan.
+
+Nothing here writes: every change goes through ``recouvre.api.commands``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from recouvre.api import models
+from recouvre.domain.money import format_amount
+from recouvre.domain.withholding import explain_in_french
+from recouvre.security.authorization import Actor, may
+from recouvre.security.roles import default_roles
+from recouvre.service import plans, withholding
+from recouvre.service.context import Services
+from recouvre.storage import repository
+from recouvre.web import labels
+
+MAX_EXPLAINED_DAYS = 12
+"""Withholdings explained on the debtor file: the most recent payment days."""
+
+
+def allowed_actions(actor: Actor, on: date) -> frozenset[str]:
+    """The actions the actor's roles and valid mandates give on ``on`` (as ``GET /me``)."""
+    rules = default_roles()
+    found = {name for name in rules.actions if may(actor, name, on, rules)}
+    if actor.agency is not None:
+        found &= rules.agency_may
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    on: date
+    kind: str
+    """``movement``, ``letter``, ``task`` or ``event`` (``labels.TIMELINE``)."""
+    title: str
+    detail: str = ""
+    claim: str | None = None
+    letter_id: int | None = None
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Explained:
+    paid_on: date
+    run_id: str
+    gross: int
+    withheld: int
+    net: int
+    lines: list[str] = field(default_factory=list)
+
+
+def _cents(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+def _event_detail(kind: str, data: dict[str, object], currency: str) -> str:
+    if kind == "promise":
+        return (
+            f"{labels.amount(_cents(data.get('amount')), currency)} promis pour le "
+            f"{labels.day(str(data.get('due_on') or '') or None)}"
+        )
+    if kind == "plan":
+        first = str(data.get("first_due") or "") or None
+        return (
+            f"{labels.amount(_cents(data.get('monthly')), currency)} par mois à partir du {labels.day(first)}"
+        )
+    if kind == "default_step":
+        step = str(data.get("step") or "")
+        return f"n° {data.get('defaults', '?')}, {labels.letter_title(step).lower()}"
+    if kind == "phase":
+        title = str(data.get("title") or "")
+        text = f"passage en phase {labels.label(labels.PHASE, data.get('phase'))}"
+        return f"{text} ({title})" if title else text
+    if kind == "suspension":
+        if data.get("action") == "end":
+            return "reprise du recouvrement"
+        until = str(data.get("until") or "") or None
+        return f"jusqu'au {labels.day(until)}" if until else ""
+    if kind == "promise_outcome":
+        return str(data.get("outcome") or "")
+    return ""
+
+
+def timeline(
+    services: Services,
+    organism: str,
+    found: models.DebtorFileOut,
+    on: date,
+    currency: str,
+    country: str,
+) -> list[TimelineEntry]:
+    """Everything that happened on the debtor's visible claims up to ``on``, newest first."""
+    entries: list[TimelineEntry] = []
+    for movement in found.movements:
+        entries.append(
+            TimelineEntry(
+                movement.booked_on,
+                "movement",
+                labels.label(labels.MOVEMENT, movement.kind),
+                labels.amount(movement.signed, currency),
+                claim=movement.claim,
+                order=movement.sequence,
+            )
+        )
+    for letter in found.letters:
+        entries.append(
+            TimelineEntry(
+                letter.issued_on,
+                "letter",
+                labels.letter_title(letter.type, country),
+                labels.label(labels.LETTER_STATUS, letter.status),
+                claim=", ".join(letter.claims),
+                letter_id=letter.id,
+            )
+        )
+    for task in found.tasks:
+        entries.append(
+            TimelineEntry(
+                task.created_on,
+                "task",
+                labels.label(labels.TASK_TYPE, task.type),
+                labels.label(labels.TASK_STATUS, task.status)
+                + (f", attribuée à {task.assignee}" if task.assignee else ""),
+                claim=task.claim,
+            )
+        )
+    refs = [claim.ref for claim in found.claims]
+    if refs:
+        with services.db.unit_of_work() as session:
+            organism_id, _ = services.organism(session, organism)
+            rows = repository.claim_rows(session, organism_id, refs)
+            for ref, row in rows.items():
+                for event in repository.claim_events(session, row.id, until=on):
+                    data = event.data if isinstance(event.data, dict) else {}
+                    entries.append(
+                        TimelineEntry(
+                            event.occurred_on,
+                            "event",
+                            labels.label(labels.EVENT, event.kind),
+                            _event_detail(event.kind, data, currency),
+                            claim=ref,
+                            order=event.id,
+                        )
+                    )
+    entries.sort(key=lambda entry: (entry.on, entry.order), reverse=True)
+    return entries
+
+
+def withholding_explanations(
+    services: Services, organism: str, found: models.DebtorFileOut
+) -> list[Explained]:
+    """The explanation of the withholdings booked on the debtor's claims, most recent first."""
+    days = sorted({m.booked_on for m in found.movements if m.kind == "withholding"}, reverse=True)
+    explained: list[Explained] = []
+    for paid_on in days[:MAX_EXPLAINED_DAYS]:
+        for payment in withholding.explain(services, organism, found.ref, paid_on):
+            explained.append(
+                Explained(
+                    paid_on=payment.paid_on,
+                    run_id=payment.run_id,
+                    gross=payment.gross,
+                    withheld=payment.withheld,
+                    net=payment.net,
+                    lines=explain_in_french(payment.explanation),
+                )
+            )
+    return explained
+
+
+@dataclass(frozen=True)
+class PlanShown:
+    monthly: str
+    first_due: date
+    months: int
+    total: str
+    status: str
+
+
+def active_plans(services: Services, organism: str, refs: Iterable[str], on: date) -> dict[str, PlanShown]:
+    found: dict[str, PlanShown] = {}
+    for ref in refs:
+        plan = plans.active_plan(services, organism, ref, on)
+        if plan is not None:
+            found[ref] = PlanShown(
+                format_amount(plan.monthly),
+                plan.first_due,
+                plan.months,
+                format_amount(plan.total),
+                plan.status,
+            )
+    return found

@@ -1,0 +1,907 @@
+"""The back office's pages (French, server-rendered, HTMX where it saves a reload).
+
+Every page and every action goes through what the REST API uses: ``commands.guard`` (or a
+command of ``recouvre.api.commands``, which authorises and writes the audit trail) then
+``recouvre.api.queries`` or the service layer. A button the user's roles do not allow is not
+shown, and the server refuses it anyway: ``Forbidden`` becomes a 403 page (and a ``denied`` row
+of the audit trail, written by ``guard``).
+
+URLs carry no personal data: a search (a NIR is one) is a POST; the pages show NIR and IBAN
+masked, as the queries return them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from recouvre.api import commands, models, queries
+from recouvre.api.deps import ServicesDep
+from recouvre.audit import trail
+from recouvre.domain.model import DomainError, PaymentChannel
+from recouvre.domain.money import AmountError
+from recouvre.security import accounts
+from recouvre.security.authorization import Forbidden, Subject
+from recouvre.security.maker_checker import ProposalKind, ProposalStatus, list_proposals
+from recouvre.service import letters as letter_service
+from recouvre.service.context import Services
+from recouvre.service.errors import BatchRejected, NotFound
+from recouvre.service.remission import Refusal
+from recouvre.web import labels, reads
+from recouvre.web.forms import BodyTooLarge, Form, FormError, read_form
+from recouvre.web.pages import PageError, SignInRequired, WebSession, path_part, render
+from recouvre.web.session import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    PRESESSION_COOKIE,
+    SESSION_COOKIE,
+    clear_cookie,
+    csrf_matches,
+    csrf_token,
+    presession,
+    same_origin,
+    set_cookie,
+    sign_session,
+    unsign_session,
+)
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+NIR_LIKE = re.compile(r"^[12378][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{6}(?:[0-9]{2})?$")
+USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+OrganismPath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+RefPath = Annotated[str, Path(min_length=1, max_length=64)]
+IdPath = Annotated[int, Path(ge=1, le=2**62)]
+DONE = {
+    "attribuee": "La tâche vous est attribuée.",
+    "rendue": "La tâche est remise dans la corbeille.",
+    "contact": "Le contact est enregistré et la tâche close.",
+    "paiement": "Le paiement est enregistré.",
+    "promesse": "La promesse de paiement est enregistrée.",
+    "echeancier": "L'échéancier est accordé.",
+    "suspension": "Le recouvrement est suspendu.",
+    "reprise": "Le recouvrement reprend.",
+    "demande-remise": "La demande de remise est enregistrée.",
+    "proposition-remise": "La proposition de remise est enregistrée ; une autre personne la décidera.",
+    "proposition-anv": "La proposition d'admission en non-valeur est enregistrée ; "
+    "une autre personne la décidera.",
+    "decision": "La décision est enregistrée.",
+}
+REFUSALS = (DomainError, AmountError, BatchRejected, Refusal, FormError)
+TASK_TYPES_FIRST = tuple(labels.TASK_TYPE)
+
+
+def secret_of(request: Request) -> bytes:
+    found = request.app.state.web_secret
+    assert isinstance(found, bytes)
+    return found
+
+
+# Sessions ---------------------------------------------------------------------------------------
+
+
+def optional_session(request: Request, services: Services) -> WebSession | None:
+    secret = secret_of(request)
+    token = unsign_session(secret, request.cookies.get(SESSION_COOKIE))
+    if token is None:
+        return None
+    try:
+        actor = accounts.actor_from_token(services, token)
+    except accounts.Unauthenticated:
+        return None
+    today = commands.today(services)
+    return WebSession(actor, token, csrf_token(secret, token), reads.allowed_actions(actor, today), today)
+
+
+def web_session(request: Request, services: ServicesDep) -> WebSession:
+    found = optional_session(request, services)
+    if found is None:
+        raise SignInRequired("session absente ou expirée")
+    return found
+
+
+SessionDep = Annotated[WebSession, Depends(web_session)]
+
+
+async def checked_form(request: Request) -> Form:
+    """The form of a POST made with a session, once its origin and CSRF token are checked."""
+    try:
+        form = await read_form(request)
+    except BodyTooLarge:
+        raise PageError(
+            413, "Requête trop volumineuse", "Le formulaire envoyé est trop volumineux."
+        ) from None
+    secret = secret_of(request)
+    token = unsign_session(secret, request.cookies.get(SESSION_COOKIE))
+    sent = form.fields.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+    if not same_origin(request) or not csrf_matches(secret, token, sent):
+        raise PageError(
+            403,
+            "Requête refusée",
+            "Le jeton de sécurité du formulaire (CSRF) manque ou ne correspond pas à votre session. "
+            "Rechargez la page puis recommencez.",
+        )
+    return form
+
+
+FormDep = Annotated[Form, Depends(checked_form)]
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def local(url: str, default: str) -> str:
+    """``url`` when it is a path of this site (no scheme, no host), else ``default``."""
+    if url.startswith("/") and not url.startswith("//") and "\\" not in url and "\n" not in url:
+        return url
+    return default
+
+
+def home_path(web: WebSession, organism: str | None = None) -> str:
+    code = organism or web.actor.organism
+    if code is None:
+        return "/organismes"
+    base = f"/o/{path_part(code)}"
+    if web.can("queues.read"):
+        return f"{base}/corbeilles"
+    if web.can("proposals.read"):
+        return f"{base}/propositions"
+    if web.can("debtors.search"):
+        return f"{base}/recherche"
+    return "/organismes"
+
+
+@dataclass(frozen=True)
+class OrganismShown:
+    code: str
+    name: str
+    country: str
+    currency: str
+
+
+def organism_shown(services: Services, code: str) -> OrganismShown:
+    with services.db.unit_of_work() as session:
+        _, found = services.organism(session, code)
+    country = found.country.value
+    return OrganismShown(found.code, found.name or found.code, country, labels.CURRENCY.get(country, ""))
+
+
+def forbidden(web: WebSession, error: Forbidden) -> PageError:
+    return PageError(403, "Action non permise", error.reason, web)
+
+
+def not_found(web: WebSession, error: NotFound) -> PageError:
+    return PageError(404, "Introuvable", f"{error.field} {error.value} : introuvable.", web)
+
+
+def refusal_text(error: Exception) -> str:
+    if isinstance(error, FormError):
+        return str(error)
+    if isinstance(error, DomainError):
+        return f"{error.field} : {error.reason}"
+    if isinstance(error, BatchRejected):
+        return "; ".join(f"{p.field} : {p.reason}" for p in error.problems)
+    return str(error)
+
+
+def guarded(web: WebSession, run: Callable[[], Response]) -> Response:
+    """Run a page: ``Forbidden`` and ``NotFound`` become the 403 and 404 pages."""
+    try:
+        return run()
+    except Forbidden as error:
+        raise forbidden(web, error) from None
+    except NotFound as error:
+        raise not_found(web, error) from None
+
+
+# Sign-in and sign-out ---------------------------------------------------------------------------
+
+
+@router.get("/")
+def home(request: Request, services: ServicesDep) -> Response:
+    web = optional_session(request, services)
+    if web is None:
+        return redirect("/connexion")
+    return redirect(home_path(web))
+
+
+def _sign_in_page(
+    request: Request, *, error: str = "", locked_until: str = "", username: str = "", status: int = 200
+) -> Response:
+    pre = presession(request, secret_of(request))
+    response = render(
+        request,
+        "sign_in.html",
+        {
+            "csrf": pre.csrf,
+            "error": error,
+            "locked_until": locked_until,
+            "username": username,
+            "suite": local(request.query_params.get("suite", ""), ""),
+            "signed_out": request.query_params.get("sortie") == "1",
+        },
+        web=None,
+        status=status,
+    )
+    if pre.new:
+        set_cookie(request, response, PRESESSION_COOKIE, sign_session(secret_of(request), pre.nonce))
+    return response
+
+
+@router.get("/connexion")
+def sign_in_page(request: Request, services: ServicesDep) -> Response:
+    web = optional_session(request, services)
+    if web is not None:
+        return redirect(home_path(web))
+    return _sign_in_page(request)
+
+
+async def sign_in_form(request: Request) -> Form:
+    try:
+        form = await read_form(request)
+    except BodyTooLarge:
+        raise PageError(
+            413, "Requête trop volumineuse", "Le formulaire envoyé est trop volumineux."
+        ) from None
+    secret = secret_of(request)
+    nonce = unsign_session(secret, request.cookies.get(PRESESSION_COOKIE))
+    if not same_origin(request) or not csrf_matches(secret, nonce, form.fields.get(CSRF_FIELD)):
+        raise PageError(
+            403,
+            "Requête refusée",
+            "Le jeton de sécurité du formulaire de connexion manque ou a expiré. "
+            "Rechargez la page de connexion puis recommencez.",
+        )
+    return form
+
+
+@router.post("/connexion")
+def sign_in(
+    request: Request, services: ServicesDep, form: Annotated[Form, Depends(sign_in_form)]
+) -> Response:
+    username = form.fields.get("identifiant", "").strip()[:64]
+    password = form.fields.get("mot_de_passe", "")[:1024]
+    if not username or not password:
+        return _sign_in_page(
+            request, error="Saisissez votre identifiant et votre mot de passe.", username=username, status=400
+        )
+    try:
+        issued = accounts.issue_token(services, username, password)
+    except accounts.SignInRefused as error:
+        locked = ""
+        if error.locked_until is not None:
+            locked = error.locked_until.strftime("%d/%m/%Y à %H:%M UTC")
+        return _sign_in_page(request, error=error.reason, locked_until=locked, username=username, status=401)
+    response = redirect(local(form.fields.get("suite", ""), "/"))
+    set_cookie(request, response, SESSION_COOKIE, sign_session(secret_of(request), issued.token))
+    clear_cookie(request, response, PRESESSION_COOKIE)
+    return response
+
+
+@router.post("/deconnexion")
+def sign_out(request: Request, services: ServicesDep, web: SessionDep, form: FormDep) -> Response:
+    accounts.revoke_token(services, web.token)
+    trail.record(
+        services,
+        trail.Entry(
+            web.actor.user, "auth.sign_out", organism=web.actor.organism, subject=f"user {web.actor.user}"
+        ),
+    )
+    response = redirect("/connexion?sortie=1")
+    clear_cookie(request, response, SESSION_COOKIE)
+    return response
+
+
+@router.get("/organismes")
+def organisms_page(request: Request, services: ServicesDep, web: SessionDep) -> Response:
+    def run() -> Response:
+        commands.guard(services, web.actor, "organisms.read")
+        found = queries.organisms(services, web.actor.organism)
+        return render(
+            request,
+            "organisms.html",
+            {"organisms": found, "org": None, "home_of": lambda code: home_path(web, code)},
+            web=web,
+        )
+
+    return guarded(web, run)
+
+
+# Queues -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    type: str
+    status: str
+    assignment: str
+    agent: str
+    page: int
+
+    def query(self, **changes: object) -> str:
+        values: dict[str, object] = {
+            "type": self.type,
+            "statut": self.status,
+            "attribution": self.assignment,
+            "agent": self.agent,
+            "page": self.page,
+        }
+        values.update(changes)
+        kept = {key: value for key, value in values.items() if value not in ("", None, 1)}
+        return urlencode(kept)
+
+
+def _filters(
+    type_: str | None, status: str | None, assignment: str | None, agent: str | None, page: int
+) -> QueueFilters:
+    chosen_status = status if status in ("open", "done", "tous") else "open"
+    chosen_assignment = assignment if assignment in ("moi", "aucune", "agent") else ""
+    chosen_agent = (agent or "").strip().lower()
+    if chosen_agent and not USER_NAME.match(chosen_agent):
+        chosen_agent = ""
+    return QueueFilters(
+        (type_ or "").strip()[:32], chosen_status, chosen_assignment, chosen_agent, max(page, 1)
+    )
+
+
+def _queue_page(
+    request: Request,
+    services: Services,
+    web: WebSession,
+    organism: str,
+    filters: QueueFilters,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    commands.guard(services, web.actor, "queues.read", Subject(organism=organism))
+    shown = organism_shown(services, organism)
+    counts = queries.queue_counts(services, organism, agency=web.actor.agency, today=web.today)
+    types = sorted(
+        {count.type for count in counts},
+        key=lambda kind: (TASK_TYPES_FIRST.index(kind) if kind in TASK_TYPES_FIRST else 99, kind),
+    )
+    open_counts = {c.type: (c.count, c.unassigned) for c in counts if c.status == "open"}
+    chosen_type = filters.type
+    if chosen_type == "" and types:
+        with_open = [kind for kind in types if open_counts.get(kind, (0, 0))[0] > 0]
+        chosen_type = (with_open or types)[0]
+    if chosen_type == "tous":
+        type_filter: str | None = None
+    else:
+        type_filter = chosen_type or None
+    filters = QueueFilters(chosen_type, filters.status, filters.assignment, filters.agent, filters.page)
+    assignee: str | None = None
+    if filters.assignment == "moi":
+        assignee = web.actor.user
+    elif filters.assignment == "agent" and filters.agent:
+        assignee = filters.agent
+    found = queries.queue(
+        services,
+        organism,
+        web.today,
+        type=type_filter,
+        status=None if filters.status == "tous" else filters.status,
+        assignee=assignee,
+        unassigned=filters.assignment == "aucune",
+        agency=web.actor.agency,
+        today=web.today,
+        limit=PAGE_SIZE,
+        offset=(filters.page - 1) * PAGE_SIZE,
+    )
+    pages = max((found.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render(
+        request,
+        "queue.html",
+        {
+            "org": shown,
+            "counts": counts,
+            "types": types,
+            "open_counts": open_counts,
+            "filters": filters,
+            "queue": found,
+            "pages": pages,
+            "done": DONE.get(request.query_params.get("fait", ""), ""),
+            "error": error,
+        },
+        web=web,
+        status=status,
+    )
+
+
+@router.get("/o/{organism}/corbeilles")
+def queue_page(
+    request: Request,
+    services: ServicesDep,
+    web: SessionDep,
+    organism: OrganismPath,
+    type: Annotated[str | None, Query(max_length=32)] = None,
+    statut: Annotated[str | None, Query(max_length=8)] = None,
+    attribution: Annotated[str | None, Query(max_length=8)] = None,
+    agent: Annotated[str | None, Query(max_length=64)] = None,
+    page: Annotated[str, Query(max_length=8)] = "1",
+) -> Response:
+    filters = _filters(type, statut, attribution, agent, int(page) if page.isdigit() else 1)
+    return guarded(web, lambda: _queue_page(request, services, web, organism, filters))
+
+
+def _form_filters(form: Form) -> QueueFilters:
+    page = form.fields.get("page", "1")
+    return _filters(
+        form.fields.get("type"),
+        form.fields.get("statut"),
+        form.fields.get("attribution"),
+        form.fields.get("agent"),
+        int(page) if page.isdigit() and len(page) < 7 else 1,
+    )
+
+
+@router.post("/o/{organism}/taches/{task}/attribution")
+def assign_task(
+    request: Request,
+    services: ServicesDep,
+    web: SessionDep,
+    form: FormDep,
+    organism: OrganismPath,
+    task: IdPath,
+) -> Response:
+    """« Me l'attribuer » (``choix=prendre``) or « Remettre dans la corbeille » (``choix=rendre``)."""
+    take = form.fields.get("choix", "prendre") != "rendre"
+    filters = _form_filters(form)
+    back = form.fields.get("retour", "")
+
+    def run() -> Response:
+        try:
+            commands.assign_task(
+                services,
+                web.actor,
+                organism,
+                task,
+                web.actor.user if take else None,
+                web.today,
+                "page corbeille",
+            )
+        except REFUSALS as error:
+            return _queue_page(
+                request, services, web, organism, filters, error=refusal_text(error), status=409
+            )
+        done = "attribuee" if take else "rendue"
+        if back.startswith("debiteur:"):
+            ref = back.removeprefix("debiteur:")
+            return redirect(f"/o/{path_part(organism)}/debiteurs/{path_part(ref)}?fait={done}#taches")
+        return redirect(f"/o/{path_part(organism)}/corbeilles?{filters.query(fait=done)}")
+
+    return guarded(web, run)
+
+
+@router.post("/o/{organism}/taches/{task}/cloture")
+def close_task(
+    request: Request,
+    services: ServicesDep,
+    web: SessionDep,
+    form: FormDep,
+    organism: OrganismPath,
+    task: IdPath,
+) -> Response:
+    """Record the contact (its outcome and a note) and close the task."""
+    debtor = form.fields.get("debiteur", "")[:64]
+
+    def run() -> Response:
+        try:
+            outcome = form.choice("issue", "Issue du contact", list(labels.OUTCOME))
+            why = form.text("motif", "Note")
+            on = form.day("date", "Date du contact", web.today)
+            commands.close_task(services, web.actor, organism, task, outcome, on, why)
+        except REFUSALS as error:
+            return _debtor_page(
+                request,
+                services,
+                web,
+                organism,
+                debtor,
+                web.today,
+                error=refusal_text(error),
+                failed=("tache", str(task)),
+                values=form.fields,
+                status=409,
+            )
+        return redirect(f"/o/{path_part(organism)}/debiteurs/{path_part(debtor)}?fait=contact#taches")
+
+    return guarded(web, run)
+
+
+# Debtor file ------------------------------------------------------------------------------------
+
+
+def _debtor_page(
+    request: Request,
+    services: Services,
+    web: WebSession,
+    organism: str,
+    debtor: str,
+    on: date,
+    *,
+    error: str = "",
+    failed: tuple[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    commands.guard_debtor(services, web.actor, "debtors.read", organism, debtor)
+    shown = organism_shown(services, organism)
+    found = queries.debtor_file(services, organism, debtor, on, agency=web.actor.agency, today=web.today)
+    refs = [claim.ref for claim in found.claims]
+    ledgers: dict[str, list[tuple[models.MovementOut, str]]] = {ref: [] for ref in refs}
+    running: dict[str, Decimal] = {}
+    for movement in found.movements:
+        running[movement.claim] = running.get(movement.claim, Decimal(0)) + Decimal(movement.signed)
+        ledgers.setdefault(movement.claim, []).append((movement, str(running[movement.claim])))
+    explained = reads.withholding_explanations(services, organism, found) if web.actor.agency is None else []
+    return render(
+        request,
+        "debtor.html",
+        {
+            "org": shown,
+            "file": found,
+            "on": on,
+            "ledgers": ledgers,
+            "plans": reads.active_plans(services, organism, refs, on),
+            "timeline": reads.timeline(services, organism, found, on, shown.currency, shown.country),
+            "explained": explained,
+            "done": DONE.get(request.query_params.get("fait", ""), ""),
+            "error": error,
+            "failed": failed,
+            "values": values or {},
+            "new_key": f"web-{uuid.uuid4().hex}",
+            "channels": labels.CHANNEL,
+            "outcomes": labels.OUTCOME,
+        },
+        web=web,
+        status=status,
+    )
+
+
+@router.get("/o/{organism}/debiteurs/{debtor}")
+def debtor_page(
+    request: Request,
+    services: ServicesDep,
+    web: SessionDep,
+    organism: OrganismPath,
+    debtor: RefPath,
+    au: Annotated[str, Query(max_length=10, description="date de la situation, AAAA-MM-JJ")] = "",
+) -> Response:
+    try:
+        on = date.fromisoformat(au) if au else web.today
+    except ValueError:
+        on = web.today
+    return guarded(web, lambda: _debtor_page(request, services, web, organism, debtor, on))
+
+
+@router.get("/o/{organism}/debiteurs/{debtor}/courriers/{letter}.pdf")
+def letter_pdf(
+    services: ServicesDep, web: SessionDep, organism: OrganismPath, debtor: RefPath, letter: IdPath
+) -> Response:
+    """The letter's PDF, when it is one of the debtor's letters the user may see."""
+
+    def run() -> Response:
+        commands.guard_debtor(services, web.actor, "debtors.read", organism, debtor)
+        found = queries.debtor_file(
+            services, organism, debtor, web.today, agency=web.actor.agency, today=web.today
+        )
+        if letter not in {item.id for item in found.letters}:
+            raise NotFound("letter", letter, "not a letter of this debtor")
+        pdf = letter_service.render(services, letter)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'inline; filename="courrier-{letter}.pdf"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    return guarded(web, run)
+
+
+@router.get("/o/{organism}/creances/{claim}")
+def claim_page(services: ServicesDep, web: SessionDep, organism: OrganismPath, claim: RefPath) -> Response:
+    """A claim opens its debtor's file, at the claim."""
+
+    def run() -> Response:
+        commands.guard_claim(services, web.actor, "claims.read", organism, claim)
+        found = queries.claim(services, organism, claim, web.today)
+        return redirect(
+            f"/o/{path_part(organism)}/debiteurs/{path_part(found.debtor)}#creance-{path_part(claim)}"
+        )
+
+    return guarded(web, run)
+
+
+def debtor_of(services: Services, web: WebSession, organism: str, claim: str) -> str:
+    """The debtor of a claim the user may read (when a form did not say whose file it came from)."""
+    commands.guard_claim(services, web.actor, "claims.read", organism, claim)
+    return queries.claim(services, organism, claim, web.today).debtor
+
+
+# Claim actions ----------------------------------------------------------------------------------
+
+CLAIM_ACTIONS = {
+    "paiement": "payments.record",
+    "promesse": "promises.record",
+    "echeancier": "plans.agree",
+    "suspension": "recovery.suspend",
+    "reprise": "recovery.resume",
+    "demande-remise": "remissions.request",
+    "proposition-remise": "remissions.propose",
+    "proposition-anv": "write_offs.propose",
+}
+
+
+def _claim_action(
+    services: Services, web: WebSession, organism: str, claim: str, name: str, form: Form
+) -> None:
+    actor, today = web.actor, web.today
+    why = form.text("motif", "Motif")
+    if name == "paiement":
+        amount = form.amount("montant", "Montant")
+        on = form.day("date", "Date de réception", today)
+        channel = PaymentChannel(form.choice("canal", "Moyen de paiement", list(labels.CHANNEL), "transfer"))
+        key = form.text("cle", "Référence du paiement", required=True, max_length=100)
+        if not re.fullmatch(r"[A-Za-z0-9._:-]+", key):
+            raise FormError("Référence du paiement", "lettres, chiffres et . _ : - seulement")
+        commands.record_payment(services, actor, organism, claim, amount, on, channel, key, why)
+    elif name == "promesse":
+        amount = form.amount("montant", "Montant promis")
+        due = form.day("echeance", "Date promise")
+        on = form.day("date", "Date de la promesse", today)
+        commands.promise_to_pay(services, actor, organism, claim, amount, due, on, why)
+    elif name == "echeancier":
+        monthly = form.amount("mensualite", "Mensualité")
+        first = form.day("premiere_echeance", "Première échéance")
+        on = form.day("date", "Date de l'accord", today)
+        commands.agree_plan(services, actor, organism, claim, monthly, first, on, why=why)
+    elif name == "suspension":
+        until = form.day("jusqu_au", "Suspendu jusqu'au")
+        on = form.day("date", "Date de la suspension", today)
+        commands.suspend_recovery(
+            services, actor, organism, claim, on, until, form.text("motif", "Motif", required=True)
+        )
+    elif name == "reprise":
+        on = form.day("date", "Date de la reprise", today)
+        commands.resume_recovery(
+            services, actor, organism, claim, on, form.text("motif", "Motif", required=True)
+        )
+    elif name == "demande-remise":
+        on = form.day("date", "Date de la demande", today)
+        requester = form.choice("demandeur", "Demandeur", list(labels.REQUESTER), "debtor")
+        channel_text = form.text("canal", "Canal de la demande", max_length=32)
+        trace = form.text("trace", "Référence du courrier", max_length=200)
+        commands.request_remission(services, actor, organism, claim, on, requester, channel_text, trace, why)
+    elif name == "proposition-remise":
+        rate = form.text("taux", "Taux de remise (%)", required=True, max_length=6).replace(",", ".")
+        if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,2})?", rate):
+            raise FormError("Taux de remise (%)", "un pourcentage, par exemple 50")
+        on = form.day("date", "Date de la proposition", today)
+        commands.propose_remission(
+            services,
+            actor,
+            organism,
+            claim,
+            on,
+            rate,
+            reasons=form.text("raisons", "Éléments du dossier"),
+            why=form.text("motif", "Motif", required=True),
+        )
+    elif name == "proposition-anv":
+        authority = form.choice("autorite", "Autorité compétente", list(labels.AUTHORITY), "board")
+        on = form.day("date", "Date de la proposition", today)
+        commands.propose_write_off(
+            services,
+            actor,
+            organism,
+            claim,
+            on,
+            authority=authority,
+            reasons=form.text("raisons", "Éléments du dossier"),
+            why=form.text("motif", "Motif", required=True),
+        )
+
+
+@router.post("/o/{organism}/creances/{claim}/{action}")
+def claim_action(
+    request: Request,
+    services: ServicesDep,
+    web: SessionDep,
+    form: FormDep,
+    organism: OrganismPath,
+    claim: RefPath,
+    action: Annotated[str, Path(max_length=32)],
+) -> Response:
+    if action not in CLAIM_ACTIONS:
+        raise PageError(404, "Introuvable", "Cette action n'existe pas.", web)
+
+    def run() -> Response:
+        # The role first (as the API's commands do), so that a user who may not act learns it
+        # before any field is checked; the command checks again with the claim's facts.
+        commands.guard(services, web.actor, CLAIM_ACTIONS[action], Subject(organism=organism))
+        debtor = form.fields.get("debiteur", "").strip()[:64] or debtor_of(services, web, organism, claim)
+        try:
+            _claim_action(services, web, organism, claim, action, form)
+        except REFUSALS as error:
+            return _debtor_page(
+                request,
+                services,
+                web,
+                organism,
+                debtor,
+                web.today,
+                error=refusal_text(error),
+                failed=(claim, action),
+                values=form.fields,
+                status=409 if not isinstance(error, FormError) else 422,
+            )
+        return redirect(
+            f"/o/{path_part(organism)}/debiteurs/{path_part(debtor)}?fait={action}#creance-{path_part(claim)}"
+        )
+
+    return guarded(web, run)
+
+
+# Proposals (maker-checker) ----------------------------------------------------------------------
+
+
+def _proposals_page(
+    request: Request,
+    services: Services,
+    web: WebSession,
+    organism: str,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    commands.guard(services, web.actor, "proposals.read", Subject(organism=organism))
+    shown = organism_shown(services, organism)
+    pending = list_proposals(services, organism, status=ProposalStatus.PENDING)
+    decidable = {
+        proposal.id: web.can(proposal.decide_action) and proposal.proposed_by != web.actor.user
+        for proposal in pending
+    }
+    return render(
+        request,
+        "proposals.html",
+        {
+            "org": shown,
+            "proposals": pending,
+            "decidable": decidable,
+            "done": DONE.get(request.query_params.get("fait", ""), ""),
+            "error": error,
+        },
+        web=web,
+        status=status,
+    )
+
+
+@router.get("/o/{organism}/propositions")
+def proposals_page(
+    request: Request, services: ServicesDep, web: SessionDep, organism: OrganismPath
+) -> Response:
+    return guarded(web, lambda: _proposals_page(request, services, web, organism))
+
+
+@router.post("/o/{organism}/propositions/{kind}/{proposal}/decision")
+def decide(
+    request: Request,
+    services: ServicesDep,
+    web: SessionDep,
+    form: FormDep,
+    organism: OrganismPath,
+    kind: ProposalKind,
+    proposal: IdPath,
+) -> Response:
+    def run() -> Response:
+        try:
+            choice = form.choice("decision", "Décision", ["approuver", "rejeter"])
+            why = form.text("motif", "Motif de la décision", required=True)
+            on = form.day("date", "Date de la décision", web.today)
+            commands.decide_proposal(
+                services, web.actor, organism, kind, proposal, choice == "approuver", on, why
+            )
+        except REFUSALS as error:
+            return _proposals_page(request, services, web, organism, error=refusal_text(error), status=409)
+        return redirect(f"/o/{path_part(organism)}/propositions?fait=decision")
+
+    return guarded(web, run)
+
+
+# Search -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchShown:
+    label: str
+    """What was searched, as the page may repeat it (a NIR only masked)."""
+    keep: str
+    """What to put back in the field (never a NIR)."""
+    results: list[models.DebtorListItem]
+
+
+def search_debtors(services: Services, web: WebSession, organism: str, text: str) -> SearchShown:
+    """A name (contains), a NIR (exact, 13 or 15 characters, spaces ignored), a debtor reference
+    (exact or beginning) or a claim reference (exact)."""
+    compact = text.replace(" ", "").upper()
+    agency, today = web.actor.agency, web.today
+    if NIR_LIKE.match(compact):
+        results = queries.search_debtors(
+            services, organism, models.DebtorSearch(nir=compact, on=today), agency=agency, today=today
+        )
+        return SearchShown(f"NIR {queries.masked('nir', compact)}", "", results)
+    found: dict[str, models.DebtorListItem] = {}
+    for criteria in (models.DebtorSearch(name=text, on=today), models.DebtorSearch(ref=text, on=today)):
+        for item in queries.search_debtors(services, organism, criteria, agency=agency, today=today):
+            found.setdefault(item.ref, item)
+    if web.can("claims.read") and 0 < len(text) <= 64 and " " not in text.strip():
+        try:
+            commands.guard_claim(services, web.actor, "claims.read", organism, text.strip())
+            claim = queries.claim(services, organism, text.strip(), today)
+        except (NotFound, Forbidden):
+            claim = None
+        if claim is not None and claim.debtor not in found:
+            for item in queries.search_debtors(
+                services,
+                organism,
+                models.DebtorSearch(ref=claim.debtor, on=today),
+                agency=agency,
+                today=today,
+            ):
+                if item.ref == claim.debtor:
+                    found[item.ref] = item
+    return SearchShown(f"« {text} »", text, sorted(found.values(), key=lambda item: item.ref))
+
+
+@router.get("/o/{organism}/recherche")
+def search_page(request: Request, services: ServicesDep, web: SessionDep, organism: OrganismPath) -> Response:
+    def run() -> Response:
+        commands.guard(services, web.actor, "debtors.search", Subject(organism=organism))
+        return render(
+            request,
+            "search.html",
+            {"org": organism_shown(services, organism), "searched": None, "error": ""},
+            web=web,
+        )
+
+    return guarded(web, run)
+
+
+@router.post("/o/{organism}/recherche")
+def search(
+    request: Request, services: ServicesDep, web: SessionDep, form: FormDep, organism: OrganismPath
+) -> Response:
+    """Search by POST: what is typed (a NIR) stays out of URLs and access logs."""
+
+    def run() -> Response:
+        commands.guard(services, web.actor, "debtors.search", Subject(organism=organism))
+        shown = organism_shown(services, organism)
+        text = form.fields.get("q", "").strip()[:200]
+        if len(text) < 2:
+            return render(
+                request,
+                "search.html",
+                {"org": shown, "searched": None, "error": "Saisissez au moins deux caractères."},
+                web=web,
+                status=422,
+            )
+        searched = search_debtors(services, web, organism, text)
+        return render(request, "search.html", {"org": shown, "searched": searched, "error": ""}, web=web)
+
+    return guarded(web, run)

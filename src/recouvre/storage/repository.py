@@ -376,10 +376,18 @@ def existing_keys(session: Session, column: Any, keys: Iterable[str]) -> set[str
     return found
 
 
+D = TypeVar("D", LetterDraft, TaskDraft)
+
+
+def _unknown(session: Session, column: Any, drafts: Sequence[D]) -> list[D]:
+    """The drafts whose idempotency key is not recorded yet (a replay records nothing)."""
+    known = existing_keys(session, column, (draft.key for draft in drafts))
+    return [draft for draft in drafts if draft.key not in known]
+
+
 def insert_letters(session: Session, drafts: Sequence[LetterDraft]) -> int:
     """Insert the letters whose key is new, with the claims they cover; return how many."""
-    known = existing_keys(session, LetterRow.key, (draft.key for draft in drafts))
-    fresh = [draft for draft in drafts if draft.key not in known]
+    fresh = _unknown(session, LetterRow.key, drafts)
     for part in chunks(fresh):
         rows = [
             {
@@ -410,8 +418,8 @@ def insert_letters(session: Session, drafts: Sequence[LetterDraft]) -> int:
 
 
 def insert_tasks(session: Session, drafts: Sequence[TaskDraft]) -> int:
-    known = existing_keys(session, TaskRow.key, (draft.key for draft in drafts))
-    fresh = [draft for draft in drafts if draft.key not in known]
+    """Insert the tasks whose key is new; return how many."""
+    fresh = _unknown(session, TaskRow.key, drafts)
     for part in chunks(fresh):
         rows = [
             {

@@ -73,6 +73,21 @@ MATRIX: dict[tuple[str, str], Call] = {
         {"claim": "C1"},
         {"amount": "5", "due_on": "2026-04-01", "on": ON},
     ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/contacts"): Call(
+        frozenset({CW, PHONE, AGENCY}), {"claim": "C1"}, {"on": ON, "outcome": "reached"}
+    ),
+    # Appeals: filed on C2 (the first allowed role files it, the next ones are refused: pending),
+    # decided on C3, which has none (each decider gets past authorisation, then 409), withdrawn
+    # on C2 by the first allowed role.
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/appeals"): Call(
+        frozenset({CW, ACC, DIR}), {"claim": "C2"}, {"on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/appeals/decision"): Call(
+        frozenset({BOARD, DIR}), {"claim": "C3"}, {"on": "2026-03-02", "outcome": "rejected", "why": "m"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/appeals/withdrawal"): Call(
+        frozenset({CW, ACC, DIR}), {"claim": "C2"}, {"on": "2026-03-02"}
+    ),
     ("POST", "/api/v1/organisms/{organism}/claims/{claim}/suspension"): Call(
         frozenset({CW, ACC}), {"claim": "C1"}, {"on": ON, "until": "2026-03-05", "why": "m"}
     ),

@@ -21,6 +21,7 @@ from recouvre.domain.prescription import (
     add_years,
     bar_date,
     is_prescribed,
+    prescription_date_of,
     prescription_state,
 )
 
@@ -330,6 +331,9 @@ def test_the_batch_verdict_agrees_with_the_explained_state(claim: PrescriptionFa
     state = prescription_state(claim, TERMS, on)
     assert is_prescribed(claim, TERMS, on) == state.prescribed
     days = sorted(item.on for item in claim.interruptions if item.on <= on)
+    lines = [(line.paid_on, line.amount) for line in claim.lines]
+    found = prescription_date_of(lines, claim.fraud, claim.detected_on, claim.balance, days, TERMS)
+    assert found == state.prescription_date
     for line in state.lines:
         start = claim.detected_on if claim.fraud else line.paid_on
         assert bar_date(start, claim.fraud, days, TERMS) == line.bar_on

@@ -22,22 +22,24 @@ same transaction as their change.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TypeVar
 
 from sqlalchemy import select
 
+from recouvre.api import queries
 from recouvre.api.queries import claim_snapshot
 from recouvre.audit import trail
+from recouvre.domain.appeals import AppealOutcome, AppealStage, AppealStatus, Appellant
 from recouvre.domain.defaults import add_months
 from recouvre.domain.ledger import Movement
 from recouvre.domain.model import Claim, DomainError, PaymentChannel
 from recouvre.domain.money import AmountError, Cents, format_amount
 from recouvre.security import accounts, maker_checker, mandates, subjects
 from recouvre.security.authorization import NOTHING, Actor, Forbidden, Subject, authorize
-from recouvre.service import adjustments, cycle, payments, plans, remission
+from recouvre.service import adjustments, appeals, contacts, cycle, payments, plans, remission
 from recouvre.service.claims import establish_claims
 from recouvre.service.context import Services
 from recouvre.service.errors import BatchRejected, NotFound
@@ -77,6 +79,14 @@ def guard(services: Services, actor: Actor, action: str, subject: Subject = NOTH
         )
         raise
     return on
+
+
+def guard_any(services: Services, actor: Actor, actions: Sequence[str], subject: Subject) -> date:
+    """``guard`` passing when any of ``actions`` is allowed; refused (and recorded) under the first."""
+    for name in actions:
+        if _allowed(services, actor, name, subject.organism or NETWORK):
+            return guard(services, actor, name, subject)
+    return guard(services, actor, actions[0], subject)
 
 
 def guard_claim(services: Services, actor: Actor, action: str, organism: str, claim_ref: str) -> Subject:
@@ -303,6 +313,170 @@ def request_remission(
             services, organism, claim_ref, on, requested_by, channel, trace, actor=actor.user, why=why
         ),
         lambda case: {"remission_request": {"route": case.route.value, "status": case.status.value}},
+    )
+
+
+def record_contact(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    on: date,
+    channel: str,
+    outcome: str,
+    note: str,
+    key: str,
+) -> contacts.ContactView:
+    """Record a contact with the debtor without a task (a claim event ``contact``)."""
+    return _on_claim(
+        services,
+        actor,
+        "contacts.record",
+        organism,
+        claim_ref,
+        on,
+        note,
+        lambda: contacts.record_contact(
+            services, organism, claim_ref, on, channel, outcome, note, key=key, by=actor.user
+        ),
+        lambda done: {
+            "contact": {"key": done.key, "channel": done.channel.value, "outcome": done.outcome.value},
+            "new": done.new,
+        },
+    )
+
+
+# Appeals (PM242) ---------------------------------------------------------------------------------
+
+APPEAL_DECISIONS = {
+    AppealStage.AMICABLE: "appeals.decide_board",
+    AppealStage.COURT: "appeals.decide_court",
+}
+"""Who records the decision on an appeal: the board (CRA) for the amicable stage, the director
+(who represents the organism in court) for a court decision."""
+ORGANISM_APPEAL = "court.represent"
+"""The organism's own appeal (against a court decision) is an act of representation in court."""
+LAST_APPEAL_DAY = date(9998, 12, 31)
+"""Appeal deadlines run months after the act: a later date has no calendar for them."""
+
+
+def _appeal_day(on: date) -> None:
+    if on > LAST_APPEAL_DAY:
+        raise DomainError("on", on.isoformat(), f"expected a date up to {LAST_APPEAL_DAY.isoformat()}")
+
+
+def _appeal_view(view: appeals.AppealView) -> dict[str, object]:
+    return {
+        "appeal": {
+            "stage": view.stage.value,
+            "filed_by": view.filed_by.value,
+            "filed_on": view.filed_on,
+            "status": view.status.value,
+            "suspends": view.suspends,
+            "outcome": None if view.outcome is None else view.outcome.value,
+            "new_principal": None if view.new_principal is None else format_amount(view.new_principal),
+            "cancellation": format_amount(view.cancellation),
+            "refund": format_amount(view.refund),
+        }
+    }
+
+
+def _organism_side(services: Services, organism: str, claim_ref: str, on: date) -> bool:
+    """Whether the pending appeal (the one a withdrawal bears on) is the organism's own."""
+    found = [
+        view
+        for view in appeals.appeals_of(services, organism, claim_ref, on)
+        if view.status is AppealStatus.PENDING
+    ]
+    return bool(found) and found[-1].filed_by is Appellant.ORGANISM
+
+
+def file_appeal(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    on: date,
+    *,
+    filed_by: Appellant = Appellant.DEBTOR,
+    stage: AppealStage | None = None,
+    why: str = "",
+) -> appeals.AppealView:
+    """Record an appeal received on ``on`` (the debtor's, or the organism's own in court)."""
+    _appeal_day(on)
+    if filed_by is Appellant.ORGANISM:
+        guard_claim(services, actor, ORGANISM_APPEAL, organism, claim_ref)
+    return _on_claim(
+        services,
+        actor,
+        "appeals.file",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: appeals.file_appeal(
+            services, organism, claim_ref, on, filed_by=filed_by, stage=stage, actor=actor.user, why=why
+        ),
+        _appeal_view,
+    )
+
+
+def decide_appeal(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    on: date,
+    outcome: AppealOutcome,
+    amount: Cents | None = None,
+    *,
+    why: str = "",
+) -> appeals.AppealView:
+    """Record the decision on the claim's open appeal and apply it to the ledger: the board
+    decides at the amicable stage (``appeals.decide_board``), the court's decision is recorded by
+    the director (``appeals.decide_court``)."""
+    _appeal_day(on)
+    guard_any(services, actor, list(APPEAL_DECISIONS.values()), Subject(organism=organism))
+    guard_claim(services, actor, "claims.read", organism, claim_ref)
+    open_appeal = queries.open_appeal(services, organism, claim_ref, on)
+    if open_appeal is not None:
+        action = APPEAL_DECISIONS[open_appeal.stage]
+    else:  # nothing to decide: the service refuses it, recorded under the actor's own action
+        action = next(name for name in APPEAL_DECISIONS.values() if _allowed(services, actor, name, organism))
+    return _on_claim(
+        services,
+        actor,
+        action,
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: appeals.decide_appeal(
+            services, organism, claim_ref, on, outcome, amount, actor=actor.user, why=why
+        ),
+        _appeal_view,
+    )
+
+
+def withdraw_appeal(
+    services: Services, actor: Actor, organism: str, claim_ref: str, on: date, why: str = ""
+) -> appeals.AppealView:
+    """Record that the appellant withdrew the pending appeal (the organism's own: in court)."""
+    _appeal_day(on)
+    guard(services, actor, "appeals.withdraw", Subject(organism=organism))
+    guard_claim(services, actor, "claims.read", organism, claim_ref)
+    if _organism_side(services, organism, claim_ref, on):
+        guard_claim(services, actor, ORGANISM_APPEAL, organism, claim_ref)
+    return _on_claim(
+        services,
+        actor,
+        "appeals.withdraw",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: appeals.withdraw(services, organism, claim_ref, on, actor=actor.user, why=why),
+        _appeal_view,
     )
 
 

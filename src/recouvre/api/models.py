@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from recouvre.domain.appeals import AppealOutcome, AppealStage, Appellant
 from recouvre.domain.model import Benefit, Creditor, PaymentChannel, Responsibility
+from recouvre.service.contacts import ContactChannel, ContactOutcome
 
 Amount = Annotated[
     str,
@@ -131,6 +133,28 @@ class ClaimOut(BaseModel):
     movements: list[MovementOut]
 
 
+class AppealOut(BaseModel):
+    claim: str
+    stage: str = Field(description="amicable (commission de recours amiable) ou court (tribunal)")
+    filed_by: str = Field(description="debtor, ou organism (recours de l'organisme contre un jugement)")
+    filed_on: date
+    status: str = Field(description="pending, decided, withdrawn, implicitly_rejected")
+    filing_deadline: date | None = Field(description="dernier jour pour former ce recours")
+    implicit_rejection_on: date | None = Field(description="rejet implicite à cette date sans réponse")
+    court_deadline: date | None = Field(description="dernier jour pour saisir le tribunal ensuite")
+    suspends: bool = Field(description="le recours suspend le recouvrement")
+    decided_on: date | None
+    outcome: str | None = Field(description="rejected, upheld, reduced")
+    new_principal: Amount | None
+    cancellation: Amount
+    refund: Amount
+
+
+class AppealResultOut(BaseModel):
+    appeal: AppealOut
+    claim: ClaimOut = Field(description="la créance après l'acte, avec son grand livre")
+
+
 class ClaimSummaryOut(BaseModel):
     ref: str
     benefit: str
@@ -142,6 +166,9 @@ class ClaimSummaryOut(BaseModel):
     status: str
     phase: str
     placed_with: str | None
+    appeal: AppealOut | None = Field(
+        default=None, description="le recours en attente de décision (en cours ou rejeté implicitement)"
+    )
 
 
 class LetterOut(BaseModel):
@@ -244,6 +271,52 @@ class PromiseIn(Request):
     amount: Amount
     due_on: date
     on: date
+    why: Why = ""
+
+
+class ContactIn(Request):
+    on: date = Field(description="date du contact")
+    channel: ContactChannel = ContactChannel.PHONE
+    outcome: ContactOutcome
+    note: Annotated[str, Field(max_length=2000, description="ce qui a été dit")] = ""
+    key: Annotated[str | None, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")] = Field(
+        default=None,
+        description="référence du contact: le même contact envoyé deux fois n'est enregistré qu'une fois",
+    )
+
+
+class ContactOut(BaseModel):
+    claim: str
+    key: str
+    on: date
+    channel: str
+    outcome: str
+    note: str
+    recorded_by: str
+    new: bool
+
+
+class AppealIn(Request):
+    on: date = Field(description="date de réception du recours")
+    filed_by: Appellant = Field(
+        default=Appellant.DEBTOR,
+        description="debtor, ou organism : l'appel de l'organisme contre un jugement (court.represent)",
+    )
+    stage: AppealStage | None = Field(
+        default=None, description="déduite des recours précédents : la commission d'abord, puis le tribunal"
+    )
+    why: Why = ""
+
+
+class AppealDecisionIn(Request):
+    on: date = Field(description="date de la décision")
+    outcome: AppealOutcome
+    amount: Amount | None = Field(default=None, description="nouveau principal, pour reduced seulement")
+    why: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class AppealWithdrawalIn(Request):
+    on: date = Field(description="date du désistement")
     why: Why = ""
 
 

@@ -12,7 +12,9 @@ functions, after ``authorize``. Each returns the response model of ``recouvre.ap
 
 Queue priority (corbeilles, MISSION.md "Queues"): tasks whose claim becomes prescribed within
 ``PRESCRIPTION_HORIZON_DAYS`` come first, soonest first; then the largest balance; then the
-oldest task. Each task carries its rank and the reasons, so the order can be explained.
+oldest task. Each task carries its rank and the reasons (amounts in the organism's currency), so
+the order can be explained. Balances and prescription dates are read set-based once per request
+(``service.prescription.standings``), the dates only for the claims that may rank as near.
 """
 
 from __future__ import annotations
@@ -25,17 +27,17 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from recouvre.api import models
+from recouvre.domain.appeals import AppealStatus
 from recouvre.domain.identifiers import mask
 from recouvre.domain.ledger import Movement
-from recouvre.domain.model import DomainError
-from recouvre.domain.money import format_amount, format_eur
-from recouvre.domain.prescription import prescription_state as decide
+from recouvre.domain.model import DomainError, Organism
+from recouvre.domain.money import format_amount, format_money
 from recouvre.security.subjects import debtors_placed_with, placed_claims, placed_on
+from recouvre.service import appeals, plans, reports
 from recouvre.service import claims as claim_service
-from recouvre.service import plans, reports
 from recouvre.service.context import Services
 from recouvre.service.errors import NotFound
-from recouvre.service.prescription import load_facts, terms_of
+from recouvre.service.prescription import standings, terms_of
 from recouvre.storage import repository
 from recouvre.storage.back_office_tables import ClaimAuthorRow, PlacementRow
 from recouvre.storage.tables import ClaimRow, DebtorRow, LetterClaimRow, LetterRow, MovementRow, TaskRow
@@ -61,6 +63,38 @@ def movement_out(claim_ref: str, movement: Movement) -> models.MovementOut:
         note=movement.note,
         key=movement.key,
     )
+
+
+def appeal_out(view: appeals.AppealView) -> models.AppealOut:
+    return models.AppealOut(
+        claim=view.claim_ref,
+        stage=view.stage.value,
+        filed_by=view.filed_by.value,
+        filed_on=view.filed_on,
+        status=view.status.value,
+        filing_deadline=view.filing_deadline,
+        implicit_rejection_on=view.implicit_rejection_on,
+        court_deadline=view.court_deadline,
+        suspends=view.suspends,
+        decided_on=view.decided_on,
+        outcome=None if view.outcome is None else view.outcome.value,
+        new_principal=None if view.new_principal is None else format_amount(view.new_principal),
+        cancellation=format_amount(view.cancellation),
+        refund=format_amount(view.refund),
+    )
+
+
+def open_appeal(services: Services, organism: str, claim_ref: str, on: date) -> appeals.AppealView | None:
+    """The claim's appeal awaiting a decision at ``on``: the latest one not withdrawn, when it is
+    pending or implicitly rejected (a late decision may still come); ``None`` otherwise."""
+    live = [
+        view
+        for view in appeals.appeals_of(services, organism, claim_ref, on)
+        if view.status is not AppealStatus.WITHDRAWN
+    ]
+    if not live or live[-1].status is AppealStatus.DECIDED:
+        return None
+    return live[-1]
 
 
 def _totals(session: Session, claim_ids: Sequence[int], on: date) -> dict[int, int]:
@@ -151,7 +185,7 @@ def search_debtors(
 
 @dataclass(frozen=True)
 class _Task:
-    """A task's columns (no ORM object: a queue may hold tens of thousands)."""
+    """A task's columns shown in a queue (no ORM object)."""
 
     id: int
     type: str
@@ -165,7 +199,20 @@ class _Task:
     debtor_name: str
 
 
-def _task_rows(session: Session, conditions: Sequence[ColumnElement[bool]]) -> list[_Task]:
+def _ranking_facts(
+    session: Session, conditions: Sequence[ColumnElement[bool]]
+) -> list[tuple[int, int | None, date]]:
+    """(id, claim id, created on) of the tasks meeting ``conditions``: what the ranking needs of
+    every task (a queue may hold tens of thousands; the rest is read for the page only)."""
+    statement = select(TaskRow.id, TaskRow.claim_id, TaskRow.created_on).where(*conditions)
+    return [
+        (ident, claim_id, created_on)
+        for ident, claim_id, created_on in session.connection().execute(statement)
+    ]
+
+
+def _task_rows(session: Session, ids: Sequence[int]) -> dict[int, _Task]:
+    """The columns shown of the tasks ``ids`` (a page), by id."""
     statement = (
         select(
             TaskRow.id,
@@ -181,57 +228,81 @@ def _task_rows(session: Session, conditions: Sequence[ColumnElement[bool]]) -> l
         )
         .join(DebtorRow, DebtorRow.id == TaskRow.debtor_id)
         .outerjoin(ClaimRow, ClaimRow.id == TaskRow.claim_id)
-        .where(*conditions)
     )
-    return [
-        _Task(ident, kind, status, claim_id, created_on, due_on, assignee, claim_ref, debtor_ref, name)
-        for ident, kind, status, claim_id, created_on, due_on, assignee, claim_ref, debtor_ref, name in (
-            session.execute(statement)
-        )
-    ]
+    found: dict[int, _Task] = {}
+    for part in repository.chunks(sorted(set(ids))):
+        for (
+            ident,
+            kind,
+            status,
+            claim_id,
+            created_on,
+            due_on,
+            assignee,
+            claim_ref,
+            debtor_ref,
+            name,
+        ) in session.connection().execute(statement.where(TaskRow.id.in_(part))):
+            found[ident] = _Task(
+                ident, kind, status, claim_id, created_on, due_on, assignee, claim_ref, debtor_ref, name
+            )
+    return found
+
+
+def currency_of(services: Services, organism: Organism, on: date) -> str:
+    """The organism's currency (policy ``currency``, ISO 4217), ``EUR`` when the policy has none."""
+    policy = services.policy(organism)
+    return policy.text("currency", on) if policy.has("currency") else "EUR"
 
 
 def _prioritised(
     services: Services,
     session: Session,
     organism: str,
-    tasks: list[_Task],
+    conditions: Sequence[ColumnElement[bool]],
     on: date,
     page: slice = slice(None),
-) -> list[models.TaskOut]:
-    """Rank tasks: prescription near first (soonest first), then largest balance, then oldest;
-    return the ``page`` of the ranking (only its tasks become response models)."""
-    claim_ids = [task.claim_id for task in tasks if task.claim_id is not None]
-    totals = _totals(session, claim_ids, on)
-    prescription: dict[int, date] = {}
+) -> tuple[int, list[models.TaskOut]]:
+    """Rank the tasks meeting ``conditions``: prescription near first (soonest first), then
+    largest balance, then oldest; return how many there are and the ``page`` of the ranking
+    (only its tasks become response models).
+
+    The balances and the prescription dates are read set-based, once per request, for the claims
+    of these tasks (``service.prescription.standings``): the dates are computed only for the
+    claims that may become prescribed within the horizon.
+    """
+    tasks = _ranking_facts(session, conditions)
     _, found = services.organism(session, organism)
     terms = terms_of(services.policy(found))
+    currency = currency_of(services, found, on)
     horizon = on + timedelta(days=PRESCRIPTION_HORIZON_DAYS)
-    if terms is not None and claim_ids:
-        for claim_id, loaded in load_facts(
-            session, claim_ids, on, positive_only=True, due_by=(terms, horizon)
-        ).items():
-            state = decide(loaded, terms, on)
-            if state.prescription_date is not None and on < state.prescription_date <= horizon:
-                prescription[claim_id] = state.prescription_date
+    claims = select(TaskRow.claim_id).where(*conditions, TaskRow.claim_id.is_not(None))
+    standing = standings(session, claims, on, terms, horizon) if tasks else {}
 
-    def facts(task: _Task) -> tuple[date | None, int]:
-        if task.claim_id is None:
+    def facts(claim_id: int | None) -> tuple[date | None, int]:
+        claim = None if claim_id is None else standing.get(claim_id)
+        if claim is None:
             return None, 0
-        return prescription.get(task.claim_id), max(totals.get(task.claim_id, 0), 0)
+        near = claim.prescription_date
+        if near is not None and not on < near <= horizon:
+            near = None
+        return near, max(claim.total, 0)
 
-    def key(task: _Task) -> tuple[int, date, int, date, int]:
-        near, balance = facts(task)
-        return (0 if near else 1, near or date.max, -balance, task.created_on, task.id)
+    def key(task: tuple[int, int | None, date]) -> tuple[int, date, int, date, int]:
+        ident, claim_id, created_on = task
+        near, balance = facts(claim_id)
+        return (0 if near else 1, near or date.max, -balance, created_on, ident)
 
-    ranked = list(enumerate(sorted(tasks, key=key), start=1))
+    ranked = list(enumerate(sorted(tasks, key=key), start=1))[page]
+    shown = _task_rows(session, [ident for _, (ident, _, _) in ranked])
     result: list[models.TaskOut] = []
-    for rank, task in ranked[page]:
-        near, balance = facts(task)
+    for rank, (ident, _, _) in ranked:
+        task = shown[ident]
+        near, balance = facts(task.claim_id)
         reasons: list[str] = []
         if near is not None:
             reasons.append(f"prescription le {near.isoformat()} (dans {(near - on).days} j)")
-        reasons.append(f"solde {format_eur(balance)}")
+        reasons.append(f"solde {format_money(balance, currency)}")
         reasons.append(f"en attente depuis {max((on - task.created_on).days, 0)} j")
         result.append(
             models.TaskOut(
@@ -250,7 +321,7 @@ def _prioritised(
                 reasons=reasons,
             )
         )
-    return result
+    return len(tasks), result
 
 
 def debtor_file(
@@ -296,12 +367,13 @@ def debtor_file(
             )
             entry.claims.append(ref)
         # An agency works the files placed with it, not the organism's queues: no tasks.
-        tasks = (
+        task_out = (
             []
             if agency is not None
-            else _task_rows(session, [TaskRow.debtor_id == debtor.id, TaskRow.created_on <= on])
+            else _prioritised(
+                services, session, organism, [TaskRow.debtor_id == debtor.id, TaskRow.created_on <= on], on
+            )[1]
         )
-        task_out = _prioritised(services, session, organism, tasks, on)
         rows = repository.claim_rows(session, organism_id, claim_refs.values())
     summaries: list[models.ClaimSummaryOut] = []
     movements: list[models.MovementOut] = []
@@ -309,6 +381,7 @@ def debtor_file(
     for claim_id, ref in claim_refs.items():
         view = claim_service.view_claim(services, organism, ref, on)
         row = rows[ref]
+        pending = open_appeal(services, organism, ref, on)
         total += view.balance
         summaries.append(
             models.ClaimSummaryOut(
@@ -322,6 +395,7 @@ def debtor_file(
                 status=view.status.value,
                 phase=view.phase.value,
                 placed_with=placements.get(claim_id),
+                appeal=None if pending is None else appeal_out(pending),
             )
         )
         movements.extend(movement_out(ref, movement) for movement in view.movements)
@@ -445,11 +519,10 @@ def queue(
             conditions.append(TaskRow.assignee.is_(None))
         if agency is not None:
             conditions.append(TaskRow.claim_id.in_(placed_claims(agency, today)))
-        tasks = _task_rows(session, conditions)
-        page = _prioritised(
-            services, session, organism, tasks, on, slice(offset, offset + min(limit, MAX_QUEUE_PAGE))
+        total, page = _prioritised(
+            services, session, organism, conditions, on, slice(offset, offset + min(limit, MAX_QUEUE_PAGE))
         )
-    return models.QueueOut(organism=organism, on=on, total=len(tasks), tasks=page)
+    return models.QueueOut(organism=organism, on=on, total=total, tasks=page)
 
 
 def queue_counts(

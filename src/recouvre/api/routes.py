@@ -7,6 +7,7 @@ Every route names the action it needs in its OpenAPI operation (``x-action``), f
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ from recouvre.security.authorization import Actor, Subject, may
 from recouvre.security.maker_checker import ProposalKind, ProposalStatus, ProposalView, list_proposals
 from recouvre.security.roles import default_roles
 from recouvre.security.subjects import PlacementView
+from recouvre.service.appeals import AppealView
 from recouvre.service.context import Services
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -281,6 +283,109 @@ def resume_recovery(
     """End an adjustment suspension (procedure 8)."""
     commands.resume_recovery(services, actor, organism, claim, body.on, body.why)
     return queries.claim(services, organism, claim, body.on)
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/contacts",
+    tags=["créances"],
+    response_model=models.ContactOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=action("contacts.record"),
+)
+def record_contact(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, claim: RefPath, body: models.ContactIn
+) -> models.ContactOut:
+    """Record a contact with the debtor without a task (channel, outcome, note): it appears in the
+    file's history; the same ``key`` twice records it once."""
+    done = commands.record_contact(
+        services,
+        actor,
+        organism,
+        claim,
+        body.on,
+        body.channel,
+        body.outcome,
+        body.note,
+        body.key or f"api-{uuid.uuid4().hex}",
+    )
+    return models.ContactOut(
+        claim=done.claim_ref,
+        key=done.key,
+        on=done.on,
+        channel=done.channel.value,
+        outcome=done.outcome.value,
+        note=done.note,
+        recorded_by=done.by,
+        new=done.new,
+    )
+
+
+def _appeal_result(services: Services, organism: str, view: AppealView, on: date) -> models.AppealResultOut:
+    return models.AppealResultOut(
+        appeal=queries.appeal_out(view), claim=queries.claim(services, organism, view.claim_ref, on)
+    )
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/appeals",
+    tags=["recours"],
+    response_model=models.AppealResultOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=action("appeals.file"),
+)
+def file_appeal(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, claim: RefPath, body: models.AppealIn
+) -> models.AppealResultOut:
+    """Record an appeal received on ``on`` (PM242): the first goes to the board (CRA), within two
+    months of the notification; the next to court. A pending appeal suspends recovery for the
+    benefits of policy ``appeal.suspends``. The organism's own appeal against a court decision
+    also needs ``court.represent``."""
+    view = commands.file_appeal(
+        services, actor, organism, claim, body.on, filed_by=body.filed_by, stage=body.stage, why=body.why
+    )
+    return _appeal_result(services, organism, view, body.on)
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/appeals/decision",
+    tags=["recours"],
+    response_model=models.AppealResultOut,
+    openapi_extra=action("appeals.decide_board|appeals.decide_court"),
+)
+def decide_appeal(
+    services: ServicesDep,
+    actor: ActorDep,
+    organism: OrganismPath,
+    claim: RefPath,
+    body: models.AppealDecisionIn,
+) -> models.AppealResultOut:
+    """Record the decision on the claim's open appeal, applied to the ledger: ``rejected``
+    resumes recovery; ``upheld`` cancels what is still claimed and refunds what was recovered;
+    ``reduced`` makes ``amount`` the new principal. The board decides at the amicable stage, the
+    director records the court's decision."""
+    amount = None if body.amount is None else parse_amount(body.amount, field="amount")
+    view = commands.decide_appeal(
+        services, actor, organism, claim, body.on, body.outcome, amount, why=body.why
+    )
+    return _appeal_result(services, organism, view, body.on)
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/appeals/withdrawal",
+    tags=["recours"],
+    response_model=models.AppealResultOut,
+    openapi_extra=action("appeals.withdraw"),
+)
+def withdraw_appeal(
+    services: ServicesDep,
+    actor: ActorDep,
+    organism: OrganismPath,
+    claim: RefPath,
+    body: models.AppealWithdrawalIn,
+) -> models.AppealResultOut:
+    """Record that the appellant withdrew the pending appeal: recovery resumes."""
+    view = commands.withdraw_appeal(services, actor, organism, claim, body.on, body.why)
+    return _appeal_result(services, organism, view, body.on)
 
 
 def _placement(view: PlacementView) -> models.PlacementOut:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from recouvre.cli.common import console, fail, organism_or_only, services
 from recouvre.cli.generate import parse_date
-from recouvre.domain.money import Cents, format_eur
+from recouvre.domain.money import format_money
 from recouvre.service.errors import NotFound
 from recouvre.service.reports import Bucket, PortfolioSummary, latest_established_on, portfolio_summary
 
@@ -46,12 +46,6 @@ STATUS_LABELS: Mapping[str, str] = {
     "transferred": "Transférée",
     "not_recovered": "Sous le seuil",
 }
-
-
-def format_money(cents: Cents, currency: str) -> str:
-    """French display; ``format_eur`` with the organism's currency sign."""
-    text = format_eur(cents)
-    return text if currency == "EUR" else text.replace("€", currency)
 
 
 def _count(value: int) -> str:

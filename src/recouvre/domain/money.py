@@ -67,6 +67,13 @@ def format_eur(cents: Cents) -> str:
     return f"{sign}{grouped},{rest:02d} €"
 
 
+def format_money(cents: Cents, currency: str) -> str:
+    """French display with the organism's currency (ISO 4217, policy ``currency``): ``€`` for
+    ``EUR``, the code otherwise (1 234,56 MAD)."""
+    text = format_eur(cents)
+    return text if currency == "EUR" else text.replace("€", currency)
+
+
 def round_cents(value: Decimal) -> Cents:
     """Round a computed amount expressed in cents to a whole cent, half up."""
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))

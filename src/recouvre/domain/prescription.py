@@ -332,6 +332,39 @@ def prescribed_verdict(
     return True
 
 
+def prescription_date_of(
+    lines: Sequence[tuple[date, Cents]],
+    fraud: bool,
+    detected_on: date,
+    balance: Cents,
+    interruption_days: Sequence[date],
+    terms: PrescriptionTerms,
+) -> date | None:
+    """``prescription_state(...).prescription_date`` from plain values, for batch reads (queues).
+
+    ``lines`` are (paid_on, amount) in the claim's order; ``interruption_days`` are the dates of
+    the interruptions counted (on or before the date asked), ascending. The latest bar date of the
+    lines still in the balance (youngest first); ``None`` without a balance.
+    """
+    left = min(balance, sum(amount for _, amount in lines))
+    if left <= 0:
+        return None
+    if fraud:  # every line has the same period
+        return bar_date(detected_on, True, interruption_days, terms)
+    order = sorted(range(len(lines)), key=lambda index: (lines[index][0], index))
+    latest: date | None = None
+    for index in reversed(order):
+        if left <= 0:
+            break
+        paid_on, amount = lines[index]
+        left -= amount
+        if amount <= 0:
+            continue
+        bar = bar_date(paid_on, False, interruption_days, terms)
+        latest = bar if latest is None or bar > latest else latest
+    return latest
+
+
 def prescription_state(facts: PrescriptionFacts, terms: PrescriptionTerms, on: date) -> PrescriptionState:
     """The prescription of one claim at the end of ``on`` (see the module docstring for the rules)."""
     if not facts.lines:

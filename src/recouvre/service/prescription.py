@@ -17,6 +17,9 @@ and answers three questions:
   no sourced rule) has nothing prescribed.
 * ``prescription_state(services, organism, claim_ref, on)`` — one claim's state with its
   explanation (per-line bar dates, which interruption moved which date).
+* ``standings(session, claims, on, terms, until)`` — the ledger total and, for the claims that
+  may be time-barred by ``until``, the prescription date of a set of claims given as a
+  ``SELECT`` (a queue's tasks): what the queues rank by, set-based.
 * ``watch(services, organism, on, horizon_days)`` — the open claims whose prescription date
   falls within the horizon, with one ``prescription_review`` task queued per claim and date.
 
@@ -32,7 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.model import DomainError, Responsibility, UndueLine
@@ -45,6 +48,7 @@ from recouvre.domain.prescription import (
     PrescriptionState,
     PrescriptionTerms,
     prescribed_verdict,
+    prescription_date_of,
 )
 from recouvre.domain.prescription import prescription_state as decide
 from recouvre.policy import Policy
@@ -222,6 +226,78 @@ def prescribed_claims(session: Session, claim_ids: Iterable[int], on: date, poli
                 on,
             )
         )
+    return found
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A claim's ledger total at the end of a date and its prescription date, computed for the
+    claims that may be time-barred by the horizon asked (``None``: no balance, or surely later)."""
+
+    total: Cents
+    """Signed: positive owed, negative a credit."""
+    prescription_date: date | None
+
+
+def standings(
+    session: Session,
+    claims: Select[int | None],
+    on: date,
+    terms: PrescriptionTerms | None,
+    until: date,
+) -> dict[int, Standing]:
+    """The standing on ``on`` of every claim selected by ``claims`` (a ``SELECT`` of claim ids,
+    e.g. a queue's tasks), for ranking them by balance and by nearness of prescription.
+
+    Set-based, whatever the number of claims: one grouped statement for the ledger totals, one
+    for the claims' youngest lines; then — only for the claims with a positive balance whose
+    youngest line may be time-barred by ``until`` (``_Head.earliest_date``) — their lines and
+    interruption dates (four statements per chunk), and ``domain.prescription.prescription_date_of``
+    (the date of ``prescription_state``, without its explanation). Claims with no movement by
+    ``on`` are absent. ``terms`` ``None`` (no prescription rule): no date is computed.
+    """
+    connection = session.connection()
+    ids = claims.scalar_subquery()
+    totals = {
+        claim_id: int(total)
+        for claim_id, total in connection.execute(
+            select(MovementRow.claim_id, func.sum(MovementRow.signed_cents))
+            .where(MovementRow.claim_id.in_(ids), MovementRow.booked_on <= on)
+            .group_by(MovementRow.claim_id)
+        )
+    }
+    found = {claim_id: Standing(total, None) for claim_id, total in totals.items()}
+    if terms is None or not any(total > 0 for total in totals.values()):
+        return found
+    youngest = (
+        select(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on, func.max(ClaimLineRow.paid_on))
+        .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
+        .where(ClaimRow.id.in_(ids), ClaimRow.established_on <= on)
+        .group_by(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on)
+    )
+    fraud = Responsibility.FRAUD.value
+    heads: dict[int, _Head] = {}
+    for claim_id, responsibility, detected_on, last_paid in connection.execute(youngest):
+        balance = totals.get(claim_id, 0)
+        head = _Head(responsibility == fraud, detected_on, balance, last_paid)
+        if balance > 0 and (earliest := head.earliest_date(terms)) is not None and earliest <= until:
+            heads[claim_id] = head
+    for part in repository.chunks(sorted(heads)):
+        lines = _lines(session, part)
+        days = interruption_dates_by_claim(session, part, on)
+        for claim_id in part:
+            head = heads[claim_id]
+            found[claim_id] = Standing(
+                head.balance,
+                prescription_date_of(
+                    lines.get(claim_id, ()),
+                    head.fraud,
+                    head.detected_on,
+                    head.balance,
+                    days.get(claim_id, ()),
+                    terms,
+                ),
+            )
     return found
 
 

@@ -98,7 +98,38 @@ EVENT = {
     "over_indebtedness": "surendettement",
     "remission": "remise de dette",
     "write_off": "admission en non-valeur",
+    "contact": "contact avec le débiteur",
+    "court_action": "action en justice de l'organisme",
+    "remission_request": "demande de remise",
+    "acknowledgment": "reconnaissance de dette",
 }
+CONTACT_CHANNEL = {
+    "phone": "téléphone",
+    "email": "courriel",
+    "mail": "courrier du débiteur",
+    "visit": "accueil",
+    "sms": "SMS",
+}
+CONTACT_OUTCOME = {
+    "reached": "débiteur joint",
+    "not_reached": "débiteur non joint",
+    "promise": "promesse de paiement",
+    "plan": "échéancier négocié",
+}
+APPEAL_STAGE = {"amicable": "la commission de recours amiable", "court": "le tribunal"}
+"""After « devant »."""
+APPEAL_STATUS = {
+    "pending": "en cours",
+    "decided": "décidé",
+    "withdrawn": "retiré (désistement)",
+    "implicitly_rejected": "rejeté implicitement (sans réponse dans les deux mois)",
+}
+APPEAL_OUTCOME = {
+    "rejected": "rejeté : la créance est maintenue",
+    "upheld": "accueilli : la créance est annulée",
+    "reduced": "accueilli en partie : la créance est réduite",
+}
+APPELLANT = {"debtor": "le débiteur", "organism": "l'organisme (appel d'un jugement)"}
 PROPOSAL_KIND = {"write_off": "admission en non-valeur", "remission": "remise de dette"}
 PROPOSAL_STATUS = {"pending": "en attente", "approved": "approuvée", "rejected": "rejetée"}
 REQUESTER = {"debtor": "le débiteur", "representative": "son représentant", "mandatary": "son mandataire"}

@@ -89,6 +89,37 @@ def _event_detail(kind: str, data: dict[str, object], currency: str) -> str:
         return f"jusqu'au {labels.day(until)}" if until else ""
     if kind == "promise_outcome":
         return str(data.get("outcome") or "")
+    if kind == "contact":
+        text = (
+            f"{labels.label(labels.CONTACT_CHANNEL, data.get('channel'))}, "
+            f"{labels.label(labels.CONTACT_OUTCOME, data.get('outcome'))}"
+        )
+        note = str(data.get("note") or "")
+        return f"{text} : {note}" if note else text
+    if kind == "appeal":
+        return _appeal_detail(data, currency)
+    return ""
+
+
+def _appeal_detail(data: dict[str, object], currency: str) -> str:
+    action = data.get("action")
+    if action == "filed":
+        text = f"formé devant {labels.label(labels.APPEAL_STAGE, data.get('stage'))}"
+        if data.get("filed_by") == "organism":
+            text += " par l'organisme"
+        return text
+    if action == "decided":
+        text = f"décision : {labels.label(labels.APPEAL_OUTCOME, data.get('outcome'))}"
+        cancelled, refunded = _cents(data.get("cancellation_cents")), _cents(data.get("refund_cents"))
+        if cancelled:
+            text += f", {labels.amount(cancelled, currency)} annulés"
+        if refunded:
+            text += f", {labels.amount(refunded, currency)} à rembourser"
+        return text
+    if action == "withdrawn":
+        return "désistement"
+    if action == "implicitly_rejected":
+        return "rejet implicite (sans réponse dans les deux mois)"
     return ""
 
 

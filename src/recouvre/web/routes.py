@@ -27,6 +27,7 @@ from starlette.responses import RedirectResponse, Response
 from recouvre.api import commands, models, queries
 from recouvre.api.deps import ServicesDep
 from recouvre.audit import trail
+from recouvre.domain.appeals import AppealOutcome, Appellant
 from recouvre.domain.model import DomainError, PaymentChannel
 from recouvre.domain.money import AmountError
 from recouvre.security import accounts
@@ -76,6 +77,10 @@ DONE = {
     "proposition-anv": "La proposition d'admission en non-valeur est enregistrée ; "
     "une autre personne la décidera.",
     "decision": "La décision est enregistrée.",
+    "nouveau-contact": "Le contact est enregistré dans l'historique du dossier.",
+    "recours": "Le recours est enregistré.",
+    "decision-recours": "La décision sur le recours est enregistrée et appliquée à la créance.",
+    "retrait-recours": "Le désistement du recours est enregistré.",
 }
 REFUSALS = (DomainError, AmountError, BatchRejected, Refusal, FormError)
 TASK_TYPES_FIRST = tuple(labels.TASK_TYPE)
@@ -565,6 +570,8 @@ def _debtor_page(
             "new_key": f"web-{uuid.uuid4().hex}",
             "channels": labels.CHANNEL,
             "outcomes": labels.OUTCOME,
+            "appeal_deciders": {stage.value: name for stage, name in commands.APPEAL_DECISIONS.items()},
+            "organism_appeal": commands.ORGANISM_APPEAL,
         },
         web=web,
         status=status,
@@ -645,7 +652,13 @@ CLAIM_ACTIONS = {
     "demande-remise": "remissions.request",
     "proposition-remise": "remissions.propose",
     "proposition-anv": "write_offs.propose",
+    "nouveau-contact": "contacts.record",
+    "recours": "appeals.file",
+    "decision-recours": "appeals.decide_board|appeals.decide_court",
+    "retrait-recours": "appeals.withdraw",
 }
+"""The action each form needs; ``a|b``: either (the decision on an appeal: by its stage)."""
+KEY = re.compile(r"[A-Za-z0-9._:-]+")
 
 
 def _claim_action(
@@ -658,7 +671,7 @@ def _claim_action(
         on = form.day("date", "Date de réception", today)
         channel = PaymentChannel(form.choice("canal", "Moyen de paiement", list(labels.CHANNEL), "transfer"))
         key = form.text("cle", "Référence du paiement", required=True, max_length=100)
-        if not re.fullmatch(r"[A-Za-z0-9._:-]+", key):
+        if not KEY.fullmatch(key):
             raise FormError("Référence du paiement", "lettres, chiffres et . _ : - seulement")
         commands.record_payment(services, actor, organism, claim, amount, on, channel, key, why)
     elif name == "promesse":
@@ -703,6 +716,41 @@ def _claim_action(
             reasons=form.text("raisons", "Éléments du dossier"),
             why=form.text("motif", "Motif", required=True),
         )
+    elif name == "nouveau-contact":
+        channel_code = form.choice("canal", "Canal", list(labels.CONTACT_CHANNEL), "phone")
+        outcome = form.choice("issue", "Issue du contact", list(labels.CONTACT_OUTCOME))
+        on = form.day("date", "Date du contact", today)
+        key = form.text("cle", "Référence du contact", required=True, max_length=100)
+        if not KEY.fullmatch(key):
+            raise FormError("Référence du contact", "lettres, chiffres et . _ : - seulement")
+        commands.record_contact(
+            services, actor, organism, claim, on, channel_code, outcome, form.text("note", "Note"), key
+        )
+    elif name == "recours":
+        on = form.day("date", "Date de réception du recours", today)
+        appellant = Appellant(form.choice("forme_par", "Formé par", list(labels.APPELLANT), "debtor"))
+        commands.file_appeal(services, actor, organism, claim, on, filed_by=appellant, why=why)
+    elif name == "decision-recours":
+        outcome_code = AppealOutcome(form.choice("issue", "Décision", list(labels.APPEAL_OUTCOME)))
+        amount = None
+        if outcome_code is AppealOutcome.REDUCED:
+            amount = form.amount("montant", "Nouveau montant de la créance")
+        elif form.fields.get("montant", "").strip():
+            raise FormError("Nouveau montant de la créance", "seulement pour une créance réduite")
+        on = form.day("date", "Date de la décision", today)
+        commands.decide_appeal(
+            services,
+            actor,
+            organism,
+            claim,
+            on,
+            outcome_code,
+            amount,
+            why=form.text("motif", "Motif de la décision", required=True),
+        )
+    elif name == "retrait-recours":
+        on = form.day("date", "Date du désistement", today)
+        commands.withdraw_appeal(services, actor, organism, claim, on, why)
     elif name == "proposition-anv":
         authority = form.choice("autorite", "Autorité compétente", list(labels.AUTHORITY), "board")
         on = form.day("date", "Date de la proposition", today)
@@ -734,7 +782,7 @@ def claim_action(
     def run() -> Response:
         # The role first (as the API's commands do), so that a user who may not act learns it
         # before any field is checked; the command checks again with the claim's facts.
-        commands.guard(services, web.actor, CLAIM_ACTIONS[action], Subject(organism=organism))
+        commands.guard_any(services, web.actor, CLAIM_ACTIONS[action].split("|"), Subject(organism=organism))
         debtor = form.fields.get("debiteur", "").strip()[:64] or debtor_of(services, web, organism, claim)
         try:
             _claim_action(services, web, organism, claim, action, form)

@@ -103,8 +103,8 @@ class BackOffice:
         return response.json() if response.content else None
 
 
-def populate(services: Services) -> dict[str, int]:
-    """The data every API test starts from; returns the ids the tests need."""
+def add_debtors(services: Services) -> None:
+    """The two debtors of the back-office tests (API and pages)."""
     register_debtors(
         services,
         ORG,
@@ -117,6 +117,7 @@ def populate(services: Services) -> dict[str, int]:
                 nir=NIRS[0],
                 iban=IBANS[0],
                 phone="0639980001",
+                address="3 rue des Lilas, 44000 Nantes",
                 prp_quotients=(DatedValue(date(2020, 1, 1), 70_000),),
             ),
             Debtor(
@@ -130,6 +131,10 @@ def populate(services: Services) -> dict[str, int]:
             ),
         ],
     )
+
+
+def add_role_users(services: Services) -> None:
+    """One user per role, named after it (network-wide for the administrator and the auditor)."""
     for role in ROLES:
         accounts.add_user(
             services,
@@ -140,6 +145,12 @@ def populate(services: Services) -> dict[str, int]:
             agency=AGENCY if role == "collection_agency" else None,
             by="cli:setup",
         )
+
+
+def populate(services: Services) -> dict[str, int]:
+    """The data every API test starts from; returns the ids the tests need."""
+    add_debtors(services)
+    add_role_users(services)
     for extra, role in (
         ("ordonnateur", "case_worker"),
         ("proposer", "case_worker"),

@@ -15,45 +15,32 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from recouvre.adapters.generator import fr_iban_of, nir_of
+# The back-office tests share their data; tests/api is the package "api" (rootdir import mode).
+from api.conftest import AGENCY as AGENCY
+from api.conftest import IBANS as IBANS
+from api.conftest import NIRS as NIRS
+from api.conftest import ORG as ORG
+from api.conftest import PASSWORD as PASSWORD
+from api.conftest import ROLES as ROLES
+from api.conftest import add_debtors, add_role_users
 from recouvre.api import commands, create_app
 from recouvre.domain.model import (
     Benefit,
     Claim,
     Creditor,
-    DatedValue,
-    Debtor,
-    DebtorKind,
     Responsibility,
     UndueLine,
 )
 from recouvre.security import accounts
 from recouvre.service import Services
-from recouvre.service.registry import register_debtors
 from recouvre.storage import repository
 from recouvre.storage.repository import TaskDraft
 from recouvre.storage.tables import TaskRow
 from recouvre.web import mount_web
 
-ORG = "CAF-TEST"
-PASSWORD = "un mot de passe assez long"
 NOW = datetime(2026, 3, 15, 10, 0, tzinfo=UTC)
 ON = date(2026, 3, 1)
 SECRET = b"a web secret for the tests only, 32+ bytes"
-ROLES = (
-    "case_worker",
-    "accountant",
-    "director",
-    "board_member",
-    "phone_operator",
-    "collection_agency",
-    "manager",
-    "auditor",
-    "administrator",
-)
-AGENCY = "acme"
-NIRS = (nir_of(1, 1985, 7, "44", 109, 23), nir_of(2, 1990, 3, "75", 56, 412))
-IBANS = (fr_iban_of("30004", 1234, 12345678901), fr_iban_of("10107", 42, 98765432109))
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
@@ -83,42 +70,8 @@ def make_claim(ref: str, debtor: str, cents: int) -> Claim:
 
 
 def populate(services: Services) -> dict[str, int]:
-    register_debtors(
-        services,
-        ORG,
-        [
-            Debtor(
-                ref="D1",
-                organism=ORG,
-                kind=DebtorKind.PERSON,
-                name="Marie Durand",
-                nir=NIRS[0],
-                iban=IBANS[0],
-                phone="0639980001",
-                address="3 rue des Lilas, 44000 Nantes",
-                prp_quotients=(DatedValue(date(2020, 1, 1), 70_000),),
-            ),
-            Debtor(
-                ref="D2",
-                organism=ORG,
-                kind=DebtorKind.PERSON,
-                name="Jean Martin",
-                nir=NIRS[1],
-                iban=IBANS[1],
-                prp_quotients=(DatedValue(date(2020, 1, 1), 70_000),),
-            ),
-        ],
-    )
-    for role in ROLES:
-        accounts.add_user(
-            services,
-            role,
-            PASSWORD,
-            [role],
-            organism=None if role in ("administrator", "auditor") else ORG,
-            agency=AGENCY if role == "collection_agency" else None,
-            by="cli:setup",
-        )
+    add_debtors(services)
+    add_role_users(services)
     for extra in ("ordonnateur", "proposer"):
         accounts.add_user(services, extra, PASSWORD, ["case_worker"], organism=ORG, by="cli:setup")
     ordonnateur = accounts.actor_of(services, "ordonnateur")

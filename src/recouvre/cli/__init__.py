@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
+import os
+import sys
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -24,7 +28,7 @@ from recouvre.cli import (
     summary,
     users,
 )
-from recouvre.cli.common import CliState, default_policy_dir
+from recouvre.cli.common import LAST_STATE, CliState, default_policy_dir, errors
 
 app = typer.Typer(
     name="recouvre",
@@ -68,5 +72,114 @@ app.command("simulate")(simulate.simulate_command)
 app.command("serve")(serve.serve)
 
 
+READ_ONLY = frozenset(
+    {
+        "audit show",
+        "audit verify",
+        "explain withholding",
+        "letters list",
+        "letters render",
+        "organisms list",
+        "policy show",
+        "prescription show",
+        "remission list",
+        "scenario run",
+        "serve",
+        "summary",
+        "users add",  # users add and disable write their own audit rows
+        "users disable",
+        "users list",
+    }
+)
+SECRET_OPTIONS = ("--password",)
+
+
+def _command_path(argv: list[str]) -> str:
+    words: list[str] = []
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+            continue
+        if token in ("--db", "--policy-dir"):
+            skip = True
+            continue
+        if token.startswith("-"):
+            if words:
+                break
+            continue
+        words.append(token)
+        if len(words) == 2:
+            break
+    return " ".join(words)
+
+
+def _redacted(argv: list[str]) -> list[str]:
+    shown: list[str] = []
+    hide_next = False
+    for token in argv:
+        if hide_next:
+            shown.append("***")
+            hide_next = False
+        elif token.startswith(SECRET_OPTIONS):
+            shown.append(token.split("=", 1)[0] + ("=***" if "=" in token else ""))
+            hide_next = "=" not in token
+        else:
+            shown.append(token)
+    return shown
+
+
+def _option(argv: list[str], name: str) -> str:
+    for index, token in enumerate(argv):
+        if token == name and index + 1 < len(argv):
+            return argv[index + 1]
+        if token.startswith(name + "="):
+            return token.split("=", 1)[1]
+    return ""
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def audit_cli_command(argv: list[str], exit_code: int) -> None:
+    """Record an operator's command that may have changed something in the audit trail.
+
+    Who (``RECOUVRE_OPERATOR`` or the system user), when, what (the command and its
+    arguments, secrets hidden), why (``--why``), and how it ended (the exit code).
+    """
+    path = _command_path(argv)
+    opened = LAST_STATE[-1].opened if LAST_STATE else None
+    if not path or path in READ_ONLY or path.split(" ")[0] in READ_ONLY or opened is None:
+        return
+    from recouvre.audit import trail
+
+    operator = os.environ.get("RECOUVRE_OPERATOR") or getpass.getuser()
+    entry = trail.Entry(
+        actor=f"cli:{operator}",
+        action=f"cli.{path.replace(' ', '.')}",
+        outcome="done" if exit_code == 0 else "refused",
+        organism=_option(argv, "--organism") or None,
+        subject=path,
+        on=_day(_option(argv, "--date") or _option(argv, "--on")),
+        why=_option(argv, "--why") or _option(argv, "--reason"),
+        before={"argv": _redacted(argv)},
+        after={"exit_code": exit_code},
+    )
+    try:
+        trail.record(opened, entry)
+    except Exception as error:  # the command's own outcome stands; say the record failed
+        errors.print(f"[bold red]audit[/]: the command was not recorded in the audit trail: {error}")
+
+
 def main() -> None:
-    app()
+    argv = sys.argv[1:]
+    try:
+        app()
+    except SystemExit as ended:
+        code = ended.code if isinstance(ended.code, int) else (0 if ended.code is None else 1)
+        audit_cli_command(argv, code)
+        raise

@@ -23,6 +23,11 @@ class CliState:
     policy_dir: Path | None
     _services: Services | None = field(default=None, repr=False)
 
+    @property
+    def opened(self) -> Services | None:
+        """The services if the command opened its database (else nothing was touched)."""
+        return self._services
+
     def services(self) -> Services:
         if self._services is None:
             self._services = Services(Database(self.db_url), policy_dir=self.policy_dir)
@@ -37,10 +42,16 @@ def default_policy_dir() -> Path | None:
     return local if local.is_dir() else None
 
 
+LAST_STATE: list[CliState] = []
+"""The state of the command being run, kept for the audit record written when it ends."""
+
+
 def state(ctx: typer.Context) -> CliState:
     root = ctx.find_root()
     if not isinstance(root.obj, CliState):
         root.obj = CliState(db_url=None, policy_dir=default_policy_dir())
+    if not LAST_STATE or LAST_STATE[-1] is not root.obj:
+        LAST_STATE.append(root.obj)
     return root.obj
 
 

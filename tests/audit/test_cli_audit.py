@@ -1,0 +1,59 @@
+"""Operators' commands that may change something are recorded in the audit trail."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from recouvre.audit import trail
+from recouvre.cli import _command_path, _redacted
+from recouvre.service import Services
+from recouvre.storage.database import Database
+
+
+def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "recouvre.cli", "--db", f"sqlite:///{db}", *args],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"RECOUVRE_OPERATOR": "exploitant.nuit"},
+    )
+
+
+def test_cli_commands_are_audited_with_their_outcome(tmp_path: Path) -> None:
+    db = tmp_path / "audit.db"
+    assert run(db, "organisms", "add", "CAF-X", "--country", "FR").returncode == 0
+    assert run(db, "generate", "--debtors", "20", "--seed", "3", "--organism", "CAF-X").returncode == 0
+    decide = [
+        "remission",
+        "decide",
+        "--claim",
+        "NO-SUCH-CLAIM",
+        "--organism",
+        "CAF-X",
+        "--date",
+        "2026-11-02",
+    ]
+    refused = run(db, *decide, "--rate", "50", "--by", "agent", "--why", "essai")
+    assert refused.returncode != 0
+    assert run(db, "summary").returncode == 0  # read-only: not recorded
+    services = Services(Database(f"sqlite:///{db}"))
+    rows = trail.show(services, limit=10)
+    actions = [(row.actor, row.action, row.outcome) for row in reversed(rows)]
+    assert actions == [
+        ("cli:exploitant.nuit", "cli.organisms.add", "done"),
+        ("cli:exploitant.nuit", "cli.generate", "done"),
+        ("cli:exploitant.nuit", "cli.remission.decide", "refused"),
+    ]
+    assert trail.verify(services).broken is None
+
+
+def test_command_path_and_secrets() -> None:
+    assert _command_path(["--db", "sqlite:///x.db", "cycle", "run", "--month", "2026-11"]) == "cycle run"
+    assert _command_path(["summary", "--on", "2026-01-01"]) == "summary"
+    assert _redacted(["users", "add", "bob", "--password", "s3cret", "--role", "auditor"]) == [
+        "users", "add", "bob", "--password", "***", "--role", "auditor",
+    ]  # fmt: skip
+    assert _redacted(["--password=s3cret"]) == ["--password=***"]

@@ -51,7 +51,7 @@ def state(ctx: typer.Context) -> CliState:
     if not isinstance(root.obj, CliState):
         root.obj = CliState(db_url=None, policy_dir=default_policy_dir())
     if not LAST_STATE or LAST_STATE[-1] is not root.obj:
-        LAST_STATE.append(root.obj)
+        LAST_STATE[:] = [root.obj]
     return root.obj
 
 

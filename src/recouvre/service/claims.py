@@ -7,7 +7,7 @@ also gets its ``indemnity`` movement at the rate in force on its notification
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -26,6 +26,7 @@ from recouvre.domain.ledger import Ledger, Movement, MovementKind, MovementReque
 from recouvre.domain.model import Claim, ClaimStatus, Organism, Phase, Responsibility, UndueLine
 from recouvre.domain.money import percent_of
 from recouvre.domain.status import StatusFacts, derive_status
+from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
 from recouvre.service import prescription, remission, suspensions
 from recouvre.service.context import Services
@@ -258,11 +259,7 @@ def find_claim(
 
 def below_minimum(policy: Policy, row: ClaimRow, on: date) -> bool:
     """R-THRESH-1: claims under the benefit's recovery minimum are not recovered."""
-    if "recovery.min_amount" not in policy:
-        return False
-    minimums: Mapping[str, int] = policy.get("recovery.min_amount", on)
-    minimum = minimums.get(row.benefit)
-    return minimum is not None and row.principal_cents < minimum
+    return under_minimum(recovery_minimums(policy, on), row.benefit, row.principal_cents)
 
 
 def view_claim(services: Services, organism_code: str, ref: str, on: date) -> ClaimView:

@@ -44,6 +44,7 @@ from recouvre.domain.defaults import (
 from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import Benefit, Organism, Phase
 from recouvre.domain.money import percent_of
+from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
 from recouvre.service import prescription
 from recouvre.service.context import Services
@@ -129,7 +130,7 @@ class CycleRules:
             start_delay_days=int(get("recovery.start_delay_days", 0)),
             surcharge_first=Decimal(get("cnss.surcharge_first", 0)),
             surcharge_monthly=Decimal(get("cnss.surcharge_monthly", 0)),
-            minimums=dict(get("recovery.min_amount", {})),
+            minimums=dict(recovery_minimums(policy, on)),
         )
 
 
@@ -435,10 +436,9 @@ def _process_shard(
         suspended = claim.suspended_reason is not None and (
             claim.suspended_until is None or claim.suspended_until >= on
         )
-        minimum = rules.minimums.get(claim.benefit)
         if (
             suspended
-            or (minimum is not None and claim.principal < minimum)
+            or under_minimum(rules.minimums, claim.benefit, claim.principal)
             or claim.notified_on is None
             or claim.id in barred
         ):

@@ -31,7 +31,7 @@ free ``sequence`` of its ledger, so the caller can book movements in bulk.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from recouvre.domain.model import Organism, Responsibility
 from recouvre.domain.money import Cents
+from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
 from recouvre.service import prescription
 from recouvre.service.context import Services
@@ -47,7 +48,6 @@ from recouvre.storage.repository import chunks
 from recouvre.storage.tables import ClaimRow, ClaimStateRow, MovementRow
 
 START_DELAY_KEY = "recovery.start_delay_days"
-MIN_AMOUNT_KEY = "recovery.min_amount"
 
 
 @dataclass(frozen=True)
@@ -80,14 +80,6 @@ class _Delays:
         return found
 
 
-def minimums(policy: Policy, on: date) -> Mapping[str, Cents]:
-    """The recovery minimum of each benefit in force on ``on`` (R-THRESH-1); empty if none."""
-    if MIN_AMOUNT_KEY not in policy:
-        return {}
-    found: Mapping[str, Cents] = policy.get(MIN_AMOUNT_KEY, on)
-    return found
-
-
 def recoverable_claims(
     session: Session,
     services: Services,
@@ -102,7 +94,7 @@ def recoverable_claims(
     """
     policy = services.policy(organism)
     delays = _Delays(policy)
-    minimum = minimums(policy, on)
+    minimum = recovery_minimums(policy, on)
     total = func.sum(case((MovementRow.booked_on <= on, MovementRow.signed_cents), else_=0))
     last = func.max(MovementRow.sequence)
     not_suspended = or_(
@@ -148,8 +140,7 @@ def recoverable_claims(
         ):
             if notified_on + timedelta(days=delays.on(notified_on)) > on:
                 continue
-            floor = minimum.get(benefit)
-            if floor is not None and principal < floor:
+            if under_minimum(minimum, benefit, principal):
                 continue
             found.setdefault(debtor_id, []).append(
                 RecoverableClaimInfo(

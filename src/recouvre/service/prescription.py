@@ -30,7 +30,7 @@ the review task is for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -51,6 +51,7 @@ from recouvre.domain.prescription import (
     prescription_date_of,
 )
 from recouvre.domain.prescription import prescription_state as decide
+from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
 from recouvre.service.context import Services
 from recouvre.service.errors import NotFound
@@ -66,7 +67,6 @@ from recouvre.storage.tables import ClaimEventRow, ClaimLineRow, ClaimRow, Debto
 REVIEW_TASK = "prescription_review"
 REVIEW_DAYS_BEFORE = 10
 """Default lead time of a review task: enough to send a registered letter before the date."""
-MIN_AMOUNT_KEY = "recovery.min_amount"
 
 
 @lru_cache(maxsize=64)
@@ -345,13 +345,6 @@ class WatchItem:
     """Whether this run queued the review task (``False``: it was already queued)."""
 
 
-def _below_minimum(policy: Policy, on: date) -> Mapping[str, Cents]:
-    if MIN_AMOUNT_KEY not in policy:
-        return {}
-    found: Mapping[str, Cents] = policy.get(MIN_AMOUNT_KEY, on)
-    return found
-
-
 def watch(
     services: Services,
     organism_code: str,
@@ -383,7 +376,7 @@ def watch(
         terms = terms_of(policy)
         if terms is None:
             return []
-        minimums = _below_minimum(policy, on)
+        minimums = recovery_minimums(policy, on)
         claim_ids = list(
             session.scalars(
                 select(ClaimRow.id).where(ClaimRow.organism_id == organism_id, ClaimRow.established_on <= on)
@@ -425,9 +418,8 @@ def watch(
                 .where(ClaimRow.id.in_(part))
             )
             for claim_id, ref, benefit, principal, debtor_id, debtor_ref, name in session.execute(query):
-                minimum = minimums.get(benefit)
                 state = due[claim_id]
-                if (minimum is not None and principal < minimum) or state.prescription_date is None:
+                if under_minimum(minimums, benefit, principal) or state.prescription_date is None:
                     continue
                 review_on = max(on, state.prescription_date - timedelta(days=review_days_before))
                 listed.append(

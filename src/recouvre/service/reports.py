@@ -22,12 +22,11 @@ from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import Benefit, ClaimStatus, Responsibility
 from recouvre.domain.money import Cents
 from recouvre.domain.status import StatusFacts, status_of
+from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.service import prescription, suspensions
 from recouvre.service.context import Services
 from recouvre.storage import repository
 from recouvre.storage.tables import ClaimEventRow, ClaimRow, MovementRow
-
-MIN_AMOUNT_KEY = "recovery.min_amount"
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,7 @@ def portfolio_summary(services: Services, organism_code: str, on: date) -> Portf
     with services.db.unit_of_work() as session:
         organism_id, organism = services.organism(session, organism_code)
         policy = services.policy(organism)
-        minimums: Mapping[str, Cents] = policy.get(MIN_AMOUNT_KEY, on) if policy.has(MIN_AMOUNT_KEY) else {}
+        minimums = recovery_minimums(policy, on)
         currency = policy.text("currency", on) if policy.has("currency") else "EUR"
         claims = _claim_figures(session, organism_id, on)
         owing = [claim.id for claim in claims if claim.total > 0]
@@ -165,9 +164,8 @@ def portfolio_summary(services: Services, organism_code: str, on: date) -> Portf
     total = Bucket("total")
     rows: list[tuple[str, str, ClaimStatus, int, Cents, Cents]] = []
     for claim in claims:
-        floor = minimums.get(claim.benefit)
         facts = StatusFacts(
-            below_minimum=floor is not None and claim.principal < floor,
+            below_minimum=under_minimum(minimums, claim.benefit, claim.principal),
             suspended=claim.id in suspended,
             transferred=claim.id in transferred,
             prescribed=claim.id in prescribed,

@@ -208,3 +208,21 @@ def test_promise_holds_reminders_then_is_found_broken(portfolio: Services) -> No
     with portfolio.db.unit_of_work() as session:
         outcome = session.scalar(select(ClaimEventRow).where(ClaimEventRow.kind == "promise_outcome"))
         assert outcome is not None and outcome.data["kept"] is False
+
+
+def test_plan_instalments_count_only_the_money_received_since_the_plan(portfolio: Services) -> None:
+    # A promise, then a payment, then a plan on what is left: the earlier payment does not
+    # pay the plan's first instalment.
+    promise_to_pay(portfolio, ORG, "C3", 1_000, date(2026, 2, 10), date(2026, 2, 1), by="operator")
+    from recouvre.service.payments import record_payment
+
+    record_payment(portfolio, ORG, "C3", 1_000, date(2026, 2, 5), PaymentChannel.CARD, "early")
+    agree_plan(portfolio, ORG, "C3", 1_000, date(2026, 3, 5), date(2026, 2, 20), key="p")
+    run_cycle(portfolio, ORG, "2026-03", date(2026, 3, 6))
+    with portfolio.db.unit_of_work() as session:
+        organism_id, _ = portfolio.organism(session, ORG)
+        issued = [
+            (letter.type, refs)
+            for letter, refs, _ in repository.letters_on(session, organism_id, date(2026, 3, 6))
+        ]
+    assert any(kind == "reminder_1" and "C3" in refs for kind, refs in issued), issued

@@ -413,9 +413,6 @@ def _process_shard(
         else:
             settled_promises.add(str(event.data["promise"]))
     starts = {claim_id: plan.agreed_on for claim_id, plan in plans.items()}
-    for claim_id, items in promises.items():
-        starts.setdefault(claim_id, min(item.occurred_on for item in items))
-        starts[claim_id] = min(starts[claim_id], min(item.occurred_on for item in items))
     credits = _credits_since(session, starts, on) if starts else {}
     promise_credits = (
         _credits_since(session, {cid: items[-1].occurred_on for cid, items in promises.items()}, on)

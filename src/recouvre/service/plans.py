@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from recouvre.domain.ledger import MovementKind, MovementRequest
 from recouvre.domain.model import DomainError, PaymentChannel
@@ -127,12 +127,7 @@ def _view(claim_ref: str, plan: PlanRow) -> PlanView:
 def active_plan(services: Services, organism_code: str, claim_ref: str, on: date) -> PlanView | None:
     with services.db.unit_of_work() as session:
         _, row = find_claim(services, session, organism_code, claim_ref)
-        plan = session.scalar(
-            select(PlanRow)
-            .where(PlanRow.claim_id == row.id, PlanRow.agreed_on <= on)
-            .where((PlanRow.ended_on.is_(None)) | (PlanRow.ended_on > on))
-            .order_by(PlanRow.agreed_on.desc(), PlanRow.id.desc())
-        )
+        plan = plan_rows_for(session, [row.id], on).get(row.id)
         return None if plan is None else _view(claim_ref, plan)
 
 
@@ -240,7 +235,7 @@ def pay_debtor(
     raise refuse(services, organism_code, on, "payment", debtor_ref, message)
 
 
-def plan_rows_for(session: Any, claim_ids: list[int], on: date) -> dict[int, PlanRow]:
+def plan_rows_for(session: Session, claim_ids: list[int], on: date) -> dict[int, PlanRow]:
     """The plan in force on ``on`` for each claim (the latest agreed, not ended)."""
     found: dict[int, PlanRow] = {}
     for part in repository.chunks(sorted(claim_ids)):

@@ -31,9 +31,10 @@ from sqlalchemy import text
 from recouvre.domain.model import Country, Organism
 from recouvre.domain.withholding import BenefitPayment
 from recouvre.service import Services
+from recouvre.service.batch import default_workers
 from recouvre.service.cycle import run_cycle
 from recouvre.service.registry import ensure_organism
-from recouvre.service.withholding import apply_benefit_payments
+from recouvre.service.withholding import PaymentBatch, withhold_batches
 from recouvre.storage import repository
 from recouvre.storage.database import Database
 from recouvre.storage.tables import (
@@ -51,6 +52,7 @@ PAID_ON = date(2026, 10, 5)
 MONTH = "2026-10"
 CYCLE_ON = date(2026, 11, 1)
 CHUNK = 5_000
+RUN_ID = "BENCH-2026-10"
 
 
 def build(database: Database, claims: int) -> tuple[int, list[str]]:
@@ -178,16 +180,25 @@ def build(database: Database, claims: int) -> tuple[int, list[str]]:
     return organism_id, receiving
 
 
-def withhold(services: Services, receiving: list[str]) -> int:
-    withheld = 0
-    for start in range(0, len(receiving), CHUNK):
-        payments = [
-            BenefitPayment(ref, PAID_ON, {"AF": 25_000, "AL": 18_000}, {"AF": 5_000} if i % 10 == 0 else {})
-            for i, ref in enumerate(receiving[start : start + CHUNK], start=start)
-        ]
-        outcomes = apply_benefit_payments(services, ORG, payments, run_id="BENCH-2026-10")
-        withheld += sum(len(outcome.allocations) for outcome in outcomes)
-    return withheld
+def withhold(services: Services, receiving: list[str], workers: int) -> int:
+    """One benefit payment run, as ``recouvre payments withhold`` runs it: chunks on ``workers``."""
+    batches = [
+        PaymentBatch(
+            RUN_ID,
+            tuple(
+                BenefitPayment(
+                    ref, PAID_ON, {"AF": 25_000, "AL": 18_000}, {"AF": 5_000} if i % 10 == 0 else {}
+                )
+                for i, ref in enumerate(receiving[start : start + CHUNK], start=start)
+            ),
+        )
+        for start in range(0, len(receiving), CHUNK)
+    ]
+    return sum(
+        len(outcome.allocations)
+        for outcomes in withhold_batches(services, ORG, batches, workers=workers)
+        for outcome in outcomes
+    )
 
 
 def baseline(database: Database) -> float:
@@ -207,6 +218,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument(
+        "--workers", type=int, default=default_workers(), help="processes (default: one per core)"
+    )
+    parser.add_argument(
         "--keep", type=Path, default=None, help="write the database here instead of a temp dir"
     )
     args = parser.parse_args()
@@ -220,11 +234,11 @@ def main() -> None:
     print(f"built {args.claims} claims in {build_s:.1f} s", file=sys.stderr)
 
     started = time.perf_counter()
-    withheld = withhold(services, receiving)
+    withheld = withhold(services, receiving, args.workers)
     withhold_s = time.perf_counter() - started
     print(f"withholding run: {withhold_s:.1f} s", file=sys.stderr)
     started = time.perf_counter()
-    summary = run_cycle(services, ORG, MONTH, CYCLE_ON)
+    summary = run_cycle(services, ORG, MONTH, CYCLE_ON, workers=args.workers)
     cycle_only_s = time.perf_counter() - started
     print(f"cycle: {cycle_only_s:.1f} s", file=sys.stderr)
     baseline_s = baseline(database)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from recouvre.cli.common import console, fail, organism_or_only, services
 from recouvre.domain.model import DomainError
+from recouvre.service.batch import default_workers
 from recouvre.service.cycle import SHARD_DEBTORS, parse_month, run_cycle
 
 app = typer.Typer(
@@ -26,6 +27,9 @@ def run(
         None, "--date", help="Date du cycle (par défaut le premier jour du mois suivant le mois du cycle)"
     ),
     shard_size: int = typer.Option(SHARD_DEBTORS, "--shard-size", min=1, help="Débiteurs par transaction"),
+    workers: int = typer.Option(
+        default_workers(), "--workers", min=1, help="Processus de décision (par défaut : un par cœur)"
+    ),
 ) -> None:
     """Run (or resume) the monthly cycle; a second run of the same month changes nothing."""
     try:
@@ -50,7 +54,13 @@ def run(
 
         try:
             summary = run_cycle(
-                services(ctx), code, month, run_on, shard_debtors=shard_size, progress=advance
+                services(ctx),
+                code,
+                month,
+                run_on,
+                shard_debtors=shard_size,
+                workers=workers,
+                progress=advance,
             )
         except DomainError as error:
             raise fail(str(error)) from None

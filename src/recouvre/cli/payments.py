@@ -4,8 +4,9 @@ The payment file (CSV or Parquet, one row per debtor × benefit, see
 ``recouvre.adapters.payment_files``) is read and checked whole first, unknown debtors
 included: any problem refuses the whole file (line, column, value, reason on stderr,
 exit 1, nothing written). The debtors are then processed in chunks (``--chunk``, 5,000
-by default), one transaction per chunk, with a progress bar; the withholding file is
-written under a temporary name and moved into place at the end.
+by default), one transaction per chunk, on one process per core (``--workers``), one run id
+after the other, with a progress bar; the withholding file is written in file order under a
+temporary name and moved into place at the end.
 
 Replaying a file (same run ids) books nothing new: debtors already done are reported
 as such, with what was decided the first time, so the output file is the same. If a
@@ -15,7 +16,7 @@ file again completes it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -36,7 +37,8 @@ from recouvre.cli.imports import organism_id_or_fail, refuse_file
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents, format_eur
 from recouvre.service import BatchRejected, Services
-from recouvre.service.withholding import WithholdingOutcome, apply_benefit_payments
+from recouvre.service.batch import default_workers
+from recouvre.service.withholding import PaymentBatch, WithholdingOutcome, withhold_batches
 from recouvre.storage import repository
 
 CHUNK = 5_000
@@ -75,6 +77,9 @@ OutputOption = Annotated[
     ),
 ]
 ChunkOption = Annotated[int, typer.Option("--chunk", min=1, help="Débiteurs par transaction")]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", min=1, help="Processus de calcul (par défaut : un par cœur)")
+]
 
 
 @dataclass
@@ -101,6 +106,7 @@ def withhold(
     organism: OrganismOption,
     output: OutputOption = None,
     chunk: ChunkOption = CHUNK,
+    workers: WorkersOption = None,
 ) -> None:
     """Apply the withholdings on a monthly benefit payment file and write the withholding file."""
     found = services(ctx)
@@ -128,12 +134,13 @@ def withhold(
         ) as progress,
     ):
         task = progress.add_task(f"{organism} : retenues", total=len(batch.items))
-        for indexes in _chunks(batch.items, chunk):
-            items = [batch.items[index] for index in indexes]
-            outcomes = _apply(found, organism, file, batch.lines, indexes, items, totals.debtors)
-            writer.write(outcomes)
-            totals.add(outcomes)
-            progress.advance(task, len(items))
+        for chunks in _runs(batch.items, chunk):
+            for indexes, outcomes in _apply(
+                found, organism, file, batch.lines, batch.items, chunks, totals.debtors, workers
+            ):
+                writer.write(outcomes)
+                totals.add(outcomes)
+                progress.advance(task, len(indexes))
         written = writer.commit()
     _summary(file, totals, written, writer.rows)
 
@@ -149,13 +156,13 @@ def _debtor_refs(table: Table) -> set[str]:
     return {ref for row in table.rows if (ref := row.get("debtor")) is not None}
 
 
-def _chunks(items: Sequence[FilePayment], size: int) -> list[list[int]]:
-    """Item indexes grouped by run id (file order), then cut into chunks of ``size``."""
+def _runs(items: Sequence[FilePayment], size: int) -> list[list[list[int]]]:
+    """Item indexes grouped by run id (file order), each run cut into chunks of ``size``."""
     runs: dict[str, list[int]] = {}
     for index, item in enumerate(items):
         runs.setdefault(item.run_id, []).append(index)
     return [
-        indexes[start : start + size] for indexes in runs.values() for start in range(0, len(indexes), size)
+        [indexes[start : start + size] for start in range(0, len(indexes), size)] for indexes in runs.values()
     ]
 
 
@@ -164,14 +171,22 @@ def _apply(
     organism: str,
     file: Path,
     lines: Sequence[tuple[int, ...]],
-    indexes: Sequence[int],
     items: Sequence[FilePayment],
+    chunks: Sequence[Sequence[int]],
     done_before: int,
-) -> list[WithholdingOutcome]:
-    run_id = items[0].run_id
+    workers: int | None,
+) -> Iterator[tuple[Sequence[int], list[WithholdingOutcome]]]:
+    """The chunks of one run, withheld on several processes; each chunk's indexes with its outcomes."""
+    run_id = items[chunks[0][0]].run_id
+    batches = [PaymentBatch(run_id, tuple(items[index].payment for index in indexes)) for indexes in chunks]
+    done = finished = 0
     try:
-        return apply_benefit_payments(found, organism, [item.payment for item in items], run_id)
+        for outcomes in withhold_batches(found, organism, batches, workers=workers or default_workers()):
+            done += len(outcomes)
+            yield chunks[finished], outcomes
+            finished += 1
     except BatchRejected as error:
+        indexes = chunks[finished]
         located = [
             ImportProblem(
                 lines[indexes[problem.index]][0] if 0 <= problem.index < len(indexes) else 0,
@@ -181,9 +196,9 @@ def _apply(
             )
             for problem in error.problems
         ]
-        if done_before:
+        if done_before + done:
             console.print(
-                f"{done_before} débiteurs déjà traités restent enregistrés ; "
+                f"{done_before + done} débiteurs déjà traités restent enregistrés ; "
                 "corrigez le fichier et relancez-le : ils ne seront pas retenus deux fois.",
                 highlight=False,
             )

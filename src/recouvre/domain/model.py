@@ -18,6 +18,10 @@ class DomainError(ValueError):
         self.reason = reason
         super().__init__(f"{field}={value!r}: {reason}")
 
+    def __reduce__(self) -> tuple[type[DomainError], tuple[str, object, str]]:
+        # Batch units raise these in worker processes: they must cross back whole.
+        return (type(self), (self.field, self.value, self.reason))
+
 
 class Country(StrEnum):
     FR = "FR"

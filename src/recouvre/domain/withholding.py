@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property, lru_cache
 from typing import Any
 
 from recouvre.domain.money import Cents, format_amount, percent_of
@@ -87,7 +88,7 @@ class WithholdingDecision:
     def capacity(self) -> Cents:
         return self.regular_capacity + self.arrears_capacity
 
-    @property
+    @cached_property
     def withheld(self) -> Cents:
         return sum(allocation.amount for allocation in self.allocations)
 
@@ -112,22 +113,14 @@ class WithholdingDecision:
             "rmp_deemed": self.rmp_deemed,
             "scale_from": self.scale_from.isoformat(),
             "scale_flat": parameters.scale.flat,
-            "bands": [
-                {
-                    "band": band["band"],
-                    "base": band["base"],
-                    "rate": str(band["rate"]),
-                    "amount": str(band["amount"]),
-                }
-                for band in parameters.scale.explain(self.rmp)
-            ],
+            "bands": [dict(band) for band in _bands_explained(parameters.scale, self.rmp)],
             "prp": self.prp,
             "prp_overridden": self.overridden,
             "prp_already_withheld": self.prp_already_withheld,
             "regular_base": self.regular_base,
             "regular_capacity": self.regular_capacity,
             "arrears_rate": str(parameters.arrears_rate),
-            "arrears_exempt": sorted(self.exempt_benefits(parameters)),
+            "arrears_exempt": list(_sorted_exempt(parameters, self.payment.after_rent_debt_clearance)),
             "arrears_base": self.arrears_base,
             "arrears_capacity": self.arrears_capacity,
             "capacity": self.capacity,
@@ -146,6 +139,23 @@ class WithholdingDecision:
 
     def exempt_benefits(self, parameters: WithholdingParameters) -> set[str]:
         return exempt_arrears_benefits(self.payment, parameters)
+
+
+@lru_cache(maxsize=16_384)
+def _bands_explained(scale: WithholdingScale, rmp: Cents) -> tuple[dict[str, Any], ...]:
+    """The explanation of the scale's bands for an RMP, as data (cached: RMPs repeat in a run)."""
+    return tuple(
+        {"band": band["band"], "base": band["base"], "rate": str(band["rate"]), "amount": str(band["amount"])}
+        for band in scale.explain(rmp)
+    )
+
+
+@lru_cache(maxsize=64)
+def _sorted_exempt(parameters: WithholdingParameters, after_rent_debt_clearance: bool) -> tuple[str, ...]:
+    exempt = set(parameters.arrears_exempt)
+    if after_rent_debt_clearance:
+        exempt |= parameters.exempt_after_rent_debt_clearance
+    return tuple(sorted(exempt))
 
 
 def exempt_arrears_benefits(payment: BenefitPayment, parameters: WithholdingParameters) -> set[str]:

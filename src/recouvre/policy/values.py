@@ -120,6 +120,9 @@ class WithholdingScale:
 
     def monthly(self, rmp: Cents) -> Cents:
         """The monthly withholding for a monthly weighted resource (RMP) in cents."""
+        return _monthly(self, rmp)
+
+    def _monthly(self, rmp: Cents) -> Cents:
         total = Decimal(self.flat)
         for band in self._applicable(rmp):
             total += band.rate * band.base(rmp) / 100
@@ -245,6 +248,11 @@ def format_value(unit: Unit, value: object) -> str:
 def _percent(rate: Decimal) -> str:
     text = format(rate.normalize(), "f")
     return text.replace(".", ",")
+
+
+@lru_cache(maxsize=16_384)
+def _monthly(scale: WithholdingScale, rmp: Cents) -> Cents:
+    return scale._monthly(rmp)
 
 
 @lru_cache(maxsize=16_384)

@@ -131,7 +131,10 @@ def withholding_overrides(session: Session, debtor_ids: Sequence[int], on: date)
     for part in repository.chunks(sorted(set(debtor_ids))):
         query = (
             select(WithholdingOverrideRow.debtor_id, WithholdingOverrideRow.monthly_cents)
-            .where(WithholdingOverrideRow.debtor_id.in_(part), WithholdingOverrideRow.valid_from <= on)
+            .where(
+                repository.one_of(session, WithholdingOverrideRow.debtor_id, part),
+                WithholdingOverrideRow.valid_from <= on,
+            )
             .where(
                 (WithholdingOverrideRow.valid_until.is_(None)) | (WithholdingOverrideRow.valid_until >= on)
             )

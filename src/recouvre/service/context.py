@@ -21,7 +21,7 @@ from recouvre.storage import repository
 from recouvre.storage.database import Database
 
 
-def _utc_now() -> datetime:
+def default_clock() -> datetime:
     return datetime.now(UTC)
 
 
@@ -31,7 +31,7 @@ class Services:
     policy_dir: Path | None = None
     policy_values: Mapping[str, Any] | None = None
     """Parameters that replace the national defaults outright (a scenario's ``policy:``)."""
-    clock: Callable[[], datetime] = _utc_now
+    clock: Callable[[], datetime] = default_clock
     _policies: dict[str, policies.Policy] = field(default_factory=dict, repr=False)
 
     def policy(self, organism: Organism) -> policies.Policy:

@@ -14,11 +14,16 @@ Letters are decided per debtor: one letter of a type per debtor and cycle, cover
 claims at that step. PDFs are not rendered here (``recouvre letters print`` does it in
 batches), so the cycle's time does not depend on them.
 
-Idempotence and restart: each shard (a range of debtor ids, so that a debtor's letters are
-decided with all its claims) is one transaction that also stamps ``claim_state.last_cycle``;
-a claim already stamped for the month is not processed again. A run killed at any point
-and started again ends with exactly the ledger, letters and tasks of an uninterrupted run;
-a second run of a finished month changes nothing.
+Shards, idempotence and restart: the run cuts the organism's debtor ids into fixed shards
+(recorded on ``cycle_runs`` when it starts, so that a resumed run cuts the same ones); a
+debtor's letters are decided with all its claims. Each shard is decided from a read of its
+claims, then written in ONE transaction that also records the shard as done
+(``cycle_shards``); only the claims whose state changes are updated, each guarded by the state
+it was decided from (a claim changed meanwhile by someone else makes the shard decide again).
+A run killed at any point (kill -9) and started again processes exactly the shards without a
+row and ends with the ledger, letters, tasks and states of an uninterrupted run; a second run
+of a finished month changes nothing. Shards touch disjoint debtors, so they run on several
+processes at once (``workers``, ``service.batch``).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from sqlalchemy.orm import Session, aliased
 
 from recouvre.domain.defaults import (
     DefaultState,
+    StepDecision,
     add_months,
     decide_step,
     defaults_of_full_payment,
@@ -47,6 +53,7 @@ from recouvre.domain.money import percent_of
 from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
 from recouvre.service import prescription
+from recouvre.service.batch import run_units
 from recouvre.service.context import Services
 from recouvre.service.plans import plan_rows_for
 from recouvre.storage import repository
@@ -56,6 +63,7 @@ from recouvre.storage.tables import (
     ClaimRow,
     ClaimStateRow,
     CycleRunRow,
+    CycleShardRow,
     DebtorRow,
     LetterRow,
     MovementRow,
@@ -141,54 +149,58 @@ def run_cycle(
     on: date,
     *,
     shard_debtors: int = SHARD_DEBTORS,
+    workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> CycleSummary:
-    """Run (or resume) the cycle of ``month`` for an organism, dated ``on``."""
+    """Run (or resume) the cycle of ``month`` for an organism, dated ``on``, on ``workers`` processes."""
     parse_month(month)
+    if shard_debtors < 1:
+        raise ValueError(f"shard_debtors={shard_debtors!r}: at least one debtor per shard")
     with services.db.unit_of_work() as session:
-        organism_id, organism = services.organism(session, organism_code)
+        organism_id, _ = services.organism(session, organism_code)
         run = session.scalar(
             select(CycleRunRow).where(CycleRunRow.organism_id == organism_id, CycleRunRow.month == month)
         )
         if run is not None and run.status == "done":
-            done = _summary_from_db(session, organism_code, organism_id, month, run.run_on)
+            done = _summary_from_db(session, organism_code, organism_id, run.id, month, run.run_on)
             done.already_done = True
             return done
-        if run is None:
-            session.add(CycleRunRow(organism_id=organism_id, month=month, run_on=on, status="running"))
-        else:
-            on = run.run_on  # a resumed run keeps the date it started with
-        low, high = session.execute(
-            select(func.min(ClaimRow.debtor_id), func.max(ClaimRow.debtor_id)).where(
-                ClaimRow.organism_id == organism_id
-            )
-        ).one()
-    rules = CycleRules.at(services.policy(organism), on)
-    shards = [] if low is None else list(range(low, high + 1, shard_debtors))
-    for index, start in enumerate(shards):
-        with services.db.unit_of_work() as session:
-            _process_shard(
-                session, services, organism, organism_id, month, on, rules, start, start + shard_debtors
-            )
-            session.execute(
-                update(CycleRunRow)
-                .where(CycleRunRow.organism_id == organism_id, CycleRunRow.month == month)
-                .values(shards_done=index + 1)
-            )
+        if run is None or run.shard_debtors is None:
+            low, high = session.execute(
+                select(func.min(ClaimRow.debtor_id), func.max(ClaimRow.debtor_id)).where(
+                    ClaimRow.organism_id == organism_id
+                )
+            ).one()
+            if run is None:
+                run = CycleRunRow(organism_id=organism_id, month=month, run_on=on, status="running")
+                session.add(run)
+            run.first_debtor, run.last_debtor, run.shard_debtors = low, high, shard_debtors
+            session.flush()
+        on = run.run_on  # a resumed run keeps the date it started with
+        finished = set(
+            session.scalars(select(CycleShardRow.first_debtor).where(CycleShardRow.cycle_run_id == run.id))
+        )
+        first, last, size = run.first_debtor, run.last_debtor, run.shard_debtors or shard_debtors
+        job = _ShardJob(organism_code, organism_id, run.id, month, on, size)
+    shards = [] if first is None or last is None else list(range(first, last + 1, size))
+    todo = [start for start in shards if start not in finished]
+    for done_count, _ in enumerate(run_units(services, _run_shard, job, todo, workers=workers), start=1):
         if progress is not None:
-            progress(index + 1, len(shards))
+            progress(len(shards) - len(todo) + done_count, len(shards))
     with services.db.unit_of_work() as session:
-        summary = _summary_from_db(session, organism_code, organism_id, month, on)
+        summary = _summary_from_db(session, organism_code, organism_id, job.run_id, month, on)
         summary.shards = len(shards)
         session.execute(
             update(CycleRunRow)
-            .where(CycleRunRow.organism_id == organism_id, CycleRunRow.month == month)
+            .where(CycleRunRow.id == job.run_id)
             .values(status="done", summary=summary.as_data())
         )
     return summary
 
 
-def _summary_from_db(session: Session, code: str, organism_id: int, month: str, on: date) -> CycleSummary:
+def _summary_from_db(
+    session: Session, code: str, organism_id: int, run_id: int, month: str, on: date
+) -> CycleSummary:
     """What the cycle of ``month`` did, read back from what it wrote (exact after a restart)."""
     summary = CycleSummary(code, month, on)
     letters = select(LetterRow.type, func.count()).where(
@@ -199,13 +211,10 @@ def _summary_from_db(session: Session, code: str, organism_id: int, month: str, 
         TaskRow.organism_id == organism_id, TaskRow.key.like(f"%:cycle:{month}")
     )
     summary.tasks.update({kind: int(n) for kind, n in session.execute(tasks.group_by(TaskRow.type))})
-    stamped = (
-        select(func.count())
-        .select_from(ClaimStateRow)
-        .join(ClaimRow, ClaimRow.id == ClaimStateRow.claim_id)
-        .where(ClaimRow.organism_id == organism_id, ClaimStateRow.last_cycle == month)
+    processed = select(func.coalesce(func.sum(CycleShardRow.claims), 0)).where(
+        CycleShardRow.cycle_run_id == run_id
     )
-    summary.claims = int(session.scalar(stamped) or 0)
+    summary.claims = int(session.scalar(processed) or 0)
     events = select(ClaimEventRow.kind, func.count()).where(ClaimEventRow.key.like(f"%:cycle:{month}:%"))
     counts = {kind: int(n) for kind, n in session.execute(events.group_by(ClaimEventRow.kind))}
     summary.in_default = counts.get("default_step", 0)
@@ -217,6 +226,44 @@ def _summary_from_db(session: Session, code: str, organism_id: int, month: str, 
     count, total = session.execute(surcharges).one()
     summary.surcharges, summary.surcharge_cents = int(count), int(total)
     return summary
+
+
+@dataclass(frozen=True)
+class _ShardJob:
+    """What every shard of a run shares (picklable: it goes to the worker processes)."""
+
+    organism_code: str
+    organism_id: int
+    run_id: int
+    month: str
+    on: date
+    shard_debtors: int
+
+
+class _StaleShard(Exception):
+    """A claim of the shard changed between the read and the write: decide the shard again."""
+
+
+STALE_RETRIES = 5
+
+
+def _run_shard(services: Services, job: _ShardJob, start: int) -> int:
+    """Decide one shard from a read of its claims, then write it in one transaction; return the
+    number of claims processed (0 when the shard was already done)."""
+    for _ in range(STALE_RETRIES):
+        with services.db.unit_of_work() as session:
+            _, organism = services.organism(session, job.organism_code)
+            policy = services.policy(organism)
+            plan = _decide_shard(session, services, organism, policy, job, start, start + job.shard_debtors)
+        try:
+            with services.db.unit_of_work() as session:
+                return _write_shard(session, job, start, plan)
+        except _StaleShard:
+            continue
+    raise RuntimeError(
+        f"cycle {job.month} of {job.organism_code}: the claims of the shard starting at debtor {start} "
+        f"kept changing during the run ({STALE_RETRIES} attempts); run the cycle again"
+    )
 
 
 @dataclass
@@ -237,9 +284,20 @@ class _Claim:
     last_withholding: date | None = None
 
 
-def _load_claims(
-    session: Session, organism_id: int, month: str, on: date, low: int, high: int
-) -> dict[int, _Claim]:
+_PHASES = {phase.value: phase for phase in Phase}
+_FRESH = DefaultState()
+
+
+def _load_claims(session: Session, organism_id: int, on: date, low: int, high: int) -> dict[int, _Claim]:
+    """The shard's claims established by ``on``, with their state and ledger aggregates (two
+    grouped Core statements over the shard's debtor range)."""
+    connection = session.connection()
+    in_shard = (
+        ClaimRow.organism_id == organism_id,
+        ClaimRow.debtor_id >= low,
+        ClaimRow.debtor_id < high,
+        ClaimRow.established_on <= on,
+    )
     query = (
         select(
             ClaimRow.id,
@@ -261,19 +319,35 @@ def _load_claims(
         )
         .join(DebtorRow, DebtorRow.id == ClaimRow.debtor_id)
         .join(ClaimStateRow, ClaimStateRow.claim_id == ClaimRow.id)
-        .where(
-            ClaimRow.organism_id == organism_id,
-            ClaimRow.debtor_id >= low,
-            ClaimRow.debtor_id < high,
-            ClaimRow.established_on <= on,
-            or_(ClaimStateRow.last_cycle.is_(None), ClaimStateRow.last_cycle != month),
-        )
+        .where(*in_shard)
     )
     claims: dict[int, _Claim] = {}
-    phases = {phase.value: phase for phase in Phase}
-    empty = DefaultState()
-    for row in session.execute(query):
-        (
+    for (
+        ident,
+        ref,
+        debtor_id,
+        debtor_ref,
+        benefit,
+        notified_on,
+        principal,
+        phase,
+        step,
+        step_on,
+        offset,
+        episode_since,
+        notice_deadline,
+        last_cured_on,
+        suspended_reason,
+        suspended_until,
+    ) in connection.execute(query).all():
+        fresh = (
+            phase == "amicable"
+            and step is None
+            and episode_since is None
+            and last_cured_on is None
+            and not offset
+        )
+        claims[ident] = _Claim(
             ident,
             ref,
             debtor_id,
@@ -281,29 +355,10 @@ def _load_claims(
             benefit,
             notified_on,
             principal,
-            phase,
-            step,
-            step_on,
-            offset,
-            episode_since,
-            notice_deadline,
-            last_cured_on,
-            suspended_reason,
-            suspended_until,
-        ) = row
-        fresh = phase == "amicable" and step is None and episode_since is None and last_cured_on is None
-        claims[ident] = _Claim(
-            id=ident,
-            ref=ref,
-            debtor_id=debtor_id,
-            debtor_ref=debtor_ref,
-            benefit=benefit,
-            notified_on=notified_on,
-            principal=principal,
-            state=empty
-            if fresh and not offset
+            _FRESH
+            if fresh
             else DefaultState(
-                phase=phases[phase],
+                phase=_PHASES[phase],
                 step=step,
                 step_on=step_on,
                 step_offset=offset,
@@ -311,8 +366,8 @@ def _load_claims(
                 notice_deadline=notice_deadline,
                 last_cured_on=last_cured_on,
             ),
-            suspended_reason=suspended_reason,
-            suspended_until=suspended_until,
+            suspended_reason,
+            suspended_until,
         )
     if not claims:
         return claims
@@ -329,16 +384,10 @@ def _load_claims(
             ),
         )
         .join(ClaimRow, ClaimRow.id == MovementRow.claim_id)
-        .join(ClaimStateRow, ClaimStateRow.claim_id == ClaimRow.id)
-        .where(
-            ClaimRow.organism_id == organism_id,
-            ClaimRow.debtor_id >= low,
-            ClaimRow.debtor_id < high,
-            or_(ClaimStateRow.last_cycle.is_(None), ClaimStateRow.last_cycle != month),
-        )
+        .where(*in_shard)
         .group_by(MovementRow.claim_id)
     )
-    for claim_id, total, sequence, surcharged, last_withholding in session.execute(aggregates):
+    for claim_id, total, sequence, surcharged, last_withholding in connection.execute(aggregates).all():
         claim = claims.get(claim_id)
         if claim is not None:
             claim.total = int(total or 0)
@@ -357,7 +406,7 @@ def _credits_since(session: Session, starts: dict[int, date], on: date) -> dict[
             select(MovementRow.claim_id, MovementRow.booked_on, MovementRow.signed_cents)
             .outerjoin(target, target.key == MovementRow.reverses_key)
             .where(
-                MovementRow.claim_id.in_(part),
+                repository.one_of(session, MovementRow.claim_id, part),
                 MovementRow.booked_on <= on,
                 or_(MovementRow.kind.in_(MONEY_RECEIVED), target.kind.in_(MONEY_RECEIVED)),
             )
@@ -374,7 +423,7 @@ def _events(session: Session, claim_ids: list[int], kinds: tuple[str, ...], on: 
         query = (
             select(ClaimEventRow)
             .where(
-                ClaimEventRow.claim_id.in_(part),
+                repository.one_of(session, ClaimEventRow.claim_id, part),
                 ClaimEventRow.kind.in_(kinds),
                 ClaimEventRow.occurred_on <= on,
             )
@@ -384,23 +433,36 @@ def _events(session: Session, claim_ids: list[int], kinds: tuple[str, ...], on: 
     return found
 
 
-def _process_shard(
+@dataclass
+class _ShardPlan:
+    """What the cycle decided for one shard: the rows to write, and how many claims it read."""
+
+    claims: int
+    movements: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    letters: list[LetterDraft] = field(default_factory=list)
+    tasks: list[TaskDraft] = field(default_factory=list)
+    states: list[tuple[DefaultState, DefaultState, int]] = field(default_factory=list)
+    """(state decided from, new state, claim id) of each claim whose state changes."""
+
+
+def _decide_shard(
     session: Session,
     services: Services,
     organism: Organism,
-    organism_id: int,
-    month: str,
-    on: date,
-    rules: CycleRules,
+    policy: Policy,
+    job: _ShardJob,
     low: int,
     high: int,
-) -> None:
-    claims = _load_claims(session, organism_id, month, on, low, high)
+) -> _ShardPlan:
+    on, month, code = job.on, job.month, organism.code
+    claims = _load_claims(session, job.organism_id, on, low, high)
+    plan = _ShardPlan(claims=len(claims))
     if not claims:
-        return
-    code = organism.code
-    # Prescribed claims are not recovered any more: no step, no surcharge (stamped below).
-    barred = prescription.prescribed_claims(session, list(claims), on, services.policy(organism))
+        return plan
+    rules = CycleRules.at(policy, on)
+    # Prescribed claims are not recovered any more: no step, no surcharge.
+    barred = prescription.prescribed_claims(session, list(claims), on, policy)
     plans = plan_rows_for(session, list(claims), on)
     contribution_due: dict[int, date] = {}
     promises: dict[int, list[ClaimEventRow]] = defaultdict(list)
@@ -412,7 +474,7 @@ def _process_shard(
             promises[event.claim_id].append(event)
         else:
             settled_promises.add(str(event.data["promise"]))
-    starts = {claim_id: plan.agreed_on for claim_id, plan in plans.items()}
+    starts = {claim_id: plan_row.agreed_on for claim_id, plan_row in plans.items()}
     credits = _credits_since(session, starts, on) if starts else {}
     promise_credits = (
         _credits_since(session, {cid: items[-1].occurred_on for cid, items in promises.items()}, on)
@@ -420,12 +482,11 @@ def _process_shard(
         else {}
     )
 
-    movements: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-    tasks: list[TaskDraft] = []
     letters: dict[tuple[int, str], list[_Claim]] = defaultdict(list)
-    state_updates: list[dict[str, Any]] = []
     recorded_at = services.clock()
+    recent_withholding = on - timedelta(days=RECENT_WITHHOLDING_DAYS)
+    # decide_step is pure and most claims share a state and a default count: decided once each.
+    decided: dict[tuple[DefaultState, int], StepDecision] = {}
 
     for claim in claims.values():
         balance = max(claim.total, 0)
@@ -448,7 +509,7 @@ def _process_shard(
                 rate = rules.surcharge_first + rules.surcharge_monthly * (months - 1)
                 owed = percent_of(claim.principal, rate) - claim.surcharged
                 if owed > 0:
-                    movements.append(
+                    plan.movements.append(
                         {
                             "key": f"{code}:{claim.ref}:surcharge:{month}",
                             "claim_id": claim.id,
@@ -476,7 +537,7 @@ def _process_shard(
                 pending_promise = True
                 continue
             kept = promise_credits.get(claim.id, 0) >= int(str(promise.data["amount"]))
-            events.append(
+            plan.events.append(
                 _event(
                     f"{promise.key}:outcome",
                     claim.id,
@@ -487,41 +548,41 @@ def _process_shard(
             )
         # Step 3: defaults and their one step of the month.
         if balance <= 0 and state.episode_since is None:
-            state_updates.append(_state_row(claim.id, state, month))
             continue
-        plan = plans.get(claim.id)
+        plan_row = plans.get(claim.id)
         if balance <= 0:
             defaults = 0
-        elif plan is not None:
+        elif plan_row is not None:
             defaults = defaults_of_plan(
-                plan.first_due, plan.monthly_cents, plan.total_cents, credits.get(claim.id, 0), on
+                plan_row.first_due, plan_row.monthly_cents, plan_row.total_cents, credits.get(claim.id, 0), on
             )
-        elif claim.last_withholding is not None and claim.last_withholding > on - timedelta(
-            days=RECENT_WITHHOLDING_DAYS
-        ):
+        elif claim.last_withholding is not None and claim.last_withholding > recent_withholding:
             defaults = 0
         else:
             full_due = due_on or claim.notified_on + timedelta(days=rules.start_delay_days)
             defaults = defaults_of_full_payment(full_due, on, balance)
         if pending_promise and defaults > 0:
-            state_updates.append(_state_row(claim.id, state, month))
             continue
-        decision = decide_step(
-            state,
-            defaults,
-            on,
-            rules.steps,
-            formal_notice_months=rules.formal_notice_months,
-            repeat_window_months=rules.repeat_window_months,
-        )
-        state_updates.append(_state_row(claim.id, decision.state, month))
+        decision = decided.get((state, defaults))
+        if decision is None:
+            decision = decide_step(
+                state,
+                defaults,
+                on,
+                rules.steps,
+                formal_notice_months=rules.formal_notice_months,
+                repeat_window_months=rules.repeat_window_months,
+            )
+            decided[(state, defaults)] = decision
+        if decision.state != state:
+            plan.states.append((state, decision.state, claim.id))
         if decision.cured:
-            events.append(
+            plan.events.append(
                 _event(f"{code}:{claim.ref}:cycle:{month}:cured", claim.id, on, "cured", {"cycle": month})
             )
         if decision.letter is not None:
             letters[(claim.debtor_id, decision.letter)].append(claim)
-            events.append(
+            plan.events.append(
                 _event(
                     f"{code}:{claim.ref}:cycle:{month}:step",
                     claim.id,
@@ -532,7 +593,7 @@ def _process_shard(
             )
         if decision.contentious:
             title = "payment_injunction" if claim.benefit in INJUNCTION_BENEFITS else "contrainte"
-            events.append(
+            plan.events.append(
                 _event(
                     f"{code}:{claim.ref}:cycle:{month}:phase",
                     claim.id,
@@ -545,10 +606,10 @@ def _process_shard(
             data: dict[str, object] = {"cycle": month, "defaults": defaults}
             if decision.task == "review":
                 data["title"] = "payment_injunction" if claim.benefit in INJUNCTION_BENEFITS else "contrainte"
-            tasks.append(
+            plan.tasks.append(
                 TaskDraft(
                     key=f"{code}:{claim.ref}:{decision.task}:cycle:{month}",
-                    organism_id=organism_id,
+                    organism_id=job.organism_id,
                     debtor_id=claim.debtor_id,
                     claim_id=claim.id,
                     type=decision.task,
@@ -557,13 +618,10 @@ def _process_shard(
                     data=data,
                 )
             )
-
-    for rows in repository.chunks(movements):
-        session.connection().execute(repository.core(MovementRow).insert(), list(rows))
-    drafts = [
+    plan.letters = [
         LetterDraft(
             key=f"{code}:{covered[0].debtor_ref}:{letter_type}:{month}",
-            organism_id=organism_id,
+            organism_id=job.organism_id,
             debtor_id=debtor_id,
             type=letter_type,
             issued_on=on,
@@ -573,32 +631,67 @@ def _process_shard(
         )
         for (debtor_id, letter_type), covered in letters.items()
     ]
-    repository.insert_letters(session, drafts)
-    repository.insert_tasks(session, tasks)
-    repository.fast_insert(session, ClaimEventRow, events)
-    repository.fast_update(session, ClaimStateRow, "claim_id", state_updates)
-    updated = {row["claim_id"] for row in state_updates}
-    skipped = [claim_id for claim_id in claims if claim_id not in updated]
-    for ids in repository.chunks(skipped):
-        session.execute(update(ClaimStateRow).where(ClaimStateRow.claim_id.in_(ids)).values(last_cycle=month))
+    return plan
+
+
+_STATE_COLUMNS = (
+    "phase",
+    "step",
+    "step_on",
+    "step_offset",
+    "episode_since",
+    "notice_deadline",
+    "last_cured_on",
+)
+
+
+def _state_values(state: DefaultState) -> tuple[Any, ...]:
+    return (
+        state.phase.value,
+        state.step,
+        state.step_on,
+        state.step_offset,
+        state.episode_since,
+        state.notice_deadline,
+        state.last_cured_on,
+    )
+
+
+def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan) -> int:
+    """Write what was decided for a shard, and the shard as done, in the caller's transaction.
+
+    The shard's row goes first: it takes the write lock at once, and a shard already done (by
+    an earlier run, or by another process) is left alone. Raises ``_StaleShard`` when a claim's
+    state is no longer the one it was decided from.
+    """
+    shard = {"cycle_run_id": job.run_id, "first_debtor": start, "claims": plan.claims}
+    if not repository.insert_unless_present(session, CycleShardRow, shard):
+        return 0
+    connection = session.connection()
+    for rows in repository.chunks(plan.movements):
+        connection.execute(repository.core(MovementRow).insert(), list(rows))
+    repository.insert_letters(session, plan.letters)
+    repository.insert_tasks(session, plan.tasks)
+    repository.fast_insert(session, ClaimEventRow, plan.events)
+    changed = repository.guarded_update(
+        session,
+        ClaimStateRow,
+        "claim_id",
+        _STATE_COLUMNS,
+        [(_state_values(new), claim_id, _state_values(old)) for old, new, claim_id in plan.states],
+    )
+    if changed != len(plan.states):
+        raise _StaleShard(start)
+    session.execute(
+        update(CycleRunRow)
+        .where(CycleRunRow.id == job.run_id)
+        .values(shards_done=CycleRunRow.shards_done + 1)
+    )
+    return plan.claims
 
 
 def _event(key: str, claim_id: int, on: date, kind: str, data: dict[str, object]) -> dict[str, Any]:
     return {"key": key, "claim_id": claim_id, "occurred_on": on, "kind": kind, "data": data}
-
-
-def _state_row(claim_id: int, state: DefaultState, month: str) -> dict[str, Any]:
-    return {
-        "claim_id": claim_id,
-        "phase": state.phase.value,
-        "step": state.step,
-        "step_on": state.step_on,
-        "step_offset": state.step_offset,
-        "episode_since": state.episode_since,
-        "notice_deadline": state.notice_deadline,
-        "last_cured_on": state.last_cured_on,
-        "last_cycle": month,
-    }
 
 
 def _letter_data(letter_type: str, covered: list[_Claim], on: date, rules: CycleRules) -> dict[str, object]:

@@ -44,7 +44,7 @@ from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
 from recouvre.service import prescription
 from recouvre.service.context import Services
-from recouvre.storage.repository import chunks
+from recouvre.storage.repository import chunks, one_of
 from recouvre.storage.tables import ClaimRow, ClaimStateRow, MovementRow
 
 START_DELAY_KEY = "recovery.start_delay_days"
@@ -118,7 +118,7 @@ def recoverable_claims(
             .outerjoin(ClaimStateRow, ClaimStateRow.claim_id == ClaimRow.id)
             .where(
                 ClaimRow.organism_id == organism_id,
-                ClaimRow.debtor_id.in_(part),
+                one_of(session, ClaimRow.debtor_id, part),
                 ClaimRow.responsibility != Responsibility.CHILD_DEATH.value,
                 ClaimRow.notified_on.is_not(None),
                 ClaimRow.notified_on <= on,
@@ -135,9 +135,8 @@ def recoverable_claims(
             .having(total > 0)
             .order_by(ClaimRow.id)
         )
-        for claim_id, debtor_id, ref, benefit, notified_on, principal, balance, sequence in session.execute(
-            query
-        ):
+        rows = session.connection().execute(query).all()
+        for claim_id, debtor_id, ref, benefit, notified_on, principal, balance, sequence in rows:
             if notified_on + timedelta(days=delays.on(notified_on)) > on:
                 continue
             if under_minimum(minimum, benefit, principal):

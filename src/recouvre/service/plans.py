@@ -241,7 +241,7 @@ def plan_rows_for(session: Session, claim_ids: list[int], on: date) -> dict[int,
     for part in repository.chunks(sorted(claim_ids)):
         query = (
             select(PlanRow)
-            .where(PlanRow.claim_id.in_(part), PlanRow.agreed_on <= on)
+            .where(repository.one_of(session, PlanRow.claim_id, part), PlanRow.agreed_on <= on)
             .where((PlanRow.ended_on.is_(None)) | (PlanRow.ended_on > on))
             .order_by(PlanRow.claim_id, PlanRow.agreed_on, PlanRow.id)
         )

@@ -148,11 +148,46 @@ def _lines(session: Session, part: Sequence[int]) -> dict[int, list[tuple[date, 
 def _candidates(
     session: Session, part: Sequence[int], on: date, terms: PrescriptionTerms, until: date
 ) -> dict[int, _Head]:
-    """Claims with a positive balance on ``on`` that may be time-barred by ``until``."""
+    """Claims with a positive balance on ``on`` that may be time-barred by ``until``.
+
+    The youngest line (or, for fraud, the detection date) is read first, for the whole chunk;
+    the balance only for the claims whose first bar date is not after ``until`` — on a live
+    portfolio, few of them.
+    """
+    connection = session.connection()
+    wanted = set(part)
+    condition, params = claim_ids_filter(ClaimRow.id, part)
+    youngest = (
+        select(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on, func.max(ClaimLineRow.paid_on))
+        .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
+        .where(condition, ClaimRow.established_on <= on)
+        .group_by(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on)
+    )
+    fraud = Responsibility.FRAUD.value
+    maybe: dict[int, _Head] = {}
+    first_bars: dict[tuple[bool, date], date] = {}  # a chunk has few distinct start dates
+    for claim_id, responsibility, detected_on, last_paid in connection.execute(youngest, params).all():
+        if claim_id not in wanted or last_paid is None:
+            continue
+        is_fraud = responsibility == fraud
+        start = detected_on if is_fraud else last_paid
+        earliest = first_bars.get((is_fraud, start))
+        if earliest is None:
+            earliest = first_bars[(is_fraud, start)] = terms.first_bar(is_fraud, start)
+        if earliest <= until:
+            maybe[claim_id] = _Head(is_fraud, detected_on, 0, last_paid)
+    if not maybe:
+        return {}
+    total = func.sum(MovementRow.signed_cents)
+    balances = (
+        select(MovementRow.claim_id, total)
+        .where(repository.one_of(session, MovementRow.claim_id, maybe), MovementRow.booked_on <= on)
+        .group_by(MovementRow.claim_id)
+        .having(total > 0)
+    )
     return {
-        claim_id: head
-        for claim_id, head in _heads(session, part, on, positive_only=True).items()
-        if (earliest := head.earliest_date(terms)) is not None and earliest <= until
+        claim_id: replace(maybe[claim_id], balance=int(balance))
+        for claim_id, balance in connection.execute(balances).all()
     }
 
 

@@ -23,8 +23,8 @@ No NIR or IBAN is read here, let alone logged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -43,6 +43,7 @@ from recouvre.domain.withholding import (
 )
 from recouvre.policy import Policy
 from recouvre.service.adjustments import withholding_overrides
+from recouvre.service.batch import run_units
 from recouvre.service.claims import movement_key
 from recouvre.service.context import Services
 from recouvre.service.eligibility import RecoverableClaimInfo, recoverable_claims
@@ -175,7 +176,7 @@ def _prp_already_withheld(
             select(BenefitPaymentRow.debtor_id, func.sum(BenefitPaymentRow.prp_withheld_cents))
             .where(
                 BenefitPaymentRow.organism_id == organism_id,
-                BenefitPaymentRow.debtor_id.in_(part),
+                repository.one_of(session, BenefitPaymentRow.debtor_id, part),
                 BenefitPaymentRow.paid_on >= first,
                 BenefitPaymentRow.paid_on <= last,
             )
@@ -208,7 +209,7 @@ def _recorded(session: Session, keys: Iterable[str]) -> dict[str, _Recorded]:
             row.withheld_cents,
             row.net_cents,
             row.explanation,
-        ).where(row.key.in_(part))
+        ).where(repository.one_of(session, row.key, part))
         for key, run_id, paid_on, gross, withheld, net, explanation in session.execute(query):
             found[key] = _Recorded(run_id, paid_on, gross, withheld, net, explanation)
     return found
@@ -231,6 +232,37 @@ def _done(debtor_ref: str, row: _Recorded) -> WithholdingOutcome:
         explanation=row.explanation,
         already_done=True,
     )
+
+
+@dataclass(frozen=True)
+class PaymentBatch:
+    """A part of one payment run: the debtors one unit of work withholds on, in one transaction."""
+
+    run_id: str
+    payments: tuple[BenefitPayment, ...]
+
+
+def withhold_batches(
+    services: Services, organism_code: str, batches: Sequence[PaymentBatch], *, workers: int = 1
+) -> Iterator[list[WithholdingOutcome]]:
+    """``apply_benefit_payments`` on each batch, on ``workers`` processes; outcomes in batch order.
+
+    The batches must be of ONE run, so that no debtor is in two of them: a debtor's payments of
+    different runs of a month are withheld one run after the other (one monthly withholding,
+    D553-4), so callers give the runs one at a time. The outcomes come without their
+    explanation (it is recorded with the payment: ``explain`` reads it), which keeps what
+    crosses between processes small. A batch refused raises ``BatchRejected`` after the
+    outcomes of the batches before it; the batches after it are not run.
+    """
+    runs = {batch.run_id for batch in batches}
+    if len(runs) > 1:
+        raise ValueError(f"run_id: one run at a time, got {sorted(runs)}")
+    yield from run_units(services, _withhold_batch, organism_code, batches, workers=workers, ordered=True)
+
+
+def _withhold_batch(services: Services, organism_code: str, batch: PaymentBatch) -> list[WithholdingOutcome]:
+    outcomes = apply_benefit_payments(services, organism_code, batch.payments, batch.run_id)
+    return [replace(outcome, explanation={}) for outcome in outcomes]
 
 
 def apply_benefit_payments(

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///recouvre.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_CACHE_KIB = 262_144
+"""Page cache per SQLite connection (256 MiB): the batch steps' index pages stay in memory on a
+national portfolio, where the 2 MiB default makes every insert into a large index re-read pages."""
 
 
 def resolve_url(url: str | None) -> str:
@@ -30,12 +34,19 @@ def _normalise(url: str) -> str:
     return url
 
 
+def json_text(value: Any) -> str:
+    """A JSON column's text: orjson, several times faster than ``json`` on the batch steps' rows."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
@@ -55,7 +66,13 @@ class Database:
                 raise ValueError(f"schema={schema!r}: not a plain identifier")
             connect_args["options"] = f"-csearch_path={schema}"
         # SQL parameters (NIR, IBAN…) never reach the logs, even with SQL logging switched on.
-        self.engine: Engine = create_engine(self.url, connect_args=connect_args, hide_parameters=True)
+        self.engine: Engine = create_engine(
+            self.url,
+            connect_args=connect_args,
+            hide_parameters=True,
+            json_serializer=json_text,
+            json_deserializer=orjson.loads,
+        )
         if self.engine.dialect.name == "sqlite":
             if schema is not None:
                 raise ValueError("schema: only for PostgreSQL")

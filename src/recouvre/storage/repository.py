@@ -6,13 +6,15 @@ service layer never builds SQL and the domain never sees a row.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Row, Table, func, select
+from sqlalchemy import JSON, Boolean, ColumnElement, Date, DateTime, Row, Table, any_, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from recouvre.domain.ledger import Ledger, Movement, MovementKind
@@ -28,6 +30,7 @@ from recouvre.domain.model import (
     Responsibility,
     UndueLine,
 )
+from recouvre.storage.database import json_text
 from recouvre.storage.tables import (
     Base,
     ClaimEventRow,
@@ -57,6 +60,20 @@ def core(mapped: type[Base]) -> Table:
     """The Core table of a mapped class: batch inserts go through Core, without the ORM's
     per-row bookkeeping (several times faster on large batches)."""
     return cast(Table, mapped.__table__)
+
+
+def one_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN (values)`` with the values in ONE parameter: a JSON array read by
+    ``json_each`` on SQLite, an array compared with ``= ANY`` on PostgreSQL.
+
+    Rendering thousands of placeholders (an expanding ``IN``) costs more than running the
+    query; one parameter keeps the statement cached and its cost independent of the count.
+    """
+    listed = list(values)
+    if session.get_bind().dialect.name == "sqlite":
+        each = func.json_each(literal(json_text(listed))).table_valued("value")
+        return cast("ColumnElement[bool]", column.in_(select(each.c.value)))
+    return cast("ColumnElement[bool]", column == any_(literal(listed, ARRAY(column.type))))
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -109,7 +126,7 @@ def debtor_ids(session: Session, organism: int, refs: Iterable[str]) -> dict[str
     found: dict[str, int] = {}
     for part in chunks(sorted(set(refs))):
         query = select(DebtorRow.ref, DebtorRow.id).where(
-            DebtorRow.organism_id == organism, DebtorRow.ref.in_(part)
+            DebtorRow.organism_id == organism, one_of(session, DebtorRow.ref, part)
         )
         found.update({ref: ident for ref, ident in session.execute(query)})
     return found
@@ -154,7 +171,7 @@ def quotients(session: Session, debtor_ids_: Iterable[int]) -> dict[int, set[tup
     for part in chunks(sorted(set(debtor_ids_))):
         query = select(
             DebtorQuotientRow.debtor_id, DebtorQuotientRow.valid_from, DebtorQuotientRow.value_cents
-        ).where(DebtorQuotientRow.debtor_id.in_(part))
+        ).where(one_of(session, DebtorQuotientRow.debtor_id, part))
         for ident, valid_from, value in session.execute(query):
             found.setdefault(ident, set()).add((valid_from, value))
     return found
@@ -372,7 +389,7 @@ class TaskDraft:
 def existing_keys(session: Session, column: Any, keys: Iterable[str]) -> set[str]:
     found: set[str] = set()
     for part in chunks(sorted(set(keys))):
-        found.update(session.scalars(select(column).where(column.in_(part))))
+        found.update(session.scalars(select(column).where(one_of(session, column, part))))
     return found
 
 
@@ -404,16 +421,16 @@ def insert_letters(session: Session, drafts: Sequence[LetterDraft]) -> int:
             for d in part
         ]
         fast_insert(session, LetterRow, rows)
-        # Plain executemany, then one read of the ids: RETURNING makes SQLite go row by row here.
-        ids = {
-            key: ident
-            for key, ident in session.execute(
-                select(LetterRow.key, LetterRow.id).where(LetterRow.key.in_([d.key for d in part]))
-            )
-        }
-        links = [{"letter_id": ids[d.key], "claim_id": claim_id} for d in part for claim_id in d.claim_ids]
+        # The links find their letter by key inside the database: no round trip for the new ids
+        # (RETURNING makes SQLite insert row by row).
+        links = [(claim_id, d.key) for d in part for claim_id in d.claim_ids]
         if links:
-            fast_insert(session, LetterClaimRow, links)
+            mark = _placeholders(session.connection().dialect.paramstyle, 1)
+            session.connection().exec_driver_sql(
+                f"INSERT INTO letter_claims (letter_id, claim_id) "
+                f"SELECT id, {mark} FROM letters WHERE key = {mark}",
+                links,
+            )
     return len(fresh)
 
 
@@ -511,7 +528,7 @@ def _converter(column: Any, dialect: str) -> Callable[[Any], Any]:
     """How a Python value is handed to the driver for this column (what SQLAlchemy's types do)."""
     kind = column.type
     if isinstance(kind, JSON):
-        return lambda value: None if value is None else json.dumps(value)
+        return lambda value: None if value is None else json_text(value)
     if dialect != "sqlite":
         return lambda value: value
     if isinstance(kind, DateTime):
@@ -570,3 +587,54 @@ def fast_update(session: Session, mapped: type[Base], key: str, rows: Sequence[d
             for row in part
         ]
         connection.exec_driver_sql(sql, values)
+
+
+def insert_unless_present(session: Session, mapped: type[Base], values: dict[str, Any]) -> bool:
+    """Insert one row unless a row with the same unique key exists; ``True`` when inserted.
+
+    ``INSERT … ON CONFLICT DO NOTHING``: the statement itself takes the write lock, so a batch
+    unit that starts its transaction with it never works for nothing on an item already done.
+    """
+    dialect = session.connection().dialect.name
+    statement = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(core(mapped))
+    result = session.connection().execute(statement.values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)
+
+
+def guarded_update(
+    session: Session,
+    mapped: type[Base],
+    key: str,
+    names: Sequence[str],
+    rows: Sequence[tuple[Sequence[Any], Any, Sequence[Any]]],
+) -> int:
+    """``UPDATE table SET names = new WHERE key = ? AND names = old`` for many rows (optimistic
+    concurrency: a row changed since it was read is not overwritten); return how many were updated.
+
+    Each row is ``(new values, key value, old values)``, values in the order of ``names``; ``NULL``
+    compares equal to ``NULL``. Driver-level executemany, like ``fast_update``.
+    """
+    if not rows:
+        return 0
+    connection = session.connection()
+    dialect = connection.dialect
+    table = core(mapped)
+    converters = [_converter(table.c[name], dialect.name) for name in names]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    same = "IS" if dialect.name == "sqlite" else "IS NOT DISTINCT FROM"
+    sql = (
+        f"UPDATE {table.name} SET {', '.join(f'{name} = {mark}' for name in names)} WHERE {key} = {mark} AND "
+        + " AND ".join(f"{name} {same} {mark}" for name in names)
+    )
+    updated = 0
+    for part in chunks(rows):
+        values = [
+            (
+                *(convert(value) for convert, value in zip(converters, new, strict=True)),
+                ident,
+                *(convert(value) for convert, value in zip(converters, old, strict=True)),
+            )
+            for new, ident, old in part
+        ]
+        updated += connection.exec_driver_sql(sql, values).rowcount
+    return updated

@@ -263,13 +263,14 @@ class ClaimStateRow(Base):
     episode_since: Mapped[date | None] = mapped_column(Date)
     notice_deadline: Mapped[date | None] = mapped_column(Date)
     last_cured_on: Mapped[date | None] = mapped_column(Date)
-    last_cycle: Mapped[str | None] = mapped_column(String(7))
     suspended_reason: Mapped[str | None] = mapped_column(String(32))
     suspended_until: Mapped[date | None] = mapped_column(Date)
 
 
 class CycleRunRow(Base):
-    """One monthly cycle of one organism; ``shards_done`` makes a killed run resumable."""
+    """One monthly cycle of one organism, cut into shards of ``shard_debtors`` debtor ids from
+    ``first_debtor`` to ``last_debtor`` (fixed when the run starts, so that a resumed run cuts
+    the same shards); ``shards_done`` counts the finished ones, for progress."""
 
     __tablename__ = "cycle_runs"
     __table_args__ = (UniqueConstraint("organism_id", "month", name="uq_cycle_runs_organism_month"),)
@@ -280,6 +281,23 @@ class CycleRunRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")
     shards_done: Mapped[int] = mapped_column(Integer, default=0)
     summary: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    first_debtor: Mapped[int | None] = mapped_column(Id)
+    last_debtor: Mapped[int | None] = mapped_column(Id)
+    shard_debtors: Mapped[int | None] = mapped_column(Integer)
+
+
+class CycleShardRow(Base):
+    """A shard of a monthly cycle that is finished: written in the shard's own transaction, so a
+    killed run resumes with exactly the shards that have no row."""
+
+    __tablename__ = "cycle_shards"
+    __table_args__ = (
+        UniqueConstraint("cycle_run_id", "first_debtor", name="uq_cycle_shards_run_first_debtor"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    cycle_run_id: Mapped[int] = mapped_column(ForeignKey("cycle_runs.id"))
+    first_debtor: Mapped[int] = mapped_column(Id)
+    claims: Mapped[int] = mapped_column(Integer)
 
 
 class WithholdingOverrideRow(Base):

@@ -1,0 +1,139 @@
+"""Running a batch step's units of work (shards of a cycle, chunks of a payment run) on several
+processes, or in this one.
+
+A unit of work is a top-level function ``unit(services, job, item)``: it reads what it needs,
+decides with the pure rules of ``domain/`` and writes in its own transaction(s), then returns a
+small, picklable result. Units of one step touch disjoint debtors, so they may run in any order
+and at the same time; the database serialises the writes (SQLite: one writer at a time, waiting
+on ``busy_timeout``; PostgreSQL: row locks), while reading and deciding use every core.
+
+Worker processes are started with ``spawn`` (no inherited connections) and rebuild the
+``Services`` from a picklable ``ServicesSpec``. On Linux a worker is killed when the process
+that started it dies (``PR_SET_PDEATHSIG``): a run killed with ``kill -9`` leaves no orphan
+finishing a unit behind the next run's back, and the unit's open transaction is rolled back.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from recouvre.service.context import Services, default_clock
+from recouvre.storage.database import Database
+
+J = TypeVar("J")
+I = TypeVar("I")  # noqa: E741 - the item of a unit, as in map()
+R = TypeVar("R")
+
+MAX_WORKERS = 8
+PR_SET_PDEATHSIG = 1
+
+
+def default_workers() -> int:
+    """One worker per core (at most ``MAX_WORKERS``): deciding is CPU-bound Python."""
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+@dataclass(frozen=True)
+class ServicesSpec:
+    """What a worker process needs to rebuild the same ``Services``."""
+
+    url: str
+    schema: str | None
+    policy_dir: Path | None
+    policy_values: Mapping[str, Any] | None
+
+    @classmethod
+    def of(cls, services: Services) -> ServicesSpec | None:
+        """``None`` when the services cannot be rebuilt elsewhere (a test's own clock)."""
+        if services.clock is not default_clock:
+            return None
+        return cls(services.db.url, services.db.schema, services.policy_dir, services.policy_values)
+
+    def build(self) -> Services:
+        database = Database(self.url, schema=self.schema, migrate=False)
+        return Services(database, policy_dir=self.policy_dir, policy_values=self.policy_values)
+
+
+_worker_services: Services | None = None
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _start_worker(spec: ServicesSpec, parent: int) -> None:
+    global _worker_services
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the death signal was armed
+        os._exit(1)
+    _worker_services = spec.build()
+
+
+def _call(unit: Callable[[Services, J, I], R], job: J, item: I) -> R:
+    assert _worker_services is not None, "worker not initialised"
+    return unit(_worker_services, job, item)
+
+
+def run_units(
+    services: Services,
+    unit: Callable[[Services, J, I], R],
+    job: J,
+    items: Sequence[I],
+    *,
+    workers: int = 1,
+    ordered: bool = False,
+) -> Iterator[R]:
+    """Run ``unit(services, job, item)`` for every item; yield the results as units finish
+    (``ordered``: in the order of ``items``).
+
+    With ``workers`` > 1 and more than one item, units run on that many processes, at most
+    ``2 × workers`` submitted at a time (results do not pile up in memory). The first unit
+    that fails stops the run: units not started are cancelled and its exception is raised;
+    what finished stays committed (each unit is its own transaction, resumable).
+    """
+    spec = ServicesSpec.of(services)
+    if workers <= 1 or len(items) <= 1 or spec is None:
+        for item in items:
+            yield unit(services, job, item)
+        return
+    context = multiprocessing.get_context("spawn")
+    count = min(workers, len(items))
+    with ProcessPoolExecutor(
+        count, mp_context=context, initializer=_start_worker, initargs=(spec, os.getpid())
+    ) as pool:
+        pending: deque[Future[R]] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(_call, unit, job, item))
+                if len(pending) >= 2 * count:
+                    yield _next_result(pending, ordered)
+            while pending:
+                yield _next_result(pending, ordered)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _next_result(pending: deque[Future[R]], ordered: bool) -> R:
+    """The result of the oldest unit (``ordered``) or of the first to finish; removed from ``pending``."""
+    if ordered:
+        return pending.popleft().result()
+    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+    future = next(iter(done))
+    pending.remove(future)
+    return future.result()
+
+
+__all__ = ["ServicesSpec", "default_workers", "run_units"]

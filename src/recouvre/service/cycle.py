@@ -70,11 +70,14 @@ from recouvre.storage.tables import (
     TaskRow,
 )
 
-SHARD_DEBTORS = 20_000
+SHARD_DEBTORS = 5_000
 RECENT_WITHHOLDING_DAYS = 31
 INJUNCTION_BENEFITS = frozenset({Benefit.ALS.value, Benefit.LOAN.value})
 """Claims that go to a payment injunction rather than a contrainte (RULES.md R-CONTR-1)."""
 MONEY_RECEIVED = frozenset({MovementKind.PAYMENT.value, MovementKind.WITHHOLDING.value})
+CONTRIBUTION = Benefit.CONTRIB.value
+SURCHARGE = MovementKind.SURCHARGE.value
+CONTENTIOUS = Phase.CONTENTIOUS.value
 
 
 def parse_month(month: str) -> date:
@@ -266,7 +269,7 @@ def _run_shard(services: Services, job: _ShardJob, start: int) -> int:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Claim:
     id: int
     ref: str
@@ -291,7 +294,6 @@ _FRESH = DefaultState()
 def _load_claims(session: Session, organism_id: int, on: date, low: int, high: int) -> dict[int, _Claim]:
     """The shard's claims established by ``on``, with their state and ledger aggregates (two
     grouped Core statements over the shard's debtor range)."""
-    connection = session.connection()
     in_shard = (
         ClaimRow.organism_id == organism_id,
         ClaimRow.debtor_id >= low,
@@ -322,6 +324,7 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
         .where(*in_shard)
     )
     claims: dict[int, _Claim] = {}
+    as_date = repository.as_date
     for (
         ident,
         ref,
@@ -339,7 +342,7 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
         last_cured_on,
         suspended_reason,
         suspended_until,
-    ) in connection.execute(query).all():
+    ) in repository.raw_rows(session, query):
         fresh = (
             phase == "amicable"
             and step is None
@@ -353,21 +356,21 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
             debtor_id,
             debtor_ref,
             benefit,
-            notified_on,
+            as_date(notified_on),
             principal,
             _FRESH
             if fresh
             else DefaultState(
                 phase=_PHASES[phase],
                 step=step,
-                step_on=step_on,
+                step_on=as_date(step_on),
                 step_offset=offset,
-                episode_since=episode_since,
-                notice_deadline=notice_deadline,
-                last_cured_on=last_cured_on,
+                episode_since=as_date(episode_since),
+                notice_deadline=as_date(notice_deadline),
+                last_cured_on=as_date(last_cured_on),
             ),
             suspended_reason,
-            suspended_until,
+            as_date(suspended_until),
         )
     if not claims:
         return claims
@@ -387,13 +390,13 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
         .where(*in_shard)
         .group_by(MovementRow.claim_id)
     )
-    for claim_id, total, sequence, surcharged, last_withholding in connection.execute(aggregates).all():
+    for claim_id, total, sequence, surcharged, last_withholding in repository.raw_rows(session, aggregates):
         claim = claims.get(claim_id)
         if claim is not None:
             claim.total = int(total or 0)
             claim.next_sequence = int(sequence or 0) + 1
             claim.surcharged = int(surcharged or 0)
-            claim.last_withholding = last_withholding
+            claim.last_withholding = as_date(last_withholding)
     return claims
 
 
@@ -503,7 +506,7 @@ def _decide_shard(
             continue
         # Step 1: surcharges on unpaid contributions.
         due_on = contribution_due.get(claim.id)
-        if claim.benefit == Benefit.CONTRIB.value and due_on is not None and balance > 0:
+        if claim.benefit == CONTRIBUTION and due_on is not None and balance > 0:
             months = surcharge_rate_months(due_on, on)
             if months > 0:
                 rate = rules.surcharge_first + rules.surcharge_monthly * (months - 1)
@@ -514,7 +517,7 @@ def _decide_shard(
                             "key": f"{code}:{claim.ref}:surcharge:{month}",
                             "claim_id": claim.id,
                             "sequence": claim.next_sequence,
-                            "kind": MovementKind.SURCHARGE.value,
+                            "kind": SURCHARGE,
                             "amount_cents": owed,
                             "signed_cents": owed,
                             "booked_on": on,
@@ -599,7 +602,7 @@ def _decide_shard(
                     claim.id,
                     on,
                     "phase",
-                    {"phase": Phase.CONTENTIOUS.value, "cycle": month, "title": title},
+                    {"phase": CONTENTIOUS, "cycle": month, "title": title},
                 )
             )
         if decision.task is not None:
@@ -647,7 +650,7 @@ _STATE_COLUMNS = (
 
 def _state_values(state: DefaultState) -> tuple[Any, ...]:
     return (
-        state.phase.value,
+        state.phase._value_,  # the documented raw value: ``.value`` is a slow descriptor in a hot loop
         state.step,
         state.step_on,
         state.step_offset,

@@ -44,7 +44,7 @@ from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
 from recouvre.service import prescription
 from recouvre.service.context import Services
-from recouvre.storage.repository import chunks, one_of
+from recouvre.storage.repository import as_date, chunks, one_of, raw_rows
 from recouvre.storage.tables import ClaimRow, ClaimStateRow, MovementRow
 
 START_DELAY_KEY = "recovery.start_delay_days"
@@ -135,8 +135,10 @@ def recoverable_claims(
             .having(total > 0)
             .order_by(ClaimRow.id)
         )
-        rows = session.connection().execute(query).all()
-        for claim_id, debtor_id, ref, benefit, notified_on, principal, balance, sequence in rows:
+        for claim_id, debtor_id, ref, benefit, notified_text, principal, balance, sequence in raw_rows(
+            session, query
+        ):
+            notified_on = as_date(notified_text)
             if notified_on + timedelta(days=delays.on(notified_on)) > on:
                 continue
             if under_minimum(minimum, benefit, principal):

@@ -31,7 +31,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.ledger import MovementKind
@@ -89,7 +89,6 @@ class LetterOutcome(StrEnum):
     """Returned NPAI / "pli non distribuable": does not interrupt."""
 
 
-IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 """The claim ids of one chunk, bound once."""
 
 INTERRUPTING_OUTCOMES = frozenset({LetterOutcome.DELIVERED.value, LetterOutcome.UNCLAIMED.value})
@@ -172,16 +171,19 @@ def acknowledgment(
     return _record(services, organism_code, claim_ref, on, ACKNOWLEDGMENT, recorded, {"by": by})
 
 
-def claim_ids_filter(column: Any, part: Sequence[int]) -> tuple[ColumnElement[bool], dict[str, object]]:
+def claim_ids_filter(
+    session: Session, column: Any, part: Sequence[int]
+) -> tuple[ColumnElement[bool], dict[str, object]]:
     """A condition on ``column`` selecting a chunk of claim ids (sorted), with its parameters.
 
     A dense chunk (the usual batch: consecutive ids) is read as a range, which costs nothing to
-    compile; the caller drops the rows of ids outside the chunk. A sparse one uses ``IN``.
+    compile; the caller drops the rows of ids outside the chunk. A sparse one is one parameter
+    (``repository.one_of``).
     """
     low, high = part[0], part[-1]
     if high - low < 2 * len(part):
         return column.between(bindparam("low"), bindparam("high")), {"low": low, "high": high}
-    return column.in_(IDS), {"ids": list(part)}
+    return repository.one_of(session, column, part), {}
 
 
 RawInterruption = tuple[int, date, InterruptionKind, str, str]
@@ -194,7 +196,7 @@ def _raw_interruptions(session: Session, part: Sequence[int], until: date) -> It
     connection = session.connection()
     outcome = ClaimEventRow.data["outcome"].as_string()
     by = ClaimEventRow.data["by"].as_string()
-    condition, params = claim_ids_filter(ClaimEventRow.claim_id, part)
+    condition, params = claim_ids_filter(session, ClaimEventRow.claim_id, part)
     events = select(
         ClaimEventRow.claim_id, ClaimEventRow.occurred_on, ClaimEventRow.kind, ClaimEventRow.key, outcome, by
     ).where(
@@ -210,14 +212,14 @@ def _raw_interruptions(session: Session, part: Sequence[int], until: date) -> It
         if claim_id in wanted:
             detail = letter_outcome if kind == REGISTERED_LETTER else who
             yield claim_id, on, _EVENT_KINDS[kind], key, detail or ""
-    condition, params = claim_ids_filter(PlanRow.claim_id, part)
+    condition, params = claim_ids_filter(session, PlanRow.claim_id, part)
     plans = select(PlanRow.claim_id, PlanRow.agreed_on, PlanRow.key, PlanRow.origin).where(
         condition, PlanRow.agreed_on <= until
     )
     for claim_id, on, key, origin in connection.execute(plans, params):
         if claim_id in wanted:
             yield claim_id, on, InterruptionKind.PLAN, key, origin or ""
-    condition, params = claim_ids_filter(MovementRow.claim_id, part)
+    condition, params = claim_ids_filter(session, MovementRow.claim_id, part)
     movements = select(
         MovementRow.claim_id,
         MovementRow.booked_on,

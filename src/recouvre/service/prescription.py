@@ -102,7 +102,7 @@ def _heads(session: Session, part: Sequence[int], on: date, *, positive_only: bo
     connection = session.connection()
     wanted = set(part)
     total = func.coalesce(func.sum(MovementRow.signed_cents), 0)
-    condition, params = claim_ids_filter(ClaimRow.id, part)
+    condition, params = claim_ids_filter(session, ClaimRow.id, part)
     balances = (
         select(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on, total)
         .outerjoin(MovementRow, (MovementRow.claim_id == ClaimRow.id) & (MovementRow.booked_on <= on))
@@ -115,7 +115,7 @@ def _heads(session: Session, part: Sequence[int], on: date, *, positive_only: bo
     if not rows:
         return {}
     kept = sorted(row[0] for row in rows)
-    condition, params = claim_ids_filter(ClaimLineRow.claim_id, kept)
+    condition, params = claim_ids_filter(session, ClaimLineRow.claim_id, kept)
     last = (
         select(ClaimLineRow.claim_id, func.max(ClaimLineRow.paid_on))
         .where(condition)
@@ -132,7 +132,7 @@ def _heads(session: Session, part: Sequence[int], on: date, *, positive_only: bo
 def _lines(session: Session, part: Sequence[int]) -> dict[int, list[tuple[date, Cents]]]:
     """(paid_on, amount) of each claim's lines, in line order (one statement)."""
     wanted = set(part)
-    condition, params = claim_ids_filter(ClaimLineRow.claim_id, part)
+    condition, params = claim_ids_filter(session, ClaimLineRow.claim_id, part)
     query = (
         select(ClaimLineRow.claim_id, ClaimLineRow.paid_on, ClaimLineRow.amount_cents)
         .where(condition)
@@ -156,7 +156,7 @@ def _candidates(
     """
     connection = session.connection()
     wanted = set(part)
-    condition, params = claim_ids_filter(ClaimRow.id, part)
+    condition, params = claim_ids_filter(session, ClaimRow.id, part)
     youngest = (
         select(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on, func.max(ClaimLineRow.paid_on))
         .join(ClaimLineRow, ClaimLineRow.claim_id == ClaimRow.id)
@@ -166,16 +166,17 @@ def _candidates(
     fraud = Responsibility.FRAUD.value
     maybe: dict[int, _Head] = {}
     first_bars: dict[tuple[bool, date], date] = {}  # a chunk has few distinct start dates
-    for claim_id, responsibility, detected_on, last_paid in connection.execute(youngest, params).all():
+    as_date = repository.as_date
+    for claim_id, responsibility, detected_on, last_paid in repository.raw_rows(session, youngest, params):
         if claim_id not in wanted or last_paid is None:
             continue
         is_fraud = responsibility == fraud
-        start = detected_on if is_fraud else last_paid
+        start = as_date(detected_on if is_fraud else last_paid)
         earliest = first_bars.get((is_fraud, start))
         if earliest is None:
             earliest = first_bars[(is_fraud, start)] = terms.first_bar(is_fraud, start)
         if earliest <= until:
-            maybe[claim_id] = _Head(is_fraud, detected_on, 0, last_paid)
+            maybe[claim_id] = _Head(is_fraud, as_date(detected_on), 0, as_date(last_paid))
     if not maybe:
         return {}
     total = func.sum(MovementRow.signed_cents)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,11 @@ def _normalise(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+# SQLAlchemy stores a Date as its ISO text on SQLite; the batch steps' driver-level writes
+# (``repository.fast_insert``) hand dates to sqlite3 as they are, and this writes the same text.
+sqlite3.register_adapter(date, date.isoformat)
 
 
 def json_text(value: Any) -> str:

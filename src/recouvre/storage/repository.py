@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeVar, cast
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any, TypeVar, cast, overload
 
-from sqlalchemy import JSON, Boolean, ColumnElement, Date, DateTime, Row, Table, any_, func, literal, select
+from sqlalchemy import JSON, Boolean, ColumnElement, DateTime, Row, Table, any_, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import Executable
 
 from recouvre.domain.ledger import Ledger, Movement, MovementKind
 from recouvre.domain.model import (
@@ -74,6 +77,36 @@ def one_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElemen
         each = func.json_each(literal(json_text(listed))).table_valued("value")
         return cast("ColumnElement[bool]", column.in_(select(each.c.value)))
     return cast("ColumnElement[bool]", column == any_(literal(listed, ARRAY(column.type))))
+
+
+def raw_rows(session: Session, statement: Executable, params: dict[str, Any] | None = None) -> list[Any]:
+    """The rows of a ``SELECT`` as the driver gives them: tuples, no SQLAlchemy result processing.
+
+    For the batch steps' largest reads, where turning a million values into Python types one by
+    one costs more than the query. The statement is compiled (and cached) by SQLAlchemy as usual;
+    values come raw: on SQLite a date is its ISO text, so read dates with ``as_date``.
+    """
+    result = session.connection().execute(statement, params or {})
+    try:
+        return cast("list[Any]", result.cursor.fetchall())
+    finally:
+        result.close()
+
+
+@overload
+def as_date(value: date | str) -> date: ...
+@overload
+def as_date(value: None) -> None: ...
+def as_date(value: date | str | None) -> date | None:
+    """A date read by ``raw_rows``: PostgreSQL's driver gives a ``date``, SQLite its ISO text."""
+    if value is None or isinstance(value, date):
+        return value
+    return _iso_date(value)
+
+
+@lru_cache(maxsize=65_536)
+def _iso_date(text: str) -> date:
+    return date.fromisoformat(text)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -524,20 +557,53 @@ def receiving_debtors(session: Session, debtor_ids: Iterable[int]) -> set[int]:
 # Fast batch writes ----------------------------------------------------------------------------
 
 
-def _converter(column: Any, dialect: str) -> Callable[[Any], Any]:
-    """How a Python value is handed to the driver for this column (what SQLAlchemy's types do)."""
-    kind = column.type
-    if isinstance(kind, JSON):
-        return lambda value: None if value is None else json_text(value)
-    if dialect != "sqlite":
-        return lambda value: value
-    if isinstance(kind, DateTime):
-        return lambda value: None if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(kind, Date):
-        return lambda value: None if value is None else value.isoformat()
-    if isinstance(kind, Boolean):
-        return lambda value: None if value is None else int(value)
-    return lambda value: value
+def _sqlite_datetime(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _converters(table: Table, names: Sequence[str], dialect: str) -> list[tuple[int, Callable[[Any], Any]]]:
+    """(position, conversion) of the columns whose values the driver cannot take as they are.
+
+    What SQLAlchemy's types would do: JSON to its text; on SQLite, a datetime to SQLAlchemy's
+    text and a boolean to 0/1. Dates go as they are: psycopg adapts them, and on SQLite the
+    adapter registered by ``storage.database`` writes the same ISO text as SQLAlchemy.
+    """
+    found: list[tuple[int, Callable[[Any], Any]]] = []
+    for position, name in enumerate(names):
+        kind = table.c[name].type
+        if isinstance(kind, JSON):
+            found.append((position, json_text))
+        elif dialect == "sqlite" and isinstance(kind, DateTime):
+            found.append((position, _sqlite_datetime))
+        elif dialect == "sqlite" and isinstance(kind, Boolean):
+            found.append((position, int))
+    return found
+
+
+def _driver_rows(
+    rows: Iterable[Sequence[Any]], converters: Sequence[tuple[int, Callable[[Any], Any]]]
+) -> list[Sequence[Any]]:
+    if not converters:
+        return list(rows)
+    converted: list[Sequence[Any]] = []
+    for row in rows:
+        values = list(row)
+        for position, convert in converters:
+            if values[position] is not None:
+                values[position] = convert(values[position])
+        converted.append(values)
+    return converted
+
+
+def _executemany(session: Session, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+    """Run ``sql`` once per row on the unit of work's own DBAPI connection (same transaction);
+    return the rows changed. SQLAlchemy's ``exec_driver_sql`` re-checks every row first."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
 
 
 def _placeholders(dialect_paramstyle: str, count: int) -> str:
@@ -549,8 +615,8 @@ def fast_insert(session: Session, mapped: type[Base], rows: Sequence[dict[str, A
     """Insert many rows with one driver-level executemany per chunk.
 
     For the batch steps' hottest writes (the monthly cycle's events, letters, tasks): it skips
-    SQLAlchemy's per-row parameter processing, converting values the way the column types do.
-    Every row must have the same keys.
+    SQLAlchemy's per-row parameter processing, converting only the values the driver cannot
+    take as they are (``_converters``). Every row must have the same keys.
     """
     if not rows:
         return
@@ -558,35 +624,14 @@ def fast_insert(session: Session, mapped: type[Base], rows: Sequence[dict[str, A
     dialect = connection.dialect
     table = core(mapped)
     names = list(rows[0])
-    converters = [_converter(table.c[name], dialect.name) for name in names]
+    converters = _converters(table, names, dialect.name)
+    values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     sql = (
         f"INSERT INTO {table.name} ({', '.join(names)}) "
         f"VALUES ({_placeholders(dialect.paramstyle, len(names))})"
     )
     for part in chunks(rows):
-        values = [
-            tuple(convert(row[name]) for name, convert in zip(names, converters, strict=True)) for row in part
-        ]
-        connection.exec_driver_sql(sql, values)
-
-
-def fast_update(session: Session, mapped: type[Base], key: str, rows: Sequence[dict[str, Any]]) -> None:
-    """``UPDATE table SET ... WHERE key = ?`` for many rows, at the driver level (see fast_insert)."""
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    table = core(mapped)
-    names = [name for name in rows[0] if name != key]
-    converters = [_converter(table.c[name], dialect.name) for name in [*names, key]]
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"UPDATE {table.name} SET {', '.join(f'{name} = {mark}' for name in names)} WHERE {key} = {mark}"
-    for part in chunks(rows):
-        values = [
-            tuple(convert(row[name]) for name, convert in zip([*names, key], converters, strict=True))
-            for row in part
-        ]
-        connection.exec_driver_sql(sql, values)
+        _executemany(session, sql, _driver_rows(map(values_of, part), converters))
 
 
 def insert_unless_present(session: Session, mapped: type[Base], values: dict[str, Any]) -> bool:
@@ -612,14 +657,18 @@ def guarded_update(
     concurrency: a row changed since it was read is not overwritten); return how many were updated.
 
     Each row is ``(new values, key value, old values)``, values in the order of ``names``; ``NULL``
-    compares equal to ``NULL``. Driver-level executemany, like ``fast_update``.
+    compares equal to ``NULL``. Driver-level executemany, like ``fast_insert``.
     """
     if not rows:
         return 0
     connection = session.connection()
     dialect = connection.dialect
     table = core(mapped)
-    converters = [_converter(table.c[name], dialect.name) for name in names]
+    width = len(names)
+    converters = _converters(table, names, dialect.name)
+    everywhere = [
+        (position + offset, convert) for offset in (0, width + 1) for position, convert in converters
+    ]
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     same = "IS" if dialect.name == "sqlite" else "IS NOT DISTINCT FROM"
     sql = (
@@ -628,13 +677,6 @@ def guarded_update(
     )
     updated = 0
     for part in chunks(rows):
-        values = [
-            (
-                *(convert(value) for convert, value in zip(converters, new, strict=True)),
-                ident,
-                *(convert(value) for convert, value in zip(converters, old, strict=True)),
-            )
-            for new, ident, old in part
-        ]
-        updated += connection.exec_driver_sql(sql, values).rowcount
+        values = _driver_rows(((*new, ident, *old) for new, ident, old in part), everywhere)
+        updated += _executemany(session, sql, values)
     return updated

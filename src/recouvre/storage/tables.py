@@ -80,6 +80,7 @@ class ClaimRow(Base):
     __table_args__ = (
         UniqueConstraint("organism_id", "ref", name="uq_claims_organism_ref"),
         Index("ix_claims_debtor", "debtor_id"),
+        Index("ix_claims_organism_debtor", "organism_id", "debtor_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     organism_id: Mapped[int] = mapped_column(ForeignKey("organisms.id"))

@@ -1,4 +1,5 @@
-"""cycle shards: a monthly cycle records each shard it finished instead of stamping every claim
+"""cycle shards: a monthly cycle records each shard it finished instead of stamping every claim;
+claims indexed by organism and debtor for the batch steps' shards
 
 Revision ID: 0005
 Revises: 0004
@@ -36,9 +37,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("claim_state") as batch:
         batch.drop_column("last_cycle")
+    # Batch steps read an organism's claims by range of debtor ids (shards, payment chunks).
+    op.create_index("ix_claims_organism_debtor", "claims", ["organism_id", "debtor_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_claims_organism_debtor", table_name="claims")
     with op.batch_alter_table("claim_state") as batch:
         batch.add_column(sa.Column("last_cycle", sa.String(length=7), nullable=True))
     op.drop_table("cycle_shards")

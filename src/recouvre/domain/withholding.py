@@ -34,7 +34,7 @@ class BenefitPayment:
     arrears: Mapping[str, Cents] = field(default_factory=dict)
     after_rent_debt_clearance: bool = False
 
-    @property
+    @cached_property
     def gross(self) -> Cents:
         return sum(self.regular.values()) + sum(self.arrears.values())
 

@@ -39,8 +39,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.model import Organism, Responsibility
-from recouvre.domain.money import Cents
 from recouvre.domain.thresholds import recovery_minimums, under_minimum
+from recouvre.domain.withholding import RecoverableClaim
 from recouvre.policy import Policy
 from recouvre.service import prescription
 from recouvre.service.context import Services
@@ -51,16 +51,13 @@ START_DELAY_KEY = "recovery.start_delay_days"
 
 
 @dataclass(frozen=True)
-class RecoverableClaimInfo:
-    """A claim that may be recovered on the date asked, with what booking on it needs."""
+class RecoverableClaimInfo(RecoverableClaim):
+    """A claim that may be recovered on the date asked (its balance: at the end of that date,
+    positive), with what booking on it needs."""
 
-    claim_id: int
-    ref: str
-    benefit: str
-    notified_on: date
-    balance: Cents
-    """Balance at the end of the date asked (positive)."""
-    next_sequence: int
+    claim_id: int = 0
+    benefit: str = ""
+    next_sequence: int = 1
     """``max(sequence) + 1`` over the claim's whole ledger: the sequence of its next movement."""
 
 

@@ -24,19 +24,18 @@ No NIR or IBAN is read here, let alone logged.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from recouvre.domain.ledger import Movement, MovementKind
+from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import Benefit, DatedValue, DomainError, Organism, value_on
 from recouvre.domain.money import Cents
 from recouvre.domain.withholding import (
     BenefitPayment,
-    RecoverableClaim,
     WithholdingDecision,
     WithholdingParameters,
     decide_withholding,
@@ -49,7 +48,7 @@ from recouvre.service.context import Services
 from recouvre.service.eligibility import RecoverableClaimInfo, recoverable_claims
 from recouvre.service.errors import BatchRejected, NotFound, Problem
 from recouvre.storage import repository
-from recouvre.storage.tables import BenefitPaymentRow
+from recouvre.storage.tables import BenefitPaymentRow, MovementRow
 
 MAX_RUN_ID = 64
 MAX_KEY = 200
@@ -61,6 +60,7 @@ REQUIRED_KEYS = (
     "withholding.arrears_exempt_after_rent_debt_clearance",
 )
 BENEFITS = frozenset(benefit.value for benefit in Benefit)
+WITHHOLDING = MovementKind.WITHHOLDING.value
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ def _allocations(explanation: Mapping[str, Any]) -> tuple[ClaimWithheld, ...]:
     return tuple(ClaimWithheld(str(item["claim"]), int(item["amount"])) for item in items)
 
 
-def _done(debtor_ref: str, row: _Recorded) -> WithholdingOutcome:
+def _done(debtor_ref: str, row: _Recorded, with_explanation: bool) -> WithholdingOutcome:
     return WithholdingOutcome(
         debtor_ref=debtor_ref,
         run_id=row.run_id,
@@ -229,7 +229,7 @@ def _done(debtor_ref: str, row: _Recorded) -> WithholdingOutcome:
         withheld=row.withheld,
         net=row.net,
         allocations=_allocations(row.explanation),
-        explanation=row.explanation,
+        explanation=row.explanation if with_explanation else {},
         already_done=True,
     )
 
@@ -261,14 +261,21 @@ def withhold_batches(
 
 
 def _withhold_batch(services: Services, organism_code: str, batch: PaymentBatch) -> list[WithholdingOutcome]:
-    outcomes = apply_benefit_payments(services, organism_code, batch.payments, batch.run_id)
-    return [replace(outcome, explanation={}) for outcome in outcomes]
+    return apply_benefit_payments(
+        services, organism_code, batch.payments, batch.run_id, with_explanations=False
+    )
 
 
 def apply_benefit_payments(
-    services: Services, organism_code: str, payments: Sequence[BenefitPayment], run_id: str
+    services: Services,
+    organism_code: str,
+    payments: Sequence[BenefitPayment],
+    run_id: str,
+    *,
+    with_explanations: bool = True,
 ) -> list[WithholdingOutcome]:
-    """Withhold on each debtor's payment of the run, in one transaction; one outcome per payment.
+    """Withhold on each debtor's payment of the run, in one transaction; one outcome per payment
+    (``with_explanations=False``: outcomes without their explanation, which is recorded anyway).
 
     Raises ``BatchRejected`` (nothing written) when an item is invalid, ``NotFound`` for an
     unknown organism, ``DomainError`` when the organism's policy has no withholding scale.
@@ -295,9 +302,11 @@ def apply_benefit_payments(
         ]
         decided = _decide(session, services, organism, organism_id, todo)
         _book(session, services, organism_code, organism_id, run_id, decided)
-        fresh = {item.payment.debtor_ref: _outcome(run_id, item) for item in decided}
+        fresh = {item.payment.debtor_ref: _outcome(run_id, item, with_explanations) for item in decided}
         return [
-            _done(payment.debtor_ref, recorded[key]) if key in recorded else fresh[payment.debtor_ref]
+            _done(payment.debtor_ref, recorded[key], with_explanations)
+            if key in recorded
+            else fresh[payment.debtor_ref]
             for payment, key in zip(payments, keys, strict=True)
         ]
 
@@ -339,12 +348,14 @@ def _decide(
     for index, payment, debtor_id in todo:
         on = payment.paid_on
         infos = claims[on].get(debtor_id, [])
-        dated = tuple(DatedValue(valid_from, value) for valid_from, value in quotients.get(debtor_id, ()))
+        dated = quotients.get(debtor_id)
         decision = decide_withholding(
             payment,
-            [RecoverableClaim(info.ref, info.notified_on, info.balance) for info in infos],
+            infos,
             parameters[on],
-            rmp=value_on(dated, on),
+            rmp=value_on(tuple(DatedValue(valid_from, value) for valid_from, value in dated), on)
+            if dated
+            else None,
             prp_already_withheld=already[(on.year, on.month)].get(debtor_id, 0),
             monthly_override=overrides[on].get(debtor_id),
         )
@@ -373,9 +384,11 @@ def _book(
     run_id: str,
     decided: Sequence[_Decided],
 ) -> None:
-    movements: list[tuple[int, Movement]] = []
+    movements: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
+    note = _note(run_id)
+    recorded_at = services.clock()
     for item in decided:
         payment, decision = item.payment, item.decision
         for allocation in decision.allocations:
@@ -384,19 +397,21 @@ def _book(
             if len(key) > MAX_KEY:
                 reason = f"the withholding key on claim {info.ref} would exceed {MAX_KEY} characters"
                 problems.append(Problem(item.index, "run_id", run_id, reason))
+            # The engine never takes more than a claim's balance (D553-4): a plain withholding row.
             movements.append(
-                (
-                    info.claim_id,
-                    Movement(
-                        key=key,
-                        kind=MovementKind.WITHHOLDING,
-                        amount=allocation.amount,
-                        signed=-allocation.amount,
-                        booked_on=payment.paid_on,
-                        sequence=info.next_sequence,
-                        note=_note(run_id),
-                    ),
-                )
+                {
+                    "key": key,
+                    "claim_id": info.claim_id,
+                    "sequence": info.next_sequence,
+                    "kind": WITHHOLDING,
+                    "amount_cents": allocation.amount,
+                    "signed_cents": -allocation.amount,
+                    "booked_on": payment.paid_on,
+                    "reverses_key": None,
+                    "channel": None,
+                    "note": note,
+                    "recorded_at": recorded_at,
+                }
             )
         rows.append(
             {
@@ -414,11 +429,11 @@ def _book(
         )
     if problems:
         raise BatchRejected(problems)
-    repository.insert_movements(session, movements, services.clock())
+    repository.fast_insert(session, MovementRow, movements)
     repository.fast_insert(session, BenefitPaymentRow, rows)
 
 
-def _outcome(run_id: str, item: _Decided) -> WithholdingOutcome:
+def _outcome(run_id: str, item: _Decided, with_explanation: bool) -> WithholdingOutcome:
     decision = item.decision
     return WithholdingOutcome(
         debtor_ref=item.payment.debtor_ref,
@@ -428,7 +443,7 @@ def _outcome(run_id: str, item: _Decided) -> WithholdingOutcome:
         withheld=decision.withheld,
         net=decision.net,
         allocations=tuple(ClaimWithheld(a.claim_ref, a.amount) for a in decision.allocations),
-        explanation=item.explanation,
+        explanation=item.explanation if with_explanation else {},
     )
 
 

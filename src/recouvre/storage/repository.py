@@ -13,7 +13,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, TypeVar, cast, overload
 
-from sqlalchemy import JSON, Boolean, ColumnElement, DateTime, Row, Table, any_, func, literal, select
+from sqlalchemy import JSON, Boolean, ColumnElement, Date, DateTime, Row, Table, any_, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -438,32 +438,32 @@ def _unknown(session: Session, column: Any, drafts: Sequence[D]) -> list[D]:
 def insert_letters(session: Session, drafts: Sequence[LetterDraft]) -> int:
     """Insert the letters whose key is new, with the claims they cover; return how many."""
     fresh = _unknown(session, LetterRow.key, drafts)
+    names = ("key", "organism_id", "debtor_id", "type", "issued_on", "cycle", "status", "status_on", "data")
     for part in chunks(fresh):
         rows = [
-            {
-                "key": d.key,
-                "organism_id": d.organism_id,
-                "debtor_id": d.debtor_id,
-                "type": d.type,
-                "issued_on": d.issued_on,
-                "cycle": d.cycle,
-                "status": "generated",
-                "status_on": d.issued_on,
-                "data": d.data,
-            }
+            (
+                d.key,
+                d.organism_id,
+                d.debtor_id,
+                d.type,
+                d.issued_on,
+                d.cycle,
+                "generated",
+                d.issued_on,
+                d.data,
+            )
             for d in part
         ]
-        fast_insert(session, LetterRow, rows)
+        fast_insert_values(session, LetterRow, names, rows)
         # The links find their letter by key inside the database: no round trip for the new ids
         # (RETURNING makes SQLite insert row by row).
         links = [(claim_id, d.key) for d in part for claim_id in d.claim_ids]
         if links:
             mark = _placeholders(session.connection().dialect.paramstyle, 1)
-            session.connection().exec_driver_sql(
-                f"INSERT INTO letter_claims (letter_id, claim_id) "
-                f"SELECT id, {mark} FROM letters WHERE key = {mark}",
-                links,
+            sql = (
+                "INSERT INTO letter_claims (letter_id, claim_id) SELECT id, {0} FROM letters WHERE key = {0}"
             )
+            _executemany(session, sql.format(mark), links)
     return len(fresh)
 
 
@@ -557,16 +557,23 @@ def receiving_debtors(session: Session, debtor_ids: Iterable[int]) -> set[int]:
 # Fast batch writes ----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4_096)
 def _sqlite_datetime(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+@lru_cache(maxsize=65_536)
+def _sqlite_date(value: date) -> str:
+    # Cached: a batch writes a few distinct dates on hundreds of thousands of rows, and sqlite3's
+    # own adapter lookup costs several times more than this.
+    return value.isoformat()
 
 
 def _converters(table: Table, names: Sequence[str], dialect: str) -> list[tuple[int, Callable[[Any], Any]]]:
     """(position, conversion) of the columns whose values the driver cannot take as they are.
 
-    What SQLAlchemy's types would do: JSON to its text; on SQLite, a datetime to SQLAlchemy's
-    text and a boolean to 0/1. Dates go as they are: psycopg adapts them, and on SQLite the
-    adapter registered by ``storage.database`` writes the same ISO text as SQLAlchemy.
+    What SQLAlchemy's types would do: JSON to its text; on SQLite, a date or a datetime to
+    SQLAlchemy's text and a boolean to 0/1 (psycopg adapts them itself).
     """
     found: list[tuple[int, Callable[[Any], Any]]] = []
     for position, name in enumerate(names):
@@ -575,6 +582,8 @@ def _converters(table: Table, names: Sequence[str], dialect: str) -> list[tuple[
             found.append((position, json_text))
         elif dialect == "sqlite" and isinstance(kind, DateTime):
             found.append((position, _sqlite_datetime))
+        elif dialect == "sqlite" and isinstance(kind, Date):
+            found.append((position, _sqlite_date))
         elif dialect == "sqlite" and isinstance(kind, Boolean):
             found.append((position, int))
     return found
@@ -620,18 +629,26 @@ def fast_insert(session: Session, mapped: type[Base], rows: Sequence[dict[str, A
     """
     if not rows:
         return
-    connection = session.connection()
-    dialect = connection.dialect
-    table = core(mapped)
     names = list(rows[0])
-    converters = _converters(table, names, dialect.name)
     values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    fast_insert_values(session, mapped, names, list(map(values_of, rows)))
+
+
+def fast_insert_values(
+    session: Session, mapped: type[Base], names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """``fast_insert`` with each row given as its values in the order of ``names``."""
+    if not rows:
+        return
+    dialect = session.connection().dialect
+    table = core(mapped)
+    converters = _converters(table, names, dialect.name)
     sql = (
         f"INSERT INTO {table.name} ({', '.join(names)}) "
         f"VALUES ({_placeholders(dialect.paramstyle, len(names))})"
     )
     for part in chunks(rows):
-        _executemany(session, sql, _driver_rows(map(values_of, part), converters))
+        _executemany(session, sql, _driver_rows(part, converters))
 
 
 def insert_unless_present(session: Session, mapped: type[Base], values: dict[str, Any]) -> bool:

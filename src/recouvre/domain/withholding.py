@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 from typing import Any
 
+from recouvre.domain.model import hash_once
 from recouvre.domain.money import Cents, format_amount, percent_of
 from recouvre.policy.values import WithholdingScale
 
@@ -37,6 +38,13 @@ class BenefitPayment:
     @cached_property
     def gross(self) -> Cents:
         return sum(self.regular.values()) + sum(self.arrears.values())
+
+    def __reduce__(self) -> tuple[type[BenefitPayment], tuple[Any, ...]]:
+        # Payment runs go to worker processes in batches of thousands: constructor arguments.
+        return (
+            BenefitPayment,
+            (self.debtor_ref, self.paid_on, self.regular, self.arrears, self.after_rent_debt_clearance),
+        )
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,9 @@ class WithholdingParameters:
     arrears_rate: Decimal
     arrears_exempt: frozenset[str]
     exempt_after_rent_debt_clearance: frozenset[str]
+
+    def __hash__(self) -> int:
+        return hash_once(self)
 
 
 @dataclass(frozen=True)

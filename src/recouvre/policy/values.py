@@ -18,6 +18,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import TypedDict
 
+from recouvre.domain.model import hash_once
 from recouvre.domain.money import Cents, format_amount, round_cents
 
 
@@ -102,6 +103,9 @@ class WithholdingScale:
 
     flat: Cents
     bands: tuple[WithholdingBand, ...]
+
+    def __hash__(self) -> int:
+        return hash_once(self)
 
     def __post_init__(self) -> None:
         if self.flat < 0:

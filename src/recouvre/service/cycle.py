@@ -623,14 +623,14 @@ def _decide_shard(
             )
     plan.letters = [
         LetterDraft(
-            key=f"{code}:{covered[0].debtor_ref}:{letter_type}:{month}",
-            organism_id=job.organism_id,
-            debtor_id=debtor_id,
-            type=letter_type,
-            issued_on=on,
-            cycle=month,
-            claim_ids=tuple(claim.id for claim in covered),
-            data=_letter_data(letter_type, covered, on, rules),
+            f"{code}:{covered[0].debtor_ref}:{letter_type}:{month}",
+            job.organism_id,
+            debtor_id,
+            letter_type,
+            on,
+            tuple([claim.id for claim in covered]),
+            month,
+            _letter_data(letter_type, covered, on, rules),
         )
         for (debtor_id, letter_type), covered in letters.items()
     ]
@@ -676,12 +676,18 @@ def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan)
     repository.insert_letters(session, plan.letters)
     repository.insert_tasks(session, plan.tasks)
     repository.fast_insert(session, ClaimEventRow, plan.events)
+    # Claims share their state objects (decisions are memoised): each converted once.
+    values: dict[int, tuple[Any, ...]] = {}
+    for old, new, _ in plan.states:
+        for state in (old, new):
+            if id(state) not in values:
+                values[id(state)] = _state_values(state)
     changed = repository.guarded_update(
         session,
         ClaimStateRow,
         "claim_id",
         _STATE_COLUMNS,
-        [(_state_values(new), claim_id, _state_values(old)) for old, new, claim_id in plan.states],
+        [(values[id(new)], claim_id, values[id(old)]) for old, new, claim_id in plan.states],
     )
     if changed != len(plan.states):
         raise _StaleShard(start)
@@ -699,10 +705,9 @@ def _event(key: str, claim_id: int, on: date, kind: str, data: dict[str, object]
 
 def _letter_data(letter_type: str, covered: list[_Claim], on: date, rules: CycleRules) -> dict[str, object]:
     data: dict[str, object] = {"claims": [claim.ref for claim in covered]}
-    deadlines = [claim.state.notice_deadline for claim in covered if claim.state.notice_deadline]
     if letter_type == "formal_notice":
         data["deadline"] = add_months(on, rules.formal_notice_months).isoformat()
-    elif deadlines:
+    elif deadlines := [claim.state.notice_deadline for claim in covered if claim.state.notice_deadline]:
         data["deadline"] = max(deadlines).isoformat()
     return data
 

@@ -68,6 +68,11 @@ class ClaimWithheld:
     claim_ref: str
     amount: Cents
 
+    def __reduce__(self) -> tuple[type[ClaimWithheld], tuple[str, Cents]]:
+        # Outcomes cross back from the worker processes by the hundred thousand: pickled as
+        # constructor arguments, not as attribute dictionaries.
+        return (ClaimWithheld, (self.claim_ref, self.amount))
+
 
 @dataclass(frozen=True)
 class WithholdingOutcome:
@@ -83,6 +88,22 @@ class WithholdingOutcome:
     explanation: Mapping[str, Any]
     already_done: bool = False
     """The run had already been applied to this debtor: nothing new was booked."""
+
+    def __reduce__(self) -> tuple[type[WithholdingOutcome], tuple[Any, ...]]:
+        return (
+            WithholdingOutcome,
+            (
+                self.debtor_ref,
+                self.run_id,
+                self.paid_on,
+                self.gross,
+                self.withheld,
+                self.net,
+                self.allocations,
+                self.explanation,
+                self.already_done,
+            ),
+        )
 
 
 @dataclass(frozen=True)

@@ -393,7 +393,7 @@ def refusals_on(session: Session, organism: int, on: date) -> list[RefusalRow]:
 # Letters and tasks ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LetterDraft:
     """A letter a procedure decided; ``key`` makes it unique (debtor, type, cycle)."""
 
@@ -407,7 +407,7 @@ class LetterDraft:
     data: dict[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TaskDraft:
     key: str
     organism_id: int

@@ -7,6 +7,12 @@ small, picklable result. Units of one step touch disjoint debtors, so they may r
 and at the same time; the database serialises the writes (SQLite: one writer at a time, waiting
 on ``busy_timeout``; PostgreSQL: row locks), while reading and deciding use every core.
 
+Writes wait for each other on SQLite: a unit prepares everything it will write before it
+takes the database's write lock, and the workers of a run share a lock of their own
+(``writing``) so that a worker waiting to write wakes up the moment the other one commits
+(SQLite's own busy handler polls, sleeping up to 100 ms at a time). On PostgreSQL, writers
+of disjoint rows do not wait for each other and ``writing`` does nothing.
+
 Worker processes are started with ``spawn`` (no inherited connections) and rebuild the
 ``Services`` from a picklable ``ServicesSpec``. On Linux a worker is killed when the process
 that started it dies (``PR_SET_PDEATHSIG``): a run killed with ``kill -9`` leaves no orphan
@@ -23,6 +29,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -65,6 +72,14 @@ class ServicesSpec:
 
 
 _worker_services: Services | None = None
+_write_lock: AbstractContextManager[Any] | None = None
+
+
+def writing(services: Services) -> AbstractContextManager[Any]:
+    """Hold this around a unit's write transaction (see the module docstring)."""
+    if _write_lock is None or services.db.dialect != "sqlite":
+        return nullcontext()
+    return _write_lock
 
 
 def _die_with_parent() -> None:
@@ -73,12 +88,13 @@ def _die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _start_worker(spec: ServicesSpec, parent: int) -> None:
-    global _worker_services
+def _start_worker(spec: ServicesSpec, parent: int, write_lock: AbstractContextManager[Any]) -> None:
+    global _worker_services, _write_lock
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the death signal was armed
         os._exit(1)
     _worker_services = spec.build()
+    _write_lock = write_lock
 
 
 def _call(unit: Callable[[Services, J, I], R], job: J, item: I) -> R:
@@ -111,7 +127,7 @@ def run_units(
     context = multiprocessing.get_context("spawn")
     count = min(workers, len(items))
     with ProcessPoolExecutor(
-        count, mp_context=context, initializer=_start_worker, initargs=(spec, os.getpid())
+        count, mp_context=context, initializer=_start_worker, initargs=(spec, os.getpid(), context.Lock())
     ) as pool:
         pending: deque[Future[R]] = deque()
         try:
@@ -136,4 +152,4 @@ def _next_result(pending: deque[Future[R]], ordered: bool) -> R:
     return future.result()
 
 
-__all__ = ["ServicesSpec", "default_workers", "run_units"]
+__all__ = ["ServicesSpec", "default_workers", "run_units", "writing"]

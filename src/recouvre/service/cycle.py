@@ -53,7 +53,7 @@ from recouvre.domain.money import percent_of
 from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
 from recouvre.service import prescription
-from recouvre.service.batch import run_units
+from recouvre.service.batch import run_units, writing
 from recouvre.service.context import Services
 from recouvre.service.plans import plan_rows_for
 from recouvre.storage import repository
@@ -258,8 +258,9 @@ def _run_shard(services: Services, job: _ShardJob, start: int) -> int:
             _, organism = services.organism(session, job.organism_code)
             policy = services.policy(organism)
             plan = _decide_shard(session, services, organism, policy, job, start, start + job.shard_debtors)
+            _prepare_writes(session, plan)
         try:
-            with services.db.unit_of_work() as session:
+            with writing(services), services.db.unit_of_work() as session:
                 return _write_shard(session, job, start, plan)
         except _StaleShard:
             continue
@@ -281,6 +282,10 @@ class _Claim:
     state: DefaultState
     suspended_reason: str | None
     suspended_until: date | None
+    responsibility: str
+    detected_on: date | str
+    youngest_line: date | str | None
+    """As read (raw): only ``prescription.prescribed_among`` reads them."""
     total: int = 0
     next_sequence: int = 1
     surcharged: int = 0
@@ -318,6 +323,9 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
             ClaimStateRow.last_cured_on,
             ClaimStateRow.suspended_reason,
             ClaimStateRow.suspended_until,
+            ClaimRow.responsibility,
+            ClaimRow.detected_on,
+            prescription.YOUNGEST_LINE,
         )
         .join(DebtorRow, DebtorRow.id == ClaimRow.debtor_id)
         .join(ClaimStateRow, ClaimStateRow.claim_id == ClaimRow.id)
@@ -342,6 +350,9 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
         last_cured_on,
         suspended_reason,
         suspended_until,
+        responsibility,
+        detected_on,
+        youngest_line,
     ) in repository.raw_rows(session, query):
         fresh = (
             phase == "amicable"
@@ -371,6 +382,9 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
             ),
             suspended_reason,
             as_date(suspended_until),
+            responsibility,
+            detected_on,
+            youngest_line,
         )
     if not claims:
         return claims
@@ -447,6 +461,9 @@ class _ShardPlan:
     tasks: list[TaskDraft] = field(default_factory=list)
     states: list[tuple[DefaultState, DefaultState, int]] = field(default_factory=list)
     """(state decided from, new state, claim id) of each claim whose state changes."""
+    writes: list[repository.Prepared] = field(default_factory=list)
+    """The statements that write all of the above, prepared before the write lock is taken."""
+    state_update: repository.Prepared | None = None
 
 
 def _decide_shard(
@@ -465,7 +482,15 @@ def _decide_shard(
         return plan
     rules = CycleRules.at(policy, on)
     # Prescribed claims are not recovered any more: no step, no surcharge.
-    barred = prescription.prescribed_claims(session, list(claims), on, policy)
+    barred = prescription.prescribed_among(
+        session,
+        [
+            (claim.id, claim.responsibility, claim.detected_on, claim.total, claim.youngest_line)
+            for claim in claims.values()
+        ],
+        on,
+        policy,
+    )
     plans = plan_rows_for(session, list(claims), on)
     contribution_due: dict[int, date] = {}
     promises: dict[int, list[ClaimEventRow]] = defaultdict(list)
@@ -660,8 +685,31 @@ def _state_values(state: DefaultState) -> tuple[Any, ...]:
     )
 
 
+def _prepare_writes(session: Session, plan: _ShardPlan) -> None:
+    """Turn the shard's decisions into driver-ready statements (still outside the write lock)."""
+    plan.writes = [
+        repository.prepared_insert_dicts(session, MovementRow, plan.movements),
+        *repository.prepared_letters(session, plan.letters),
+        repository.prepared_tasks(session, plan.tasks),
+        repository.prepared_insert_dicts(session, ClaimEventRow, plan.events),
+    ]
+    # Claims share their state objects (decisions are memoised): each converted once.
+    values: dict[int, tuple[Any, ...]] = {}
+    for old, new, _ in plan.states:
+        for state in (old, new):
+            if id(state) not in values:
+                values[id(state)] = _state_values(state)
+    plan.state_update = repository.prepared_guarded_update(
+        session,
+        ClaimStateRow,
+        "claim_id",
+        _STATE_COLUMNS,
+        [(values[id(new)], claim_id, values[id(old)]) for old, new, claim_id in plan.states],
+    )
+
+
 def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan) -> int:
-    """Write what was decided for a shard, and the shard as done, in the caller's transaction.
+    """Write what was prepared for a shard, and the shard as done, in the caller's transaction.
 
     The shard's row goes first: it takes the write lock at once, and a shard already done (by
     an earlier run, or by another process) is left alone. Raises ``_StaleShard`` when a claim's
@@ -670,26 +718,9 @@ def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan)
     shard = {"cycle_run_id": job.run_id, "first_debtor": start, "claims": plan.claims}
     if not repository.insert_unless_present(session, CycleShardRow, shard):
         return 0
-    connection = session.connection()
-    for rows in repository.chunks(plan.movements):
-        connection.execute(repository.core(MovementRow).insert(), list(rows))
-    repository.insert_letters(session, plan.letters)
-    repository.insert_tasks(session, plan.tasks)
-    repository.fast_insert(session, ClaimEventRow, plan.events)
-    # Claims share their state objects (decisions are memoised): each converted once.
-    values: dict[int, tuple[Any, ...]] = {}
-    for old, new, _ in plan.states:
-        for state in (old, new):
-            if id(state) not in values:
-                values[id(state)] = _state_values(state)
-    changed = repository.guarded_update(
-        session,
-        ClaimStateRow,
-        "claim_id",
-        _STATE_COLUMNS,
-        [(values[id(new)], claim_id, values[id(old)]) for old, new, claim_id in plan.states],
-    )
-    if changed != len(plan.states):
+    for statement in plan.writes:
+        statement.run(session)
+    if plan.state_update is not None and plan.state_update.run(session) != len(plan.states):
         raise _StaleShard(start)
     session.execute(
         update(CycleRunRow)

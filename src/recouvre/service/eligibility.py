@@ -39,6 +39,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.model import Organism, Responsibility
+from recouvre.domain.money import Cents
 from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.domain.withholding import RecoverableClaim
 from recouvre.policy import Policy
@@ -99,6 +100,7 @@ def recoverable_claims(
         and_(ClaimStateRow.suspended_until.is_not(None), ClaimStateRow.suspended_until < on),
     )
     found: dict[int, list[RecoverableClaimInfo]] = {}
+    prescription_facts: list[tuple[int, str, date | str, Cents, date | str | None]] = []
     for part in chunks(sorted(set(debtor_ids))):
         query = (
             select(
@@ -110,6 +112,9 @@ def recoverable_claims(
                 ClaimRow.principal_cents,
                 total.label("total"),
                 last.label("last"),
+                ClaimRow.responsibility,
+                ClaimRow.detected_on,
+                prescription.YOUNGEST_LINE,
             )
             .join(MovementRow, MovementRow.claim_id == ClaimRow.id)
             .outerjoin(ClaimStateRow, ClaimStateRow.claim_id == ClaimRow.id)
@@ -128,18 +133,20 @@ def recoverable_claims(
                 ClaimRow.benefit,
                 ClaimRow.notified_on,
                 ClaimRow.principal_cents,
+                ClaimRow.responsibility,
+                ClaimRow.detected_on,
             )
             .having(total > 0)
             .order_by(ClaimRow.id)
         )
-        for claim_id, debtor_id, ref, benefit, notified_text, principal, balance, sequence in raw_rows(
-            session, query
-        ):
+        for row in raw_rows(session, query):
+            claim_id, debtor_id, ref, benefit, notified_text, principal, balance, sequence, *facts = row
             notified_on = as_date(notified_text)
             if notified_on + timedelta(days=delays.on(notified_on)) > on:
                 continue
             if under_minimum(minimum, benefit, principal):
                 continue
+            prescription_facts.append((claim_id, facts[0], facts[1], int(balance), facts[2]))
             found.setdefault(debtor_id, []).append(
                 RecoverableClaimInfo(
                     claim_id=claim_id,
@@ -151,8 +158,7 @@ def recoverable_claims(
                 )
             )
     # A prescribed claim is not recovered any more (CSS L553-1; SCENARIOS.md "Prescription").
-    candidates = [info.claim_id for infos in found.values() for info in infos]
-    barred = prescription.prescribed_claims(session, candidates, on, policy) if candidates else set()
+    barred = prescription.prescribed_among(session, prescription_facts, on, policy)
     if barred:
         found = {
             debtor_id: kept

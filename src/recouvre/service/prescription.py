@@ -30,7 +30,7 @@ the review task is for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -163,20 +163,8 @@ def _candidates(
         .where(condition, ClaimRow.established_on <= on)
         .group_by(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on)
     )
-    fraud = Responsibility.FRAUD.value
-    maybe: dict[int, _Head] = {}
-    first_bars: dict[tuple[bool, date], date] = {}  # a chunk has few distinct start dates
-    as_date = repository.as_date
-    for claim_id, responsibility, detected_on, last_paid in repository.raw_rows(session, youngest, params):
-        if claim_id not in wanted or last_paid is None:
-            continue
-        is_fraud = responsibility == fraud
-        start = as_date(detected_on if is_fraud else last_paid)
-        earliest = first_bars.get((is_fraud, start))
-        if earliest is None:
-            earliest = first_bars[(is_fraud, start)] = terms.first_bar(is_fraud, start)
-        if earliest <= until:
-            maybe[claim_id] = _Head(is_fraud, as_date(detected_on), 0, as_date(last_paid))
+    rows = repository.raw_rows(session, youngest, params)
+    maybe = _may_be_barred((row for row in rows if row[0] in wanted), terms, until)
     if not maybe:
         return {}
     total = func.sum(MovementRow.signed_cents)
@@ -243,26 +231,92 @@ def prescribed_claims(session: Session, claim_ids: Iterable[int], on: date, poli
         return set()
     found: set[int] = set()
     for part in repository.chunks(sorted(set(claim_ids))):
-        heads = _candidates(session, part, on, terms, on)
-        if not heads:
-            continue
-        ids = sorted(heads)
-        lines = _lines(session, ids)
-        days = interruption_dates_by_claim(session, ids, on)
-        found.update(
-            claim_id
-            for claim_id, head in heads.items()
-            if prescribed_verdict(
-                lines.get(claim_id, ()),
-                head.fraud,
-                head.detected_on,
-                head.balance,
-                days.get(claim_id, ()),
-                terms,
-                on,
-            )
-        )
+        found |= _verdicts(session, _candidates(session, part, on, terms, on), on, terms)
     return found
+
+
+YOUNGEST_LINE = (
+    select(func.max(ClaimLineRow.paid_on)).where(ClaimLineRow.claim_id == ClaimRow.id).scalar_subquery()
+)
+"""The payment date of a claim's youngest line, as a column: batch reads that already go through
+the claims add it (with the responsibility and detection date) to call ``prescribed_among``."""
+
+
+def prescribed_among(
+    session: Session,
+    facts: Sequence[tuple[int, str, date | str, Cents, date | str | None]],
+    on: date,
+    policy: Policy,
+) -> set[int]:
+    """``prescribed_claims`` for claims whose first facts a batch step has already read:
+    ``(claim id, responsibility, detection date, balance at the end of on, YOUNGEST_LINE)``.
+
+    The same rule, without reading balances and youngest lines a second time: only the claims
+    that may be time-barred by ``on`` have their lines and interruptions read.
+    """
+    terms = terms_of(policy)
+    if terms is None:
+        return set()
+    maybe = _may_be_barred(
+        (
+            (claim_id, responsibility, detected_on, last_paid)
+            for claim_id, responsibility, detected_on, balance, last_paid in facts
+            if balance > 0
+        ),
+        terms,
+        on,
+    )
+    balances = {claim_id: balance for claim_id, _, _, balance, _ in facts} if maybe else {}
+    heads = {claim_id: replace(head, balance=balances[claim_id]) for claim_id, head in maybe.items()}
+    return _verdicts(session, heads, on, terms) if heads else set()
+
+
+def _may_be_barred(
+    youngest: Iterable[tuple[int, str, date | str, date | str | None]],
+    terms: PrescriptionTerms,
+    until: date,
+) -> dict[int, _Head]:
+    """The claims whose first bar date (the youngest line's, or the detection's for fraud) is not
+    after ``until``, from ``(claim id, responsibility, detection date, youngest line date)``."""
+    fraud = Responsibility.FRAUD.value
+    as_date: Callable[[date | str], date] = repository.as_date
+    maybe: dict[int, _Head] = {}
+    first_bars: dict[tuple[bool, date], date] = {}  # a batch has few distinct start dates
+    for claim_id, responsibility, detected, youngest_paid in youngest:
+        if youngest_paid is None:  # no line: nothing to prescribe
+            continue
+        is_fraud = responsibility == fraud
+        detected_on = as_date(detected)
+        last_paid = as_date(youngest_paid)
+        start = detected_on if is_fraud else last_paid
+        earliest = first_bars.get((is_fraud, start))
+        if earliest is None:
+            earliest = first_bars[(is_fraud, start)] = terms.first_bar(is_fraud, start)
+        if earliest <= until:
+            maybe[claim_id] = _Head(is_fraud, detected_on, 0, last_paid)
+    return maybe
+
+
+def _verdicts(session: Session, heads: Mapping[int, _Head], on: date, terms: PrescriptionTerms) -> set[int]:
+    """The claims among ``heads`` (positive balances) that are prescribed at the end of ``on``."""
+    if not heads:
+        return set()
+    ids = sorted(heads)
+    lines = _lines(session, ids)
+    days = interruption_dates_by_claim(session, ids, on)
+    return {
+        claim_id
+        for claim_id, head in heads.items()
+        if prescribed_verdict(
+            lines.get(claim_id, ()),
+            head.fraud,
+            head.detected_on,
+            head.balance,
+            days.get(claim_id, ()),
+            terms,
+            on,
+        )
+    }
 
 
 @dataclass(frozen=True)

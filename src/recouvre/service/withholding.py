@@ -1,7 +1,7 @@
 """Withholding on benefit payments (SCENARIOS.md "Withholding on a benefit payment").
 
-``apply_benefit_payments`` takes a batch of debtors' monthly payment runs and, in ONE
-transaction (callers chunk large runs), for each debtor:
+``apply_benefit_payments`` takes a batch of debtors' monthly payment runs and, for each
+debtor (callers chunk large runs; ``withhold_batches`` runs the chunks on every core):
 
 1. finds the claims recoverable on the payment date (``service.eligibility``);
 2. takes the debtor's PRP quotient in force on that date (``debtor_quotients``; none:
@@ -16,7 +16,9 @@ Idempotent: a debtor whose ``benefit_payments`` key exists is skipped and report
 already done, with what was decided then. All or nothing: a batch with an invalid item
 (an unknown debtor, a debtor twice, an unknown benefit, a negative amount) is refused
 with every problem and its item index; nothing is written. Everything is read and
-written set-based (a few statements per batch, bulk inserts).
+written set-based (a few statements per batch, bulk inserts); the bookings of a batch are
+written in ONE transaction, after the reads (the ledger's sequence numbers refuse a booking
+on a claim whose ledger changed in between: the batch fails whole and can be run again).
 
 No NIR or IBAN is read here, let alone logged.
 """
@@ -42,7 +44,7 @@ from recouvre.domain.withholding import (
 )
 from recouvre.policy import Policy
 from recouvre.service.adjustments import withholding_overrides
-from recouvre.service.batch import run_units
+from recouvre.service.batch import run_units, writing
 from recouvre.service.claims import movement_key
 from recouvre.service.context import Services
 from recouvre.service.eligibility import RecoverableClaimInfo, recoverable_claims
@@ -295,7 +297,7 @@ def apply_benefit_payments(
     *,
     with_explanations: bool = True,
 ) -> list[WithholdingOutcome]:
-    """Withhold on each debtor's payment of the run, in one transaction; one outcome per payment
+    """Withhold on each debtor's payment of the run, booked in one transaction; one outcome per payment
     (``with_explanations=False``: outcomes without their explanation, which is recorded anyway).
 
     Raises ``BatchRejected`` (nothing written) when an item is invalid, ``NotFound`` for an
@@ -322,14 +324,20 @@ def apply_benefit_payments(
             if key not in recorded
         ]
         decided = _decide(session, services, organism, organism_id, todo)
-        _book(session, services, organism_code, organism_id, run_id, decided)
-        fresh = {item.payment.debtor_ref: _outcome(run_id, item, with_explanations) for item in decided}
-        return [
-            _done(payment.debtor_ref, recorded[key], with_explanations)
-            if key in recorded
-            else fresh[payment.debtor_ref]
-            for payment, key in zip(payments, keys, strict=True)
-        ]
+        writes = _bookings(session, services, organism_code, organism_id, run_id, decided)
+    # Decided on what was read; written in a transaction of its own, under the batch's write lock.
+    # A claim's ledger that changed meanwhile makes the insert of its movement fail on its
+    # sequence: nothing of the batch is written, and running it again decides afresh.
+    with writing(services), services.db.unit_of_work() as session:
+        for statement in writes:
+            statement.run(session)
+    fresh = {item.payment.debtor_ref: _outcome(run_id, item, with_explanations) for item in decided}
+    return [
+        _done(payment.debtor_ref, recorded[key], with_explanations)
+        if key in recorded
+        else fresh[payment.debtor_ref]
+        for payment, key in zip(payments, keys, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -397,14 +405,16 @@ def _note(run_id: str) -> str:
     return f"retenue sur prestations, passage {run_id}"
 
 
-def _book(
+def _bookings(
     session: Session,
     services: Services,
     organism_code: str,
     organism_id: int,
     run_id: str,
     decided: Sequence[_Decided],
-) -> None:
+) -> list[repository.Prepared]:
+    """The statements booking the decisions: one withholding movement per claim allocated, one
+    benefit payment row per debtor (raises ``BatchRejected`` when a key would be too long)."""
     movements: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
@@ -450,8 +460,10 @@ def _book(
         )
     if problems:
         raise BatchRejected(problems)
-    repository.fast_insert(session, MovementRow, movements)
-    repository.fast_insert(session, BenefitPaymentRow, rows)
+    return [
+        repository.prepared_insert_dicts(session, MovementRow, movements),
+        repository.prepared_insert_dicts(session, BenefitPaymentRow, rows),
+    ]
 
 
 def _outcome(run_id: str, item: _Decided, with_explanation: bool) -> WithholdingOutcome:

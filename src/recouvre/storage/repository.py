@@ -435,58 +435,48 @@ def _unknown(session: Session, column: Any, drafts: Sequence[D]) -> list[D]:
     return [draft for draft in drafts if draft.key not in known]
 
 
-def insert_letters(session: Session, drafts: Sequence[LetterDraft]) -> int:
-    """Insert the letters whose key is new, with the claims they cover; return how many."""
+def prepared_letters(session: Session, drafts: Sequence[LetterDraft]) -> list[Prepared]:
+    """The statements inserting the letters whose key is new, then their links to the claims
+    they cover (run them in this order: a link finds its letter by key, inside the database,
+    so that no new id makes a round trip)."""
     fresh = _unknown(session, LetterRow.key, drafts)
     names = ("key", "organism_id", "debtor_id", "type", "issued_on", "cycle", "status", "status_on", "data")
-    for part in chunks(fresh):
-        rows = [
-            (
-                d.key,
-                d.organism_id,
-                d.debtor_id,
-                d.type,
-                d.issued_on,
-                d.cycle,
-                "generated",
-                d.issued_on,
-                d.data,
-            )
-            for d in part
-        ]
-        fast_insert_values(session, LetterRow, names, rows)
-        # The links find their letter by key inside the database: no round trip for the new ids
-        # (RETURNING makes SQLite insert row by row).
-        links = [(claim_id, d.key) for d in part for claim_id in d.claim_ids]
-        if links:
-            mark = _placeholders(session.connection().dialect.paramstyle, 1)
-            sql = (
-                "INSERT INTO letter_claims (letter_id, claim_id) SELECT id, {0} FROM letters WHERE key = {0}"
-            )
-            _executemany(session, sql.format(mark), links)
-    return len(fresh)
+    rows = [
+        (d.key, d.organism_id, d.debtor_id, d.type, d.issued_on, d.cycle, "generated", d.issued_on, d.data)
+        for d in fresh
+    ]
+    mark = _placeholders(session.connection().dialect.paramstyle, 1)
+    links = "INSERT INTO letter_claims (letter_id, claim_id) SELECT id, {0} FROM letters WHERE key = {0}"
+    return [
+        prepared_insert(session, LetterRow, names, rows),
+        Prepared(links.format(mark), [(claim_id, d.key) for d in fresh for claim_id in d.claim_ids]),
+    ]
+
+
+def insert_letters(session: Session, drafts: Sequence[LetterDraft]) -> int:
+    """Insert the letters whose key is new, with the claims they cover; return how many."""
+    letters, links = prepared_letters(session, drafts)
+    letters.run(session)
+    links.run(session)
+    return len(letters.rows)
+
+
+def prepared_tasks(session: Session, drafts: Sequence[TaskDraft]) -> Prepared:
+    """The statement inserting the tasks whose key is new."""
+    fresh = _unknown(session, TaskRow.key, drafts)
+    names = ("key", "organism_id", "debtor_id", "claim_id", "type", "created_on", "due_on", "status", "data")
+    rows = [
+        (d.key, d.organism_id, d.debtor_id, d.claim_id, d.type, d.created_on, d.due_on, "open", d.data)
+        for d in fresh
+    ]
+    return prepared_insert(session, TaskRow, names, rows)
 
 
 def insert_tasks(session: Session, drafts: Sequence[TaskDraft]) -> int:
     """Insert the tasks whose key is new; return how many."""
-    fresh = _unknown(session, TaskRow.key, drafts)
-    for part in chunks(fresh):
-        rows = [
-            {
-                "key": d.key,
-                "organism_id": d.organism_id,
-                "debtor_id": d.debtor_id,
-                "claim_id": d.claim_id,
-                "type": d.type,
-                "created_on": d.created_on,
-                "due_on": d.due_on,
-                "status": "open",
-                "data": d.data,
-            }
-            for d in part
-        ]
-        fast_insert(session, TaskRow, rows)
-    return len(fresh)
+    tasks = prepared_tasks(session, drafts)
+    tasks.run(session)
+    return len(tasks.rows)
 
 
 def letters_on(session: Session, organism: int, on: date) -> list[tuple[LetterRow, list[str], str]]:
@@ -620,35 +610,52 @@ def _placeholders(dialect_paramstyle: str, count: int) -> str:
     return ", ".join([mark] * count)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A driver-level statement with its rows, values already converted: ready to run.
+
+    Batch units prepare what they will write before they take the write lock, so that the
+    lock is held for the database's own work only.
+    """
+
+    sql: str
+    rows: Sequence[Sequence[Any]]
+
+    def run(self, session: Session) -> int:
+        """Run the statement once per row in the unit of work; return the rows changed."""
+        return _executemany(session, self.sql, self.rows) if self.rows else 0
+
+
+def prepared_insert(
+    session: Session, mapped: type[Base], names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> Prepared:
+    """``INSERT`` of ``rows`` (each its values in the order of ``names``), converted for the driver."""
+    dialect = session.connection().dialect
+    table = core(mapped)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"VALUES ({_placeholders(dialect.paramstyle, len(names))})"
+    )
+    return Prepared(sql, _driver_rows(rows, _converters(table, names, dialect.name)))
+
+
+def prepared_insert_dicts(session: Session, mapped: type[Base], rows: Sequence[dict[str, Any]]) -> Prepared:
+    """``prepared_insert`` of rows given as dictionaries (all with the same keys)."""
+    if not rows:
+        return Prepared("", ())
+    names = list(rows[0])
+    values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    return prepared_insert(session, mapped, names, list(map(values_of, rows)))
+
+
 def fast_insert(session: Session, mapped: type[Base], rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many rows with one driver-level executemany per chunk.
+    """Insert many rows with one driver-level executemany.
 
     For the batch steps' hottest writes (the monthly cycle's events, letters, tasks): it skips
     SQLAlchemy's per-row parameter processing, converting only the values the driver cannot
     take as they are (``_converters``). Every row must have the same keys.
     """
-    if not rows:
-        return
-    names = list(rows[0])
-    values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    fast_insert_values(session, mapped, names, list(map(values_of, rows)))
-
-
-def fast_insert_values(
-    session: Session, mapped: type[Base], names: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
-    """``fast_insert`` with each row given as its values in the order of ``names``."""
-    if not rows:
-        return
-    dialect = session.connection().dialect
-    table = core(mapped)
-    converters = _converters(table, names, dialect.name)
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) "
-        f"VALUES ({_placeholders(dialect.paramstyle, len(names))})"
-    )
-    for part in chunks(rows):
-        _executemany(session, sql, _driver_rows(part, converters))
+    prepared_insert_dicts(session, mapped, rows).run(session)
 
 
 def insert_unless_present(session: Session, mapped: type[Base], values: dict[str, Any]) -> bool:
@@ -663,23 +670,21 @@ def insert_unless_present(session: Session, mapped: type[Base], values: dict[str
     return bool(result.rowcount)
 
 
-def guarded_update(
+def prepared_guarded_update(
     session: Session,
     mapped: type[Base],
     key: str,
     names: Sequence[str],
     rows: Sequence[tuple[Sequence[Any], Any, Sequence[Any]]],
-) -> int:
+) -> Prepared:
     """``UPDATE table SET names = new WHERE key = ? AND names = old`` for many rows (optimistic
-    concurrency: a row changed since it was read is not overwritten); return how many were updated.
+    concurrency: a row changed since it was read is not overwritten). ``run`` returns how many
+    rows were updated: fewer than given means some had changed.
 
     Each row is ``(new values, key value, old values)``, values in the order of ``names``; ``NULL``
-    compares equal to ``NULL``. Driver-level executemany, like ``fast_insert``.
+    compares equal to ``NULL``.
     """
-    if not rows:
-        return 0
-    connection = session.connection()
-    dialect = connection.dialect
+    dialect = session.connection().dialect
     table = core(mapped)
     width = len(names)
     converters = _converters(table, names, dialect.name)
@@ -692,8 +697,4 @@ def guarded_update(
         f"UPDATE {table.name} SET {', '.join(f'{name} = {mark}' for name in names)} WHERE {key} = {mark} AND "
         + " AND ".join(f"{name} {same} {mark}" for name in names)
     )
-    updated = 0
-    for part in chunks(rows):
-        values = _driver_rows(((*new, ident, *old) for new, ident, old in part), everywhere)
-        updated += _executemany(session, sql, values)
-    return updated
+    return Prepared(sql, _driver_rows(((*new, ident, *old) for new, ident, old in rows), everywhere))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
@@ -24,20 +23,21 @@ class DomainError(ValueError):
         return (type(self), (self.field, self.value, self.reason))
 
 
+_PROCESS = object()
+
+
 def hash_once(value: object) -> int:
     """The hash of a frozen dataclass, computed on first use and kept on the instance.
 
-    For the value objects that key the caches of a batch step (a withholding scale, the
-    parameters of a run, a default state): hashing their fields again for every debtor costs
-    more than the cached computation it looks up. A class opts in with
+    For the value objects that key the memos of a batch step (the monthly cycle's default
+    states): hashing their fields again for every claim costs more than the memo saves. A class opts in with
     ``def __hash__(self) -> int: return hash_once(self)``.
     """
-    # Kept with the process id: string hashes differ between processes, and a copy pickled to a
-    # worker process must not bring its parent's hash along.
-    process = os.getpid()
-    found: tuple[int, int] | None = value.__dict__.get("_hash_once")
-    if found is None or found[0] != process:
-        found = (process, hash(tuple(getattr(value, item.name) for item in fields(value))))  # type: ignore[arg-type]
+    # Kept with this process's token: string hashes differ between processes, and a copy pickled
+    # to a worker process must not bring its parent's hash along (an unpickled token is a copy).
+    found: tuple[object, int] | None = value.__dict__.get("_hash_once")
+    if found is None or found[0] is not _PROCESS:
+        found = (_PROCESS, hash(tuple(getattr(value, item.name) for item in fields(value))))  # type: ignore[arg-type]
         object.__setattr__(value, "_hash_once", found)
     return found[1]
 

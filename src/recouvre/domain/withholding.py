@@ -17,10 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
-from recouvre.domain.model import hash_once
 from recouvre.domain.money import Cents, format_amount, percent_of
 from recouvre.policy.values import WithholdingScale
 
@@ -64,9 +63,10 @@ class WithholdingParameters:
     arrears_rate: Decimal
     arrears_exempt: frozenset[str]
     exempt_after_rent_debt_clearance: frozenset[str]
-
-    def __hash__(self) -> int:
-        return hash_once(self)
+    _memo: dict[tuple[str, object], Any] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
+    """Parts of the explanation shared by the debtors of a run, computed once each."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class WithholdingDecision:
             "rmp_deemed": self.rmp_deemed,
             "scale_from": self.scale_from.isoformat(),
             "scale_flat": parameters.scale.flat,
-            "bands": [dict(band) for band in _bands_explained(parameters.scale, self.rmp)],
+            "bands": [dict(band) for band in _bands_explained(parameters, self.rmp)],
             "prp": self.prp,
             "prp_overridden": self.overridden,
             "prp_already_withheld": self.prp_already_withheld,
@@ -152,28 +152,34 @@ class WithholdingDecision:
         return exempt_arrears_benefits(self.payment, parameters)
 
 
-@lru_cache(maxsize=16_384)
-def _bands_explained(scale: WithholdingScale, rmp: Cents) -> tuple[dict[str, Any], ...]:
-    """The explanation of the scale's bands for an RMP, as data (cached: RMPs repeat in a run)."""
-    return tuple(
-        {"band": band["band"], "base": band["base"], "rate": str(band["rate"]), "amount": str(band["amount"])}
-        for band in scale.explain(rmp)
-    )
+def _bands_explained(parameters: WithholdingParameters, rmp: Cents) -> tuple[dict[str, Any], ...]:
+    """The explanation of the scale's bands for an RMP, as data."""
+    found: tuple[dict[str, Any], ...] | None = parameters._memo.get(("bands", rmp))
+    if found is None:
+        found = parameters._memo[("bands", rmp)] = tuple(
+            {
+                "band": band["band"],
+                "base": band["base"],
+                "rate": str(band["rate"]),
+                "amount": str(band["amount"]),
+            }
+            for band in parameters.scale.explain(rmp)
+        )
+    return found
 
 
-@lru_cache(maxsize=64)
 def _sorted_exempt(parameters: WithholdingParameters, after_rent_debt_clearance: bool) -> tuple[str, ...]:
-    exempt = set(parameters.arrears_exempt)
-    if after_rent_debt_clearance:
-        exempt |= parameters.exempt_after_rent_debt_clearance
-    return tuple(sorted(exempt))
+    found: tuple[str, ...] | None = parameters._memo.get(("exempt", after_rent_debt_clearance))
+    if found is None:
+        exempt = set(parameters.arrears_exempt)
+        if after_rent_debt_clearance:
+            exempt |= parameters.exempt_after_rent_debt_clearance
+        found = parameters._memo[("exempt", after_rent_debt_clearance)] = tuple(sorted(exempt))
+    return found
 
 
 def exempt_arrears_benefits(payment: BenefitPayment, parameters: WithholdingParameters) -> set[str]:
-    exempt = set(parameters.arrears_exempt)
-    if payment.after_rent_debt_clearance:
-        exempt |= parameters.exempt_after_rent_debt_clearance
-    return exempt
+    return set(_sorted_exempt(parameters, payment.after_rent_debt_clearance))
 
 
 def allocation_order(claims: Sequence[RecoverableClaim]) -> list[RecoverableClaim]:
@@ -211,7 +217,7 @@ def decide_withholding(
     ``monthly_override`` is a monthly amount set by a case worker for this debtor
     (procedure 8, adjusting recovery): it replaces the scale's amount.
     """
-    exempt = exempt_arrears_benefits(payment, parameters)
+    exempt = _sorted_exempt(parameters, payment.after_rent_debt_clearance)
     exempt_arrears = sum(amount for benefit, amount in payment.arrears.items() if benefit in exempt)
     other_arrears = sum(amount for benefit, amount in payment.arrears.items() if benefit not in exempt)
     rmp_deemed = rmp is None
@@ -219,7 +225,7 @@ def decide_withholding(
     prp = parameters.scale.monthly(used_rmp) if monthly_override is None else monthly_override
     regular_base = sum(payment.regular.values()) + exempt_arrears
     regular_capacity = max(min(prp - prp_already_withheld, regular_base), 0)
-    arrears_capacity = percent_of(other_arrears, parameters.arrears_rate)
+    arrears_capacity = percent_of(other_arrears, parameters.arrears_rate) if other_arrears else 0
     allocations = allocate(regular_capacity + arrears_capacity, claims)
     return WithholdingDecision(
         payment=payment,

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from functools import lru_cache
-from typing import TypedDict
+from typing import Any, TypedDict
 
-from recouvre.domain.model import hash_once
 from recouvre.domain.money import Cents, format_amount, round_cents
 
 
@@ -103,9 +101,10 @@ class WithholdingScale:
 
     flat: Cents
     bands: tuple[WithholdingBand, ...]
-
-    def __hash__(self) -> int:
-        return hash_once(self)
+    _memo: dict[tuple[str, Cents], Any] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
+    """A payment run asks for the same few thousand RMPs again and again: computed once each."""
 
     def __post_init__(self) -> None:
         if self.flat < 0:
@@ -124,7 +123,10 @@ class WithholdingScale:
 
     def monthly(self, rmp: Cents) -> Cents:
         """The monthly withholding for a monthly weighted resource (RMP) in cents."""
-        return _monthly(self, rmp)
+        found: Cents | None = self._memo.get(("monthly", rmp))
+        if found is None:
+            found = self._memo[("monthly", rmp)] = self._monthly(rmp)
+        return found
 
     def _monthly(self, rmp: Cents) -> Cents:
         total = Decimal(self.flat)
@@ -134,7 +136,10 @@ class WithholdingScale:
 
     def explain(self, rmp: Cents) -> list[BandExplanation]:
         """The bands that apply to ``rmp``, in order (the flat amount is ``self.flat``)."""
-        return [BandExplanation(**band) for band in _explained(self, rmp)]
+        found: tuple[BandExplanation, ...] | None = self._memo.get(("explain", rmp))
+        if found is None:
+            found = self._memo[("explain", rmp)] = tuple(self._explain(rmp))
+        return [BandExplanation(**band) for band in found]
 
     def _explain(self, rmp: Cents) -> list[BandExplanation]:
         return [
@@ -252,14 +257,3 @@ def format_value(unit: Unit, value: object) -> str:
 def _percent(rate: Decimal) -> str:
     text = format(rate.normalize(), "f")
     return text.replace(".", ",")
-
-
-@lru_cache(maxsize=16_384)
-def _monthly(scale: WithholdingScale, rmp: Cents) -> Cents:
-    return scale._monthly(rmp)
-
-
-@lru_cache(maxsize=16_384)
-def _explained(scale: WithholdingScale, rmp: Cents) -> tuple[BandExplanation, ...]:
-    """A payment run explains the same few thousand RMPs again and again: computed once each."""
-    return tuple(scale._explain(rmp))

@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
 from recouvre.domain.money import Cents, format_amount, percent_of
@@ -33,10 +32,11 @@ class BenefitPayment:
     regular: Mapping[str, Cents]
     arrears: Mapping[str, Cents] = field(default_factory=dict)
     after_rent_debt_clearance: bool = False
+    gross: Cents = field(init=False, compare=False, repr=False)
+    """Regular amounts and arrears: computed once (a run reads it several times per debtor)."""
 
-    @cached_property
-    def gross(self) -> Cents:
-        return sum(self.regular.values()) + sum(self.arrears.values())
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "gross", sum(self.regular.values()) + sum(self.arrears.values()))
 
     def __reduce__(self) -> tuple[type[BenefitPayment], tuple[Any, ...]]:
         # Payment runs go to worker processes in batches of thousands: constructor arguments.
@@ -94,14 +94,15 @@ class WithholdingDecision:
     allocations: tuple[Allocation, ...]
     overridden: bool = False
     """The monthly amount was set by a decision (procedure 8), not read from the scale."""
+    withheld: Cents = field(init=False)
+    """The sum of the allocations."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "withheld", sum(allocation.amount for allocation in self.allocations))
 
     @property
     def capacity(self) -> Cents:
         return self.regular_capacity + self.arrears_capacity
-
-    @cached_property
-    def withheld(self) -> Cents:
-        return sum(allocation.amount for allocation in self.allocations)
 
     @property
     def net(self) -> Cents:

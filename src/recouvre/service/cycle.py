@@ -293,7 +293,6 @@ class _Claim:
 
 
 _PHASES = {phase.value: phase for phase in Phase}
-_FRESH = DefaultState()
 
 
 def _load_claims(session: Session, organism_id: int, on: date, low: int, high: int) -> dict[int, _Claim]:
@@ -332,6 +331,7 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
         .where(*in_shard)
     )
     claims: dict[int, _Claim] = {}
+    states: dict[tuple[Any, ...], DefaultState] = {}
     as_date = repository.as_date
     for (
         ident,
@@ -354,13 +354,18 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
         detected_on,
         youngest_line,
     ) in repository.raw_rows(session, query):
-        fresh = (
-            phase == "amicable"
-            and step is None
-            and episode_since is None
-            and last_cured_on is None
-            and not offset
-        )
+        raw_state = (phase, step, step_on, offset, episode_since, notice_deadline, last_cured_on)
+        state = states.get(raw_state)
+        if state is None:  # claims in the same state share one object (memos find it at once)
+            state = states[raw_state] = DefaultState(
+                phase=_PHASES[phase],
+                step=step,
+                step_on=as_date(step_on),
+                step_offset=offset,
+                episode_since=as_date(episode_since),
+                notice_deadline=as_date(notice_deadline),
+                last_cured_on=as_date(last_cured_on),
+            )
         claims[ident] = _Claim(
             ident,
             ref,
@@ -369,17 +374,7 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
             benefit,
             as_date(notified_on),
             principal,
-            _FRESH
-            if fresh
-            else DefaultState(
-                phase=_PHASES[phase],
-                step=step,
-                step_on=as_date(step_on),
-                step_offset=offset,
-                episode_since=as_date(episode_since),
-                notice_deadline=as_date(notice_deadline),
-                last_cured_on=as_date(last_cured_on),
-            ),
+            state,
             suspended_reason,
             as_date(suspended_until),
             responsibility,
@@ -456,11 +451,12 @@ class _ShardPlan:
 
     claims: int
     movements: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
     letters: list[LetterDraft] = field(default_factory=list)
     tasks: list[TaskDraft] = field(default_factory=list)
-    states: list[tuple[DefaultState, DefaultState, int]] = field(default_factory=list)
-    """(state decided from, new state, claim id) of each claim whose state changes."""
+    states: dict[tuple[DefaultState, DefaultState], list[int]] = field(default_factory=dict)
+    """The claims whose state changes, by (state decided from, new state)."""
+    changed: int = 0
     writes: list[repository.Prepared] = field(default_factory=list)
     """The statements that write all of the above, prepared before the write lock is taken."""
     state_update: repository.Prepared | None = None
@@ -603,7 +599,8 @@ def _decide_shard(
             )
             decided[(state, defaults)] = decision
         if decision.state != state:
-            plan.states.append((state, decision.state, claim.id))
+            plan.states.setdefault((state, decision.state), []).append(claim.id)
+            plan.changed += 1
         if decision.cured:
             plan.events.append(
                 _event(f"{code}:{claim.ref}:cycle:{month}:cured", claim.id, on, "cured", {"cycle": month})
@@ -691,20 +688,14 @@ def _prepare_writes(session: Session, plan: _ShardPlan) -> None:
         repository.prepared_insert_dicts(session, MovementRow, plan.movements),
         *repository.prepared_letters(session, plan.letters),
         repository.prepared_tasks(session, plan.tasks),
-        repository.prepared_insert_dicts(session, ClaimEventRow, plan.events),
+        repository.prepared_insert(session, ClaimEventRow, _EVENT_COLUMNS, plan.events),
     ]
-    # Claims share their state objects (decisions are memoised): each converted once.
-    values: dict[int, tuple[Any, ...]] = {}
-    for old, new, _ in plan.states:
-        for state in (old, new):
-            if id(state) not in values:
-                values[id(state)] = _state_values(state)
     plan.state_update = repository.prepared_guarded_update(
         session,
         ClaimStateRow,
         "claim_id",
         _STATE_COLUMNS,
-        [(values[id(new)], claim_id, values[id(old)]) for old, new, claim_id in plan.states],
+        [(_state_values(new), _state_values(old), claims) for (old, new), claims in plan.states.items()],
     )
 
 
@@ -720,7 +711,7 @@ def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan)
         return 0
     for statement in plan.writes:
         statement.run(session)
-    if plan.state_update is not None and plan.state_update.run(session) != len(plan.states):
+    if plan.state_update is not None and plan.state_update.run(session) != plan.changed:
         raise _StaleShard(start)
     session.execute(
         update(CycleRunRow)
@@ -730,8 +721,12 @@ def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan)
     return plan.claims
 
 
-def _event(key: str, claim_id: int, on: date, kind: str, data: dict[str, object]) -> dict[str, Any]:
-    return {"key": key, "claim_id": claim_id, "occurred_on": on, "kind": kind, "data": data}
+_EVENT_COLUMNS = ("key", "claim_id", "occurred_on", "kind", "data")
+
+
+def _event(key: str, claim_id: int, on: date, kind: str, data: dict[str, object]) -> tuple[Any, ...]:
+    """A claim event as the values of ``_EVENT_COLUMNS``."""
+    return (key, claim_id, on, kind, data)
 
 
 def _letter_data(letter_type: str, covered: list[_Claim], on: date, rules: CycleRules) -> dict[str, object]:

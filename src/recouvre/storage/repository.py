@@ -675,26 +675,31 @@ def prepared_guarded_update(
     mapped: type[Base],
     key: str,
     names: Sequence[str],
-    rows: Sequence[tuple[Sequence[Any], Any, Sequence[Any]]],
+    changes: Iterable[tuple[Sequence[Any], Sequence[Any], Sequence[Any]]],
 ) -> Prepared:
-    """``UPDATE table SET names = new WHERE key = ? AND names = old`` for many rows (optimistic
+    """``UPDATE table SET names = new WHERE names = old AND key = ?`` for many rows (optimistic
     concurrency: a row changed since it was read is not overwritten). ``run`` returns how many
     rows were updated: fewer than given means some had changed.
 
-    Each row is ``(new values, key value, old values)``, values in the order of ``names``; ``NULL``
-    compares equal to ``NULL``.
+    ``changes`` groups the rows by change: ``(new values, old values, key values)``, values in
+    the order of ``names`` (a batch moves thousands of rows from one state to the same next
+    one: each change is converted once). ``NULL`` compares equal to ``NULL``.
     """
     dialect = session.connection().dialect
     table = core(mapped)
     width = len(names)
     converters = _converters(table, names, dialect.name)
-    everywhere = [
-        (position + offset, convert) for offset in (0, width + 1) for position, convert in converters
-    ]
+    everywhere = [(position + offset, convert) for offset in (0, width) for position, convert in converters]
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     same = "IS" if dialect.name == "sqlite" else "IS NOT DISTINCT FROM"
     sql = (
-        f"UPDATE {table.name} SET {', '.join(f'{name} = {mark}' for name in names)} WHERE {key} = {mark} AND "
+        f"UPDATE {table.name} SET {', '.join(f'{name} = {mark}' for name in names)} WHERE "
         + " AND ".join(f"{name} {same} {mark}" for name in names)
+        + f" AND {key} = {mark}"
     )
-    return Prepared(sql, _driver_rows(((*new, ident, *old) for new, ident, old in rows), everywhere))
+    rows: list[tuple[Any, ...]] = []
+    for new, old, idents in changes:
+        (values,) = _driver_rows([(*new, *old)], everywhere)
+        change = tuple(values)
+        rows.extend([(*change, ident) for ident in idents])
+    return Prepared(sql, rows)

@@ -178,7 +178,7 @@ def _apply(
 ) -> Iterator[tuple[Sequence[int], list[WithholdingOutcome]]]:
     """The chunks of one run, withheld on several processes; each chunk's indexes with its outcomes."""
     run_id = items[chunks[0][0]].run_id
-    batches = [PaymentBatch(run_id, tuple(items[index].payment for index in indexes)) for indexes in chunks]
+    batches = (PaymentBatch(run_id, tuple(items[index].payment for index in indexes)) for indexes in chunks)
     done = finished = 0
     try:
         for outcomes in withhold_batches(found, organism, batches, workers=workers or default_workers()):

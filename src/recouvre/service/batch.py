@@ -27,10 +27,11 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -106,7 +107,7 @@ def run_units(
     services: Services,
     unit: Callable[[Services, J, I], R],
     job: J,
-    items: Sequence[I],
+    items: Iterable[I],
     *,
     workers: int = 1,
     ordered: bool = False,
@@ -115,25 +116,27 @@ def run_units(
     (``ordered``: in the order of ``items``).
 
     With ``workers`` > 1 and more than one item, units run on that many processes, at most
-    ``2 × workers`` submitted at a time (results do not pile up in memory). The first unit
-    that fails stops the run: units not started are cancelled and its exception is raised;
-    what finished stays committed (each unit is its own transaction, resumable).
+    ``2 × workers`` submitted at a time: results do not pile up in memory, and ``items`` may be
+    a generator that builds the next item while the workers run the previous ones. The first
+    unit that fails stops the run: units not started are cancelled and its exception is
+    raised; what finished stays committed (each unit is its own transaction, resumable).
     """
     spec = ServicesSpec.of(services)
-    if workers <= 1 or len(items) <= 1 or spec is None:
-        for item in items:
+    queue = iter(items)
+    first = list(islice(queue, 2))
+    if workers <= 1 or len(first) <= 1 or spec is None:
+        for item in chain(first, queue):
             yield unit(services, job, item)
         return
     context = multiprocessing.get_context("spawn")
-    count = min(workers, len(items))
     with ProcessPoolExecutor(
-        count, mp_context=context, initializer=_start_worker, initargs=(spec, os.getpid(), context.Lock())
+        workers, mp_context=context, initializer=_start_worker, initargs=(spec, os.getpid(), context.Lock())
     ) as pool:
         pending: deque[Future[R]] = deque()
         try:
-            for item in items:
+            for item in chain(first, queue):
                 pending.append(pool.submit(_call, unit, job, item))
-                if len(pending) >= 2 * count:
+                if len(pending) >= 2 * workers:
                     yield _next_result(pending, ordered)
             while pending:
                 yield _next_result(pending, ordered)

@@ -266,21 +266,28 @@ class PaymentBatch:
 
 
 def withhold_batches(
-    services: Services, organism_code: str, batches: Sequence[PaymentBatch], *, workers: int = 1
+    services: Services, organism_code: str, batches: Iterable[PaymentBatch], *, workers: int = 1
 ) -> Iterator[list[WithholdingOutcome]]:
     """``apply_benefit_payments`` on each batch, on ``workers`` processes; outcomes in batch order.
 
     The batches must be of ONE run, so that no debtor is in two of them: a debtor's payments of
     different runs of a month are withheld one run after the other (one monthly withholding,
-    D553-4), so callers give the runs one at a time. The outcomes come without their
-    explanation (it is recorded with the payment: ``explain`` reads it), which keeps what
+    D553-4), so callers give the runs one at a time. ``batches`` may be a generator (the next
+    batch is built while the workers withhold on the previous ones). The outcomes come without
+    their explanation (it is recorded with the payment: ``explain`` reads it), which keeps what
     crosses between processes small. A batch refused raises ``BatchRejected`` after the
     outcomes of the batches before it; the batches after it are not run.
     """
-    runs = {batch.run_id for batch in batches}
-    if len(runs) > 1:
-        raise ValueError(f"run_id: one run at a time, got {sorted(runs)}")
-    yield from run_units(services, _withhold_batch, organism_code, batches, workers=workers, ordered=True)
+    run_ids: set[str] = set()
+
+    def one_run() -> Iterator[PaymentBatch]:
+        for batch in batches:
+            run_ids.add(batch.run_id)
+            if len(run_ids) > 1:
+                raise ValueError(f"run_id: one run at a time, got {sorted(run_ids)}")
+            yield batch
+
+    yield from run_units(services, _withhold_batch, organism_code, one_run(), workers=workers, ordered=True)
 
 
 def _withhold_batch(services: Services, organism_code: str, batch: PaymentBatch) -> list[WithholdingOutcome]:
@@ -340,7 +347,7 @@ def apply_benefit_payments(
     ]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Decided:
     index: int
     payment: BenefitPayment
@@ -415,8 +422,8 @@ def _bookings(
 ) -> list[repository.Prepared]:
     """The statements booking the decisions: one withholding movement per claim allocated, one
     benefit payment row per debtor (raises ``BatchRejected`` when a key would be too long)."""
-    movements: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
+    movements: list[tuple[Any, ...]] = []
+    rows: list[tuple[Any, ...]] = []
     problems: list[Problem] = []
     note = _note(run_id)
     recorded_at = services.clock()
@@ -429,41 +436,65 @@ def _bookings(
                 reason = f"the withholding key on claim {info.ref} would exceed {MAX_KEY} characters"
                 problems.append(Problem(item.index, "run_id", run_id, reason))
             # The engine never takes more than a claim's balance (D553-4): a plain withholding row.
+            amount = allocation.amount
             movements.append(
-                {
-                    "key": key,
-                    "claim_id": info.claim_id,
-                    "sequence": info.next_sequence,
-                    "kind": WITHHOLDING,
-                    "amount_cents": allocation.amount,
-                    "signed_cents": -allocation.amount,
-                    "booked_on": payment.paid_on,
-                    "reverses_key": None,
-                    "channel": None,
-                    "note": note,
-                    "recorded_at": recorded_at,
-                }
+                (
+                    key,
+                    info.claim_id,
+                    info.next_sequence,
+                    WITHHOLDING,
+                    amount,
+                    -amount,
+                    payment.paid_on,
+                    note,
+                    recorded_at,
+                )
             )
         rows.append(
-            {
-                "key": payment_key(organism_code, run_id, payment.debtor_ref),
-                "organism_id": organism_id,
-                "debtor_id": item.debtor_id,
-                "run_id": run_id,
-                "paid_on": payment.paid_on,
-                "gross_cents": payment.gross,
-                "withheld_cents": decision.withheld,
-                "prp_withheld_cents": decision.prp_withheld,
-                "net_cents": decision.net,
-                "explanation": item.explanation,
-            }
+            (
+                payment_key(organism_code, run_id, payment.debtor_ref),
+                organism_id,
+                item.debtor_id,
+                run_id,
+                payment.paid_on,
+                payment.gross,
+                decision.withheld,
+                decision.prp_withheld,
+                decision.net,
+                item.explanation,
+            )
         )
     if problems:
         raise BatchRejected(problems)
     return [
-        repository.prepared_insert_dicts(session, MovementRow, movements),
-        repository.prepared_insert_dicts(session, BenefitPaymentRow, rows),
+        repository.prepared_insert(session, MovementRow, _MOVEMENT_COLUMNS, movements),
+        repository.prepared_insert(session, BenefitPaymentRow, _PAYMENT_COLUMNS, rows),
     ]
+
+
+_MOVEMENT_COLUMNS = (
+    "key",
+    "claim_id",
+    "sequence",
+    "kind",
+    "amount_cents",
+    "signed_cents",
+    "booked_on",
+    "note",
+    "recorded_at",
+)
+_PAYMENT_COLUMNS = (
+    "key",
+    "organism_id",
+    "debtor_id",
+    "run_id",
+    "paid_on",
+    "gross_cents",
+    "withheld_cents",
+    "prp_withheld_cents",
+    "net_cents",
+    "explanation",
+)
 
 
 def _outcome(run_id: str, item: _Decided, with_explanation: bool) -> WithholdingOutcome:

@@ -13,14 +13,16 @@ takes the database's write lock, and the workers of a run share a lock of their 
 (SQLite's own busy handler polls, sleeping up to 100 ms at a time). On PostgreSQL, writers
 of disjoint rows do not wait for each other and ``writing`` does nothing.
 
-Worker processes are started with ``spawn`` (no inherited connections) and rebuild the
-``Services`` from a picklable ``ServicesSpec``. On Linux a worker is killed when the process
+Worker processes are started with ``spawn`` (no inherited connections), once per process and
+kept for the next step with the same database, and rebuild the ``Services`` from a picklable
+``ServicesSpec``. On Linux a worker is killed when the process
 that started it dies (``PR_SET_PDEATHSIG``): a run killed with ``kill -9`` leaves no orphan
 finishing a unit behind the next run's back, and the unit's open transaction is rolled back.
 """
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import multiprocessing
 import os
@@ -29,6 +31,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -128,21 +131,60 @@ def run_units(
         for item in chain(first, queue):
             yield unit(services, job, item)
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(spec, os.getpid(), context.Lock())
-    ) as pool:
-        pending: deque[Future[R]] = deque()
-        try:
-            for item in chain(first, queue):
-                pending.append(pool.submit(_call, unit, job, item))
-                if len(pending) >= 2 * workers:
-                    yield _next_result(pending, ordered)
-            while pending:
+    pool = _pool_for(spec, workers)
+    pending: deque[Future[R]] = deque()
+    try:
+        for item in chain(first, queue):
+            pending.append(pool.submit(_call, unit, job, item))
+            if len(pending) >= 2 * workers:
                 yield _next_result(pending, ordered)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+        while pending:
+            yield _next_result(pending, ordered)
+    except BaseException as error:
+        # Units not started are dropped; those running finish (each is its own transaction)
+        # before the error goes up, so that nothing of this run writes behind the caller's back.
+        for future in pending:
+            future.cancel()
+        wait(pending)
+        if isinstance(error, BrokenProcessPool):
+            _close_pool()
+        raise
+
+
+@dataclass
+class _Pool:
+    spec: ServicesSpec
+    workers: int
+    executor: ProcessPoolExecutor
+
+
+_pool: _Pool | None = None
+
+
+def _pool_for(spec: ServicesSpec, workers: int) -> ProcessPoolExecutor:
+    """The worker processes of this process, started once and kept for the next batch step
+    (a cycle after a payment run, the months of a simulation): starting one costs a second."""
+    global _pool
+    if _pool is not None and (_pool.spec != spec or _pool.workers != workers):
+        _close_pool()
+    if _pool is None:
+        context = multiprocessing.get_context("spawn")
+        executor = ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(spec, os.getpid(), context.Lock()),
+        )
+        _pool = _Pool(spec, workers, executor)
+    return _pool.executor
+
+
+@atexit.register
+def _close_pool() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.executor.shutdown(wait=True, cancel_futures=True)
+        _pool = None
 
 
 def _next_result(pending: deque[Future[R]], ordered: bool) -> R:

@@ -598,7 +598,7 @@ def _decide_shard(
                 repeat_window_months=rules.repeat_window_months,
             )
             decided[(state, defaults)] = decision
-        if decision.state != state:
+        if decision.state is not state and decision.state != state:
             plan.states.setdefault((state, decision.state), []).append(claim.id)
             plan.changed += 1
         if decision.cured:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -32,7 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
@@ -99,11 +100,31 @@ def _start_worker(spec: ServicesSpec, parent: int, write_lock: AbstractContextMa
         os._exit(1)
     _worker_services = spec.build()
     _write_lock = write_lock
+    gc.freeze()  # what the worker imported and built stays: never scanned again
 
 
 def _call(unit: Callable[[Services, J, I], R], job: J, item: I) -> R:
     assert _worker_services is not None, "worker not initialised"
-    return unit(_worker_services, job, item)
+    with collector_paused():
+        return unit(_worker_services, job, item)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run a unit of work without the cyclic garbage collector.
+
+    A unit allocates hundreds of thousands of tuples, dicts and small objects that live until
+    it returns and form no reference cycles: the collector would scan them, and everything
+    imported, again and again for nothing (a fifth of a payment batch's time). Reference
+    counting frees them when the unit returns; the collector resumes then, for the rare cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def run_units(
@@ -129,26 +150,30 @@ def run_units(
     first = list(islice(queue, 2))
     if workers <= 1 or len(first) <= 1 or spec is None:
         for item in chain(first, queue):
-            yield unit(services, job, item)
+            with collector_paused():
+                result = unit(services, job, item)
+            yield result
         return
     pool = _pool_for(spec, workers)
     pending: deque[Future[R]] = deque()
-    try:
-        for item in chain(first, queue):
-            pending.append(pool.submit(_call, unit, job, item))
-            if len(pending) >= 2 * workers:
+    # This process builds the items and reads the results back: paused collector here too.
+    with collector_paused():
+        try:
+            for item in chain(first, queue):
+                pending.append(pool.submit(_call, unit, job, item))
+                if len(pending) >= 2 * workers:
+                    yield _next_result(pending, ordered)
+            while pending:
                 yield _next_result(pending, ordered)
-        while pending:
-            yield _next_result(pending, ordered)
-    except BaseException as error:
-        # Units not started are dropped; those running finish (each is its own transaction)
-        # before the error goes up, so that nothing of this run writes behind the caller's back.
-        for future in pending:
-            future.cancel()
-        wait(pending)
-        if isinstance(error, BrokenProcessPool):
-            _close_pool()
-        raise
+        except BaseException as error:
+            # Units not started are dropped; those running finish (each is its own transaction)
+            # before the error goes up, so that nothing of this run writes behind the caller's back.
+            for future in pending:
+                future.cancel()
+            wait(pending)
+            if isinstance(error, BrokenProcessPool):
+                _close_pool()
+            raise
 
 
 @dataclass

@@ -454,8 +454,9 @@ class _ShardPlan:
     events: list[tuple[Any, ...]] = field(default_factory=list)
     letters: list[LetterDraft] = field(default_factory=list)
     tasks: list[TaskDraft] = field(default_factory=list)
-    states: dict[tuple[DefaultState, DefaultState], list[int]] = field(default_factory=dict)
-    """The claims whose state changes, by (state decided from, new state)."""
+    states: dict[tuple[int, int], tuple[DefaultState, DefaultState, list[int]]] = field(default_factory=dict)
+    """The claims whose state changes, by (state decided from, new state), keyed by the states'
+    identities (claims in the same state share one object, and so do their decisions)."""
     changed: int = 0
     writes: list[repository.Prepared] = field(default_factory=list)
     """The statements that write all of the above, prepared before the write lock is taken."""
@@ -509,8 +510,10 @@ def _decide_shard(
     letters: dict[tuple[int, str], list[_Claim]] = defaultdict(list)
     recorded_at = services.clock()
     recent_withholding = on - timedelta(days=RECENT_WITHHOLDING_DAYS)
-    # decide_step is pure and most claims share a state and a default count: decided once each.
-    decided: dict[tuple[DefaultState, int], StepDecision] = {}
+    # decide_step is pure and most claims share a state (one object per shard, see _load_claims)
+    # and a default count: decided once each.
+    decided: dict[tuple[int, int], StepDecision] = {}
+    step_datas: dict[tuple[str, int], dict[str, object]] = {}
 
     for claim in claims.values():
         balance = max(claim.total, 0)
@@ -587,7 +590,7 @@ def _decide_shard(
             defaults = defaults_of_full_payment(full_due, on, balance)
         if pending_promise and defaults > 0:
             continue
-        decision = decided.get((state, defaults))
+        decision = decided.get((id(state), defaults))
         if decision is None:
             decision = decide_step(
                 state,
@@ -597,9 +600,11 @@ def _decide_shard(
                 formal_notice_months=rules.formal_notice_months,
                 repeat_window_months=rules.repeat_window_months,
             )
-            decided[(state, defaults)] = decision
+            decided[(id(state), defaults)] = decision
         if decision.state is not state and decision.state != state:
-            plan.states.setdefault((state, decision.state), []).append(claim.id)
+            plan.states.setdefault((id(state), id(decision.state)), (state, decision.state, []))[2].append(
+                claim.id
+            )
             plan.changed += 1
         if decision.cured:
             plan.events.append(
@@ -607,14 +612,15 @@ def _decide_shard(
             )
         if decision.letter is not None:
             letters[(claim.debtor_id, decision.letter)].append(claim)
+            step_data = step_datas.get((decision.letter, defaults))
+            if step_data is None:  # shared by the claims at the same step: encoded once
+                step_data = step_datas[(decision.letter, defaults)] = {
+                    "step": decision.letter,
+                    "defaults": defaults,
+                    "cycle": month,
+                }
             plan.events.append(
-                _event(
-                    f"{code}:{claim.ref}:cycle:{month}:step",
-                    claim.id,
-                    on,
-                    "default_step",
-                    {"step": decision.letter, "defaults": defaults, "cycle": month},
-                )
+                _event(f"{code}:{claim.ref}:cycle:{month}:step", claim.id, on, "default_step", step_data)
             )
         if decision.contentious:
             title = "payment_injunction" if claim.benefit in INJUNCTION_BENEFITS else "contrainte"
@@ -695,7 +701,7 @@ def _prepare_writes(session: Session, plan: _ShardPlan) -> None:
         ClaimStateRow,
         "claim_id",
         _STATE_COLUMNS,
-        [(_state_values(new), _state_values(old), claims) for (old, new), claims in plan.states.items()],
+        [(_state_values(new), _state_values(old), claims) for old, new, claims in plan.states.values()],
     )
 
 

@@ -101,12 +101,16 @@ def as_date(value: date | str | None) -> date | None:
     """A date read by ``raw_rows``: PostgreSQL's driver gives a ``date``, SQLite its ISO text."""
     if value is None or isinstance(value, date):
         return value
-    return _iso_date(value)
+    found = _ISO_DATES.get(value)
+    if found is None:
+        if len(_ISO_DATES) > 100_000:
+            _ISO_DATES.clear()
+        found = _ISO_DATES[value] = date.fromisoformat(value)
+    return found
 
 
-@lru_cache(maxsize=65_536)
-def _iso_date(text: str) -> date:
-    return date.fromisoformat(text)
+_ISO_DATES: dict[str, date] = {}
+"""The dates read so far: a batch reads a few thousand distinct dates a million times."""
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -585,11 +589,20 @@ def _driver_rows(
     if not converters:
         return list(rows)
     converted: list[Sequence[Any]] = []
+    texts: dict[int, str] = {}  # JSON values shared by many rows (an event's data) encoded once
     for row in rows:
         values = list(row)
         for position, convert in converters:
-            if values[position] is not None:
-                values[position] = convert(values[position])
+            value = values[position]
+            if value is None:
+                continue
+            if convert is json_text:
+                text = texts.get(id(value))
+                if text is None:
+                    text = texts[id(value)] = json_text(value)
+                values[position] = text
+            else:
+                values[position] = convert(value)
         converted.append(values)
     return converted
 

@@ -65,9 +65,7 @@ from recouvre.storage.tables import (
     CycleRunRow,
     CycleShardRow,
     DebtorRow,
-    LetterRow,
     MovementRow,
-    TaskRow,
 )
 
 SHARD_DEBTORS = 5_000
@@ -204,30 +202,19 @@ def run_cycle(
 def _summary_from_db(
     session: Session, code: str, organism_id: int, run_id: int, month: str, on: date
 ) -> CycleSummary:
-    """What the cycle of ``month`` did, read back from what it wrote (exact after a restart)."""
+    """What the cycle of ``month`` did: the sum of what its shards wrote (exact after a restart)."""
     summary = CycleSummary(code, month, on)
-    letters = select(LetterRow.type, func.count()).where(
-        LetterRow.organism_id == organism_id, LetterRow.cycle == month
-    )
-    summary.letters.update({kind: int(n) for kind, n in session.execute(letters.group_by(LetterRow.type))})
-    tasks = select(TaskRow.type, func.count()).where(
-        TaskRow.organism_id == organism_id, TaskRow.key.like(f"%:cycle:{month}")
-    )
-    summary.tasks.update({kind: int(n) for kind, n in session.execute(tasks.group_by(TaskRow.type))})
-    processed = select(func.coalesce(func.sum(CycleShardRow.claims), 0)).where(
-        CycleShardRow.cycle_run_id == run_id
-    )
-    summary.claims = int(session.scalar(processed) or 0)
-    events = select(ClaimEventRow.kind, func.count()).where(ClaimEventRow.key.like(f"%:cycle:{month}:%"))
-    counts = {kind: int(n) for kind, n in session.execute(events.group_by(ClaimEventRow.kind))}
-    summary.in_default = counts.get("default_step", 0)
-    summary.cured = counts.get("cured", 0)
-    summary.contentious = counts.get("phase", 0)
-    surcharges = select(func.count(), func.coalesce(func.sum(MovementRow.amount_cents), 0)).where(
-        MovementRow.key.like(f"%:surcharge:{month}")
-    )
-    count, total = session.execute(surcharges).one()
-    summary.surcharges, summary.surcharge_cents = int(count), int(total)
+    for claims, counts in session.execute(
+        select(CycleShardRow.claims, CycleShardRow.counts).where(CycleShardRow.cycle_run_id == run_id)
+    ):
+        summary.claims += claims
+        summary.in_default += int(counts.get("in_default", 0))
+        summary.cured += int(counts.get("cured", 0))
+        summary.contentious += int(counts.get("contentious", 0))
+        summary.surcharges += int(counts.get("surcharges", 0))
+        summary.surcharge_cents += int(counts.get("surcharge_cents", 0))
+        summary.letters.update(counts.get("letters", {}))
+        summary.tasks.update(counts.get("tasks", {}))
     return summary
 
 
@@ -458,6 +445,8 @@ class _ShardPlan:
     """The claims whose state changes, by (state decided from, new state), keyed by the states'
     identities (claims in the same state share one object, and so do their decisions)."""
     changed: int = 0
+    counts: dict[str, Any] = field(default_factory=dict)
+    """What the writes will record, for the run's summary (``cycle_shards.counts``)."""
     writes: list[repository.Prepared] = field(default_factory=list)
     """The statements that write all of the above, prepared before the write lock is taken."""
     state_update: repository.Prepared | None = None
@@ -690,12 +679,27 @@ def _state_values(state: DefaultState) -> tuple[Any, ...]:
 
 def _prepare_writes(session: Session, plan: _ShardPlan) -> None:
     """Turn the shard's decisions into driver-ready statements (still outside the write lock)."""
+    letters, links = repository.prepared_letters(session, plan.letters)
+    tasks = repository.prepared_tasks(session, plan.tasks)
     plan.writes = [
         repository.prepared_insert_dicts(session, MovementRow, plan.movements),
-        *repository.prepared_letters(session, plan.letters),
-        repository.prepared_tasks(session, plan.tasks),
+        letters,
+        links,
+        tasks,
         repository.prepared_insert(session, ClaimEventRow, _EVENT_COLUMNS, plan.events),
     ]
+    kinds = Counter(event[3] for event in plan.events)
+    new_letters = {key for key, *_ in letters.rows}
+    new_tasks = {key for key, *_ in tasks.rows}
+    plan.counts = {
+        "in_default": kinds["default_step"],
+        "cured": kinds["cured"],
+        "contentious": kinds["phase"],
+        "surcharges": len(plan.movements),
+        "surcharge_cents": sum(int(movement["amount_cents"]) for movement in plan.movements),
+        "letters": dict(Counter(draft.type for draft in plan.letters if draft.key in new_letters)),
+        "tasks": dict(Counter(draft.type for draft in plan.tasks if draft.key in new_tasks)),
+    }
     plan.state_update = repository.prepared_guarded_update(
         session,
         ClaimStateRow,
@@ -712,7 +716,7 @@ def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan)
     an earlier run, or by another process) is left alone. Raises ``_StaleShard`` when a claim's
     state is no longer the one it was decided from.
     """
-    shard = {"cycle_run_id": job.run_id, "first_debtor": start, "claims": plan.claims}
+    shard = {"cycle_run_id": job.run_id, "first_debtor": start, "claims": plan.claims, "counts": plan.counts}
     if not repository.insert_unless_present(session, CycleShardRow, shard):
         return 0
     for statement in plan.writes:

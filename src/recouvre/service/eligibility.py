@@ -126,16 +126,9 @@ def recoverable_claims(
                 ClaimRow.notified_on <= on,
                 not_suspended,
             )
-            .group_by(
-                ClaimRow.id,
-                ClaimRow.debtor_id,
-                ClaimRow.ref,
-                ClaimRow.benefit,
-                ClaimRow.notified_on,
-                ClaimRow.principal_cents,
-                ClaimRow.responsibility,
-                ClaimRow.detected_on,
-            )
+            # The primary key alone: the other columns of the claim depend on it (SQL:2003), and
+            # grouping by them made the database sort on them all.
+            .group_by(ClaimRow.id)
             .having(total > 0)
             .order_by(ClaimRow.id)
         )

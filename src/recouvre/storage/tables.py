@@ -7,6 +7,7 @@ DELETE on it (SQLite and PostgreSQL alike).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -299,6 +300,9 @@ class CycleShardRow(Base):
     cycle_run_id: Mapped[int] = mapped_column(ForeignKey("cycle_runs.id"))
     first_debtor: Mapped[int] = mapped_column(Id)
     claims: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """What the shard wrote (steps, cures, letters and tasks by type, surcharges): the run's summary
+    is their sum, exact after a restart."""
 
 
 class WithholdingOverrideRow(Base):

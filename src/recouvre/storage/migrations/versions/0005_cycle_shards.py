@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("cycle_run_id", ID, nullable=False),
         sa.Column("first_debtor", ID, nullable=False),
         sa.Column("claims", sa.Integer(), nullable=False),
+        sa.Column("counts", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["cycle_run_id"], ["cycle_runs.id"], name=op.f("fk_cycle_shards_cycle_run_id_cycle_runs")
         ),

@@ -33,7 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
@@ -77,14 +77,28 @@ class ServicesSpec:
 
 
 _worker_services: Services | None = None
-_write_lock: AbstractContextManager[Any] | None = None
+_write_lock: Any = None
+LOCK_PATIENCE_S = 60.0
+"""How long a worker waits for the shared write lock before writing without it."""
 
 
-def writing(services: Services) -> AbstractContextManager[Any]:
-    """Hold this around a unit's write transaction (see the module docstring)."""
+@contextmanager
+def writing(services: Services) -> Iterator[None]:
+    """Hold this around a unit's write transaction (see the module docstring).
+
+    The shared lock only saves SQLite's polling: correctness rests on the database's own
+    locking. A worker that cannot get it in ``LOCK_PATIENCE_S`` (another worker killed while
+    holding it) goes on without it rather than waiting for ever.
+    """
     if _write_lock is None or services.db.dialect != "sqlite":
-        return nullcontext()
-    return _write_lock
+        yield
+        return
+    held = _write_lock.acquire(timeout=LOCK_PATIENCE_S)
+    try:
+        yield
+    finally:
+        if held:
+            _write_lock.release()
 
 
 def _die_with_parent() -> None:
@@ -93,7 +107,7 @@ def _die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _start_worker(spec: ServicesSpec, parent: int, write_lock: AbstractContextManager[Any]) -> None:
+def _start_worker(spec: ServicesSpec, parent: int, write_lock: Any) -> None:
     global _worker_services, _write_lock
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the death signal was armed
@@ -172,7 +186,7 @@ def run_units(
                 future.cancel()
             wait(pending)
             if isinstance(error, BrokenProcessPool):
-                _close_pool()
+                close_workers()
             raise
 
 
@@ -191,7 +205,7 @@ def _pool_for(spec: ServicesSpec, workers: int) -> ProcessPoolExecutor:
     (a cycle after a payment run, the months of a simulation): starting one costs a second."""
     global _pool
     if _pool is not None and (_pool.spec != spec or _pool.workers != workers):
-        _close_pool()
+        close_workers()
     if _pool is None:
         context = multiprocessing.get_context("spawn")
         executor = ProcessPoolExecutor(
@@ -205,7 +219,8 @@ def _pool_for(spec: ServicesSpec, workers: int) -> ProcessPoolExecutor:
 
 
 @atexit.register
-def _close_pool() -> None:
+def close_workers() -> None:
+    """Stop this process's worker processes (they are started again when needed)."""
     global _pool
     if _pool is not None:
         _pool.executor.shutdown(wait=True, cancel_futures=True)
@@ -222,4 +237,4 @@ def _next_result(pending: deque[Future[R]], ordered: bool) -> R:
     return future.result()
 
 
-__all__ = ["ServicesSpec", "default_workers", "run_units", "writing"]
+__all__ = ["ServicesSpec", "close_workers", "collector_paused", "default_workers", "run_units", "writing"]

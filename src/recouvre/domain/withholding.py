@@ -185,6 +185,8 @@ def exempt_arrears_benefits(payment: BenefitPayment, parameters: WithholdingPara
 
 def allocation_order(claims: Sequence[RecoverableClaim]) -> list[RecoverableClaim]:
     """Oldest notification first, then the smallest balance, then the reference (D553-4)."""
+    if len(claims) < 2:
+        return list(claims)
     return sorted(claims, key=lambda claim: (claim.notified_on, claim.balance, claim.ref))
 
 
@@ -218,9 +220,11 @@ def decide_withholding(
     ``monthly_override`` is a monthly amount set by a case worker for this debtor
     (procedure 8, adjusting recovery): it replaces the scale's amount.
     """
-    exempt = _sorted_exempt(parameters, payment.after_rent_debt_clearance)
-    exempt_arrears = sum(amount for benefit, amount in payment.arrears.items() if benefit in exempt)
-    other_arrears = sum(amount for benefit, amount in payment.arrears.items() if benefit not in exempt)
+    exempt_arrears = other_arrears = 0
+    if payment.arrears:
+        exempt = _sorted_exempt(parameters, payment.after_rent_debt_clearance)
+        exempt_arrears = sum(amount for benefit, amount in payment.arrears.items() if benefit in exempt)
+        other_arrears = sum(amount for benefit, amount in payment.arrears.items() if benefit not in exempt)
     rmp_deemed = rmp is None
     used_rmp = parameters.deemed_rmp if rmp is None else rmp
     prp = parameters.scale.monthly(used_rmp) if monthly_override is None else monthly_override

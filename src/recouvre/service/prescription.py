@@ -87,14 +87,6 @@ class _Head:
     balance: Cents
     last_paid: date | None
 
-    def earliest_date(self, terms: PrescriptionTerms) -> date | None:
-        """A lower bound of the prescription date when the balance is positive: the first bar date
-        of the youngest line, which stays in any positive balance (oldest lines are consumed first)
-        and whose bar date interruptions only push later."""
-        if self.last_paid is None:
-            return None
-        return terms.first_bar(self.fraud, self.detected_on if self.fraud else self.last_paid)
-
 
 def _heads(session: Session, part: Sequence[int], on: date, *, positive_only: bool) -> dict[int, _Head]:
     """Claims established by ``on``, their balance at the end of ``on`` and their youngest line's
@@ -277,7 +269,12 @@ def _may_be_barred(
     until: date,
 ) -> dict[int, _Head]:
     """The claims whose first bar date (the youngest line's, or the detection's for fraud) is not
-    after ``until``, from ``(claim id, responsibility, detection date, youngest line date)``."""
+    after ``until``, from ``(claim id, responsibility, detection date, youngest line date)``.
+
+    That date is a lower bound of the prescription date of a positive balance: the youngest line
+    stays in any positive balance (the oldest lines are consumed first) and interruptions only
+    push its bar date later. Claims after it cannot be time-barred by ``until``.
+    """
     fraud = Responsibility.FRAUD.value
     as_date: Callable[[date | str], date] = repository.as_date
     maybe: dict[int, _Head] = {}
@@ -341,7 +338,7 @@ def standings(
 
     Set-based, whatever the number of claims: one grouped statement for the ledger totals, one
     for the claims' youngest lines; then — only for the claims with a positive balance whose
-    youngest line may be time-barred by ``until`` (``_Head.earliest_date``) — their lines and
+    youngest line may be time-barred by ``until`` (``_may_be_barred``) — their lines and
     interruption dates (four statements per chunk), and ``domain.prescription.prescription_date_of``
     (the date of ``prescription_state``, without its explanation). Claims with no movement by
     ``on`` are absent. ``terms`` ``None`` (no prescription rule): no date is computed.
@@ -365,13 +362,9 @@ def standings(
         .where(ClaimRow.id.in_(ids), ClaimRow.established_on <= on)
         .group_by(ClaimRow.id, ClaimRow.responsibility, ClaimRow.detected_on)
     )
-    fraud = Responsibility.FRAUD.value
-    heads: dict[int, _Head] = {}
-    for claim_id, responsibility, detected_on, last_paid in connection.execute(youngest):
-        balance = totals.get(claim_id, 0)
-        head = _Head(responsibility == fraud, detected_on, balance, last_paid)
-        if balance > 0 and (earliest := head.earliest_date(terms)) is not None and earliest <= until:
-            heads[claim_id] = head
+    rows = connection.execute(youngest).all()
+    maybe = _may_be_barred((row for row in rows if totals.get(row[0], 0) > 0), terms, until)
+    heads = {claim_id: replace(head, balance=totals[claim_id]) for claim_id, head in maybe.items()}
     for part in repository.chunks(sorted(heads)):
         lines = _lines(session, part)
         days = interruption_dates_by_claim(session, part, on)

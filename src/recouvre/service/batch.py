@@ -15,9 +15,10 @@ of disjoint rows do not wait for each other and ``writing`` does nothing.
 
 Worker processes are started with ``spawn`` (no inherited connections), once per process and
 kept for the next step with the same database, and rebuild the ``Services`` from a picklable
-``ServicesSpec``. On Linux a worker is killed when the process
-that started it dies (``PR_SET_PDEATHSIG``): a run killed with ``kill -9`` leaves no orphan
-finishing a unit behind the next run's back, and the unit's open transaction is rolled back.
+``ServicesSpec``. On Linux a worker is killed when the process that started it dies
+(``PR_SET_PDEATHSIG``): a run killed with ``kill -9`` leaves no orphan finishing a unit behind
+the next run's back, and the unit's open transaction is rolled back. Units run with the cyclic
+garbage collector paused (``collector_paused``).
 """
 
 from __future__ import annotations

@@ -163,7 +163,7 @@ def run_cycle(
             select(CycleRunRow).where(CycleRunRow.organism_id == organism_id, CycleRunRow.month == month)
         )
         if run is not None and run.status == "done":
-            done = _summary_from_db(session, organism_code, organism_id, run.id, month, run.run_on)
+            done = _summary_from_db(session, organism_code, run.id, month, run.run_on)
             done.already_done = True
             return done
         if run is None or run.shard_debtors is None:
@@ -189,7 +189,7 @@ def run_cycle(
         if progress is not None:
             progress(len(shards) - len(todo) + done_count, len(shards))
     with services.db.unit_of_work() as session:
-        summary = _summary_from_db(session, organism_code, organism_id, job.run_id, month, on)
+        summary = _summary_from_db(session, organism_code, job.run_id, month, on)
         summary.shards = len(shards)
         session.execute(
             update(CycleRunRow)
@@ -199,9 +199,7 @@ def run_cycle(
     return summary
 
 
-def _summary_from_db(
-    session: Session, code: str, organism_id: int, run_id: int, month: str, on: date
-) -> CycleSummary:
+def _summary_from_db(session: Session, code: str, run_id: int, month: str, on: date) -> CycleSummary:
     """What the cycle of ``month`` did: the sum of what its shards wrote (exact after a restart)."""
     summary = CycleSummary(code, month, on)
     for claims, counts in session.execute(

@@ -10,7 +10,9 @@ Then, timed: the withholding run (``apply_benefit_payments`` in chunks of 5,000 
 a baseline: one set-based SQL pass over the same tables (read every open claim's balance
 from the ledger and update one column of its state). Prints one JSON line:
 ``claims``, ``cycle_s`` (withholding + cycle), ``withhold_s``, ``cycle_only_s``,
-``baseline_s``, ``ratio`` (cycle_s / baseline_s), ``peak_rss_mb``, ``build_s``, ``letters``,
+``baseline_s``, ``ratio`` (cycle_s / baseline_s), ``peak_rss_mb`` (this process),
+``worker_peak_rss_mb`` (the largest worker process), ``all_processes_peak_mb_at_most`` (this
+process plus every worker at the largest worker's peak), ``build_s``, ``letters``,
 ``withheld_claims``.
 """
 
@@ -31,7 +33,7 @@ from sqlalchemy import text
 from recouvre.domain.model import Country, Organism
 from recouvre.domain.withholding import BenefitPayment
 from recouvre.service import Services
-from recouvre.service.batch import default_workers
+from recouvre.service.batch import close_workers, default_workers
 from recouvre.service.cycle import run_cycle
 from recouvre.service.registry import ensure_organism
 from recouvre.service.withholding import PaymentBatch, withhold_batches
@@ -244,6 +246,8 @@ def main() -> None:
     baseline_s = baseline(database)
     cycle_s = withhold_s + cycle_only_s
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    close_workers()  # a child's peak memory is known once it has ended
+    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         json.dumps(
             {
@@ -254,6 +258,8 @@ def main() -> None:
                 "baseline_s": round(baseline_s, 3),
                 "ratio": round(cycle_s / baseline_s, 1),
                 "peak_rss_mb": round(peak, 1),
+                "worker_peak_rss_mb": round(worker_peak, 1),
+                "all_processes_peak_mb_at_most": round(peak + args.workers * worker_peak, 1),
                 "build_s": round(build_s, 1),
                 "letters": sum(summary.letters.values()),
                 "withheld_claims": withheld,

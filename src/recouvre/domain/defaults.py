@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
-from recouvre.domain.model import Phase, hash_once
+from recouvre.domain.model import Phase
 from recouvre.domain.money import Cents
 from recouvre.policy.values import DefaultStep
 
@@ -76,9 +76,6 @@ class DefaultState:
     episode_since: date | None = None
     notice_deadline: date | None = None
     last_cured_on: date | None = None
-
-    def __hash__(self) -> int:
-        return hash_once(self)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -21,25 +21,6 @@ class DomainError(ValueError):
     def __reduce__(self) -> tuple[type[DomainError], tuple[str, object, str]]:
         # Batch units raise these in worker processes: they must cross back whole.
         return (type(self), (self.field, self.value, self.reason))
-
-
-_PROCESS = object()
-
-
-def hash_once(value: object) -> int:
-    """The hash of a frozen dataclass, computed on first use and kept on the instance.
-
-    For the value objects that key the memos of a batch step (the monthly cycle's default
-    states): hashing their fields again for every claim costs more than the memo saves. A class opts in with
-    ``def __hash__(self) -> int: return hash_once(self)``.
-    """
-    # Kept with this process's token: string hashes differ between processes, and a copy pickled
-    # to a worker process must not bring its parent's hash along (an unpickled token is a copy).
-    found: tuple[object, int] | None = value.__dict__.get("_hash_once")
-    if found is None or found[0] is not _PROCESS:
-        found = (_PROCESS, hash(tuple(getattr(value, item.name) for item in fields(value))))  # type: ignore[arg-type]
-        object.__setattr__(value, "_hash_once", found)
-    return found[1]
 
 
 class Country(StrEnum):

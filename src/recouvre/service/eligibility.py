@@ -51,14 +51,14 @@ from recouvre.storage.tables import ClaimRow, ClaimStateRow, MovementRow
 START_DELAY_KEY = "recovery.start_delay_days"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RecoverableClaimInfo(RecoverableClaim):
     """A claim that may be recovered on the date asked (its balance: at the end of that date,
     positive), with what booking on it needs."""
 
-    claim_id: int = 0
-    benefit: str = ""
-    next_sequence: int = 1
+    claim_id: int
+    benefit: str
+    next_sequence: int
     """``max(sequence) + 1`` over the claim's whole ledger: the sequence of its next movement."""
 
 

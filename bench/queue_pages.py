@@ -26,9 +26,8 @@ from datetime import time as day_time
 
 from fastapi.testclient import TestClient
 
-from recouvre.api import create_app, queries
-from recouvre.security import accounts
-from recouvre.service import Services
+from recouvre.api import create_api
+from recouvre.service import Services, accounts, queries
 from recouvre.storage.database import Database
 from recouvre.web import mount_web
 
@@ -57,7 +56,7 @@ def main() -> None:
         accounts.get_user(services, USER)
     except Exception:
         accounts.add_user(services, USER, PASSWORD, ["case_worker"], organism=args.organism, by="cli:bench")
-    app = create_app(services)
+    app = create_api(services)
     mount_web(app, secret=b"a secret for the benchmark only, 32+ bytes")
     with TestClient(app) as client:
         page = client.get("/connexion")

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from recouvre.adapters.generator import fr_iban_of, nir_of
-from recouvre.api import commands, create_app
 from recouvre.domain.model import (
     Benefit,
     Claim,
@@ -24,8 +23,8 @@ from recouvre.domain.model import (
     Responsibility,
     UndueLine,
 )
-from recouvre.security import accounts, mandates
-from recouvre.service import Services
+from recouvre.server import create_app
+from recouvre.service import Services, accounts, commands, mandates
 from recouvre.service.registry import register_debtors
 from recouvre.storage import repository
 from recouvre.storage.repository import TaskDraft

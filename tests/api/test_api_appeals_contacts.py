@@ -7,7 +7,6 @@ from datetime import date
 
 from sqlalchemy import select
 
-from recouvre.api import queries
 from recouvre.domain.model import (
     Benefit,
     Claim,
@@ -19,6 +18,7 @@ from recouvre.domain.model import (
     Responsibility,
     UndueLine,
 )
+from recouvre.service import queries
 from recouvre.service.claims import establish_claims
 from recouvre.service.registry import ensure_organism, register_debtors
 from recouvre.storage import repository

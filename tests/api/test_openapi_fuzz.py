@@ -18,10 +18,9 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from recouvre.api import create_app
 from recouvre.domain.model import Country, Organism
-from recouvre.security import accounts
-from recouvre.service import Services
+from recouvre.server import create_app
+from recouvre.service import Services, accounts
 from recouvre.service.registry import ensure_organism
 from recouvre.storage.database import Database
 

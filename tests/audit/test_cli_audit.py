@@ -7,9 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from recouvre.audit import trail
 from recouvre.cli import _command_path, _redacted
-from recouvre.service import Services
+from recouvre.service import Services, trail
 from recouvre.storage.database import Database
 
 

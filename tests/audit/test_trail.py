@@ -15,11 +15,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 from typer.testing import CliRunner
 
-from recouvre.audit import trail
 from recouvre.cli import audit as audit_cli
 from recouvre.cli.common import CliState
 from recouvre.domain.model import Benefit
-from recouvre.service import Services
+from recouvre.service import Services, trail
 from recouvre.storage.back_office_tables import AuditRow
 from recouvre.storage.database import Database
 from recouvre.storage.tables import Base

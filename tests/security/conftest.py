@@ -8,8 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from recouvre.domain.model import Benefit, Claim, Creditor, Debtor, DebtorKind, Responsibility, UndueLine
-from recouvre.security import accounts
-from recouvre.service import Services
+from recouvre.service import Services, accounts
 from recouvre.service.claims import establish_claims
 from recouvre.service.registry import register_debtors
 

@@ -9,13 +9,11 @@ import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from recouvre.audit import trail
 from recouvre.cli import users as users_cli
 from recouvre.cli.common import CliState
 from recouvre.domain.model import DomainError
-from recouvre.security import accounts
 from recouvre.security.settings import LOCK_DURATION, MAX_FAILED_SIGN_INS, TOKEN_LIFETIME
-from recouvre.service import NotFound, Services
+from recouvre.service import NotFound, Services, accounts, trail
 from recouvre.storage.back_office_tables import ApiTokenRow, UserRow
 
 from .conftest import ORG, PASSWORD, Clock

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from recouvre.domain.model import DomainError
-from recouvre.security import Forbidden, Subject, accounts, authorize, maker_checker, mandates, subjects
-from recouvre.service import Services
+from recouvre.security import Forbidden, Subject, authorize
+from recouvre.service import Services, accounts, decisions, mandates, subjects
 from recouvre.service.claims import view_claim
 
 from .conftest import ORG, PASSWORD
@@ -71,42 +71,42 @@ def test_placements(portfolio: Services) -> None:
 
 def test_maker_checker_at_the_service_layer(portfolio: Services) -> None:
     on = date(2026, 3, 2)
-    proposal = maker_checker.propose_write_off(
+    proposal = decisions.propose_write_off(
         portfolio, ORG, "C2", on, authority="board", reasons="insolvable", by="alice", why="x"
     )
     with pytest.raises(DomainError, match="awaits its decision"):
-        maker_checker.propose_write_off(portfolio, ORG, "C2", on, by="carol", why="y")
+        decisions.propose_write_off(portfolio, ORG, "C2", on, by="carol", why="y")
     with pytest.raises(Forbidden, match="une autre personne"):
-        maker_checker.decide_proposal(
-            portfolio, ORG, maker_checker.ProposalKind.WRITE_OFF, proposal.id, True, on, by="alice", why="z"
+        decisions.decide_proposal(
+            portfolio, ORG, decisions.ProposalKind.WRITE_OFF, proposal.id, True, on, by="alice", why="z"
         )
-    decided = maker_checker.decide_proposal(
+    decided = decisions.decide_proposal(
         portfolio,
         ORG,
-        maker_checker.ProposalKind.WRITE_OFF,
+        decisions.ProposalKind.WRITE_OFF,
         proposal.id,
         True,
         on,
         by="bob",
         why="commission du 2 mars",
     )
-    assert decided.status is maker_checker.ProposalStatus.APPROVED and decided.decided_by == "bob"
+    assert decided.status is decisions.ProposalStatus.APPROVED and decided.decided_by == "bob"
     assert view_claim(portfolio, ORG, "C2", on).status.value == "written_off"
     with pytest.raises(DomainError, match="already approved"):
-        maker_checker.decide_proposal(
-            portfolio, ORG, maker_checker.ProposalKind.WRITE_OFF, proposal.id, False, on, by="carol", why="z"
+        decisions.decide_proposal(
+            portfolio, ORG, decisions.ProposalKind.WRITE_OFF, proposal.id, False, on, by="carol", why="z"
         )
-    rejected = maker_checker.decide_proposal(
+    rejected = decisions.decide_proposal(
         portfolio,
         ORG,
-        maker_checker.ProposalKind.WRITE_OFF,
-        maker_checker.propose_write_off(portfolio, ORG, "C1", on, by="alice", why="x").id,
+        decisions.ProposalKind.WRITE_OFF,
+        decisions.propose_write_off(portfolio, ORG, "C1", on, by="alice", why="x").id,
         False,
         on,
         by="bob",
         why="recouvrable",
     )
-    assert rejected.status is maker_checker.ProposalStatus.REJECTED
+    assert rejected.status is decisions.ProposalStatus.REJECTED
     assert view_claim(portfolio, ORG, "C1", on).balance == 40_000
     with pytest.raises(DomainError, match="no pending remission request"):
-        maker_checker.propose_remission(portfolio, ORG, "C1", on, "50", by="alice", why="x")
+        decisions.propose_remission(portfolio, ORG, "C1", on, "50", by="alice", why="x")

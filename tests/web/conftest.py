@@ -23,7 +23,6 @@ from api.conftest import ORG as ORG
 from api.conftest import PASSWORD as PASSWORD
 from api.conftest import ROLES as ROLES
 from api.conftest import add_debtors, add_role_users
-from recouvre.api import commands, create_app
 from recouvre.domain.model import (
     Benefit,
     Claim,
@@ -31,8 +30,8 @@ from recouvre.domain.model import (
     Responsibility,
     UndueLine,
 )
-from recouvre.security import accounts
-from recouvre.service import Services
+from recouvre.server import create_app
+from recouvre.service import Services, accounts, commands
 from recouvre.storage import repository
 from recouvre.storage.repository import TaskDraft
 from recouvre.storage.tables import TaskRow

@@ -29,10 +29,9 @@ import uvicorn
 
 from recouvre.adapters.generator import PortfolioSpec, load_portfolio
 from recouvre.adapters.simulation import simulate
-from recouvre.api import create_app
 from recouvre.domain.model import Country
-from recouvre.security import accounts
-from recouvre.service import Services
+from recouvre.server import create_app
+from recouvre.service import Services, accounts
 from recouvre.storage.database import Database
 from recouvre.web import mount_web
 

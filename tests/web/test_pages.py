@@ -12,8 +12,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from recouvre.security import accounts
 from recouvre.security.settings import MAX_FAILED_SIGN_INS
+from recouvre.service import accounts
 from recouvre.storage.back_office_tables import AuditRow
 from recouvre.storage.tables import TaskRow
 
@@ -540,7 +540,7 @@ def test_htmx_error_replaces_the_content(site: Site) -> None:
 
 
 def test_mount_web_replaces_the_placeholder_and_is_idempotent(site: Site) -> None:
-    from recouvre.api import create_app
+    from recouvre.server import create_app
     from recouvre.web import mount_web
 
     app = create_app(site.services)

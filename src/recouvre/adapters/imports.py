@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Final, Generic, TypeVar
 
 from recouvre.domain import identifiers
+from recouvre.domain.errors import Problem
 from recouvre.domain.model import (
     Benefit,
     Claim,
@@ -47,7 +48,6 @@ from recouvre.domain.model import (
     UndueLine,
 )
 from recouvre.domain.money import AmountError, Cents, format_amount, parse_amount
-from recouvre.service.errors import Problem
 
 PARQUET_SUFFIXES: Final = frozenset({".parquet", ".pq"})
 MAX_SHOWN: Final = 60

@@ -26,11 +26,11 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.defaults import add_months
+from recouvre.domain.errors import Refused
 from recouvre.domain.model import DomainError, PaymentChannel
 from recouvre.domain.withholding import BenefitPayment
 from recouvre.service.context import Services
 from recouvre.service.cycle import run_cycle
-from recouvre.service.errors import Refused
 from recouvre.service.payments import record_payment
 from recouvre.service.plans import agree_plan
 from recouvre.service.withholding import apply_benefit_payments

@@ -1,9 +1,9 @@
-"""The REST API (FastAPI) and the back office's framework-free commands and queries.
+"""The REST API (FastAPI): HTTP concerns only — parse the request, call the door
+(``recouvre.service.commands`` and ``recouvre.service.queries``), format the answer.
 
-``create_app(services)`` builds the application; ``recouvre.api.commands`` (authorize, service
-command, audit) and ``recouvre.api.queries`` (debtor file, queues…) are what the web pages reuse.
+``create_api(services)`` builds it; ``recouvre.server.create_app`` adds the web pages to it.
 """
 
-from recouvre.api.app import create_app
+from recouvre.api.app import create_api
 
-__all__ = ["create_app"]
+__all__ = ["create_api"]

@@ -1,4 +1,4 @@
-"""``create_app(services)``: the FastAPI application served by ``recouvre serve``.
+"""``create_api(services)``: the REST API of the application that ``recouvre.server`` assembles.
 
 * ``/api/v1/…``: the REST API (``recouvre.api.routes``); its OpenAPI document at ``/openapi.json``.
 * ``/``: for now a French page that says the back-office pages are coming and where the API is.
@@ -21,15 +21,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from recouvre.api.routes import router
-from recouvre.audit.trail import jsonable
+from recouvre.domain.errors import BatchRejected, NotFound, Refused
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import AmountError
-from recouvre.security.accounts import SignInRefused
 from recouvre.security.authorization import Forbidden
+from recouvre.service.accounts import SignInRefused
 from recouvre.service.context import Services
-from recouvre.service.errors import BatchRejected, NotFound, Refused
-from recouvre.service.remission import Refusal
-from recouvre.web import mount_web
+from recouvre.service.trail import jsonable
 
 log = logging.getLogger("recouvre.api")
 
@@ -99,7 +97,7 @@ def _validation_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-def create_app(services: Services) -> FastAPI:
+def create_api(services: Services) -> FastAPI:
     keep_personal_data_out_of_logs(services)
     app = FastAPI(
         title="Recouvre",
@@ -139,10 +137,6 @@ def create_app(services: Services) -> FastAPI:
     def refused(_: Request, error: Refused) -> JSONResponse:
         return _problem(409, str(error), error)
 
-    @app.exception_handler(Refusal)
-    def refusal(_: Request, error: Refusal) -> JSONResponse:
-        return JSONResponse(status_code=409, content={"detail": str(error)})
-
     @app.exception_handler(DomainError)
     def domain_error(_: Request, error: DomainError) -> JSONResponse:
         return _problem(422, str(error), error)
@@ -159,5 +153,4 @@ def create_app(services: Services) -> FastAPI:
         ]
         return JSONResponse(status_code=422, content={"detail": str(error), "problems": problems})
 
-    mount_web(app)  # the back office pages: "/", sign-in, queues, debtor files
     return app

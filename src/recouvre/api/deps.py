@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from recouvre.security import accounts
 from recouvre.security.authorization import Actor
+from recouvre.service import accounts
 from recouvre.service.context import Services
 
 log = logging.getLogger("recouvre.api")

@@ -1,5 +1,5 @@
 """The REST API's routes under ``/api/v1``: each one asks ``authorize`` (through
-``recouvre.api.commands``) and calls the service layer; none writes to the database itself.
+``recouvre.service.commands``) and calls the service layer; none writes to the database itself.
 
 Every route names the action it needs in its OpenAPI operation (``x-action``), from
 ``recouvre/security/roles.yaml``.
@@ -13,18 +13,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from recouvre.api import commands, models, queries
 from recouvre.api.deps import ActorDep, OrganismPath, RefPath, ServicesDep, get_token
-from recouvre.audit import trail
 from recouvre.domain.model import Claim, UndueLine
 from recouvre.domain.money import format_amount, parse_amount
-from recouvre.security import accounts, mandates
 from recouvre.security.authorization import Actor, Subject, may
-from recouvre.security.maker_checker import ProposalKind, ProposalStatus, ProposalView, list_proposals
 from recouvre.security.roles import default_roles
-from recouvre.security.subjects import PlacementView
+from recouvre.service import accounts, commands, mandates, models, queries, trail
 from recouvre.service.appeals import AppealView
 from recouvre.service.context import Services
+from recouvre.service.decisions import ProposalKind, ProposalStatus, ProposalView, list_proposals
+from recouvre.service.subjects import PlacementView
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": models.ErrorOut, "description": "pas de jeton valide (ou identifiants refusés)"},

@@ -155,7 +155,7 @@ def audit_cli_command(argv: list[str], exit_code: int) -> None:
     opened = LAST_STATE[-1].opened if LAST_STATE else None
     if not path or path in READ_ONLY or path.split(" ")[0] in READ_ONLY or opened is None:
         return
-    from recouvre.audit import trail
+    from recouvre.service import trail
 
     operator = os.environ.get("RECOUVRE_OPERATOR") or getpass.getuser()
     entry = trail.Entry(

@@ -11,8 +11,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.audit import trail
 from recouvre.cli.common import console, fail, services
+from recouvre.service import trail
 
 app = typer.Typer(help="Piste d'audit : vérification et consultation.", no_args_is_help=True)
 

@@ -10,8 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from recouvre.adapters.generator import DEFAULT_AS_OF, DEFAULT_ORGANISM, PortfolioSpec, load_portfolio
 from recouvre.cli.common import console, fail, services
+from recouvre.domain.errors import BatchRejected
 from recouvre.domain.model import Country, DomainError
-from recouvre.service.errors import BatchRejected
 from recouvre.storage import repository
 
 

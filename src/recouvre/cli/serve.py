@@ -16,7 +16,7 @@ def serve(
     """Serve the API under /api/v1 and its OpenAPI document at /openapi.json."""
     import uvicorn
 
-    from recouvre.api import create_app
+    from recouvre.server import create_app
 
     found = services(ctx)
     console.print(

@@ -9,8 +9,8 @@ from rich.table import Table
 
 from recouvre.cli.common import console, fail, organism_or_only, services
 from recouvre.cli.generate import parse_date
+from recouvre.domain.errors import NotFound
 from recouvre.domain.money import format_money
-from recouvre.service.errors import NotFound
 from recouvre.service.reports import Bucket, PortfolioSummary, latest_established_on, portfolio_summary
 
 BENEFIT_LABELS: Mapping[str, str] = {

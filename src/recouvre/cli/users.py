@@ -15,7 +15,7 @@ from rich.table import Table
 
 from recouvre.cli.common import console, fail, services
 from recouvre.domain.model import DomainError
-from recouvre.security import accounts
+from recouvre.service import accounts
 
 app = typer.Typer(help="Utilisateurs du back office et de l'API.", no_args_is_help=True)
 

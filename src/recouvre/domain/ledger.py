@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from recouvre.domain.model import DomainError
+from recouvre.domain.errors import LedgerError as LedgerError  # re-exported
 from recouvre.domain.money import Cents
 
 
@@ -61,10 +61,6 @@ CAPPED_AT_BALANCE = frozenset(
     {MovementKind.WITHHOLDING, MovementKind.REMISSION, MovementKind.WRITE_OFF, MovementKind.DISCHARGE}
 )
 RECOVERED = frozenset({MovementKind.WITHHOLDING, MovementKind.PAYMENT})
-
-
-class LedgerError(DomainError):
-    """A movement the ledger refuses; nothing is booked."""
 
 
 @dataclass(frozen=True)

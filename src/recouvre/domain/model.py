@@ -6,21 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from recouvre.domain.errors import DomainError as DomainError  # re-exported
 from recouvre.domain.money import Cents
-
-
-class DomainError(ValueError):
-    """A fact that breaks a domain rule. ``field`` and ``value`` name what is wrong."""
-
-    def __init__(self, field: str, value: object, reason: str) -> None:
-        self.field = field
-        self.value = value
-        self.reason = reason
-        super().__init__(f"{field}={value!r}: {reason}")
-
-    def __reduce__(self) -> tuple[type[DomainError], tuple[str, object, str]]:
-        # Batch units raise these in worker processes: they must cross back whole.
-        return (type(self), (self.field, self.value, self.reason))
 
 
 class Country(StrEnum):

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from recouvre.domain.errors import AmountError as AmountError  # re-exported
+
 Cents = int
 
 _CENT = Decimal("0.01")
 MAX_CENTS = 10**14
 """A thousand billion euros: far above any claim, far below a BIGINT."""
-
-
-class AmountError(ValueError):
-    """An amount that is not a valid money value; the message names the value."""
 
 
 def parse_amount(value: object, *, field: str = "amount", allow_negative: bool = False) -> Cents:

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from recouvre import policy as policies
+from recouvre.domain.errors import NotFound
 from recouvre.domain.identifiers import mask
 from recouvre.domain.launch import appeal_route, payment_reference
 from recouvre.domain.ledger import MovementKind
@@ -34,7 +35,6 @@ from recouvre.domain.model import (
     UndueLine,
 )
 from recouvre.domain.money import Cents
-from recouvre.service.errors import NotFound
 from recouvre.storage import repository
 from recouvre.storage.tables import (
     ClaimRow,

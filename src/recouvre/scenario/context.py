@@ -12,9 +12,9 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
+from recouvre.domain.errors import NotFound
 from recouvre.service.claims import ClaimView, view_claim
 from recouvre.service.context import Services
-from recouvre.service.errors import NotFound
 from recouvre.storage import repository
 
 NOT_ESTABLISHED = "not established"

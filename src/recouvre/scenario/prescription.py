@@ -20,12 +20,12 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from recouvre.domain.errors import NotFound
 from recouvre.domain.model import DomainError
 from recouvre.scenario.checks_base import CheckSpec
 from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step
 from recouvre.scenario.events_base import EventSpec
 from recouvre.scenario.fields import IsoDate, LocalId, Strict
-from recouvre.service.errors import NotFound
 from recouvre.service.interruptions import LetterOutcome, acknowledgment, registered_letter
 from recouvre.service.prescription import prescription_state
 

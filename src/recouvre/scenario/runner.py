@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from recouvre.domain.errors import BatchRejected, Refused
 from recouvre.domain.model import Claim, DomainError
 from recouvre.scenario.checks import CHECKS
 from recouvre.scenario.context import Mismatch, Replay, Step
@@ -33,7 +34,6 @@ from recouvre.scenario.fields import FormatError, Invalid
 from recouvre.scenario.schema import Expectation, Scenario, parse, references
 from recouvre.service.claims import establish_claims
 from recouvre.service.context import Services, refuse
-from recouvre.service.errors import BatchRejected, Refused
 from recouvre.service.registry import ensure_organism, register_debtors
 from recouvre.storage.database import Database
 

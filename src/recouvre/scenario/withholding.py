@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import Field, TypeAdapter
 
+from recouvre.domain.errors import NotFound
 from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import Benefit
 from recouvre.domain.money import Cents, format_amount
@@ -30,7 +31,6 @@ from recouvre.scenario.checks_base import CheckSpec
 from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step
 from recouvre.scenario.events_base import EventSpec
 from recouvre.scenario.fields import Amount, LocalId, Strict
-from recouvre.service.errors import NotFound
 from recouvre.service.withholding import apply_benefit_payments, explain
 
 MAX_RUN_ID = 40

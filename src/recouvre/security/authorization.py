@@ -2,7 +2,7 @@
 
 A pure function of its arguments and the roles file: the facts about the subject (who
 established the claim, where it is placed, who proposed the decision) are loaded beforehand by
-``recouvre.security.subjects``, so the rule is testable without a database. The checks, in
+``recouvre.service.subjects``, so the rule is testable without a database. The checks, in
 order, each refusing with its reason:
 
 1. the action is one of the roles file's (else a programming error, ``ValueError``);

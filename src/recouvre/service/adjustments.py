@@ -18,13 +18,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from recouvre.domain.defaults import add_months
+from recouvre.domain.errors import NotFound
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents
 from recouvre.domain.withholding import RecoverableClaim, allocation_order
 from recouvre.service import suspensions
 from recouvre.service.claims import find_claim, movement_key
 from recouvre.service.context import Services
-from recouvre.service.errors import NotFound
 from recouvre.service.plans import PlanView, agree_plan
 from recouvre.storage import repository
 from recouvre.storage.repository import LetterDraft

@@ -45,15 +45,15 @@ from recouvre.domain.appeals import (
     suspends,
     upheld_effect,
 )
+from recouvre.domain.errors import Refused
 from recouvre.domain.ledger import Ledger, MovementKind, MovementRequest
 from recouvre.domain.model import Benefit, DomainError
 from recouvre.domain.money import Cents, percent_of
 from recouvre.policy import Policy
 from recouvre.service import suspensions
 from recouvre.service.claims import find_claim, movement_key
-from recouvre.service.context import Services
+from recouvre.service.context import Services, refusals
 from recouvre.service.payments import post
-from recouvre.service.remission import Refusal, refusals
 from recouvre.storage import repository
 from recouvre.storage.claim_life_tables import AppealRow
 from recouvre.storage.tables import ClaimRow
@@ -176,7 +176,7 @@ def file_appeal(
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
         organism, row = find_claim(services, session, organism_code, claim_ref)
         if row.established_on > on:
-            raise Refusal(EVENT, claim_ref, f"claim {claim_ref} is established on {row.established_on}")
+            raise Refused(EVENT, claim_ref, f"claim {claim_ref} is established on {row.established_on}")
         key = _key(organism_code, claim_ref, on.isoformat(), appellant.value)
         replayed = session.scalar(select(AppealRow).where(AppealRow.key == key))
         if replayed is not None:
@@ -185,7 +185,7 @@ def file_appeal(
         _mark_implicit(appeals, on)
         pending = [appeal for appeal in appeals if appeal.status == AppealStatus.PENDING.value]
         if pending:
-            raise Refusal(
+            raise Refused(
                 EVENT, claim_ref, f"an appeal filed on {pending[-1].filed_on.isoformat()} is still pending"
             )
         closed = [appeal for appeal in appeals if appeal.status != AppealStatus.WITHDRAWN.value]
@@ -199,7 +199,7 @@ def file_appeal(
                 or previous.filed_by != Appellant.DEBTOR.value
                 or previous.outcome not in (AppealOutcome.UPHELD.value, AppealOutcome.REDUCED.value)
             ):
-                raise Refusal(
+                raise Refused(
                     EVENT,
                     claim_ref,
                     "the organism appeals only a court decision that went against it (PM242)",
@@ -209,11 +209,11 @@ def file_appeal(
             # R142-1: two months from the notification, enforceable since ours carry the mentions.
             derived, deadline = AppealStage.AMICABLE, board_deadline(row.notified_on, mentions=True)
         elif previous.outcome == AppealOutcome.UPHELD.value and previous.filed_by == Appellant.DEBTOR.value:
-            raise Refusal(EVENT, claim_ref, f"the appeal of {previous.filed_on.isoformat()} was upheld")
+            raise Refused(EVENT, claim_ref, f"the appeal of {previous.filed_on.isoformat()} was upheld")
         else:
             derived, deadline = AppealStage.COURT, previous.court_deadline
         if wanted is not None and wanted is not derived:
-            raise Refusal(
+            raise Refused(
                 EVENT,
                 claim_ref,
                 f"stage={wanted.value}: this appeal goes to the {derived.value} stage "
@@ -221,7 +221,7 @@ def file_appeal(
             )
         if is_late(on, deadline):
             assert deadline is not None
-            raise Refusal(
+            raise Refused(
                 EVENT,
                 claim_ref,
                 f"appeal filed on {on.isoformat()}, after its deadline of {deadline.isoformat()}: "
@@ -387,7 +387,7 @@ def decide_appeal(
                 return _view(appeal, claim_ref)  # a replay of this decision
             appeal = None
         if appeal is None:
-            raise Refusal(EVENT, claim_ref, f"claim {claim_ref} has no appeal awaiting a decision")
+            raise Refused(EVENT, claim_ref, f"claim {claim_ref} has no appeal awaiting a decision")
         before = _current_principal(row, appeals[: appeals.index(appeal)])
         ledger = repository.load_ledger(session, row.id, until=on)
         effect = LedgerEffect(0, 0, before)
@@ -454,7 +454,7 @@ def withdraw(
         _mark_implicit(appeals, on)
         pending = [a for a in appeals if a.status == AppealStatus.PENDING.value]
         if not pending:
-            raise Refusal(EVENT, claim_ref, f"claim {claim_ref} has no pending appeal to withdraw")
+            raise Refused(EVENT, claim_ref, f"claim {claim_ref} has no pending appeal to withdraw")
         appeal = pending[-1]
         appeal.status = AppealStatus.WITHDRAWN.value
         appeal.decided_on = on

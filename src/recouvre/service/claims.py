@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from recouvre.domain.errors import BatchRejected, NotFound, Problem
 from recouvre.domain.launch import (
     appeal_deadline,
     appeal_route,
@@ -30,7 +31,6 @@ from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
 from recouvre.service import prescription, remission, suspensions
 from recouvre.service.context import Services
-from recouvre.service.errors import BatchRejected, NotFound, Problem
 from recouvre.storage import repository
 from recouvre.storage.repository import LetterDraft
 from recouvre.storage.tables import ClaimRow

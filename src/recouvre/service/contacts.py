@@ -17,11 +17,11 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
+from recouvre.domain.errors import Refused
 from recouvre.domain.model import DomainError
 from recouvre.service.claims import find_claim
-from recouvre.service.context import Services
+from recouvre.service.context import Services, refusals
 from recouvre.service.interruptions import event_key
-from recouvre.service.remission import Refusal, refusals
 from recouvre.storage import repository
 from recouvre.storage.tables import ClaimEventRow
 
@@ -102,7 +102,7 @@ def record_contact(
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
         _, row = find_claim(services, session, organism_code, claim_ref)
         if on < row.established_on:
-            raise Refusal(EVENT, claim_ref, f"claim {claim_ref} is established on {row.established_on}")
+            raise Refused(EVENT, claim_ref, f"claim {claim_ref} is established on {row.established_on}")
         existing = session.scalar(select(ClaimEventRow).where(ClaimEventRow.key == recorded))
         if existing is None:
             new = repository.add_claim_event(session, recorded, row.id, on, EVENT, data)

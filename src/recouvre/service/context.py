@@ -6,7 +6,8 @@ stamps when a row was recorded, for the audit trail.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,8 +16,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from recouvre import policy as policies
+from recouvre.domain.errors import NotFound, Refused
 from recouvre.domain.model import Organism
-from recouvre.service.errors import NotFound, Refused
 from recouvre.storage import repository
 from recouvre.storage.database import Database
 
@@ -54,11 +55,39 @@ class Services:
 def refuse(
     services: Services, organism_code: str, on: date, event: str, subject: str, message: str
 ) -> Refused:
-    """Record, in its own transaction, that an event was refused; return the error to raise.
+    """The error to raise for an event the rules forbid, its refusal recorded (``record_refusal``)."""
+    error = Refused(event, subject, message)
+    record_refusal(services, organism_code, on, error)
+    return error
 
-    The refused command's own unit of work rolls back; the refusal must survive it.
+
+def record_refusal(services: Services, organism_code: str, on: date, error: Refused) -> None:
+    """Record, in its own transaction, that an event was refused.
+
+    The refused command's own unit of work rolls back; the refusal must survive it. Inside an act
+    (``service.door``), the act's transaction is still open: the refusal is left to the door,
+    which records it once the act has rolled back.
     """
+    error.organism = organism_code
+    error.on = on
+    if services.db.in_act():
+        return
     with services.db.unit_of_work() as session:
         organism_id, _ = services.organism(session, organism_code)
-        repository.add_refusal(session, organism_id, on, event, subject, message)
-    return Refused(event, subject, message)
+        repository.add_refusal(session, organism_id, on, error.event, error.subject, error.reason)
+    error.recorded = True
+
+
+@contextmanager
+def refusals(services: Services, organism_code: str, on: date) -> Iterator[None]:
+    """Record a ``Refused`` raised inside (``record_refusal``) and let it go on up.
+
+    Put it *outside* the unit of work: the command's transaction is rolled back first, so that
+    nothing it started is kept and the refusal's own transaction does not wait on it.
+    """
+    try:
+        yield
+    except Refused as error:
+        if not error.recorded and error.organism is None:
+            record_refusal(services, organism_code, on, error)
+        raise

@@ -34,11 +34,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from recouvre.domain.errors import NotFound
 from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import DomainError
 from recouvre.domain.prescription import Interruption, InterruptionKind
 from recouvre.service.context import Services, refuse
-from recouvre.service.errors import NotFound
 from recouvre.storage import repository
 from recouvre.storage.tables import ClaimEventRow, ClaimRow, MovementRow, PlanRow
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from recouvre.domain.errors import NotFound
 from recouvre.domain.model import Country, Organism
 from recouvre.letters.context import LetterContext, letter_context
 from recouvre.letters.queries import (
@@ -37,7 +38,6 @@ from recouvre.letters.queries import (
 from recouvre.letters.render import render_pdf
 from recouvre.letters.status import LetterStatus, transition_error
 from recouvre.service.context import Services, refuse
-from recouvre.service.errors import NotFound
 from recouvre.storage.database import Database
 from recouvre.storage.tables import LetterRow, OrganismRow
 

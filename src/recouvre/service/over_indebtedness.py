@@ -31,16 +31,15 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from recouvre.domain.errors import NotFound, Refused
 from recouvre.domain.ledger import MovementKind, MovementRequest
 from recouvre.domain.model import Benefit, Creditor, DomainError, Responsibility
 from recouvre.domain.money import Cents
 from recouvre.domain.over_indebtedness import DischargeDecision, DischargeFacts, FileStatus, discharge_all
 from recouvre.service import suspensions
-from recouvre.service.context import Services
-from recouvre.service.errors import NotFound
+from recouvre.service.context import Services, refusals
 from recouvre.service.payments import post
 from recouvre.service.plans import agree_plan
-from recouvre.service.remission import Refusal, refusals
 from recouvre.storage import repository
 from recouvre.storage.claim_life_tables import OverIndebtednessFileRow
 from recouvre.storage.repository import LetterDraft
@@ -191,14 +190,14 @@ def admissible(
             return _view(replayed, debtor_ref)
         current = _open_file(session, debtor_id, on)
         if current is not None:
-            raise Refusal(
+            raise Refused(
                 EVENT,
                 debtor_ref,
                 f"an over-indebtedness file admissible on {current.admissible_on.isoformat()} is open",
             )
         claims = _claims(session, debtor_id, on)
         if not claims:
-            raise Refusal(EVENT, debtor_ref, f"debtor {debtor_ref} has no claim on {on.isoformat()}")
+            raise Refused(EVENT, debtor_ref, f"debtor {debtor_ref} has no claim on {on.isoformat()}")
         balances = {row.id: repository.load_ledger(session, row.id, until=on).balance for row in claims}
         listed = [row for row in claims if balances[row.id] > 0] or claims
         file = _new_file(
@@ -253,7 +252,7 @@ def _file_for(
     if file is None:
         claims = _claims(session, debtor_id, on)
         if not claims:
-            raise Refusal(EVENT, debtor_ref, f"debtor {debtor_ref} has no claim on {on.isoformat()}")
+            raise Refused(EVENT, debtor_ref, f"debtor {debtor_ref} has no claim on {on.isoformat()}")
         key = _file_key(organism_code, debtor_ref, on)
         file = _new_file(
             session,
@@ -352,7 +351,7 @@ def contested(
         organism_id, debtor_id = _debtor(services, session, organism_code, debtor_ref)
         file = _open_file(session, debtor_id, on)
         if file is None:
-            raise Refusal(EVENT, debtor_ref, f"debtor {debtor_ref} has no open over-indebtedness file")
+            raise Refused(EVENT, debtor_ref, f"debtor {debtor_ref} has no open over-indebtedness file")
         _, claims = _file_for(session, organism_id, debtor_id, organism_code, debtor_ref, on, actor, why)
         _suspend_all(session, claims, on, f"{file.key}:contested:{on.isoformat()}", actor, why)
         _event(

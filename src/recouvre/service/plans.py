@@ -15,13 +15,13 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from recouvre.domain.errors import NotFound
 from recouvre.domain.ledger import MovementKind, MovementRequest
 from recouvre.domain.model import DomainError, PaymentChannel
 from recouvre.domain.money import Cents
 from recouvre.domain.withholding import RecoverableClaim, allocation_order
 from recouvre.service.claims import find_claim, movement_key
 from recouvre.service.context import Services, refuse
-from recouvre.service.errors import NotFound
 from recouvre.service.payments import post
 from recouvre.storage import repository
 from recouvre.storage.tables import ClaimEventRow, ClaimRow, PlanRow

@@ -38,6 +38,7 @@ from functools import lru_cache
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from recouvre.domain.errors import NotFound
 from recouvre.domain.model import DomainError, Responsibility, UndueLine
 from recouvre.domain.money import Cents
 from recouvre.domain.prescription import (
@@ -54,7 +55,6 @@ from recouvre.domain.prescription import prescription_state as decide
 from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
 from recouvre.service.context import Services
-from recouvre.service.errors import NotFound
 from recouvre.service.interruptions import (
     claim_ids_filter,
     interruption_dates_by_claim,

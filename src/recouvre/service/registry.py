@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from recouvre.domain.errors import BatchRejected, Problem
 from recouvre.domain.model import Debtor, DomainError, Organism
 from recouvre.service.context import Services
-from recouvre.service.errors import BatchRejected, Problem
 from recouvre.storage import repository
 
 

@@ -16,15 +16,14 @@ applies them to the stored facts in one unit of work per command:
 * ``open_automatic_cases``: called by ``claims.establish_claims`` in its own transaction.
 
 Every command records who did it (``actor``) and why, on the case and on the claim event.
-``Refusal`` and ``refusals`` are shared by the claim-life commands (write-offs, appeals,
-over-indebtedness): a refusal is decided inside the unit of work, which rolls back, and is then
-recorded by ``context.refuse`` in its own transaction.
+A refusal (``domain.errors.Refused``) is decided inside the unit of work, which rolls back; it is
+then recorded in its own transaction (``service.context.refusals``), as for every claim-life
+command (write-offs, appeals, over-indebtedness).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -32,6 +31,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from recouvre.domain.errors import NotFound, Refused
 from recouvre.domain.ledger import MovementKind, MovementRequest
 from recouvre.domain.model import (
     Benefit,
@@ -61,8 +61,7 @@ from recouvre.domain.remission import (
 )
 from recouvre.policy import Policy, RemissionScale
 from recouvre.service import suspensions
-from recouvre.service.context import Services, refuse
-from recouvre.service.errors import NotFound
+from recouvre.service.context import Services, refusals
 from recouvre.storage import repository
 from recouvre.storage.claim_life_tables import RemissionCaseRow
 from recouvre.storage.repository import LetterDraft
@@ -70,32 +69,6 @@ from recouvre.storage.tables import ClaimRow, RefusalRow
 
 THRESHOLD_KEY = "remission.threshold"
 SCALE_KEY = "remission.scale"
-
-
-# -- refusals shared by the claim-life commands ---------------------------------------------------
-
-
-class Refusal(Exception):
-    """Raised inside a unit of work when the rules forbid the command; ``refusals`` records it."""
-
-    def __init__(self, event: str, subject: str, message: str) -> None:
-        super().__init__(message)
-        self.event = event
-        self.subject = subject
-        self.message = message
-
-
-@contextmanager
-def refusals(services: Services, organism_code: str, on: date) -> Iterator[None]:
-    """Turn a ``Refusal`` into a recorded refusal (``context.refuse``) and the ``Refused`` error.
-
-    Put it *outside* the unit of work: the command's transaction is rolled back first, so that
-    nothing it started is kept and the refusal's own transaction does not wait on it.
-    """
-    try:
-        yield
-    except Refusal as refusal:
-        raise refuse(services, organism_code, on, refusal.event, refusal.subject, refusal.message) from None
 
 
 # -- views ----------------------------------------------------------------------------------------
@@ -285,7 +258,7 @@ def request_remission(
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
         policy, row = _claim(services, session, organism_code, claim_ref)
         if row.established_on > on:
-            raise Refusal(
+            raise Refused(
                 "remission_request", claim_ref, f"claim {claim_ref} is established on {row.established_on}"
             )
         key = _key(organism_code, claim_ref, on.isoformat())
@@ -305,10 +278,10 @@ def request_remission(
         facts = RequestFacts(claim_ref, responsibility, Benefit(row.benefit), balance, requester)
         reason = refusal_reason(facts)
         if reason is not None:
-            raise Refusal("remission_request", claim_ref, reason)
+            raise Refused("remission_request", claim_ref, reason)
         pending = _pending(session, row.id, on)
         if pending is not None:
-            raise Refusal(
+            raise Refused(
                 "remission_request",
                 claim_ref,
                 f"a remission request of {pending.requested_on.isoformat()} is still pending",
@@ -392,7 +365,7 @@ def decide_remission(
                 and latest[-1].decided_rate_bp == rate_to_bp(decided_rate)
             ):
                 return _view(latest[-1], claim_ref, on)  # a replay of this decision
-            raise Refusal(
+            raise Refused(
                 "remission_decision", claim_ref, f"claim {claim_ref} has no pending remission request"
             )
         balance = repository.load_ledger(session, row.id, until=on).balance

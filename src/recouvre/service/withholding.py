@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from recouvre.domain.errors import BatchRejected, NotFound, Problem
 from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import Benefit, DatedValue, DomainError, Organism, value_on
 from recouvre.domain.money import Cents
@@ -48,7 +49,6 @@ from recouvre.service.batch import run_units, writing
 from recouvre.service.claims import movement_key
 from recouvre.service.context import Services
 from recouvre.service.eligibility import RecoverableClaimInfo, recoverable_claims
-from recouvre.service.errors import BatchRejected, NotFound, Problem
 from recouvre.storage import repository
 from recouvre.storage.tables import BenefitPaymentRow, MovementRow
 

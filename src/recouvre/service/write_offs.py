@@ -26,14 +26,14 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from recouvre.domain.errors import Refused
 from recouvre.domain.ledger import MovementKind, MovementRequest
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents, format_amount
 from recouvre.service import prescription
 from recouvre.service.claims import find_claim, movement_key
-from recouvre.service.context import Services
+from recouvre.service.context import Services, refusals
 from recouvre.service.payments import post
-from recouvre.service.remission import Refusal, refusals
 from recouvre.storage import repository
 from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow, LetterRow, MovementRow
 
@@ -248,7 +248,7 @@ def write_off(
             return WriteOffResult(claim_ref, on, booked.amount, key)
         balance = repository.load_ledger(session, row.id, until=on).balance
         if row.established_on > on or balance <= 0:
-            raise Refusal("write_off", claim_ref, f"claim {claim_ref} has nothing owed on {on.isoformat()}")
+            raise Refused("write_off", claim_ref, f"claim {claim_ref} has nothing owed on {on.isoformat()}")
         post(
             session,
             services,
@@ -289,7 +289,7 @@ def revive(
         ledger = repository.load_ledger(session, row.id, until=on)
         standing = [m for m in ledger.effective() if m.kind is MovementKind.WRITE_OFF]
         if not standing:
-            raise Refusal("write_off", claim_ref, f"claim {claim_ref} has no write-off to revive")
+            raise Refused("write_off", claim_ref, f"claim {claim_ref} has no write-off to revive")
         target = standing[-1]
         key = f"{target.key}:reversal"
         post(

@@ -2,7 +2,7 @@
 placed with agencies, maker-checker proposals, and the audit trail. Migration 0004.
 
 ``audit_log`` is append-only (triggers refuse UPDATE and DELETE, like ``movements``) and chained:
-each row stores the SHA-256 of its content and the previous row's hash (``recouvre.audit``).
+each row stores the SHA-256 of its content and the previous row's hash (``recouvre.service.trail``).
 ``prev_hash`` is unique, so two writers can never fork the chain: the second one fails and
 retries on the new head.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # page up in every 16 MiB segment of the log, and a GiB of log made the cycle slower.
     cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
     cursor.close()
+
+
+_ACT: ContextVar[tuple[Database, Session] | None] = ContextVar("recouvre_act", default=None)
+"""The unit of work of the act in progress in this thread or task, if any (``Database.act``)."""
 
 
 class Database:
@@ -110,13 +115,40 @@ class Database:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """A transaction: everything inside is committed together or not at all."""
+        """A transaction: everything inside is committed together or not at all.
+
+        Inside an act (``act``), it is the act's own transaction: a service command opens its
+        units of work as it always did, and they all commit with the act (its audit row
+        included) or not at all.
+        """
+        current = _ACT.get()
+        if current is not None and current[0] is self:
+            yield current[1]
+            return
         session = self._sessions()
         try:
             with session.begin():
                 yield session
         finally:
             session.close()
+
+    @contextmanager
+    def act(self) -> Iterator[Session]:
+        """The one transaction of an act: every ``unit_of_work`` opened inside joins it."""
+        if self.in_act():
+            raise RuntimeError("an act is already in progress: acts do not nest")
+        session = self._sessions()
+        token = _ACT.set((self, session))
+        try:
+            with session.begin():
+                yield session
+        finally:
+            _ACT.reset(token)
+            session.close()
+
+    def in_act(self) -> bool:
+        current = _ACT.get()
+        return current is not None and current[0] is self
 
     def drop_schema(self) -> None:
         """Drop this database's private schema (PostgreSQL) with everything in it."""

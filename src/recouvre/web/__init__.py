@@ -1,10 +1,10 @@
 """The web back office: French pages for case workers, accountants, the board, phone operators,
 agencies, managers and auditors (MISSION.md "People and what they do with it").
 
-``mount_web(app)`` adds to the application of ``recouvre.api.create_app``:
+``mount_web(app)`` adds to the application that ``recouvre.server.create_app`` assembles:
 
 * ``router``: ``/`` and the pages (sign-in, queues, debtor file, search, proposals), which call
-  the same ``recouvre.api.commands`` and ``recouvre.api.queries`` as the REST API;
+  the same ``recouvre.service.commands`` and ``recouvre.service.queries`` as the REST API;
 * ``/static``: the stylesheet and HTMX (vendored from the npm package ``htmx.org``, served by
   the application: no CDN, no network at run time);
 * the error pages (403, 404, CSRF refused) and the redirection to the sign-in page.

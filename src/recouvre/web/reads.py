@@ -3,7 +3,7 @@
 role allows), the debtor's timeline (movements, letters, tasks and claim events), the
 explanation of each withholding (``explain_in_french``) and each claim's active plan.
 
-Nothing here writes: every change goes through ``recouvre.api.commands``.
+Nothing here writes: every change goes through ``recouvre.service.commands``.
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from recouvre.api import models
 from recouvre.domain.money import format_amount
 from recouvre.domain.withholding import explain_in_french
 from recouvre.security.authorization import Actor, may
 from recouvre.security.roles import default_roles
-from recouvre.service import plans, withholding
+from recouvre.service import models, plans, queries, withholding
 from recouvre.service.context import Services
-from recouvre.storage import repository
 from recouvre.web import labels
 
 MAX_EXPLAINED_DAYS = 12
@@ -166,24 +164,18 @@ def timeline(
                 claim=task.claim,
             )
         )
-    refs = [claim.ref for claim in found.claims]
-    if refs:
-        with services.db.unit_of_work() as session:
-            organism_id, _ = services.organism(session, organism)
-            rows = repository.claim_rows(session, organism_id, refs)
-            for ref, row in rows.items():
-                for event in repository.claim_events(session, row.id, until=on):
-                    data = event.data if isinstance(event.data, dict) else {}
-                    entries.append(
-                        TimelineEntry(
-                            event.occurred_on,
-                            "event",
-                            labels.label(labels.EVENT, event.kind),
-                            _event_detail(event.kind, data, currency),
-                            claim=ref,
-                            order=event.id,
-                        )
-                    )
+    for ref, event in queries.claim_events(services, organism, [claim.ref for claim in found.claims], on):
+        data = event.data if isinstance(event.data, dict) else {}
+        entries.append(
+            TimelineEntry(
+                event.occurred_on,
+                "event",
+                labels.label(labels.EVENT, event.kind),
+                _event_detail(event.kind, data, currency),
+                claim=ref,
+                order=event.id,
+            )
+        )
     entries.sort(key=lambda entry: (entry.on, entry.order), reverse=True)
     return entries
 

@@ -1,8 +1,8 @@
 """The back office's pages (French, server-rendered, HTMX where it saves a reload).
 
 Every page and every action goes through what the REST API uses: ``commands.guard`` (or a
-command of ``recouvre.api.commands``, which authorises and writes the audit trail) then
-``recouvre.api.queries`` or the service layer. A button the user's roles do not allow is not
+command of ``recouvre.service.commands``, which authorises and writes the audit trail) then
+``recouvre.service.queries`` or the service layer. A button the user's roles do not allow is not
 shown, and the server refuses it anyway: ``Forbidden`` becomes a 403 page (and a ``denied`` row
 of the audit trail, written by ``guard``).
 
@@ -24,19 +24,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from recouvre.api import commands, models, queries
-from recouvre.api.deps import ServicesDep
-from recouvre.audit import trail
 from recouvre.domain.appeals import AppealOutcome, Appellant
+from recouvre.domain.errors import BatchRejected, NotFound, Refused
 from recouvre.domain.model import DomainError, PaymentChannel
 from recouvre.domain.money import AmountError
-from recouvre.security import accounts
 from recouvre.security.authorization import Forbidden, Subject
-from recouvre.security.maker_checker import ProposalKind, ProposalStatus, list_proposals
+from recouvre.service import accounts, commands, models, queries, trail
 from recouvre.service import letters as letter_service
 from recouvre.service.context import Services
-from recouvre.service.errors import BatchRejected, NotFound
-from recouvre.service.remission import Refusal
+from recouvre.service.decisions import ProposalKind, ProposalStatus, list_proposals
 from recouvre.web import labels, reads
 from recouvre.web.forms import BodyTooLarge, Form, FormError, read_form
 from recouvre.web.pages import PageError, SignInRequired, WebSession, path_part, render
@@ -54,6 +50,15 @@ from recouvre.web.session import (
     sign_session,
     unsign_session,
 )
+
+
+def _services(request: Request) -> Services:
+    found = request.app.state.services
+    assert isinstance(found, Services)
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,7 +87,7 @@ DONE = {
     "decision-recours": "La décision sur le recours est enregistrée et appliquée à la créance.",
     "retrait-recours": "Le désistement du recours est enregistré.",
 }
-REFUSALS = (DomainError, AmountError, BatchRejected, Refusal, FormError)
+REFUSALS = (DomainError, AmountError, BatchRejected, Refused, FormError)
 TASK_TYPES_FIRST = tuple(labels.TASK_TYPE)
 
 

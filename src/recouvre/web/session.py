@@ -1,6 +1,6 @@
 """Web sessions and CSRF protection for the back-office pages.
 
-A web session *is* an API token of ``recouvre.security.accounts`` (``issue_token``: the same
+A web session *is* an API token of ``recouvre.service.accounts`` (``issue_token``: the same
 sign-in, the same failure count and temporary lock, the same expiry after a working day, the same
 revocation on sign-out or when the user is disabled), carried in a cookie instead of an
 ``Authorization`` header:

@@ -1,7 +1,7 @@
 """What the back office reads: debtor search, the debtor file, a claim, the queues.
 
 Framework-free (no FastAPI here): the API's routes and, later, the web pages call the same
-functions, after ``authorize``. Each returns the response model of ``recouvre.api.models``.
+functions, after ``authorize``. Each returns the response model of ``recouvre.service.models``.
 
 * NIR and IBAN leave this module masked (``domain.identifiers.mask``) and nowhere else.
 * A user attached to an agency (``agency``) sees only the claims placed with it on ``today``
@@ -26,21 +26,28 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from recouvre.api import models
 from recouvre.domain.appeals import AppealStatus
+from recouvre.domain.errors import NotFound
 from recouvre.domain.identifiers import mask
 from recouvre.domain.ledger import Movement
 from recouvre.domain.model import DomainError, Organism
 from recouvre.domain.money import format_amount, format_money
-from recouvre.security.subjects import debtors_placed_with, placed_claims, placed_on
-from recouvre.service import appeals, plans, reports
+from recouvre.service import appeals, models, plans, reports
 from recouvre.service import claims as claim_service
 from recouvre.service.context import Services
-from recouvre.service.errors import NotFound
 from recouvre.service.prescription import standings, terms_of
+from recouvre.service.subjects import debtors_placed_with, placed_claims, placed_on
 from recouvre.storage import repository
 from recouvre.storage.back_office_tables import ClaimAuthorRow, PlacementRow
-from recouvre.storage.tables import ClaimRow, DebtorRow, LetterClaimRow, LetterRow, MovementRow, TaskRow
+from recouvre.storage.tables import (
+    ClaimEventRow,
+    ClaimRow,
+    DebtorRow,
+    LetterClaimRow,
+    LetterRow,
+    MovementRow,
+    TaskRow,
+)
 
 PRESCRIPTION_HORIZON_DAYS = 90
 MAX_QUEUE_PAGE = 500
@@ -573,3 +580,17 @@ def summary(services: Services, organism: str, on: date) -> models.SummaryOut:
         by_status=[bucket(b) for b in found.by_status],
         total=bucket(found.total),
     )
+
+
+def claim_events(
+    services: Services, organism: str, refs: Sequence[str], on: date
+) -> list[tuple[str, ClaimEventRow]]:
+    """The events of these claims up to ``on`` (the debtor file's timeline), claim by claim."""
+    if not refs:
+        return []
+    found: list[tuple[str, ClaimEventRow]] = []
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism)
+        for ref, row in repository.claim_rows(session, organism_id, list(refs)).items():
+            found.extend((ref, event) for event in repository.claim_events(session, row.id, until=on))
+    return found

@@ -25,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from recouvre.audit import trail
+from recouvre.domain.errors import NotFound
 from recouvre.domain.model import DomainError
 from recouvre.security.authorization import Actor, MandateGrant
 from recouvre.security.roles import default_roles
@@ -36,8 +36,8 @@ from recouvre.security.settings import (
     TOKEN_BYTES,
     TOKEN_LIFETIME,
 )
+from recouvre.service import trail
 from recouvre.service.context import Services
-from recouvre.service.errors import NotFound
 from recouvre.storage import repository
 from recouvre.storage.back_office_tables import ApiTokenRow, MandateRow, UserRow
 

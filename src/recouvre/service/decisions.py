@@ -21,13 +21,12 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
-from recouvre.audit import trail
+from recouvre.domain.errors import NotFound
 from recouvre.domain.model import DomainError
 from recouvre.domain.remission import RemissionStatus, parse_rate
 from recouvre.security.authorization import Forbidden
-from recouvre.service import remission, write_offs
+from recouvre.service import remission, trail, write_offs
 from recouvre.service.context import Services
-from recouvre.service.errors import NotFound
 from recouvre.storage import repository
 from recouvre.storage.back_office_tables import ProposalRow
 from recouvre.storage.tables import ClaimRow
@@ -265,7 +264,10 @@ def decide_proposal(
     by: str,
     why: str,
 ) -> ProposalView:
-    """Approve (book it) or reject a pending proposal; the decider is not the proposer."""
+    """Approve (book it) or reject a pending proposal; the decider is not the proposer.
+
+    Called inside the act of ``service.commands.decisions.decide_proposal``, whose audit row
+    keeps the proposal before and after."""
     proposal = get_proposal(services, organism, kind, proposal_id)
     if proposal.status is not ProposalStatus.PENDING:
         raise DomainError("proposal", proposal_id, f"already {proposal.status.value}")
@@ -300,7 +302,7 @@ def decide_proposal(
                 actor=by,
                 why=why,
             )
-    with trail.unit_of_work(services) as session:
+    with services.db.unit_of_work() as session:
         row = session.get(ProposalRow, proposal_id)
         assert row is not None
         row.status = (ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED).value
@@ -309,19 +311,4 @@ def decide_proposal(
         row.decided_at = services.clock()
         row.decision_why = why
         session.flush()
-        view = _view(row, organism, proposal.claim_ref)
-        trail.append(
-            session,
-            trail.Entry(
-                by,
-                proposal.decide_action,
-                organism=organism,
-                subject=f"créance {proposal.claim_ref}",
-                on=on,
-                why=why,
-                before=proposal.audit(),
-                after=view.audit(),
-            ),
-            services.clock(),
-        )
-        return view
+        return _view(row, organism, proposal.claim_ref)

@@ -1,4 +1,4 @@
-"""The audit trail: every act done through the API or the CLI's user commands, tamper-evident.
+"""The audit trail: every act done through the door (``service.door``), tamper-evident.
 
 Each row says who (``actor``), when (``recorded_at``, the clock's stamp, and ``occurred_on``,
 the business date of the command), what (``action``, ``organism``, ``subject``), why, the
@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,9 @@ from recouvre.storage.back_office_tables import AuditRow
 GENESIS = "0" * 64
 OUTCOMES = frozenset({"done", "denied", "refused"})
 APPEND_ATTEMPTS = 20
-_append_lock = threading.Lock()
+_append_lock = threading.RLock()
+CHAIN_LOCK = 7_263_314
+"""PostgreSQL advisory lock key held while a transaction appends to the chain (until it ends)."""
 
 
 def jsonable(value: Any) -> Any:
@@ -157,6 +159,10 @@ def _view(row: AuditRow) -> AuditView:
 
 def append(session: Session, entry: Entry, recorded_at: datetime) -> AuditView:
     """Append one row inside the caller's unit of work (written with it or not at all)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # One appender at a time across processes: the head is read after the previous
+        # appender's commit, so an act never fails on the chain's uniqueness at its very end.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
     head = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
     seq, previous = (1, GENESIS) if head is None else (int(head[0]) + 1, str(head[1]))
     row = AuditRow(
@@ -181,15 +187,24 @@ def append(session: Session, entry: Entry, recorded_at: datetime) -> AuditView:
 
 
 @contextmanager
-def unit_of_work(services: Services) -> Iterator[Session]:
+def unit_of_work(services: Services, *, act: bool = False) -> Iterator[Session]:
     """A unit of work that appends to the trail: one writer of the chain at a time in this
-    process (another process racing for the same head fails on ``prev_hash``'s uniqueness)."""
-    with _append_lock, services.db.unit_of_work() as session:
-        yield session
+    process (another process racing for the same head fails on ``prev_hash``'s uniqueness, or
+    waits for it on PostgreSQL). With ``act``, the one transaction of an act (``service.door``):
+    every unit of work opened inside joins it."""
+    with _append_lock:
+        if act:
+            with services.db.act() as session:
+                yield session
+        else:
+            with services.db.unit_of_work() as session:
+                yield session
 
 
 def record(services: Services, entry: Entry) -> AuditView:
     """Append one row in its own transaction; a writer that raced for the same head retries."""
+    if services.db.in_act():
+        raise RuntimeError("record() inside an act would roll back with it: append() to the act's row")
     for attempt in range(APPEND_ATTEMPTS):
         try:
             with unit_of_work(services) as session:

@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from recouvre.audit import trail
+from recouvre.domain.errors import NotFound
 from recouvre.domain.model import DomainError
-from recouvre.security.accounts import NAME
 from recouvre.security.authorization import Subject
+from recouvre.service import trail
+from recouvre.service.accounts import NAME
 from recouvre.service.context import Services
-from recouvre.service.errors import NotFound
 from recouvre.storage import repository
 from recouvre.storage.back_office_tables import ClaimAuthorRow, PlacementRow
 from recouvre.storage.tables import ClaimRow

@@ -15,11 +15,11 @@ from datetime import date
 
 from sqlalchemy import select
 
-from recouvre.audit import trail
+from recouvre.domain.errors import NotFound
 from recouvre.domain.model import DomainError
 from recouvre.security.roles import default_roles
+from recouvre.service import trail
 from recouvre.service.context import Services
-from recouvre.service.errors import NotFound
 from recouvre.storage.back_office_tables import MandateRow, UserRow
 
 

@@ -1,0 +1,86 @@
+"""Every error the rules and the door raise to their callers, in one place.
+
+The edges map them once: the API to HTTP statuses, the web pages to a message on the form, the
+CLI to an exit code. Each names the field and the value that is wrong and says why.
+
+* ``DomainError``: a fact that breaks a domain rule (``field``, ``value``, ``reason``).
+* ``AmountError``: a text that is not a money amount.
+* ``LedgerError``: a movement the ledger refuses; nothing is booked.
+* ``NotFound``: a reference that names nothing (an unknown organism, debtor, claim, task).
+* ``Refused``: an event the rules forbid; nothing changed, and the refusal is recorded.
+* ``BatchRejected``: a batch with at least one invalid item (every ``Problem`` listed); nothing
+  of it was written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+class DomainError(ValueError):
+    """A fact that breaks a domain rule. ``field`` and ``value`` name what is wrong."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}={value!r}: {reason}")
+
+    def __reduce__(self) -> tuple[type[DomainError], tuple[str, object, str]]:
+        # Batch units raise these in worker processes: they must cross back whole.
+        return (type(self), (self.field, self.value, self.reason))
+
+
+class AmountError(ValueError):
+    """An amount that is not a valid money value; the message names the value."""
+
+
+class LedgerError(DomainError):
+    """A movement the ledger refuses; nothing is booked."""
+
+
+class NotFound(DomainError):
+    """A reference that names nothing (an unknown organism, debtor or claim)."""
+
+
+class Refused(DomainError):
+    """An event the rules forbid: nothing changed, and the refusal is recorded.
+
+    Raised inside a command's unit of work; the door (or ``service.context.refusals``) rolls the
+    unit back, then records the refusal (``event`` on ``subject``, with its ``reason``) in a
+    transaction of its own, so that it survives the rollback. ``recorded`` says it was.
+    """
+
+    def __init__(self, event: str, subject: str, reason: str) -> None:
+        super().__init__(event, subject, reason)
+        self.event = event
+        self.subject = subject
+        self.recorded = False
+        self.organism: str | None = None
+        self.on: date | None = None
+
+    @property
+    def message(self) -> str:
+        return self.reason
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One invalid item of a batch: its position, the field, the value, the reason."""
+
+    index: int
+    field: str
+    value: object
+    reason: str
+
+
+class BatchRejected(ValueError):
+    """A batch with at least one invalid item: nothing of it was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} invalid item(s); first: {problems[0] if problems else None}")
+
+    def __reduce__(self) -> tuple[type[BatchRejected], tuple[list[Problem]]]:
+        return (type(self), (self.problems,))

@@ -1,0 +1,213 @@
+"""Recovery acts on one claim (procedures 2, 8): establishment, payments, plans, promises,
+suspension and resumption, contacts with the debtor — each through the door (``service.door``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TypeVar
+
+from recouvre.domain.ledger import Movement
+from recouvre.domain.model import Claim, PaymentChannel
+from recouvre.domain.money import Cents, format_amount
+from recouvre.security.authorization import Actor, Subject
+from recouvre.service import (
+    adjustments,
+    contacts,
+    door,
+    payments,
+    plans,
+    subjects,
+)
+from recouvre.service.claims import establish_claims
+from recouvre.service.context import Services
+from recouvre.service.door import guard, on_claim
+from recouvre.storage import repository
+
+T = TypeVar("T")
+TASK_OPEN = "open"
+TASK_DONE = "done"
+REFUSALS = door.REFUSALS
+
+
+# Claims ------------------------------------------------------------------------------------------
+
+
+def establish_claim(services: Services, actor: Actor, organism: str, claim: Claim, why: str = "") -> bool:
+    """Establish one claim (procedure 2) and record its author; ``False`` for a replay."""
+    guard(services, actor, "claims.establish", Subject(organism=organism))
+    with door.act(
+        services,
+        actor,
+        "claims.establish",
+        organism=organism,
+        subject=f"créance {claim.ref}",
+        on=claim.established_on,
+        why=why,
+    ) as current:
+        result = establish_claims(services, organism, [claim])
+        with services.db.unit_of_work() as session:
+            organism_id, _ = services.organism(session, organism)
+            row = repository.claim_row(session, organism_id, claim.ref)
+            assert row is not None
+            if result.created:
+                subjects.record_authors(session, [row.id], actor.user, services.clock())
+        current.note(
+            claim=claim.ref,
+            debtor=claim.debtor_ref,
+            principal=format_amount(claim.principal),
+            created=bool(result.created),
+        )
+    return bool(result.created)
+
+
+def record_payment(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    amount: Cents,
+    on: date,
+    channel: PaymentChannel,
+    key: str,
+    why: str = "",
+) -> tuple[Movement, bool]:
+    return on_claim(
+        services,
+        actor,
+        "payments.record",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: payments.record_payment(services, organism, claim_ref, amount, on, channel, key),
+        lambda done: {"payment": done[0].key, "amount": format_amount(done[0].amount), "new": done[1]},
+    )
+
+
+def agree_plan(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    monthly: Cents,
+    first_due: date,
+    on: date,
+    *,
+    within_launch_bounds: bool = True,
+    why: str = "",
+) -> plans.PlanView:
+    return on_claim(
+        services,
+        actor,
+        "plans.agree",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: plans.agree_plan(
+            services,
+            organism,
+            claim_ref,
+            monthly,
+            first_due,
+            on,
+            key=f"api:{on.isoformat()}:{monthly}:{first_due.isoformat()}",
+            by=actor.user,
+            why=why,
+            enforce_max_months=within_launch_bounds,
+        ),
+        lambda plan: {
+            "plan": {
+                "monthly": format_amount(plan.monthly),
+                "first_due": plan.first_due,
+                "months": plan.months,
+            }
+        },
+    )
+
+
+def promise_to_pay(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    amount: Cents,
+    due_on: date,
+    on: date,
+    why: str = "",
+) -> None:
+    on_claim(
+        services,
+        actor,
+        "promises.record",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: plans.promise_to_pay(services, organism, claim_ref, amount, due_on, on, by=actor.user),
+        lambda _: {"promise": {"amount": format_amount(amount), "due_on": due_on}},
+    )
+
+
+def suspend_recovery(
+    services: Services, actor: Actor, organism: str, claim_ref: str, on: date, until: date, why: str
+) -> None:
+    on_claim(
+        services,
+        actor,
+        "recovery.suspend",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: adjustments.suspend_recovery(
+            services, organism, claim_ref, on, until, by=actor.user, why=why
+        ),
+        lambda _: {"suspended_until": until},
+    )
+
+
+def resume_recovery(
+    services: Services, actor: Actor, organism: str, claim_ref: str, on: date, why: str
+) -> None:
+    on_claim(
+        services,
+        actor,
+        "recovery.resume",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: adjustments.resume_recovery(services, organism, claim_ref, on, by=actor.user, why=why),
+        lambda _: {"resumed_on": on},
+    )
+
+
+def record_contact(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    on: date,
+    channel: str,
+    outcome: str,
+    note: str,
+    key: str,
+) -> contacts.ContactView:
+    """Record a contact with the debtor without a task (a claim event ``contact``)."""
+    return on_claim(
+        services,
+        actor,
+        "contacts.record",
+        organism,
+        claim_ref,
+        on,
+        note,
+        lambda: contacts.record_contact(
+            services, organism, claim_ref, on, channel, outcome, note, key=key, by=actor.user
+        ),
+        lambda done: {
+            "contact": {"key": done.key, "channel": done.channel.value, "outcome": done.outcome.value},
+            "new": done.new,
+        },
+    )

@@ -34,9 +34,10 @@ from recouvre.domain.model import (
     Responsibility,
     UndueLine,
 )
-from recouvre.letters import letter_context, render_html
+from recouvre.letters import render_html
 from recouvre.service import Services
 from recouvre.service.claims import establish_claims
+from recouvre.service.letter_context import letter_context
 from recouvre.service.letters import render
 from recouvre.service.payments import book, record_payment
 from recouvre.service.registry import ensure_organism, register_debtors

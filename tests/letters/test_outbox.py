@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from recouvre.cli.common import CliState
 from recouvre.cli.letters import app
 from recouvre.domain.errors import NotFound, Refused
-from recouvre.letters import letter_context
 from recouvre.letters.render import MissingMention
+from recouvre.service.letter_context import letter_context
 from recouvre.service.letters import list_letters, mark, print_batch, render
 from recouvre.storage import repository
 from recouvre.storage.repository import LetterDraft

@@ -7,8 +7,8 @@ context into HTML with the Jinja2 templates of ``templates/`` and into a PDF wit
 batch) are in ``recouvre.service.letters``.
 """
 
-from recouvre.letters.context import LetterContext, letter_context
+from recouvre.letters.context import LetterContext
 from recouvre.letters.render import render_html, render_pdf
 from recouvre.letters.status import LetterStatus
 
-__all__ = ["LetterContext", "LetterStatus", "letter_context", "render_html", "render_pdf"]
+__all__ = ["LetterContext", "LetterStatus", "render_html", "render_pdf"]

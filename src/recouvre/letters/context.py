@@ -12,20 +12,11 @@ IBAN, so no template can print one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
-from dateutil.relativedelta import relativedelta
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
-
-from recouvre import policy as policies
-from recouvre.domain.errors import NotFound
-from recouvre.domain.identifiers import mask
-from recouvre.domain.launch import appeal_route, payment_reference
-from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import (
     Benefit,
     Country,
@@ -35,15 +26,6 @@ from recouvre.domain.model import (
     UndueLine,
 )
 from recouvre.domain.money import Cents
-from recouvre.storage import repository
-from recouvre.storage.tables import (
-    ClaimRow,
-    DebtorRow,
-    LetterClaimRow,
-    LetterRow,
-    MovementRow,
-    OrganismRow,
-)
 
 BENEFIT_NAMES: Mapping[Benefit, str] = MappingProxyType(
     {
@@ -329,141 +311,3 @@ def address_lines(address: str | None) -> tuple[str, ...]:
         return ()
     parts = address.splitlines() if "\n" in address else address.split(",")
     return tuple(part.strip() for part in parts if part.strip())
-
-
-def _debtor(row: DebtorRow) -> DebtorInfo:
-    return DebtorInfo(
-        ref=row.ref,
-        kind=DebtorKind(row.kind),
-        name=row.name,
-        address_lines=address_lines(row.address),
-        nir_masked=mask("nir", row.nir) if row.nir else None,
-        iban_masked=mask("iban", row.iban) if row.iban else None,
-        siren=row.siren,
-        siret=row.siret,
-        ice=row.ice,
-        receives_benefits=row.receives_benefits,
-    )
-
-
-def movement_sums(session: Session, claim_ids: list[int], on: date) -> dict[int, dict[str, Cents]]:
-    """Signed sums per claim and movement kind, booked on or before ``on``.
-
-    A reversal counts under the kind of the movement it cancels, so a reversed payment lowers
-    what was recovered rather than appearing apart.
-    """
-    reversed_ = aliased(MovementRow)
-    kind = func.coalesce(reversed_.kind, MovementRow.kind)
-    query = (
-        select(MovementRow.claim_id, kind, func.sum(MovementRow.signed_cents))
-        .outerjoin(reversed_, reversed_.key == MovementRow.reverses_key)
-        .where(MovementRow.claim_id.in_(claim_ids), MovementRow.booked_on <= on)
-        .group_by(MovementRow.claim_id, kind)
-    )
-    sums: dict[int, dict[str, Cents]] = {}
-    for claim_id, kind_name, total in session.execute(query):
-        sums.setdefault(claim_id, {})[str(kind_name)] = int(total or 0)
-    return sums
-
-
-def _claim(
-    row: ClaimRow, organism: str, lines: tuple[UndueLine, ...], sums: Mapping[str, Cents]
-) -> ClaimInfo:
-    benefit = Benefit(row.benefit)
-
-    def signed(*kinds: MovementKind) -> Cents:
-        return sum(sums.get(kind.value, 0) for kind in kinds)
-
-    return ClaimInfo(
-        ref=row.ref,
-        benefit=benefit,
-        benefit_name=BENEFIT_NAMES[benefit],
-        creditor=Creditor(row.creditor),
-        responsibility=Responsibility(row.responsibility),
-        reason=row.reason,
-        established_on=row.established_on,
-        notified_on=row.notified_on,
-        lines=lines,
-        payment_reference=payment_reference(organism, row.ref),
-        appeal_route=appeal_route(repository.to_claim(row, organism, "", lines)),
-        principal=signed(MovementKind.ESTABLISHED),
-        indemnity=signed(MovementKind.INDEMNITY),
-        surcharges=signed(MovementKind.SURCHARGE),
-        recovered=-signed(MovementKind.PAYMENT, MovementKind.WITHHOLDING),
-        remitted=-signed(MovementKind.REMISSION),
-        cancelled=-signed(MovementKind.CANCELLATION),
-        written_off=-signed(MovementKind.WRITE_OFF, MovementKind.DISCHARGE),
-        refunded=signed(MovementKind.REFUND),
-        total=sum(sums.values()),
-    )
-
-
-def letter_context(session: Session, letter_id: int, policy: policies.Policy | None = None) -> LetterContext:
-    """The context of letter ``letter_id`` as of its issue date.
-
-    ``policy`` is the organism's (with its overrides); without it the national policy of its
-    country is read, for the currency and, for the CNSS, the surcharge rates in force.
-    """
-    letter = session.get(LetterRow, letter_id)
-    if letter is None:
-        raise NotFound("letter", letter_id, "no such letter")
-    organism_row = session.get(OrganismRow, letter.organism_id)
-    debtor_row = session.get(DebtorRow, letter.debtor_id)
-    if organism_row is None or debtor_row is None:  # pragma: no cover - foreign keys forbid it
-        raise NotFound("letter", letter_id, "its organism or debtor is missing")
-    country = Country(organism_row.country)
-    rules = policy if policy is not None else policies.national(country.value)
-    on = letter.issued_on
-    claim_rows = list(
-        session.scalars(
-            select(ClaimRow)
-            .join(LetterClaimRow, LetterClaimRow.claim_id == ClaimRow.id)
-            .where(LetterClaimRow.letter_id == letter.id)
-            .order_by(ClaimRow.established_on, ClaimRow.ref)
-        )
-    )
-    ids = [row.id for row in claim_rows]
-    lines = repository.lines_by_claim(session, ids)
-    sums = movement_sums(session, ids, on) if ids else {}
-    claims = tuple(
-        _claim(row, organism_row.code, lines.get(row.id, ()), sums.get(row.id, {})) for row in claim_rows
-    )
-    data: dict[str, object] = dict(letter.data or {})
-    terms = read_terms(data, claims)
-    if terms.previous_debtor is not None:
-        # Procedures record the previous debtor's file number: the letter names them.
-        previous = session.scalar(
-            select(DebtorRow.name).where(
-                DebtorRow.organism_id == letter.organism_id, DebtorRow.ref == terms.previous_debtor
-            )
-        )
-        if previous:
-            terms = replace(terms, previous_debtor=previous)
-    if terms.deadline is None and letter.type == "formal_notice" and "default.formal_notice_months" in rules:
-        months = rules.whole("default.formal_notice_months", on)
-        terms = replace(terms, deadline=on + relativedelta(months=months))
-    surcharge = None
-    if country is Country.MA and "cnss.surcharge_first" in rules and "cnss.surcharge_monthly" in rules:
-        surcharge = SurchargeRule(
-            first_month=rules.percent("cnss.surcharge_first", on),
-            each_further_month=rules.percent("cnss.surcharge_monthly", on),
-        )
-    return LetterContext(
-        id=letter.id,
-        key=letter.key,
-        type=letter.type,
-        issued_on=on,
-        cycle=letter.cycle,
-        status=letter.status,
-        organism=OrganismInfo(
-            code=organism_row.code,
-            country=country,
-            name=organism_row.name or DEFAULT_ORGANISM_NAMES[country],
-            currency=str(rules.get("currency", on)),
-        ),
-        debtor=_debtor(debtor_row),
-        claims=claims,
-        terms=terms,
-        data=MappingProxyType(data),
-        surcharge=surcharge,
-    )

@@ -26,8 +26,12 @@ from sqlalchemy.orm import Session
 
 from recouvre.domain.errors import NotFound
 from recouvre.domain.model import Country, Organism
-from recouvre.letters.context import LetterContext, letter_context
-from recouvre.letters.queries import (
+from recouvre.letters.context import LetterContext
+from recouvre.letters.render import render_pdf
+from recouvre.letters.status import LetterStatus, transition_error
+from recouvre.service.context import Services, refuse
+from recouvre.service.letter_context import letter_context
+from recouvre.service.letter_queries import (
     OutboxEntry,
     letter_organism,
     letters_with_status,
@@ -35,9 +39,6 @@ from recouvre.letters.queries import (
     set_statuses,
     to_print,
 )
-from recouvre.letters.render import render_pdf
-from recouvre.letters.status import LetterStatus, transition_error
-from recouvre.service.context import Services, refuse
 from recouvre.storage.database import Database
 from recouvre.storage.tables import LetterRow, OrganismRow
 

@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recouvre.domain.model import Benefit, DomainError, Responsibility
 from recouvre.domain.remission import (
@@ -86,3 +88,17 @@ def test_rates_round_trip_through_basis_points() -> None:
         rate = parse_rate(text)
         assert bp_to_rate(rate_to_bp(rate)) == rate
     assert str(bp_to_rate(4_500)) == "45"
+
+
+@given(
+    balance=st.integers(min_value=-1_000, max_value=10**9),
+    low=st.integers(min_value=0, max_value=10_000),
+    high=st.integers(min_value=0, max_value=10_000),
+)
+def test_remitted_amount_stays_within_the_balance_and_grows_with_the_rate(
+    balance: int, low: int, high: int
+) -> None:
+    low, high = sorted((low, high))
+    small, large = remitted_amount(balance, Decimal(low) / 100), remitted_amount(balance, Decimal(high) / 100)
+    assert 0 <= small <= large <= max(balance, 0)
+    assert remitted_amount(balance, Decimal(100)) == max(balance, 0)

@@ -251,7 +251,10 @@ def test_who_may_record_a_contact(back_office: BackOffice) -> None:
 def test_queue_reasons_use_the_organisms_currency(back_office: BackOffice) -> None:
     services = back_office.services
     queue = queries.queue(services, ORG, date(2026, 3, 15), today=date(2026, 3, 15))
-    assert all(task.reasons[0].endswith("€") for task in queue.tasks)
+    assert [(task.claim, task.reasons[0]) for task in queue.tasks] == [
+        ("C1", "solde 400,00 €"),
+        ("C3", "solde 250,00 €"),
+    ]
     cnss = "CNSS-TEST"
     ensure_organism(services, Organism(code=cnss, country=Country.MA, name="CNSS"))
     register_debtors(services, cnss, [Debtor(ref="E1", organism=cnss, kind=DebtorKind.LEGAL, name="Sarl")])

@@ -18,7 +18,9 @@ import pytest
 from fastapi.routing import APIRoute
 
 from recouvre.api.routes import router
+from recouvre.security.roles import default_roles
 
+from .conftest import AGENCY as AGENCY_CODE
 from .conftest import ORG, PASSWORD, ROLES, BackOffice
 
 ALL = frozenset(ROLES)
@@ -215,11 +217,39 @@ def test_the_matrix(back_office: BackOffice) -> None:
     assert failures == []
 
 
+# What MISSION.md's table of people says each role does, written by hand like MATRIX above.
+KEY_ACTIONS: dict[str, frozenset[str]] = {
+    CW: frozenset({"claims.establish", "payments.record", "remissions.request", "write_offs.propose"}),
+    ACC: frozenset({"payments.record", "remissions.decide_services", "write_offs.decide"}),
+    DIR: frozenset({"court.represent", "enforcement.sign", "injunctions.file", "mandates.manage"}),
+    BOARD: frozenset({"remissions.decide_board", "appeals.decide_board", "write_offs.decide"}),
+    PHONE: frozenset({"contacts.record", "promises.record", "tasks.close"}),
+    AGENCY: frozenset({"payments.record", "contacts.record", "promises.record"}),
+    MAN: frozenset({"reports.portfolio", "tasks.assign"}),
+    AUD: frozenset({"audit.read", "audit.verify"}),
+    ADM: frozenset({"users.manage", "cycle.run"}),
+}
+DIRECTOR_ONLY = frozenset({"court.represent", "enforcement.sign", "injunctions.file", "mandates.manage"})
+"""Only the director represents the body and mandates (others get these powers by mandate only)."""
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_roles_file_agrees_with_me(back_office: BackOffice, role: str) -> None:
-    """``GET /me`` lists the actions of each role: the auditor's are all readings."""
+    """``GET /me`` lists the actions of each role, as roles.yaml gives them and as MISSION.md
+    says: each role has its key actions, only the director its powers, the accountant never
+    establishes a claim (ordonnateur / comptable), the auditor only reads."""
     me = back_office.get(role, "/api/v1/me")
     assert isinstance(me, dict)
+    assert (me["username"], me["roles"]) == (role, [role])
+    assert me["agency"] == (AGENCY_CODE if role == AGENCY else None)
+    actions = set(me["actions"])
+    assert len(actions) == len(me["actions"])
+    rules = default_roles()
+    granted = rules.roles[role] & rules.agency_may if role == AGENCY else rules.roles[role]
+    assert actions == granted
+    assert KEY_ACTIONS[role] <= actions, KEY_ACTIONS[role] - actions
+    assert (actions & DIRECTOR_ONLY) == (DIRECTOR_ONLY if role == DIR else frozenset())
+    assert ("claims.establish" in actions) == (role == CW)
     if role == AUD:
         assert all(
             action.endswith((".read", ".search", ".verify", ".portfolio")) for action in me["actions"]

@@ -91,8 +91,34 @@ def test_proposals_by_criteria(services: Services, setup: Setup) -> None:
     with pytest.raises(DomainError) as fact:
         record_fact(services, ORG, "SMALL", ON, "bankrupt")
     assert (fact.value.field, fact.value.value) == ("fact", "bankrupt")
-    # The near-prescription hook runs (whatever service.prescription answers).
-    assert isinstance(write_off_proposals(services, ORG, ON, Criteria(prescription_within_days=90)), list)
+    # the amounts proposed are the balances on the date, the debtor named
+    assert [(p.claim_ref, p.debtor_ref, p.balance) for p in proposals] == [
+        ("GONE", "D2", 40_000),
+        ("INSOLVENT", "D1", 40_000),
+        ("SMALL", "D1", 1_500),
+    ]
+
+
+def test_proposals_near_prescription(services: Services, setup: Setup) -> None:
+    """Claims not prescribed on the date but time-barred within the horizon (2 years per line)."""
+    setup(
+        make_claim("SOON", lines=((date(2024, 4, 10), 30_000),)),  # time-barred on 2026-04-10
+        make_claim("LATER", lines=((date(2024, 7, 10), 20_000),)),  # on 2026-07-10
+        make_claim("BARRED", lines=((date(2024, 1, 5), 10_000),)),  # since 2026-01-05: already prescribed
+        make_claim("INTERRUPTED", lines=((date(2024, 4, 10), 30_000),)),
+        make_claim("PAID", lines=((date(2024, 4, 10), 5_000),)),
+    )
+    # a payment interrupts prescription: a new period of 2 years from 2026-01-25
+    record_payment(services, ORG, "INTERRUPTED", 5_000, date(2026, 1, 25), PaymentChannel.CARD, "p1")
+    record_payment(services, ORG, "PAID", 5_000, date(2026, 1, 25), PaymentChannel.CARD, "p2")
+    near = Criterion.NEAR_PRESCRIPTION
+    within_90 = write_off_proposals(services, ORG, ON, Criteria(prescription_within_days=90))
+    assert [(p.claim_ref, p.balance, p.reasons) for p in within_90] == [("SOON", 30_000, (near,))]
+    within_39 = write_off_proposals(services, ORG, ON, Criteria(prescription_within_days=39))
+    assert [p.claim_ref for p in within_39] == ["SOON"]  # 2026-03-02 + 39 days = 2026-04-10
+    assert write_off_proposals(services, ORG, ON, Criteria(prescription_within_days=38)) == []
+    within_150 = write_off_proposals(services, ORG, ON, Criteria(prescription_within_days=150))
+    assert [(p.claim_ref, p.balance) for p in within_150] == [("LATER", 20_000), ("SOON", 30_000)]
 
 
 def _debtor_id(services: Services, ref: str) -> int:

@@ -5,8 +5,6 @@ from datetime import date
 import pytest
 
 from recouvre.domain.ledger import Ledger, LedgerError, MovementKind, MovementRequest
-from recouvre.domain.model import ClaimStatus
-from recouvre.domain.status import StatusFacts, derive_status
 
 DAY = date(2026, 1, 10)
 
@@ -76,15 +74,3 @@ def test_established_first_and_once() -> None:
         Ledger().post(request("p", MovementKind.PAYMENT, 1))
     with pytest.raises(LedgerError, match="established once"):
         opened().post(request("e2", MovementKind.ESTABLISHED, 1))
-
-
-def test_status_follows_the_closing_movement() -> None:
-    ledger = opened(1_000)
-    assert derive_status(ledger, StatusFacts()) is ClaimStatus.OPEN
-    assert derive_status(ledger, StatusFacts(below_minimum=True)) is ClaimStatus.NOT_RECOVERED
-    ledger.post(request("w", MovementKind.WRITE_OFF, 1_000))
-    assert derive_status(ledger, StatusFacts()) is ClaimStatus.WRITTEN_OFF
-    ledger.post(request("wr", MovementKind.REVERSAL, 1_000, reverses="w"))
-    assert derive_status(ledger, StatusFacts()) is ClaimStatus.OPEN
-    ledger.post(request("p", MovementKind.PAYMENT, 1_000))
-    assert derive_status(ledger, StatusFacts()) is ClaimStatus.SETTLED

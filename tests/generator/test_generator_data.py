@@ -71,6 +71,7 @@ def test_a_debtor_does_not_depend_on_the_portfolio_size(fr_3000: tuple[list[Debt
 def test_as_of_bounds_every_date() -> None:
     as_of = date(2025, 3, 31)
     _, claims = flatten(list(portfolio(PortfolioSpec("CAF-TEST", Country.FR, 5, as_of), 500)))
+    assert len(claims) >= 500 and any(claim.notified_on is not None for claim in claims)
     for claim in claims:
         assert date(2023, 3, 31) < claim.established_on <= as_of
         if claim.notified_on is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -202,11 +202,12 @@ def test_invalid_files_name_the_problem(tmp_path: Path, text: str, fragment: str
 
 
 def test_yearly_scales_are_contiguous_marginal_bands() -> None:
-    start = date(2014, 1, 1)
-    for version in FR.versions("withholding.scale"):
-        assert version.valid_from >= start
+    versions = FR.versions("withholding.scale")
+    starts = [version.valid_from for version in versions]
+    assert starts[0] == date(2014, 1, 1) and starts == sorted(set(starts)) and len(starts) >= 6
+    assert all(start.month == start.day == 1 for start in starts)  # revalued each 1 January
+    for version in versions:
         bands = version.value.bands
         assert all(bands[i].upper == bands[i + 1].lower for i in range(len(bands) - 1))
         assert bands[-1].upper is None
         assert [band.rate for band in bands] == [25, 35, 45, 60]
-        assert version.valid_from + timedelta(days=1) > start

@@ -447,12 +447,15 @@ def test_search_by_name_and_by_claim_reference(site: Site) -> None:
 def test_no_identifier_in_logs(site: Site, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     csrf = site.sign_in("case_worker")
-    for nir in NIRS:
-        site.client.post(f"{BASE}/recherche", data={"csrf": csrf, "q": nir})
+    found = [site.client.post(f"{BASE}/recherche", data={"csrf": csrf, "q": nir}).text for nir in NIRS]
+    assert "Marie Durand" in found[0] and "Jean Martin" in found[1]  # the NIRs went through the app
     site.debtor_page("D1")
     site.debtor_page("D2")
     pay(site, csrf)
     logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records)
+    # the requests were logged (an empty log would hide nothing)
+    assert logged.count(f"POST {BASE}/recherche -> 200") == 2
+    assert f"POST {BASE}/creances/C1/paiement -> 303" in logged
     assert_no_identifier(logged)
 
 

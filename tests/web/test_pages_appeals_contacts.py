@@ -185,7 +185,14 @@ def test_the_new_forms_are_labelled(site: Site) -> None:
     pages.append(site.debtor_page())
     site.sign_in("director")
     pages.append(site.debtor_page())
+    # the forms are there (an empty page would have nothing unlabelled)
+    worker, board, director = (claim_section(page, "C1") for page in pages)
+    assert f'action="{BASE}/creances/C1/nouveau-contact"' in worker
+    assert f'action="{BASE}/creances/C1/retrait-recours"' in worker
+    assert f'action="{BASE}/creances/C1/decision-recours"' in board
+    assert f'action="{BASE}/creances/C1/retrait-recours"' in director  # one appeal pending at a time
     for page in pages:
+        assert len(Inputs(page).controls) >= 5
         assert Inputs(page).unlabelled() == []
         ids = re.findall(r'\bid="([^"]+)"', page)
         assert len(ids) == len(set(ids))

@@ -28,7 +28,7 @@ import pytest
 import uvicorn
 
 from recouvre.adapters.generator import PortfolioSpec, load_portfolio
-from recouvre.adapters.simulation import simulate
+from recouvre.service.simulation import simulate
 from recouvre.domain.model import Country
 from recouvre.server import create_app
 from recouvre.service import Services, accounts

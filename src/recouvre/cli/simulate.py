@@ -6,7 +6,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from recouvre.adapters.simulation import MonthActivity, simulate
+from recouvre.service.simulation import MonthActivity, simulate
 from recouvre.cli.common import console, fail, organism_or_only, services
 from recouvre.domain.model import DomainError
 from recouvre.service.cycle import parse_month

@@ -1,7 +1,9 @@
 """Month-by-month simulation of a portfolio: benefit payments, debtor behaviour, monthly cycles.
 
-For demos, tests, benchmarks and policy what-if. Each simulated month, through the service
-layer only (the same commands the CLI and the API use):
+For demos, tests, benchmarks and policy what-if. It plays the world outside the organism (the
+benefit-payment system, the debtors and the cashiers who book their money), so it books through
+the service functions beneath the authorised commands, with no actor and no audit row: a
+simulated month writes hundreds of thousands of movements that no person did. Each month:
 
 1. the benefit payment run on the 5th for the debtors still receiving benefits (regular
    amounts, and arrears for some), withheld by the PRP engine;

@@ -20,6 +20,7 @@ from recouvre.security.authorization import Actor, Subject, may
 from recouvre.security.roles import default_roles
 from recouvre.service import accounts, commands, mandates, models, queries, trail
 from recouvre.service.appeals import AppealView
+from recouvre.service.commands import reads
 from recouvre.service.context import Services
 from recouvre.service.decisions import ProposalKind, ProposalStatus, ProposalView, list_proposals
 from recouvre.service.subjects import PlacementView
@@ -101,8 +102,7 @@ def me(services: ServicesDep, actor: ActorDep) -> models.MeOut:
     openapi_extra=action("organisms.read"),
 )
 def list_organisms(services: ServicesDep, actor: ActorDep) -> list[models.OrganismOut]:
-    commands.guard(services, actor, "organisms.read")
-    return queries.organisms(services, actor.organism)
+    return reads.organisms(services, actor)
 
 
 @router.post(
@@ -115,8 +115,7 @@ def search_debtors(
     services: ServicesDep, actor: ActorDep, organism: OrganismPath, body: models.DebtorSearch
 ) -> list[models.DebtorListItem]:
     """Search by name, NIR or reference (a POST, so that a NIR never appears in a URL or a log)."""
-    commands.guard(services, actor, "debtors.search", Subject(organism=organism))
-    return queries.search_debtors(services, organism, body, agency=actor.agency, today=_today(services))
+    return reads.search_debtors(services, actor, organism, body)
 
 
 @router.get(
@@ -129,8 +128,7 @@ def debtor_file(
     services: ServicesDep, actor: ActorDep, organism: OrganismPath, debtor: RefPath, on: OnQuery
 ) -> models.DebtorFileOut:
     """The debtor file: claims with balance, status and phase; movements; letters; tasks."""
-    commands.guard_debtor(services, actor, "debtors.read", organism, debtor)
-    return queries.debtor_file(services, organism, debtor, on, agency=actor.agency, today=_today(services))
+    return reads.debtor_file(services, actor, organism, debtor, on)
 
 
 # Claims -----------------------------------------------------------------------------------------
@@ -178,8 +176,7 @@ def establish_claim(
 def view_claim(
     services: ServicesDep, actor: ActorDep, organism: OrganismPath, claim: RefPath, on: OnQuery
 ) -> models.ClaimOut:
-    commands.guard_claim(services, actor, "claims.read", organism, claim)
-    return queries.claim(services, organism, claim, on)
+    return reads.claim(services, actor, organism, claim, on)
 
 
 @router.post(
@@ -631,8 +628,7 @@ def portfolio_summary(
     services: ServicesDep, actor: ActorDep, organism: OrganismPath, on: OnQuery
 ) -> models.SummaryOut:
     """Claims and amounts by benefit, responsibility and status at the end of ``on``."""
-    commands.guard(services, actor, "reports.portfolio", Subject(organism=organism))
-    return queries.summary(services, organism, on)
+    return reads.summary(services, actor, organism, on)
 
 
 # Queues -----------------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from recouvre.service.simulation import MonthActivity, simulate
 from recouvre.cli.common import console, fail, organism_or_only, services
 from recouvre.domain.model import DomainError
 from recouvre.service.cycle import parse_month
+from recouvre.service.simulation import MonthActivity, simulate
 
 LETTER_COLUMNS = ("notification", "reminder_1", "reminder_2", "formal_notice")
 

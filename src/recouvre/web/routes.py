@@ -31,6 +31,7 @@ from recouvre.domain.money import AmountError
 from recouvre.security.authorization import Forbidden, Subject
 from recouvre.service import accounts, commands, models, queries, trail
 from recouvre.service import letters as letter_service
+from recouvre.service.commands import reads as door_reads
 from recouvre.service.context import Services
 from recouvre.service.decisions import ProposalKind, ProposalStatus, list_proposals
 from recouvre.web import labels, reads
@@ -316,8 +317,7 @@ def sign_out(request: Request, services: ServicesDep, web: SessionDep, form: For
 @router.get("/organismes")
 def organisms_page(request: Request, services: ServicesDep, web: SessionDep) -> Response:
     def run() -> Response:
-        commands.guard(services, web.actor, "organisms.read")
-        found = queries.organisms(services, web.actor.organism)
+        found = door_reads.organisms(services, web.actor)
         return render(
             request,
             "organisms.html",
@@ -547,9 +547,8 @@ def _debtor_page(
     values: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    commands.guard_debtor(services, web.actor, "debtors.read", organism, debtor)
+    found = door_reads.debtor_file(services, web.actor, organism, debtor, on)
     shown = organism_shown(services, organism)
-    found = queries.debtor_file(services, organism, debtor, on, agency=web.actor.agency, today=web.today)
     refs = [claim.ref for claim in found.claims]
     ledgers: dict[str, list[tuple[models.MovementOut, str]]] = {ref: [] for ref in refs}
     running: dict[str, Decimal] = {}
@@ -606,10 +605,7 @@ def letter_pdf(
     """The letter's PDF, when it is one of the debtor's letters the user may see."""
 
     def run() -> Response:
-        commands.guard_debtor(services, web.actor, "debtors.read", organism, debtor)
-        found = queries.debtor_file(
-            services, organism, debtor, web.today, agency=web.actor.agency, today=web.today
-        )
+        found = door_reads.debtor_file(services, web.actor, organism, debtor, web.today)
         if letter not in {item.id for item in found.letters}:
             raise NotFound("letter", letter, "not a letter of this debtor")
         pdf = letter_service.render(services, letter)
@@ -631,8 +627,7 @@ def claim_page(services: ServicesDep, web: SessionDep, organism: OrganismPath, c
     """A claim opens its debtor's file, at the claim."""
 
     def run() -> Response:
-        commands.guard_claim(services, web.actor, "claims.read", organism, claim)
-        found = queries.claim(services, organism, claim, web.today)
+        found = door_reads.claim(services, web.actor, organism, claim, web.today)
         return redirect(
             f"/o/{path_part(organism)}/debiteurs/{path_part(found.debtor)}#creance-{path_part(claim)}"
         )
@@ -642,8 +637,7 @@ def claim_page(services: ServicesDep, web: SessionDep, organism: OrganismPath, c
 
 def debtor_of(services: Services, web: WebSession, organism: str, claim: str) -> str:
     """The debtor of a claim the user may read (when a form did not say whose file it came from)."""
-    commands.guard_claim(services, web.actor, "claims.read", organism, claim)
-    return queries.claim(services, organism, claim, web.today).debtor
+    return door_reads.claim(services, web.actor, organism, claim, web.today).debtor
 
 
 # Claim actions ----------------------------------------------------------------------------------

@@ -218,6 +218,8 @@ class World:
     seen_cases: set[int] = field(default_factory=set)
     seen_proposals: set[int] = field(default_factory=set)
     doing: str = ""
+    booked: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """The payments the driver saw booked, by movement key: the rows must keep saying so."""
 
     def trying(self, what: str, *, door: bool = True, touched: tuple[str, ...] = ()) -> Act:
         """The act about to be done (its first word, and ``replay``, name it in the tally)."""
@@ -453,7 +455,8 @@ def act_payment(world: World) -> Act:
             amount += 1  # the same key with another content: refused
         actor = world.actor(rng.choice(("accountant", "cw2")))
         act = world.trying(f"payment replay {key} {amount} on {on} by {actor.user}", touched=(ref,))
-        record_payment(world.services, actor, ORG, ref, amount, on, channel, key)
+        movement, new = record_payment(world.services, actor, ORG, ref, amount, on, channel, key)
+        assert not new, f"payment {key} replayed: booked twice"
         return act
     ref = world.claim()
     balance = max(totals(world)[ref], 0)
@@ -473,8 +476,10 @@ def act_payment(world: World) -> Act:
     act = world.trying(
         f"payment {key} {amount} on {ref} (balance {balance}) on {on} by {actor.user}", touched=(ref,)
     )
-    record_payment(world.services, actor, ORG, ref, amount, on, channel, key)
+    movement, new = record_payment(world.services, actor, ORG, ref, amount, on, channel, key)
+    assert new, f"payment {key}: a fresh key booked nothing"
     world.payments.append((ref, amount, on, channel, key))
+    world.booked[movement.key] = (ref, amount)
     return act
 
 
@@ -786,6 +791,17 @@ def check(world: World, act: Act) -> None:
             f"claim {ref}: principal {principal}, lines {lines}, opening {opening}"
         )
         assert walked.get(ref, 0) == sums[ref], f"claim {ref}: SUM {sums[ref]} != walked {walked.get(ref)}"
+    # The driver's own record of what it booked: the payments it paid are there, unchanged.
+    paid = {
+        key: (ref, int(amount))
+        for key, ref, amount in sql(
+            world,
+            "SELECT m.key, c.ref, m.amount_cents FROM movements m JOIN claims c ON c.id = m.claim_id "
+            "WHERE m.kind = 'payment'",
+        )
+    }
+    for key, booked in world.booked.items():
+        assert paid.get(key) == booked, f"payment {key}: booked as {booked}, the row says {paid.get(key)}"
     # No idempotency key twice (and the unique constraint is there: checked at the end).
     doubled = sql(world, "SELECT key, COUNT(*) FROM movements GROUP BY key HAVING COUNT(*) > 1")
     assert not doubled, f"idempotency keys booked twice: {doubled}"
@@ -856,7 +872,9 @@ def check_stored(world: World) -> None:
         "JOIN debtors d ON d.id = b.debtor_id",
     ):
         recorded.add((run_id, debtor))
-        assert taken == withheld[(run_id, debtor)], f"run {run_id}, {debtor}: withheld {taken}, movements say"
+        assert taken == withheld[(run_id, debtor)], (
+            f"run {run_id}, {debtor}: withheld {taken}, movements {withheld[(run_id, debtor)]}"
+        )
         assert net == gross - taken, f"run {run_id}, {debtor}: net {net} != {gross} - {taken}"
     assert set(withheld) <= recorded, f"withholdings without their payment: {set(withheld) - recorded}"
 

@@ -28,10 +28,10 @@ import pytest
 import uvicorn
 
 from recouvre.adapters.generator import PortfolioSpec, load_portfolio
-from recouvre.service.simulation import simulate
 from recouvre.domain.model import Country
 from recouvre.server import create_app
 from recouvre.service import Services, accounts
+from recouvre.service.simulation import simulate
 from recouvre.storage.database import Database
 from recouvre.web import mount_web
 

@@ -48,9 +48,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 # ``door`` (and, for the acts that only the CLI reaches today, the service imports below).
 from recouvre.adapters.imports import parse_claims, parse_debtors, read_table
 from recouvre.adapters.payment_files import parse_payments
-from recouvre.api import commands as door
-from recouvre.audit import trail
 from recouvre.domain.appeals import AppealOutcome, AppealStage, Appellant
+from recouvre.domain.errors import Refused
 from recouvre.domain.ledger import CAPPED_AT_BALANCE, DECREASING, INCREASING, MovementKind
 from recouvre.domain.model import (
     Benefit,
@@ -64,15 +63,14 @@ from recouvre.domain.model import (
     UndueLine,
 )
 from recouvre.domain.money import AmountError
-from recouvre.security import accounts
 from recouvre.security.authorization import Actor, Forbidden
-from recouvre.security.maker_checker import ProposalKind
-from recouvre.service import BatchRejected, Services
+from recouvre.service import BatchRejected, Services, accounts, trail
+from recouvre.service import commands as door
 from recouvre.service import payments as payment_service
 from recouvre.service import write_offs as write_off_service
 from recouvre.service.claims import establish_claims, view_claim
+from recouvre.service.decisions import ProposalKind
 from recouvre.service.registry import ensure_organism, register_debtors
-from recouvre.service.remission import Refusal
 from recouvre.service.reports import portfolio_summary
 from recouvre.service.withholding import PaymentBatch, withhold_batches
 from recouvre.storage import repository
@@ -147,7 +145,7 @@ def revive_write_off(services: Services, organism: str, claim_ref: str, on: date
     )
 
 
-REFUSED = (DomainError, AmountError, BatchRejected, Refusal, Forbidden, FileRefused)
+REFUSED = (DomainError, AmountError, BatchRejected, Refused, Forbidden, FileRefused)
 """The outcomes of an act the rules or the roles refuse: the invariants hold after them too."""
 
 # --- Sizes ------------------------------------------------------------------------------------------

@@ -146,11 +146,14 @@ def act(
     on: date | None = None,
     why: str = "",
     before: Callable[[], Mapping[str, Any] | None] | None = None,
+    audited_inside: bool = False,
 ) -> Iterator[Act]:
     """One act in one transaction, its audit row included; call it once ``guard`` has passed.
 
     ``before`` reads the state the audit row keeps as "before", inside the act's transaction.
-    What the body adds with ``Act.note`` becomes the row's "after".
+    What the body adds with ``Act.note`` becomes the row's "after". ``audited_inside``: the
+    service function appends the act's own row (users, mandates, placements, proposals keep
+    their own before and after); the door then records only a refusal.
     """
     entry = trail.Entry(actor.user, action, organism=organism, subject=subject, on=on, why=why)
     current = Act(entry)
@@ -160,7 +163,8 @@ def act(
             current.entry = replace(entry, before=state)
             yield current
             _fault("after_act")
-            trail.append(session, replace(current.entry, after=current.after), services.clock())
+            if not audited_inside:
+                trail.append(session, replace(current.entry, after=current.after), services.clock())
     except REFUSALS as error:
         _record_refused(services, replace(current.entry, after=current.after), error)
         raise

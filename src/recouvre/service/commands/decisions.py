@@ -63,10 +63,20 @@ def propose_write_off(
     reasons: str,
     why: str,
 ) -> decisions.ProposalView:
-    guard_claim(services, actor, "write_offs.propose", organism, claim_ref)
-    return decisions.propose_write_off(
-        services, organism, claim_ref, on, authority=authority, reasons=reasons, by=actor.user, why=why
-    )
+    subject = guard_claim(services, actor, "write_offs.propose", organism, claim_ref)
+    with door.act(
+        services,
+        actor,
+        "write_offs.propose",
+        organism=organism,
+        subject=subject.describe(),
+        on=on,
+        why=why,
+        audited_inside=True,
+    ):
+        return decisions.propose_write_off(
+            services, organism, claim_ref, on, authority=authority, reasons=reasons, by=actor.user, why=why
+        )
 
 
 def propose_remission(
@@ -80,10 +90,20 @@ def propose_remission(
     reasons: str,
     why: str,
 ) -> decisions.ProposalView:
-    guard_claim(services, actor, "remissions.propose", organism, claim_ref)
-    return decisions.propose_remission(
-        services, organism, claim_ref, on, rate, reasons=reasons, by=actor.user, why=why
-    )
+    subject = guard_claim(services, actor, "remissions.propose", organism, claim_ref)
+    with door.act(
+        services,
+        actor,
+        "remissions.propose",
+        organism=organism,
+        subject=subject.describe(),
+        on=on,
+        why=why,
+        audited_inside=True,
+    ):
+        return decisions.propose_remission(
+            services, organism, claim_ref, on, rate, reasons=reasons, by=actor.user, why=why
+        )
 
 
 def decide_proposal(

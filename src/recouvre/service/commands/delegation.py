@@ -31,8 +31,20 @@ def place_claim(
     placed_from: date,
     why: str = "",
 ) -> subjects.PlacementView:
-    guard_claim(services, actor, "placements.manage", organism, claim_ref)
-    return subjects.place_claim(services, organism, claim_ref, agency, placed_from, by=actor.user, why=why)
+    subject = guard_claim(services, actor, "placements.manage", organism, claim_ref)
+    with door.act(
+        services,
+        actor,
+        "placements.manage",
+        organism=organism,
+        subject=subject.describe(),
+        on=placed_from,
+        why=why,
+        audited_inside=True,
+    ):
+        return subjects.place_claim(
+            services, organism, claim_ref, agency, placed_from, by=actor.user, why=why
+        )
 
 
 def recall_placement(
@@ -40,5 +52,15 @@ def recall_placement(
 ) -> subjects.PlacementView:
     guard(services, actor, "placements.manage", Subject(organism=organism))
     found = subjects.get_placement(services, organism, placement_id)
-    guard_claim(services, actor, "placements.manage", organism, found.claim_ref)
-    return subjects.recall_placement(services, organism, placement_id, on, by=actor.user, why=why)
+    subject = guard_claim(services, actor, "placements.manage", organism, found.claim_ref)
+    with door.act(
+        services,
+        actor,
+        "placements.manage",
+        organism=organism,
+        subject=subject.describe(),
+        on=on,
+        why=why,
+        audited_inside=True,
+    ):
+        return subjects.recall_placement(services, organism, placement_id, on, by=actor.user, why=why)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from recouvre.domain.money import Cents, format_amount, percent_of
-from recouvre.policy.values import WithholdingScale
+from recouvre.domain.scales import WithholdingScale
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class Unit(StrEnum):
     MONTHS = "months"  # -> int
     LIST = "list"  # a list of names -> tuple[str, ...]
     MAPPING = "mapping"  # name -> amount -> Mapping[str, Cents]
+    RATES = "rates"  # name -> percent -> Mapping[str, Decimal], or null (None): "none in force"
     SCALE = "scale"  # WithholdingScale or RemissionScale (see the file's ``kind``)
     STEPS = "steps"  # -> tuple[DefaultStep, ...]
     CODE = "code"  # a short code such as a currency ("EUR") -> str
@@ -90,6 +91,10 @@ def format_value(unit: Unit, value: object) -> str:
                 task = f" + tâche {step.task}" if step.task else ""
                 steps.append(f"{step.defaults} : {step.letter}{task}")
         return " ; ".join(steps)
+    if value is None:
+        return "(aucun)"
+    if unit is Unit.RATES and isinstance(value, Mapping):
+        return ", ".join(f"{name}: {_percent(rate)} %" for name, rate in value.items())
     if isinstance(value, Mapping | tuple) and not value:
         return "(aucun)"
     if isinstance(value, Mapping):

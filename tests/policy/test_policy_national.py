@@ -53,10 +53,10 @@ def test_the_2025_scale_and_deemed_rmp() -> None:
     scale = FR.withholding_scale(on)
     assert scale.flat == 5600
     assert [(band.lower, band.upper, band.rate) for band in scale.bands] == [
-        (30100, 45000, 25),
-        (45000, 67200, 35),
-        (67200, 89800, 45),
-        (89800, None, 60),
+        (30100, 45000, Decimal(25)),
+        (45000, 67200, Decimal(35)),
+        (67200, 89800, Decimal(45)),
+        (89800, None, Decimal(60)),
     ]
     assert FR.amount("withholding.deemed_rmp", on) == 134500
     assert FR.amount("withholding.deemed_rmp", date(2024, 12, 31)) == 118600

@@ -26,11 +26,16 @@ ON = date(2026, 2, 2)
 
 
 def test_appeal_deadlines() -> None:
-    assert board_deadline(date(2026, 1, 10)) == date(2026, 3, 10)
-    assert board_deadline(date(2026, 1, 10), mentions=False) is None
-    assert board_deadline(None) is None
-    assert implicit_rejection_on(date(2026, 2, 1)) == date(2026, 4, 1)
-    assert court_deadline(date(2026, 12, 31)) == date(2027, 2, 28)
+    # the delays are dated parameters (appeal.*_months), passed in by the service
+    assert board_deadline(date(2026, 1, 10), 2) == date(2026, 3, 10)
+    assert board_deadline(date(2026, 1, 10), 2, mentions=False) is None
+    assert board_deadline(None, 2) is None
+    assert board_deadline(date(2026, 1, 10), None) is None
+    assert implicit_rejection_on(date(2026, 2, 1), 2) == date(2026, 4, 1)
+    assert implicit_rejection_on(date(2018, 10, 31), 1) == date(2018, 11, 30)
+    assert implicit_rejection_on(date(2026, 2, 1), None) is None
+    assert court_deadline(date(2026, 12, 31), 2) == date(2027, 2, 28)
+    assert court_deadline(date(2026, 12, 31), None) is None
     assert not is_late(date(2026, 3, 10), date(2026, 3, 10))
     assert is_late(date(2026, 3, 11), date(2026, 3, 10))
     assert not is_late(date(2030, 1, 1), None)

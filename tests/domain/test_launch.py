@@ -46,8 +46,8 @@ def test_correction_deadline_is_the_notification_plus_the_start_delay() -> None:
 
 
 def test_appeal_deadline_is_two_calendar_months() -> None:
-    assert appeal_deadline(date(2026, 1, 10)) == date(2026, 3, 10)
-    assert appeal_deadline(date(2025, 12, 31)) == date(2026, 2, 28)  # no 31 February
+    assert appeal_deadline(date(2026, 1, 10), 2) == date(2026, 3, 10)
+    assert appeal_deadline(date(2025, 12, 31), 2) == date(2026, 2, 28)  # no 31 February
     assert appeal_deadline(date(2026, 1, 10), 1) == date(2026, 2, 10)
 
 

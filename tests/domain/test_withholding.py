@@ -295,6 +295,8 @@ def test_the_explanation_gives_scale_year_rmp_bands_capacity_and_order() -> None
             {"band": "de 593.00 à 792.00", "base": 10_700, "rate": "45", "amount": "4815"},
         ],
         "prp": 19_860,
+        "fraud_raise_rate": "0",
+        "fraud_raise": 0,
         "prp_overridden": False,
         "prp_already_withheld": 0,
         "regular_base": 50_000,

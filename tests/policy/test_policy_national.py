@@ -32,22 +32,67 @@ def test_a_date_before_the_first_value_is_an_error() -> None:
     assert FR.withholding_scale(date(2014, 1, 1)).bands[0].lower == 25500
 
 
-def test_scales_after_2020_are_carried_forward_and_unverified() -> None:
-    sourced = FR.version("withholding.scale", date(2020, 12, 31))
-    carried = FR.version("withholding.scale", date(2026, 1, 1))
-    assert not sourced.unverified
-    assert carried.unverified
-    assert carried.valid_from == date(2021, 1, 1)
-    assert carried.value == sourced.value
-    assert FR.version("withholding.scale", date(2016, 6, 1)).unverified
-    assert FR.version("withholding.deemed_rmp", date(2026, 1, 1)).unverified
+def test_scales_2021_to_2024_and_2026_are_carried_forward_and_unverified() -> None:
+    for key in ("withholding.scale", "withholding.deemed_rmp"):
+        sourced_2020 = FR.version(key, date(2020, 12, 31))
+        carried_2024 = FR.version(key, date(2024, 12, 31))
+        sourced_2025 = FR.version(key, date(2025, 12, 31))
+        carried_2026 = FR.version(key, date(2026, 6, 1))
+        assert not sourced_2020.unverified and not sourced_2025.unverified
+        assert carried_2024.unverified and carried_2026.unverified
+        assert carried_2024.valid_from == date(2021, 1, 1)
+        assert carried_2024.value == sourced_2020.value
+        assert "not retrieved" in carried_2024.reference
+        assert sourced_2025.valid_from == date(2025, 1, 1) and sourced_2025.confidence == "M"
+        assert carried_2026.valid_from == date(2026, 1, 1)
+        assert carried_2026.value == sourced_2025.value
+
+
+def test_the_2025_scale_and_deemed_rmp() -> None:
+    on = date(2025, 1, 1)
+    scale = FR.withholding_scale(on)
+    assert scale.flat == 5600
+    assert [(band.lower, band.upper, band.rate) for band in scale.bands] == [
+        (30100, 45000, Decimal(25)),
+        (45000, 67200, Decimal(35)),
+        (67200, 89800, Decimal(45)),
+        (89800, None, Decimal(60)),
+    ]
+    assert FR.amount("withholding.deemed_rmp", on) == 134500
+    assert FR.amount("withholding.deemed_rmp", date(2024, 12, 31)) == 118600
+    # RULES.md §1.4 worked examples on the 2025 scale
+    assert [scale.monthly(rmp) for rmp in (20000, 70000, 134500)] == [5600, 18355, 54085]
+
+
+def test_no_revaluation_on_1_january_2017() -> None:
+    """ash.tm.fr n° 2987: the 2016 value (itself not retrieved) holds through 2017."""
+    for key in ("withholding.scale", "withholding.deemed_rmp"):
+        frozen = FR.version(key, date(2017, 6, 1))
+        assert frozen.valid_from == date(2017, 1, 1)
+        assert frozen.value == FR.get(key, date(2016, 12, 31))
+        assert "2987" in frozen.reference
+        assert frozen.unverified
+        assert FR.version(key, date(2016, 6, 1)).unverified
+        assert not FR.version(key, date(2018, 1, 1)).unverified
+
+
+def test_bmaf_2025_official_source_and_2026_derived_unverified() -> None:
+    april_2025 = FR.version("bmaf", date(2025, 4, 1))
+    assert april_2025.value == 47437 and not april_2025.unverified
+    assert "solidarites.gouv.fr" in april_2025.reference
+    april_2026 = FR.version("bmaf", date(2026, 4, 1))
+    assert april_2026.value == 47864 and april_2026.unverified and april_2026.confidence == "L"
+    # the 1 January threshold follows the BMAF of the previous April
+    assert FR.amount("remission.threshold", date(2026, 12, 31)) == 71156
+    assert FR.amount("remission.threshold", date(2027, 1, 1)) == 71796
+    assert FR.version("remission.threshold", date(2027, 1, 1)).unverified
 
 
 def test_remission_threshold_is_1_5_bmaf_at_1_january() -> None:
     assert FR.amount("remission.threshold", date(2025, 6, 1)) == 69966
     assert FR.amount("remission.threshold", date(2025, 12, 31)) == 69966
     assert FR.amount("remission.threshold", date(2026, 1, 1)) == 71156
-    for year in range(2015, 2027):
+    for year in range(2015, 2028):
         january = date(year, 1, 1)
         bmaf = Decimal(FR.amount("bmaf", january))
         expected = int((bmaf * Decimal("1.5")).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -55,11 +100,51 @@ def test_remission_threshold_is_1_5_bmaf_at_1_january() -> None:
 
 
 def test_fraud_indemnity_rate_by_date() -> None:
+    """L553-2's 10 % indemnity on the debt from 2020; nothing on the debt in 2019 (D553-5 raised
+    the withholding instead, read literally: RULES.md §2.3, §8)."""
     assert FR.percent("fraud.indemnity_rate", date(2019, 4, 4)) == 0
-    assert FR.percent("fraud.indemnity_rate", date(2019, 4, 5)) == 50
-    assert FR.percent("fraud.indemnity_rate", date(2019, 6, 1)) == 50
-    assert FR.percent("fraud.indemnity_rate", date(2019, 12, 31)) == 50
+    assert FR.percent("fraud.indemnity_rate", date(2019, 4, 5)) == 0
+    assert FR.percent("fraud.indemnity_rate", date(2019, 12, 31)) == 0
     assert FR.percent("fraud.indemnity_rate", date(2020, 1, 1)) == 10
+
+
+def test_fraud_raise_of_the_withholding_in_2019_only() -> None:
+    rate = "withholding.fraud_raise_rate"
+    assert FR.percent(rate, date(2019, 4, 4)) == 0
+    assert FR.percent(rate, date(2019, 4, 5)) == 50
+    assert FR.percent(rate, date(2019, 12, 31)) == 50
+    assert FR.percent(rate, date(2020, 1, 1)) == 0
+    assert "LEGIARTI000038338718" in FR.version(rate, date(2019, 6, 1)).reference
+    assert not FR.definition(rate).overridable
+
+
+def test_appeal_delays_are_dated_parameters() -> None:
+    """CSS R142-1 and R142-6: the implicit rejection took one month before 2019, two since."""
+    assert FR.whole("appeal.board_months", date(2026, 1, 1)) == 2
+    assert FR.whole("appeal.implicit_rejection_months", date(2018, 12, 31)) == 1
+    assert FR.whole("appeal.implicit_rejection_months", date(2019, 1, 1)) == 2
+    assert FR.whole("appeal.court_months", date(2026, 1, 1)) == 2
+    assert FR.whole("contrainte.opposition_days", date(2026, 1, 1)) == 15
+    assert FR.whole("injunction.opposition_months", date(2026, 1, 1)) == 1
+    for key in ("appeal.board_months", "appeal.implicit_rejection_months", "contrainte.opposition_days"):
+        assert not FR.definition(key).overridable
+        assert key not in MA
+
+
+def test_cnss_parameters_and_the_2025_reform() -> None:
+    assert MA.percent("cnss.surcharge_monthly", date(2025, 3, 13)) == 1
+    reform = MA.version("cnss.surcharge_monthly", date(2025, 3, 14))
+    assert reform.value == Decimal("0.5") and reform.unverified and "02.24" in reform.reference
+    assert MA.whole("cnss.last_notice_days", date(2026, 1, 1)) == 20
+    assert MA.percent("cnss.commandement_costs", date(2026, 1, 1)) == 2
+    assert MA.rates("cnss.amnesty", date(2023, 9, 21)) is None
+    assert MA.rates("cnss.amnesty", date(2023, 9, 22)) == {
+        "full": Decimal(60),
+        "plan_24": Decimal(50),
+        "plan_more": Decimal(40),
+    }
+    assert MA.rates("cnss.amnesty", date(2025, 1, 15)) is not None
+    assert MA.rates("cnss.amnesty", date(2025, 1, 16)) is None
 
 
 def test_other_national_defaults() -> None:
@@ -76,7 +161,7 @@ def test_other_national_defaults() -> None:
     assert FR.whole("default.formal_notice_months", on) == 1
     assert FR.whole("default.repeat_window_months", on) == 12
     assert FR.percent("cnss.surcharge_first", on) == 3
-    assert FR.percent("cnss.surcharge_monthly", on) == 1
+    assert FR.percent("cnss.surcharge_monthly", on) == Decimal("0.5")
     assert FR.text("currency", on) == "EUR"
     assert not FR.definition("prescription.years").overridable
     assert not FR.definition("prescription.fraud_years").overridable
@@ -91,7 +176,7 @@ def test_morocco_has_its_own_currency_and_cnss_keys_but_no_prp() -> None:
     on = date(2026, 1, 1)
     assert MA.text("currency", on) == "MAD"
     assert MA.percent("cnss.surcharge_first", on) == 3
-    assert MA.percent("cnss.surcharge_monthly", on) == 1
+    assert MA.percent("cnss.surcharge_monthly", on) == Decimal("0.5")
     assert MA.default_steps(on)[0].letter == "reminder_1"
     assert not MA.has("withholding.scale")
     with pytest.raises(PolicyError) as caught:

@@ -222,16 +222,22 @@ def test_unknown_key_is_refused_for_scenarios_too() -> None:
         national("MA").with_values({"withholding.scale": {}}, origin="scenario", check_bounds=False)
 
 
-def test_cnss_reform_rate_by_organism_override(tmp_path: Path) -> None:
+def test_cnss_reform_date_set_by_organism_override(tmp_path: Path) -> None:
+    """The national effective date of loi 02.24 is unverified: a CNSS organism that knows the
+    exact date restates the rate from a date before the national one."""
     _override(
         tmp_path,
-        '  cnss.surcharge_monthly:\n    - {from: 2025-06-01, value: 0.5, reference: "loi n° 02.24"}\n',
+        "  cnss.surcharge_monthly:\n"
+        '    - {from: 2025-01-01, value: 1, reference: "dahir 1-72-184 art. 26"}\n'
+        '    - {from: 2025-06-01, value: 0.5, reference: "loi n° 02.24"}\n',
         organism="CNSS-CASA",
         country="MA",
     )
     policy = for_organism("MA", "CNSS-CASA", tmp_path)
+    assert policy.percent("cnss.surcharge_monthly", date(2024, 12, 31)) == 1
     assert policy.percent("cnss.surcharge_monthly", date(2025, 5, 31)) == 1
     assert policy.percent("cnss.surcharge_monthly", date(2025, 6, 1)) == Decimal("0.5")
+    assert national("MA").percent("cnss.surcharge_monthly", date(2025, 5, 31)) == Decimal("0.5")
 
 
 def test_policy_errors_survive_pickling() -> None:
@@ -242,3 +248,27 @@ def test_policy_errors_survive_pickling() -> None:
     copy = pickle.loads(pickle.dumps(caught.value))
     assert str(copy) == str(caught.value)
     assert [problem.key for problem in copy.problems] == ["prescription.years", "x.y"]
+
+
+def test_an_amnesty_grid_is_complete_or_null() -> None:
+    base = national("MA")
+    closed = base.with_values({"cnss.amnesty": None}, origin="scenario", check_bounds=False)
+    assert closed.rates("cnss.amnesty", date(2024, 1, 1)) is None
+    grid = {"full": 70, "plan_24": 60, "plan_more": "55.5"}
+    opened = base.with_values(
+        {"cnss.amnesty": [{"from": "2026-01-01", "value": grid}]}, origin="scenario", check_bounds=False
+    )
+    assert opened.rates("cnss.amnesty", date(2026, 1, 1)) == {
+        "full": Decimal(70),
+        "plan_24": Decimal(60),
+        "plan_more": Decimal("55.5"),
+    }
+    assert opened.rates("cnss.amnesty", date(2025, 12, 31)) is None
+    with pytest.raises(PolicyError, match="missing plan_more"):
+        base.with_values({"cnss.amnesty": {"full": 70, "plan_24": 60}}, origin="s", check_bounds=False)
+    with pytest.raises(PolicyError, match="not a known amnesty_option"):
+        base.with_values(
+            {"cnss.amnesty": {"full": 1, "plan_24": 1, "plan_more": 1, "plan_12": 1}},
+            origin="s",
+            check_bounds=False,
+        )

@@ -37,12 +37,6 @@ def test_worked_examples_of_the_2020_scale(rmp: str, expected: str) -> None:
     assert format_amount(SCALE_2020.monthly(parse_amount(rmp))) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the national withholding.scale and withholding.deemed_rmp carry the 2020 values "
-    "forward to 2025 (marked unverified), while RULES.md §1.4 gives the 2025 scale (€56 below €301; "
-    "301/450/672/898; deemed RMP €1,345) and its worked examples",
-)
 @pytest.mark.parametrize(("rmp", "expected"), [("200.00", "56.00"), ("700.00", "183.55")])
 def test_worked_examples_of_the_2025_scale(rmp: str, expected: str) -> None:
     on = date(2025, 6, 1)

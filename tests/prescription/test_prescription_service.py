@@ -155,7 +155,7 @@ def test_a_reversed_withholding_does_not_interrupt(one_claim: Services) -> None:
         ORGANISM,
         "C1",
         MovementRequest(
-            key="rev1", kind=MovementKind.REVERSAL, amount=19_860, booked_on=date(2026, 2, 20), reverses=key
+            key="rev1", kind=MovementKind.REVERSAL, amount=18_355, booked_on=date(2026, 2, 20), reverses=key
         ),
     )
     # before the reversal is booked the withholding stands; after, it never interrupted

@@ -20,10 +20,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, services
+from recouvre.cli.common import console, fail, money, services
 from recouvre.domain.appeals import AppealOutcome, AppealStage, Appellant
 from recouvre.domain.model import DomainError
-from recouvre.domain.money import AmountError, Cents, format_eur, parse_amount
+from recouvre.domain.money import AmountError, Cents, parse_amount
 from recouvre.domain.remission import RemissionStatus, Route
 from recouvre.service import appeals, over_indebtedness, remission, write_offs
 from recouvre.service.appeals import AppealView
@@ -74,6 +74,11 @@ def _run(call: Callable[[], T]) -> T:
         return call()
 
 
+def _money(ctx: typer.Context, organism: str, on: str | None) -> Callable[[Cents], str]:
+    """Amounts in the organism's currency (€ for a Caf, MAD for the CNSS)."""
+    return _run(lambda: money(services(ctx), organism, None if on is None else _date(on)))
+
+
 def _rate(rate: object) -> str:
     return "—" if rate is None else f"{rate} %"
 
@@ -101,9 +106,10 @@ def remission_request(
             services(ctx), organism, claim, _date(on), requester, channel, trace, actor=by, why=why
         )
     )
+    fmt = _money(ctx, organism, on)
     console.print(
         f"{escape(claim)} : demande de remise du {case.requested_on.isoformat()} "
-        f"({case.requested_by}), solde {format_eur(case.balance)}, instruite par "
+        f"({case.requested_by}), solde {fmt(case.balance)}, instruite par "
         f"{'la commission' if case.route is Route.BOARD else 'les services'}, "
         f"taux proposé {_rate(case.proposed_rate)}",
         highlight=False,
@@ -130,9 +136,10 @@ def remission_decide(
             services(ctx), organism, claim, _date(on), rate, authority, reasons, actor=by, why=why
         )
     )
+    fmt = _money(ctx, organism, on)
     console.print(
         f"{escape(claim)} : remise {case.status.value} au taux {_rate(case.decided_rate)}, "
-        f"{format_eur(case.amount)} remis ({case.authority})",
+        f"{fmt(case.amount)} remis ({case.authority})",
         highlight=False,
     )
 
@@ -153,6 +160,7 @@ def remission_list(
             services(ctx), organism, status=status, route=route, on=None if on is None else _date(on)
         )
     )
+    fmt = _money(ctx, organism, on)
     table = Table("créance", "demandée le", "par", "instance", "solde", "taux proposé", "statut", "remis")
     for case in cases:
         table.add_row(
@@ -160,10 +168,10 @@ def remission_list(
             case.requested_on.isoformat(),
             case.requested_by,
             case.route.value,
-            format_eur(case.balance),
+            fmt(case.balance),
             _rate(case.proposed_rate),
             case.status.value,
-            format_eur(case.amount),
+            fmt(case.amount),
         )
     console.print(table)
 
@@ -197,12 +205,13 @@ def write_off_propose(
         prescription_within_days=prescription_days,
     )
     proposals = _run(lambda: write_offs.write_off_proposals(services(ctx), organism, _date(on), criteria))
+    fmt = _money(ctx, organism, on)
     table = Table("créance", "débiteur", "solde", "critères")
     for proposal in proposals:
         table.add_row(
             proposal.claim_ref,
             proposal.debtor_ref,
-            format_eur(proposal.balance),
+            fmt(proposal.balance),
             ", ".join(reason.value for reason in proposal.reasons),
         )
     console.print(table)
@@ -228,9 +237,8 @@ def write_off_decide(
             services(ctx), organism, claim, _date(on), authority, reasons, actor=by, why=why
         )
     )
-    console.print(
-        f"{escape(claim)} : admission en non-valeur de {format_eur(result.amount)}", highlight=False
-    )
+    fmt = _money(ctx, organism, on)
+    console.print(f"{escape(claim)} : admission en non-valeur de {fmt(result.amount)}", highlight=False)
 
 
 @write_off_app.command("revive")
@@ -247,7 +255,8 @@ def write_off_revive(
     result = _run(
         lambda: write_offs.revive(services(ctx), organism, claim, _date(on), reasons, actor=by, why=why)
     )
-    console.print(f"{escape(claim)} : reprise de {format_eur(result.amount)}", highlight=False)
+    fmt = _money(ctx, organism, on)
+    console.print(f"{escape(claim)} : reprise de {fmt(result.amount)}", highlight=False)
 
 
 @write_off_app.command("fact")
@@ -272,7 +281,7 @@ def write_off_fact(
 # -- over-indebtedness -----------------------------------------------------------------------------
 
 
-def _print_file(view: OverIndebtednessView) -> None:
+def _print_file(view: OverIndebtednessView, fmt: Callable[[Cents], str]) -> None:
     console.print(
         f"{escape(view.debtor_ref)} : dossier recevable le {view.admissible_on.isoformat()}, "
         f"statut {view.status.value}, créances {', '.join(view.claims) or '—'}",
@@ -280,8 +289,7 @@ def _print_file(view: OverIndebtednessView) -> None:
     )
     for decision in view.decisions:
         console.print(
-            f"  {decision.claim_ref} : effacé {format_eur(decision.erased)}, "
-            f"maintenu {format_eur(decision.kept)}",
+            f"  {decision.claim_ref} : effacé {fmt(decision.erased)}, maintenu {fmt(decision.kept)}",
             highlight=False,
         )
 
@@ -310,7 +318,7 @@ def over_indebtedness_admissible(
             why=why,
         )
     )
-    _print_file(view)
+    _print_file(view, _money(ctx, organism, on))
 
 
 @over_indebtedness_app.command("plan")
@@ -340,7 +348,7 @@ def over_indebtedness_plan(
             why=why,
         )
     )
-    _print_file(view)
+    _print_file(view, _money(ctx, organism, on))
 
 
 @over_indebtedness_app.command("contested")
@@ -359,7 +367,7 @@ def over_indebtedness_contested(
             services(ctx), organism, debtor, _date(on), _date(deadline, "--deadline"), actor=by, why=why
         )
     )
-    _print_file(view)
+    _print_file(view, _money(ctx, organism, on))
 
 
 @over_indebtedness_app.command("discharge")
@@ -375,13 +383,13 @@ def over_indebtedness_discharge(
     view = _run(
         lambda: over_indebtedness.discharge(services(ctx), organism, debtor, _date(on), actor=by, why=why)
     )
-    _print_file(view)
+    _print_file(view, _money(ctx, organism, on))
 
 
 # -- appeal ----------------------------------------------------------------------------------------
 
 
-def _print_appeal(view: AppealView) -> None:
+def _print_appeal(view: AppealView, fmt: Callable[[Cents], str]) -> None:
     parts = [
         f"{escape(view.claim_ref)} : recours {view.stage.value} du {view.filed_on.isoformat()} "
         f"({view.filed_by.value}), {view.status.value}"
@@ -393,7 +401,7 @@ def _print_appeal(view: AppealView) -> None:
     if view.outcome is not None:
         parts.append(f"décision {view.outcome.value}")
     if view.cancellation or view.refund:
-        parts.append(f"annulé {format_eur(view.cancellation)}, remboursé {format_eur(view.refund)}")
+        parts.append(f"annulé {fmt(view.cancellation)}, remboursé {fmt(view.refund)}")
     if view.court_deadline:
         parts.append(f"tribunal jusqu'au {view.court_deadline.isoformat()}")
     console.print(" ; ".join(parts), highlight=False)
@@ -418,7 +426,7 @@ def appeal_file(
             services(ctx), organism, claim, _date(on), filed_by=filed_by, stage=stage, actor=by, why=why
         )
     )
-    _print_appeal(view)
+    _print_appeal(view, _money(ctx, organism, on))
 
 
 @appeal_app.command("decide")
@@ -441,7 +449,7 @@ def appeal_decide(
             services(ctx), organism, claim, _date(on), outcome, principal, actor=by, why=why
         )
     )
-    _print_appeal(view)
+    _print_appeal(view, _money(ctx, organism, on))
 
 
 @appeal_app.command("withdraw")
@@ -455,7 +463,7 @@ def appeal_withdraw(
 ) -> None:
     """Withdraw the pending appeal; recovery resumes."""
     view = _run(lambda: appeals.withdraw(services(ctx), organism, claim, _date(on), actor=by, why=why))
-    _print_appeal(view)
+    _print_appeal(view, _money(ctx, organism, on))
 
 
 @appeal_app.command("sweep-implicit")
@@ -466,8 +474,9 @@ def appeal_sweep_implicit(
     by: ByOption,
     why: WhyOption,
 ) -> None:
-    """Mark the board appeals left unanswered two months after receipt as implicitly rejected."""
+    """Mark the board appeals left unanswered by their implicit-rejection date as rejected."""
     views = _run(lambda: appeals.sweep_implicit(services(ctx), organism, _date(on), actor=by, why=why))
+    fmt = _money(ctx, organism, on)
     for view in views:
-        _print_appeal(view)
+        _print_appeal(view, fmt)
     console.print(f"{len(views)} rejet(s) implicite(s)", highlight=False)

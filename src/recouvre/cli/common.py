@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
+from recouvre.domain.money import Cents, format_money
 from recouvre.service import Services
 from recouvre.storage.database import Database
 
@@ -77,3 +80,25 @@ def organism_or_only(found: Services, organism: str | None) -> str:
     if not codes:
         raise fail("aucun organisme enregistré : créez-le avec « recouvre organisms add »")
     raise fail(f"plusieurs organismes ({', '.join(codes)}) : précisez --organism")
+
+
+CURRENCY_KEY = "currency"
+
+
+def currency(found: Services, organism: str, on: date | None = None) -> str:
+    """The organism's currency (policy ``currency``, ISO 4217: EUR for a Caf, MAD for the CNSS)
+    in force on ``on`` (the latest when no date is given); EUR when the policy has none."""
+    with found.db.unit_of_work() as session:
+        _, known = found.organism(session, organism)
+    policy = found.policy(known)
+    if CURRENCY_KEY not in policy:
+        return "EUR"
+    if on is None:
+        return str(policy.versions(CURRENCY_KEY)[-1].value)
+    return policy.text(CURRENCY_KEY, on)
+
+
+def money(found: Services, organism: str, on: date | None = None) -> Callable[[Cents], str]:
+    """A formatter of amounts in the organism's currency: ``1 234,56 €`` or ``1 234,56 MAD``."""
+    code = currency(found, organism, on)
+    return lambda cents: format_money(cents, code)

@@ -13,8 +13,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from recouvre.cli.common import console, fail, organism_or_only, services
-from recouvre.domain.money import format_eur
+from recouvre.cli.common import console, fail, money, organism_or_only, services
 from recouvre.domain.withholding import explain_in_french
 from recouvre.service import NotFound
 from recouvre.service.withholding import explain
@@ -52,13 +51,14 @@ def withholding(
             soft_wrap=True,
         )
         return
+    fmt = money(found, code, day)
     for number, payment in enumerate(payments, start=1):
         if number > 1:
             console.print()
         console.print(
             f"[bold]Débiteur {escape(debtor)} — passage {escape(payment.run_id)} "
-            f"du {payment.paid_on.isoformat()}[/] (brut {format_eur(payment.gross)}, "
-            f"retenu {format_eur(payment.withheld)}, net {format_eur(payment.net)})",
+            f"du {payment.paid_on.isoformat()}[/] (brut {fmt(payment.gross)}, "
+            f"retenu {fmt(payment.withheld)}, net {fmt(payment.net)})",
             highlight=False,
             soft_wrap=True,
         )

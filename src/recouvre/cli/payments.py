@@ -32,10 +32,10 @@ from recouvre.adapters.payment_files import (
     default_output,
     parse_payments,
 )
-from recouvre.cli.common import console, fail, services
+from recouvre.cli.common import console, currency, fail, services
 from recouvre.cli.imports import organism_id_or_fail, refuse_file
 from recouvre.domain.model import DomainError
-from recouvre.domain.money import Cents, format_eur
+from recouvre.domain.money import Cents, format_money
 from recouvre.service import BatchRejected, Services
 from recouvre.service.batch import default_workers
 from recouvre.service.withholding import PaymentBatch, WithholdingOutcome, withhold_batches
@@ -142,7 +142,7 @@ def withhold(
                 totals.add(outcomes)
                 progress.advance(task, len(indexes))
         written = writer.commit()
-    _summary(file, totals, written, writer.rows)
+    _summary(file, totals, written, writer.rows, currency(found, organism))
 
 
 def _read(file: Path) -> Table:
@@ -207,10 +207,10 @@ def _apply(
         raise fail(escape(str(error))) from None
 
 
-def _summary(file: Path, totals: _Totals, written: Path, rows: int) -> None:
+def _summary(file: Path, totals: _Totals, written: Path, rows: int, code: str) -> None:
     console.print(
-        f"{escape(file.name)} : {totals.debtors} débiteurs, brut {format_eur(totals.gross)}, "
-        f"retenu {format_eur(totals.withheld)}, net versé {format_eur(totals.net)} ; "
+        f"{escape(file.name)} : {totals.debtors} débiteurs, brut {format_money(totals.gross, code)}, "
+        f"retenu {format_money(totals.withheld, code)}, net versé {format_money(totals.net, code)} ; "
         f"{totals.already_done} déjà traités",
         highlight=False,
         soft_wrap=True,

@@ -23,6 +23,8 @@ from recouvre.policy import (
 )
 
 UNVERIFIED_MARK = "non vérifié"
+CONFIDENCE_MARK = "confiance {}"
+"""A sourced value whose source is not a primary text (RULES.md's tag M or L)."""
 
 app = typer.Typer(
     help="Policy parameters: national defaults and organism overrides, by date.",
@@ -49,6 +51,16 @@ def _root_policy_dir(ctx: typer.Context) -> Path | None:
     """The ``--policy-dir`` given to ``recouvre`` itself, when run as ``recouvre policy show``."""
     found = getattr(ctx.find_root().obj, "policy_dir", None)
     return found if isinstance(found, Path) else None
+
+
+def _status(unverified: bool, confidence: str) -> Text:
+    """``non vérifié`` for a value carried forward; ``confiance M`` (or L) for a value sourced
+    from secondary sources only; nothing for a value from a primary text."""
+    if unverified:
+        return Text(UNVERIFIED_MARK, style="bold yellow")
+    if confidence and confidence != "H":
+        return Text(CONFIDENCE_MARK.format(confidence), style="yellow")
+    return Text("")
 
 
 @app.callback()
@@ -106,7 +118,7 @@ def show(
     for row in rows:
         unit = policy.definition(row.key).unit
         since = "toujours" if row.valid_from == ALWAYS else row.valid_from.isoformat()
-        status = Text(UNVERIFIED_MARK, style="bold yellow") if row.unverified else Text("")
+        status = _status(row.unverified, row.confidence)
         table.add_row(row.key, format_value(unit, row.value), since, row.origin, row.reference or "—", status)
     _console().print(table)
     missing = sorted(set(policy.keys()) - {row.key for row in rows})

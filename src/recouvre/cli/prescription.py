@@ -11,15 +11,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, organism_or_only, services
+from recouvre.cli.common import console, fail, money, organism_or_only, services
 from recouvre.domain.model import DomainError
-from recouvre.domain.money import format_eur
+from recouvre.domain.money import Cents
 from recouvre.domain.prescription import InterruptionEffect, PrescriptionState
 from recouvre.service.prescription import prescription_state, watch
 
@@ -60,6 +61,7 @@ def watch_command(
         items = watch(services(ctx), code, day, horizon)
     except DomainError as error:
         raise fail(str(error)) from None
+    fmt = money(services(ctx), code, day)
     table = Table(title=f"Prescriptions à {horizon} jours — {code} — {day.isoformat()}")
     table.add_column("créance", no_wrap=True)
     table.add_column("débiteur")
@@ -74,8 +76,8 @@ def watch_command(
             escape(item.claim_ref),
             escape(debtor),
             item.benefit,
-            format_eur(item.balance),
-            format_eur(item.time_barred),
+            fmt(item.balance),
+            fmt(item.time_barred),
             item.prescription_date.isoformat(),
             str(item.days_left),
         )
@@ -94,13 +96,13 @@ def _moved(effect: InterruptionEffect) -> str:
     return "; ".join(parts) or "sans effet"
 
 
-def _print_state(claim: str, code: str, state: PrescriptionState) -> None:
+def _print_state(claim: str, code: str, state: PrescriptionState, fmt: Callable[[Cents], str]) -> None:
     verdict = "prescrite" if state.prescribed else "non prescrite"
     when = state.prescription_date.isoformat() if state.prescription_date else "aucune (rien à payer)"
     fraud = f" ; fraude découverte le {state.detected_on.isoformat()}" if state.fraud else ""
     console.print(
         f"Créance {escape(claim)} ({code}) au {state.on.isoformat()} : {verdict} ; "
-        f"solde {format_eur(state.balance)}, dont prescrit {format_eur(state.time_barred)} ; "
+        f"solde {fmt(state.balance)}, dont prescrit {fmt(state.time_barred)} ; "
         f"date de prescription {when}{fraud}",
         highlight=False,
     )
@@ -111,8 +113,8 @@ def _print_state(claim: str, code: str, state: PrescriptionState) -> None:
         lines.add_row(
             str(line.line_no),
             line.paid_on.isoformat(),
-            format_eur(line.amount),
-            format_eur(line.remaining),
+            fmt(line.amount),
+            fmt(line.remaining),
             line.period_start.isoformat()
             + (f" ({KIND_LABELS[line.interrupted_by.kind.value]})" if line.interrupted_by else ""),
             line.bar_on.isoformat() + (" ✓" if line.barred_on(state.on) else ""),
@@ -120,9 +122,7 @@ def _print_state(claim: str, code: str, state: PrescriptionState) -> None:
         )
     console.print(lines)
     if state.accessories:
-        console.print(
-            f"Accessoires (indemnité, majorations) : {format_eur(state.accessories)}, suivent la créance."
-        )
+        console.print(f"Accessoires (indemnité, majorations) : {fmt(state.accessories)}, suivent la créance.")
     table = Table(title="Interruptions")
     for column in ("date", "acte", "détail", "nouvelle période jusqu'au", "effet"):
         table.add_column(column)
@@ -152,4 +152,4 @@ def show(
         state = prescription_state(services(ctx), code, claim, day)
     except DomainError as error:
         raise fail(str(error)) from None
-    _print_state(claim, code, state)
+    _print_state(claim, code, state, money(services(ctx), code, day))

@@ -6,7 +6,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, organism_or_only, services
+from recouvre.cli.common import console, currency, fail, organism_or_only, services
 from recouvre.domain.model import DomainError
 from recouvre.service.cycle import parse_month
 from recouvre.service.simulation import MonthActivity, simulate
@@ -14,12 +14,14 @@ from recouvre.service.simulation import MonthActivity, simulate
 LETTER_COLUMNS = ("notification", "reminder_1", "reminder_2", "formal_notice")
 
 
-def _euros(cents: int) -> str:
-    """Whole euros for a wide table (the ledger stays exact to the cent)."""
-    return f"{round(cents / 100):,}".replace(",", "\u202f") + " €"
+def _whole(cents: int, code: str) -> str:
+    """Whole units of the organism's currency for a wide table (the ledger stays exact to the
+    cent): ``12 345 €`` or ``12 345 MAD``."""
+    symbol = "€" if code == "EUR" else code
+    return f"{round(cents / 100):,}".replace(",", "\u202f") + f" {symbol}"
 
 
-def activity_table(rows: list[MonthActivity]) -> Table:
+def activity_table(rows: list[MonthActivity], code: str = "EUR") -> Table:
     table = Table(title="Activité mois par mois")
     for name in ("mois", "constaté", "retenu", "payé", "stock fin de mois"):
         table.add_column(name, justify="right")
@@ -29,10 +31,10 @@ def activity_table(rows: list[MonthActivity]) -> Table:
         others = sum(count for kind, count in row.letters.items() if kind not in LETTER_COLUMNS)
         table.add_row(
             row.month,
-            _euros(row.established),
-            _euros(row.withheld),
-            _euros(row.paid),
-            _euros(row.stock),
+            _whole(row.established, code),
+            _whole(row.withheld, code),
+            _whole(row.paid, code),
+            _whole(row.stock, code),
             *(str(row.letters.get(kind, 0)) for kind in LETTER_COLUMNS),
             str(others),
             str(row.tasks),
@@ -62,4 +64,4 @@ def simulate_command(
             rows = simulate(found, organism, first, months, seed, progress=lambda _: bar.advance(task))
         except DomainError as error:
             raise fail(str(error)) from None
-    console.print(activity_table(rows))
+    console.print(activity_table(rows, currency(found, organism, first)))

@@ -16,8 +16,12 @@ Sources (RULES.md §7, R-SUSP-1, R-START-1):
 * A decision is applied to the ledger by a ``cancellation`` of what is no longer owed and a
   ``refund`` of what was recovered beyond the new amount (SCENARIOS.md, PM242).
 
-The two-month delays are those the notification announces (``launch.appeal_deadline``); they are
-fixed by decree, not local policy, hence constants here with their source.
+The delays are dated policy parameters with their source (``appeal.board_months``,
+``appeal.implicit_rejection_months`` — one month before 2019, two since —,
+``appeal.court_months``); the functions here take them as arguments, and the service reads them
+at the right date: the notification's for the board, the board's receipt for the implicit
+rejection, the decision's for the court. ``None`` means the policy has no such delay (an
+organism outside the CSS, e.g. the CNSS): no time limit is held, no implicit rejection occurs.
 """
 
 from __future__ import annotations
@@ -32,13 +36,6 @@ from recouvre.domain.launch import appeal_deadline
 from recouvre.domain.ledger import RECOVERED, Ledger, MovementKind
 from recouvre.domain.model import Benefit, DomainError
 from recouvre.domain.money import Cents
-
-BOARD_MONTHS = 2
-"""CSS R142-1: two months from the notification to seize the board (CRA)."""
-IMPLICIT_REJECTION_MONTHS = 2
-"""CSS R142-6 (from 1 January 2019): implicit rejection two months after the board received it."""
-COURT_MONTHS = 2
-"""Two months to go to court after the board's decision or its implicit rejection (RULES.md §7.1)."""
 
 SUSPENSIVE_AT_EVERY_LEVEL = frozenset({Benefit.RSA})
 """CASF L262-46: for RSA any appeal, at any level (court included), suspends recovery (R-SUSP-1)."""
@@ -68,22 +65,25 @@ class Appellant(StrEnum):
     """The organism's own appeal against a court decision that went against it."""
 
 
-def board_deadline(notified_on: date | None, mentions: bool = True) -> date | None:
-    """Last day to seize the board; ``None`` when no time limit can be held against the debtor
-    (no notification, or a notification without the mentions — R-NOTIF-1, R142-1)."""
-    if notified_on is None or not mentions:
+def board_deadline(notified_on: date | None, months: int | None, mentions: bool = True) -> date | None:
+    """Last day to seize the board, ``months`` (R142-1, policy ``appeal.board_months`` on the
+    notification date) after the notification; ``None`` when no time limit can be held against
+    the debtor (no notification, no delay, or a notification without the mentions — R-NOTIF-1)."""
+    if notified_on is None or months is None or not mentions:
         return None
-    return appeal_deadline(notified_on, BOARD_MONTHS)
+    return appeal_deadline(notified_on, months)
 
 
-def implicit_rejection_on(received_on: date) -> date:
-    """The day the board's silence becomes an implicit rejection (R142-6)."""
-    return received_on + relativedelta(months=IMPLICIT_REJECTION_MONTHS)
+def implicit_rejection_on(received_on: date, months: int | None) -> date | None:
+    """The day the board's silence becomes an implicit rejection: ``months`` after it received
+    the appeal (R142-6, policy ``appeal.implicit_rejection_months`` on that date)."""
+    return None if months is None else received_on + relativedelta(months=months)
 
 
-def court_deadline(decided_on: date) -> date:
-    """Last day to go to court after the board's decision or implicit rejection."""
-    return decided_on + relativedelta(months=COURT_MONTHS)
+def court_deadline(decided_on: date, months: int | None) -> date | None:
+    """Last day to go to court, ``months`` after the board's decision or implicit rejection
+    (policy ``appeal.court_months`` on that date)."""
+    return None if months is None else decided_on + relativedelta(months=months)
 
 
 def is_late(filed_on: date, deadline: date | None) -> bool:

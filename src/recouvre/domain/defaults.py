@@ -19,9 +19,9 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
+from recouvre.domain.default_steps import DefaultStep
 from recouvre.domain.model import Phase
 from recouvre.domain.money import Cents
-from recouvre.policy.values import DefaultStep
 
 FORMAL_NOTICE = "formal_notice"
 

@@ -45,7 +45,8 @@ def correction_deadline(notified_on: date, start_delay_days: int) -> date:
     return notified_on + timedelta(days=start_delay_days)
 
 
-def appeal_deadline(notified_on: date, months: int = 2) -> date:
+def appeal_deadline(notified_on: date, months: int) -> date:
+    """``months`` after the notification's receipt (policy ``appeal.board_months``, R142-1)."""
     return notified_on + relativedelta(months=months)
 
 

@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from recouvre.domain.model import Benefit, DomainError, Responsibility
 from recouvre.domain.money import Cents, percent_of
-from recouvre.policy.values import RemissionScale
+from recouvre.domain.scales import RemissionScale
 
 
 class Requester(StrEnum):

@@ -10,15 +10,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
+from typing import Any, Protocol
 
 from recouvre.domain.money import Cents
-from recouvre.policy import Policy
 
 MIN_AMOUNT_KEY = "recovery.min_amount"
 _NONE: Mapping[str, Cents] = MappingProxyType({})
 
 
-def recovery_minimums(policy: Policy, on: date) -> Mapping[str, Cents]:
+class DatedParameters(Protocol):
+    """What this module reads of a policy (``recouvre.policy.Policy`` fits): the domain names
+    the shape it needs instead of importing the policy layer."""
+
+    def __contains__(self, key: object) -> bool: ...
+
+    def get(self, key: str, on: date) -> Any: ...
+
+
+def recovery_minimums(policy: DatedParameters, on: date) -> Mapping[str, Cents]:
     """The minimum of each benefit in force on ``on``; empty where the policy has none (e.g. MA)."""
     if MIN_AMOUNT_KEY not in policy:
         return _NONE

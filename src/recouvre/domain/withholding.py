@@ -3,6 +3,10 @@
 Legal sources: CSS L553-2 (recovery by withholding on future benefits) and D553-1 (the PRP
 scale on the monthly weighted resources, RMP; a deemed RMP when resources are unknown);
 D553-4 (one monthly withholding shared by the claims, oldest first, then the smallest);
+D553-5 as created by décret 2019-268, in force from 5 April 2019 to 1 January 2020, read
+literally (RULES.md §2.3, §8): while the debtor has a recoverable fraud claim, the scale's
+monthly amount is raised by ``fraud_raise_rate`` percent (50 %; the 100 % for a fraud repeated
+within five years is not modelled: repetition is not recorded);
 Cnaf network letter 2015-046 §2.3.2 (arrears, "rappels", withheld at 100 % except RSA, AAH
 and housing aid paid after a rent-debt clearance).
 
@@ -20,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from recouvre.domain.money import Cents, format_amount, percent_of
-from recouvre.policy.values import WithholdingScale
+from recouvre.domain.scales import WithholdingScale
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class RecoverableClaim:
     ref: str
     notified_on: date
     balance: Cents
+    fraud: bool = False
+    """A fraud claim: while one is recoverable, the PRP may be raised (D553-5, 2019)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,9 @@ class WithholdingParameters:
     arrears_rate: Decimal
     arrears_exempt: frozenset[str]
     exempt_after_rent_debt_clearance: frozenset[str]
+    fraud_raise_rate: Decimal = Decimal(0)
+    """Percent added to the scale's monthly amount while a fraud claim is recoverable (D553-5,
+    2019 only; policy ``withholding.fraud_raise_rate``)."""
     _memo: dict[tuple[str, object], Any] = field(
         default_factory=dict, init=False, compare=False, hash=False, repr=False
     )
@@ -84,7 +93,7 @@ class WithholdingDecision:
     rmp_deemed: bool
     scale_from: date
     prp: Cents
-    """The scale's monthly amount for the RMP."""
+    """The monthly amount: the scale's for the RMP plus any fraud raise, or the override."""
     prp_already_withheld: Cents
     regular_base: Cents
     """Regular amounts plus exempt arrears: the PRP cannot exceed them."""
@@ -94,6 +103,8 @@ class WithholdingDecision:
     allocations: tuple[Allocation, ...]
     overridden: bool = False
     """The monthly amount was set by a decision (procedure 8), not read from the scale."""
+    fraud_raise: Cents = 0
+    """The part of ``prp`` added because a fraud claim is recoverable (D553-5, 2019)."""
     withheld: Cents = field(init=False)
     """The sum of the allocations."""
 
@@ -128,6 +139,8 @@ class WithholdingDecision:
             "bands": [dict(band) for band in _bands_explained(parameters, self.rmp)],
             "prp": self.prp,
             "prp_overridden": self.overridden,
+            "fraud_raise_rate": str(parameters.fraud_raise_rate),
+            "fraud_raise": self.fraud_raise,
             "prp_already_withheld": self.prp_already_withheld,
             "regular_base": self.regular_base,
             "regular_capacity": self.regular_capacity,
@@ -218,7 +231,9 @@ def decide_withholding(
     the deemed RMP applies). ``prp_already_withheld`` is what the PRP already took from an
     earlier payment of the same month: one monthly withholding only (D553-4).
     ``monthly_override`` is a monthly amount set by a case worker for this debtor
-    (procedure 8, adjusting recovery): it replaces the scale's amount.
+    (procedure 8, adjusting recovery): it replaces the scale's amount. Without an override,
+    when one of ``claims`` is a fraud claim, the scale's amount is raised by
+    ``parameters.fraud_raise_rate`` percent (rounded once), before the cap by the benefits paid.
     """
     exempt_arrears = other_arrears = 0
     if payment.arrears:
@@ -227,7 +242,14 @@ def decide_withholding(
         other_arrears = sum(amount for benefit, amount in payment.arrears.items() if benefit not in exempt)
     rmp_deemed = rmp is None
     used_rmp = parameters.deemed_rmp if rmp is None else rmp
-    prp = parameters.scale.monthly(used_rmp) if monthly_override is None else monthly_override
+    fraud_raise = 0
+    if monthly_override is None:
+        prp = parameters.scale.monthly(used_rmp)
+        if parameters.fraud_raise_rate and any(claim.fraud for claim in claims):
+            fraud_raise = percent_of(prp, parameters.fraud_raise_rate)
+            prp += fraud_raise
+    else:
+        prp = monthly_override
     regular_base = sum(payment.regular.values()) + exempt_arrears
     regular_capacity = max(min(prp - prp_already_withheld, regular_base), 0)
     arrears_capacity = percent_of(other_arrears, parameters.arrears_rate) if other_arrears else 0
@@ -245,6 +267,7 @@ def decide_withholding(
         arrears_capacity=arrears_capacity,
         allocations=allocations,
         overridden=monthly_override is not None,
+        fraud_raise=fraud_raise,
     )
 
 
@@ -269,10 +292,18 @@ def explain_in_french(explanation: Mapping[str, Any]) -> list[str]:
             f"Montant mensuel fixé par décision (aménagement du recouvrement) : {eur(explanation['prp'])}."
         )
     else:
+        raised = int(str(explanation.get("fraud_raise", 0)))
+        scale_amount = int(str(explanation["prp"])) - raised
         lines.append(
             "Barème du plan personnalisé de remboursement en vigueur depuis le "
-            f"{explanation['scale_from']} : " + " + ".join(parts) + f" = {eur(explanation['prp'])} par mois."
+            f"{explanation['scale_from']} : " + " + ".join(parts) + f" = {eur(scale_amount)} par mois."
         )
+        if raised:
+            lines.append(
+                f"Majoration de la retenue en cas de fraude ({explanation['fraud_raise_rate']} %, "
+                f"article D553-5 du code de la sécurité sociale) : {eur(raised)}, soit "
+                f"{eur(explanation['prp'])} par mois."
+            )
     if explanation["prp_already_withheld"]:
         lines.append(
             f"Déjà retenu ce mois-ci au titre du barème : {eur(explanation['prp_already_withheld'])}."

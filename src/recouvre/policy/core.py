@@ -146,6 +146,12 @@ class ParameterVersion:
     reference: str
     origin: str
     unverified: bool = False
+    confidence: str = ""
+    """The source's confidence tag of RULES.md (``H``, ``M``, ``L``) when the file states it."""
+
+
+CONFIDENCES: Final = frozenset({"H", "M", "L"})
+"""RULES.md's tags: high (primary text), medium (one reliable secondary source), low."""
 
 
 @dataclass(frozen=True)
@@ -282,6 +288,14 @@ class Policy:
 
     def amounts(self, key: str, on: date) -> Mapping[str, Cents]:
         found: Mapping[str, Cents] = self._typed(key, on, [Unit.MAPPING], types.MappingProxyType)
+        return found
+
+    def rates(self, key: str, on: date) -> Mapping[str, Decimal] | None:
+        """A grid of percents by name, or ``None`` when none is in force (a ``rates`` parameter)."""
+        value = self.get(key, on)
+        if value is None and self.definition(key).unit is Unit.RATES:
+            return None
+        found: Mapping[str, Decimal] = self._typed(key, on, [Unit.RATES], types.MappingProxyType)
         return found
 
     def withholding_scale(self, on: date, key: str = "withholding.scale") -> WithholdingScale:
@@ -488,7 +502,7 @@ def _allowed(word: str) -> str:
 # -- parameter files ---------------------------------------------------------------
 _FILE_REQUIRED: Final = frozenset({"description", "unit", "values"})
 _FILE_OPTIONAL: Final = frozenset({"documentation", "kind", "items", "keys", "overridable", "bounds"})
-_VERSION_FIELDS: Final = frozenset({"value", "reference", "unverified"})
+_VERSION_FIELDS: Final = frozenset({"value", "reference", "unverified", "confidence"})
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -630,12 +644,17 @@ def parse_parameter_file(text: str, source: str, key: str, origin: str) -> _Entr
             unverified = item.get("unverified", False)
             if not isinstance(unverified, bool):
                 raise PolicyError(source, f"{where}.unverified", unverified, "expected true or false")
+            confidence = item.get("confidence", "")
+            if confidence != "" and confidence not in CONFIDENCES:
+                raise PolicyError(source, f"{where}.confidence", confidence, "expected H, M or L")
             value = _typed_value(definition, item["value"], source, f"{where}.value")
         except PolicyError as error:
             problems.append(error)
             continue
         versions.append(
-            ParameterVersion(key, day, value, item["value"], reference.strip(), origin, unverified)
+            ParameterVersion(
+                key, day, value, item["value"], reference.strip(), origin, unverified, str(confidence)
+            )
         )
     versions.sort(key=lambda version: version.valid_from)
     bounds: list[tuple[str, Any, Callable[[Any, Any], bool]]] = [

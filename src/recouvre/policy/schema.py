@@ -28,6 +28,7 @@ from recouvre.policy.values import (
 NAME_DOMAINS: dict[str, frozenset[str]] = {
     "benefit": frozenset(benefit.value for benefit in Benefit),
     "responsibility": frozenset(responsibility.value for responsibility in Responsibility),
+    "amnesty_option": frozenset({"full", "plan_24", "plan_more"}),
 }
 """Closed sets a ``list``'s ``items`` or a ``mapping``'s ``keys`` may be checked against."""
 
@@ -67,6 +68,8 @@ def convert(spec: ValueSpec, raw: object) -> Any:
         return names(raw, "", spec.items)
     if unit is Unit.MAPPING:
         return amounts(raw, "", spec.keys)
+    if unit is Unit.RATES:
+        return rates(raw, "", spec.keys)
     if unit is Unit.STEPS:
         return steps(raw, "")
     if unit is Unit.SCALE:
@@ -151,6 +154,24 @@ def amounts(raw: object, path: str, domain: str | None) -> Mapping[str, Cents]:
     for key, item in raw.items():
         name = _name(key, f"{path}.{key}", domain)
         result[name] = amount(item, f"{path}.{key}")
+    return types.MappingProxyType(result)
+
+
+def rates(raw: object, path: str, domain: str | None) -> Mapping[str, Decimal] | None:
+    """``{name: percent}``; ``null`` is "none in force" (e.g. no amnesty campaign open). With a
+    ``keys`` domain, every name of the domain must have its rate (a complete grid)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not raw:
+        raise Invalid(path, raw, "expected a mapping such as {full: 60, plan_24: 50}, or null")
+    result: dict[str, Decimal] = {}
+    for key, item in raw.items():
+        name = _name(key, f"{path}.{key}", domain)
+        result[name] = percent(item, f"{path}.{key}")
+    if domain is not None:
+        missing = sorted(NAME_DOMAINS[domain] - set(result))
+        if missing:
+            raise Invalid(path, raw, f"missing {', '.join(missing)}")
     return types.MappingProxyType(result)
 
 

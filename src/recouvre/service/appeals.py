@@ -6,11 +6,13 @@ One unit of work per command:
 * ``file_appeal``: the debtor's first appeal goes to the board (amicable stage) and must be
   filed within two months of the notification's receipt (our notifications carry the mentions,
   so the forclusion can be held: a late appeal is refused). After the board's decision or its
-  implicit rejection, the next appeal goes to court, within two months of it. A pending appeal
+  implicit rejection, the next appeal goes to court, within two months of it. The delays are the
+  dated parameters ``appeal.board_months``, ``appeal.implicit_rejection_months`` (one month
+  before 2019) and ``appeal.court_months``; an organism without them (the CNSS) holds none. A pending appeal
   suspends recovery when the claim's benefit is in policy ``appeal.suspends`` on the filing
   date (the court stage only for RSA, suspensive at every level). The amicable suspension
   lasts until the decision, at the latest until the implicit rejection.
-* ``sweep_implicit``: marks the amicable appeals left unanswered two months after receipt as
+* ``sweep_implicit``: marks the amicable appeals left unanswered two months (one before 2019) after receipt as
   implicitly rejected (their suspension has lapsed on that date already).
 * ``decide_appeal``: ``rejected`` resumes recovery; ``upheld`` cancels what is still claimed and
   refunds everything recovered (``cancellation`` then ``refund``: balance 0, status
@@ -59,7 +61,16 @@ from recouvre.storage.claim_life_tables import AppealRow
 from recouvre.storage.tables import ClaimRow
 
 SUSPENDS_KEY = "appeal.suspends"
+BOARD_MONTHS_KEY = "appeal.board_months"
+IMPLICIT_REJECTION_MONTHS_KEY = "appeal.implicit_rejection_months"
+COURT_MONTHS_KEY = "appeal.court_months"
 EVENT = "appeal"
+
+
+def _months(policy: Policy, key: str, on: date) -> int | None:
+    """An appeal delay in force on ``on`` (CSS R142-1, R142-6; RULES.md §7); ``None`` when the
+    organism's policy has none (no sourced appeal delays for the CNSS): no time limit is held."""
+    return policy.whole(key, on) if key in policy else None
 
 
 @dataclass(frozen=True)
@@ -111,8 +122,9 @@ def _appeals(session: Session, claim_id: int, on: date | None = None) -> list[Ap
     return list(session.scalars(query.order_by(AppealRow.filed_on, AppealRow.id)))
 
 
-def _mark_implicit(appeals: list[AppealRow], on: date) -> list[AppealRow]:
-    """R142-6: an amicable appeal unanswered on its implicit-rejection date is rejected."""
+def _mark_implicit(appeals: list[AppealRow], on: date, policy: Policy) -> list[AppealRow]:
+    """R142-6: an amicable appeal unanswered on its implicit-rejection date is rejected; the
+    time to go to court runs from that date."""
     marked: list[AppealRow] = []
     for appeal in appeals:
         if (
@@ -121,7 +133,9 @@ def _mark_implicit(appeals: list[AppealRow], on: date) -> list[AppealRow]:
             and appeal.implicit_rejection_on <= on
         ):
             appeal.status = AppealStatus.IMPLICITLY_REJECTED.value
-            appeal.court_deadline = court_deadline(appeal.implicit_rejection_on)
+            rejected_on = appeal.implicit_rejection_on
+            court_months = _months(policy, COURT_MONTHS_KEY, rejected_on)
+            appeal.court_deadline = court_deadline(rejected_on, court_months)
             marked.append(appeal)
     return marked
 
@@ -175,6 +189,7 @@ def file_appeal(
     wanted = None if stage is None else AppealStage(stage)
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
         organism, row = find_claim(services, session, organism_code, claim_ref)
+        policy = services.policy(organism)
         if row.established_on > on:
             raise Refused(EVENT, claim_ref, f"claim {claim_ref} is established on {row.established_on}")
         key = _key(organism_code, claim_ref, on.isoformat(), appellant.value)
@@ -182,7 +197,7 @@ def file_appeal(
         if replayed is not None:
             return _view(replayed, claim_ref)
         appeals = _appeals(session, row.id, on)
-        _mark_implicit(appeals, on)
+        _mark_implicit(appeals, on, policy)
         pending = [appeal for appeal in appeals if appeal.status == AppealStatus.PENDING.value]
         if pending:
             raise Refused(
@@ -207,7 +222,10 @@ def file_appeal(
             derived, deadline, contests = AppealStage.COURT, None, previous
         elif previous is None:
             # R142-1: two months from the notification, enforceable since ours carry the mentions.
-            derived, deadline = AppealStage.AMICABLE, board_deadline(row.notified_on, mentions=True)
+            board_months = (
+                None if row.notified_on is None else _months(policy, BOARD_MONTHS_KEY, row.notified_on)
+            )
+            derived, deadline = AppealStage.AMICABLE, board_deadline(row.notified_on, board_months)
         elif previous.outcome == AppealOutcome.UPHELD.value and previous.filed_by == Appellant.DEBTOR.value:
             raise Refused(EVENT, claim_ref, f"the appeal of {previous.filed_on.isoformat()} was upheld")
         else:
@@ -227,11 +245,14 @@ def file_appeal(
                 f"appeal filed on {on.isoformat()}, after its deadline of {deadline.isoformat()}: "
                 "time-barred (forclusion, CSS R142-1)",
             )
-        policy = services.policy(organism)
         suspensive = appellant is Appellant.DEBTOR and suspends(
             Benefit(row.benefit), derived, _suspending(policy, on)
         )
-        implicit = implicit_rejection_on(on) if derived is AppealStage.AMICABLE else None
+        implicit = (
+            implicit_rejection_on(on, _months(policy, IMPLICIT_REJECTION_MONTHS_KEY, on))
+            if derived is AppealStage.AMICABLE
+            else None
+        )
         appeal = AppealRow(
             key=key,
             organism_id=row.organism_id,
@@ -379,7 +400,7 @@ def decide_appeal(
         organism, row = find_claim(services, session, organism_code, claim_ref)
         policy = services.policy(organism)
         appeals = _appeals(session, row.id, on)
-        _mark_implicit(appeals, on)
+        _mark_implicit(appeals, on, policy)
         live = [a for a in appeals if a.status != AppealStatus.WITHDRAWN.value]
         appeal = live[-1] if live else None
         if appeal is not None and appeal.status == AppealStatus.DECIDED.value:
@@ -419,7 +440,7 @@ def decide_appeal(
         appeal.outcome = decided.value
         appeal.new_principal_cents = effect.new_principal
         if appeal.stage == AppealStage.AMICABLE.value:
-            appeal.court_deadline = court_deadline(on)
+            appeal.court_deadline = court_deadline(on, _months(policy, COURT_MONTHS_KEY, on))
         appeal.data = {
             **appeal.data,
             "principal_before": before,
@@ -449,9 +470,9 @@ def withdraw(
 ) -> AppealView:
     """The appellant withdraws the pending appeal; its suspension ends."""
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
-        _, row = find_claim(services, session, organism_code, claim_ref)
+        organism, row = find_claim(services, session, organism_code, claim_ref)
         appeals = _appeals(session, row.id, on)
-        _mark_implicit(appeals, on)
+        _mark_implicit(appeals, on, services.policy(organism))
         pending = [a for a in appeals if a.status == AppealStatus.PENDING.value]
         if not pending:
             raise Refused(EVENT, claim_ref, f"claim {claim_ref} has no pending appeal to withdraw")
@@ -474,7 +495,8 @@ def sweep_implicit(
     the two months to go to court. Idempotent.
     """
     with services.db.unit_of_work() as session:
-        organism_id, _ = services.organism(session, organism_code)
+        organism_id, organism = services.organism(session, organism_code)
+        policy = services.policy(organism)
         query = (
             select(AppealRow, ClaimRow)
             .join(ClaimRow, ClaimRow.id == AppealRow.claim_id)
@@ -488,7 +510,7 @@ def sweep_implicit(
         )
         views: list[AppealView] = []
         for appeal, row in session.execute(query):
-            for marked in _mark_implicit([appeal], on):
+            for marked in _mark_implicit([appeal], on, policy):
                 assert marked.implicit_rejection_on is not None
                 _event(
                     session,

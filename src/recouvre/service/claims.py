@@ -201,12 +201,19 @@ def launch(
         if "recovery.max_plan_months" in policy
         else 12
     )
+    # CSS R142-1: the delay in force on the notification date; none for an organism outside the
+    # CSS (the CNSS), whose notification then states no appeal time limit (R-NOTIF-1).
+    board_months = (
+        policy.whole("appeal.board_months", claim.notified_on) if "appeal.board_months" in policy else None
+    )
     data: dict[str, object] = {
         "recovery_mode": mode.value,
         "correction_deadline": correction_deadline(claim.notified_on, delay).isoformat(),
         "start_delay_days": delay,
         "max_plan_months": max_months,
-        "appeal_deadline": appeal_deadline(claim.notified_on).isoformat(),
+        "appeal_deadline": (
+            None if board_months is None else appeal_deadline(claim.notified_on, board_months).isoformat()
+        ),
         "appeal_route": appeal_route(claim),
         "payment_reference": payment_reference(claim.organism, claim.ref),
         "remission_possible": not claim.is_fraud,

@@ -147,6 +147,7 @@ def recoverable_claims(
                     benefit=benefit,
                     notified_on=notified_on,
                     balance=int(balance),
+                    fraud=facts[0] == Responsibility.FRAUD.value,
                     next_sequence=int(sequence) + 1,
                 )
             )

@@ -3,8 +3,12 @@
 What a fraud claim gets from the rest of the system:
 
 * its **indemnity** — a movement booked when the claim is established, at the rate of
-  ``fraud.indemnity_rate`` in force on its notification (50 % from 2019-04-05, CSS D553-5;
-  10 % from 2020-01-01, CSS L553-2): ``service.claims.opening_movements``;
+  ``fraud.indemnity_rate`` in force on its notification (10 % from 2020-01-01, CSS L553-2;
+  nothing before): ``service.claims.opening_movements``;
+* in 2019 (5 April to 31 December), a **raised withholding** instead: CSS D553-5 (décret
+  2019-268), read literally, raised the debtor's monthly PRP withholding by 50 % while a fraud
+  claim is recoverable — ``withholding.fraud_raise_rate``, read by ``fraud_raise_rate`` below
+  on the payment date and applied by ``domain.withholding.decide_withholding``;
 * its **five-year prescription** from ``detected_on`` (``prescription.fraud_years``, R-PRESC-2):
   ``domain.prescription``;
 * **no remission** (R-REMISE-1): the remission procedure refuses it.
@@ -23,17 +27,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents
+from recouvre.policy import Policy
 from recouvre.service.context import Services, refuse
 from recouvre.service.interruptions import event_key, find_claim
 from recouvre.storage import repository
 from recouvre.storage.tables import ClaimEventRow
 
 PENALTY = "administrative_penalty"
+FRAUD_RAISE_KEY = "withholding.fraud_raise_rate"
+
+
+def fraud_raise_rate(policy: Policy, on: date) -> Decimal:
+    """Percent by which the monthly PRP withholding is raised on ``on`` while the debtor has a
+    recoverable fraud claim (CSS D553-5, 2019); 0 where the policy has no such parameter."""
+    return policy.percent(FRAUD_RAISE_KEY, on) if FRAUD_RAISE_KEY in policy else Decimal(0)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from recouvre.service.batch import run_units, writing
 from recouvre.service.claims import movement_key
 from recouvre.service.context import Services
 from recouvre.service.eligibility import RecoverableClaimInfo, recoverable_claims
+from recouvre.service.fraud import fraud_raise_rate
 from recouvre.storage import repository
 from recouvre.storage.tables import BenefitPaymentRow, MovementRow
 
@@ -150,6 +151,7 @@ def parameters_on(policy: Policy, on: date) -> WithholdingParameters:
         exempt_after_rent_debt_clearance=frozenset(
             policy.names("withholding.arrears_exempt_after_rent_debt_clearance", on)
         ),
+        fraud_raise_rate=fraud_raise_rate(policy, on),
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from recouvre.domain.ledger import LedgerError, Movement, MovementKind, MovementRequest
 from recouvre.domain.model import PaymentChannel
 from recouvre.domain.money import Cents
+from recouvre.service import queues
 from recouvre.service.claims import find_claim
 from recouvre.service.context import Services, refuse
 from recouvre.storage import repository
@@ -40,7 +41,9 @@ def book(
         if request.booked_on < row.established_on:
             message = f"claim {claim_ref} is established on {row.established_on.isoformat()}"
             raise refuse(services, organism_code, request.booked_on, request.kind.value, claim_ref, message)
-        return post(session, services, row, request)
+        booked = post(session, services, row, request)
+        queues.close_tasks_of_claims(services, session, organism_code, request.booked_on, [row.id])
+        return booked
 
 
 def record_payment(

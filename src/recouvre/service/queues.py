@@ -516,12 +516,15 @@ class _Figures:
     total: int
     kept: int
     closing: MovementKind | None
+    transferred: bool
+    placed: bool
 
 
 def _figures(session: Session, part: Sequence[int], on: date) -> list[_Figures]:
-    """The claims of ``part`` established by ``on``: signed total, money recovered and kept, and
-    the kind of the last effective reducing movement at the end of ``on`` (the figures
-    ``domain.status.status_of`` takes; the same reading as ``service.reports``)."""
+    """The claims of ``part`` established by ``on``: signed total, money recovered and kept, the
+    kind of the last effective reducing movement at the end of ``on`` (the figures
+    ``domain.status.status_of`` takes, read as ``service.reports`` reads them), whether the claim
+    was transferred, and whether a placement runs that day. Two statements at most."""
     reversal = aliased(MovementRow)
     effective = and_(MovementRow.kind != MovementKind.REVERSAL.value, reversal.id.is_(None))
     recovered = (MovementKind.PAYMENT.value, MovementKind.WITHHOLDING.value)
@@ -531,6 +534,18 @@ def _figures(session: Session, part: Sequence[int], on: date) -> list[_Figures]:
         else_=0,
     )
     last = func.max(case((and_(effective, MovementRow.signed_cents < 0), MovementRow.sequence), else_=None))
+    transferred = (
+        select(ClaimEventRow.id)
+        .where(
+            ClaimEventRow.claim_id == ClaimRow.id,
+            ClaimEventRow.kind == "transferred",
+            ClaimEventRow.occurred_on <= on,
+        )
+        .exists()
+    )
+    placed = (
+        select(PlacementRow.id).where(PlacementRow.claim_id == ClaimRow.id, subjects.placed_on(on)).exists()
+    )
     query = (
         select(
             ClaimRow.id,
@@ -539,9 +554,18 @@ def _figures(session: Session, part: Sequence[int], on: date) -> list[_Figures]:
             func.sum(MovementRow.signed_cents),
             func.coalesce(func.sum(kept), 0),
             last,
+            transferred,
+            placed,
         )
         .join(MovementRow, MovementRow.claim_id == ClaimRow.id)
-        .outerjoin(reversal, and_(reversal.reverses_key == MovementRow.key, reversal.booked_on <= on))
+        .outerjoin(
+            reversal,
+            and_(
+                reversal.claim_id == MovementRow.claim_id,  # a reversal is on its movement's claim
+                reversal.reverses_key == MovementRow.key,
+                reversal.booked_on <= on,
+            ),
+        )
         .where(
             repository.one_of(session, ClaimRow.id, part),
             ClaimRow.established_on <= on,
@@ -549,10 +573,9 @@ def _figures(session: Session, part: Sequence[int], on: date) -> list[_Figures]:
         )
         .group_by(ClaimRow.id, ClaimRow.benefit, ClaimRow.principal_cents)
     )
-    rows = list(session.execute(query))
-    wanted = {
-        (int(ident), int(sequence)) for ident, _, _, total, _, sequence in rows if total <= 0 and sequence
-    }
+    connection = session.connection()
+    rows = list(connection.execute(query))
+    wanted = {(int(row[0]), int(row[5])) for row in rows if row[3] <= 0 and row[5]}
     kinds: dict[tuple[int, int], str] = {}
     if wanted:
         closing = select(MovementRow.claim_id, MovementRow.sequence, MovementRow.kind).where(
@@ -561,22 +584,25 @@ def _figures(session: Session, part: Sequence[int], on: date) -> list[_Figures]:
         )
         kinds = {
             (ident, sequence): kind
-            for ident, sequence, kind in session.execute(closing)
+            for ident, sequence, kind in connection.execute(closing)
             if (ident, sequence) in wanted
         }
-    return [
-        _Figures(
-            id=int(ident),
-            benefit=str(benefit),
-            principal=int(principal),
-            total=int(total),
-            kept=int(kept_cents),
-            closing=MovementKind(kinds[(ident, int(sequence))])
-            if sequence and (ident, int(sequence)) in kinds
-            else None,
+    found: list[_Figures] = []
+    for ident, benefit, principal, total, kept_cents, sequence, was_transferred, is_placed in rows:
+        kind = kinds.get((int(ident), int(sequence))) if sequence else None
+        found.append(
+            _Figures(
+                id=int(ident),
+                benefit=str(benefit),
+                principal=int(principal),
+                total=int(total),
+                kept=int(kept_cents),
+                closing=None if kind is None else MovementKind(kind),
+                transferred=bool(was_transferred),
+                placed=bool(is_placed),
+            )
         )
-        for ident, benefit, principal, total, kept_cents, sequence in rows
-    ]
+    return found
 
 
 def ended_claims(
@@ -590,43 +616,24 @@ def ended_claims(
     are not looked at: the claim's other endings are.
     """
     found: dict[int, str] = {}
+    minimums = recovery_minimums(policy, on) if policy is not None else None
     for part in repository.chunks(sorted(set(claim_ids))):
         figures = _figures(session, part, on)
-        if not figures:
-            continue
-        ids = [claim.id for claim in figures]
-        owing = [claim.id for claim in figures if claim.total > 0]
-        transferred = set(
-            session.scalars(
-                select(ClaimEventRow.claim_id).where(
-                    repository.one_of(session, ClaimEventRow.claim_id, ids),
-                    ClaimEventRow.kind == "transferred",
-                    ClaimEventRow.occurred_on <= on,
-                )
-            )
-        )
+        owing = [claim.id for claim in figures if claim.total > 0 and not claim.transferred]
         suspended = suspensions.suspended_claims(session, owing, on) if owing else set()
         prescribed = prescription.prescribed_claims(session, owing, on, policy) if owing and policy else set()
-        minimums = recovery_minimums(policy, on) if policy is not None else None
-        placed = set(
-            session.scalars(
-                select(PlacementRow.claim_id).where(
-                    repository.one_of(session, PlacementRow.claim_id, ids), subjects.placed_on(on)
-                )
-            )
-        )
         for claim in figures:
             facts = StatusFacts(
                 below_minimum=minimums is not None
                 and under_minimum(minimums, claim.benefit, claim.principal),
                 suspended=claim.id in suspended,
-                transferred=claim.id in transferred,
+                transferred=claim.transferred,
                 prescribed=claim.id in prescribed,
             )
             status = status_of(max(claim.total, 0), claim.closing, claim.kept, facts)
             if status is not ClaimStatus.OPEN:
                 found[claim.id] = status.value
-            elif claim.id in placed:
+            elif claim.placed:
                 found[claim.id] = PLACED
     return found
 

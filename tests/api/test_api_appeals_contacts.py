@@ -302,5 +302,11 @@ def test_appeals_contacts_and_queue_on_each_database(any_back_office: BackOffice
     )
     queue = office.get("manager", f"{BASE}/tasks", on="2026-03-15")
     assert isinstance(queue, dict)
-    assert [(t["claim"], t["balance"]) for t in queue["tasks"]] == [("C1", "400.00"), ("C3", "100.00")]
-    assert queue["tasks"][1]["reasons"][0] == "solde 100,00 €"
+    assert [(t["claim"], t["balance"]) for t in queue["tasks"]] == [("C1", "400.00")]
+    # C3's phone call closed itself when the appeal suspended recovery (tasks follow their claim)
+    closed = office.get("manager", f"{BASE}/tasks", on="2026-03-15", status="done")
+    assert isinstance(closed, dict)
+    assert [(t["claim"], t["balance"], t["close_reason"], t["closed_on"]) for t in closed["tasks"]] == [
+        ("C3", "100.00", "suspended", "2026-03-05")
+    ]
+    assert closed["tasks"][0]["reasons"][0] == "solde 100,00 €"

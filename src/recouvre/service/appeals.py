@@ -52,7 +52,7 @@ from recouvre.domain.ledger import Ledger, MovementKind, MovementRequest
 from recouvre.domain.model import Benefit, DomainError
 from recouvre.domain.money import Cents, percent_of
 from recouvre.policy import Policy
-from recouvre.service import suspensions
+from recouvre.service import queues, suspensions
 from recouvre.service.claims import find_claim, movement_key
 from recouvre.service.context import Services, refusals
 from recouvre.service.payments import post
@@ -457,6 +457,7 @@ def decide_appeal(
         )
         _resume(session, row, on, appeal, actor, why or f"appeal {decided.value}")
         session.flush()
+        queues.close_tasks_of_claims(services, session, organism_code, on, [row.id])
         return _view(appeal, claim_ref)
 
 

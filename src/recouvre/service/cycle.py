@@ -52,7 +52,7 @@ from recouvre.domain.model import Benefit, Organism, Phase
 from recouvre.domain.money import percent_of
 from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
-from recouvre.service import prescription
+from recouvre.service import prescription, queues
 from recouvre.service.batch import run_units, writing
 from recouvre.service.context import Services
 from recouvre.service.plans import plan_rows_for
@@ -189,6 +189,7 @@ def run_cycle(
         if progress is not None:
             progress(len(shards) - len(todo) + done_count, len(shards))
     with services.db.unit_of_work() as session:
+        queues.close_tasks_of_claims(services, session, organism_code, on)  # tasks follow their claim
         summary = _summary_from_db(session, organism_code, job.run_id, month, on)
         summary.shards = len(shards)
         session.execute(

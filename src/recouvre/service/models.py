@@ -193,6 +193,14 @@ class TaskOut(BaseModel):
     prescription_date: date | None
     priority: int = Field(description="rang dans la corbeille, 1 = à traiter en premier")
     reasons: list[str]
+    closed_on: date | None = Field(default=None, description="jour de clôture (tâche traitée)")
+    closed_by: str | None = Field(default=None, description="qui l'a close (« system » : fin de la créance)")
+    close_reason: str | None = Field(
+        default=None,
+        description="pourquoi le système l'a close : la créance a pris fin (code stable)",
+        examples=["settled", "suspended", "written_off", "placed", "prescribed"],
+    )
+    close_reason_text: str | None = Field(default=None, description="la même raison, en français")
 
 
 class DebtorFileOut(BaseModel):

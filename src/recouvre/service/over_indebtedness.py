@@ -36,7 +36,7 @@ from recouvre.domain.ledger import MovementKind, MovementRequest
 from recouvre.domain.model import Benefit, Creditor, DomainError, Responsibility
 from recouvre.domain.money import Cents
 from recouvre.domain.over_indebtedness import DischargeDecision, DischargeFacts, FileStatus, discharge_all
-from recouvre.service import suspensions
+from recouvre.service import queues, suspensions
 from recouvre.service.context import Services, refusals
 from recouvre.service.payments import post
 from recouvre.service.plans import agree_plan
@@ -431,6 +431,7 @@ def discharge(
             "discharge": [decision.explain() | {"claim": decision.claim_ref} for decision in decisions],
         }
         session.flush()
+        queues.close_tasks_of_claims(services, session, organism_code, on, [row.id for row in claims])
         return _view(file, debtor_ref, tuple(decisions))
 
 

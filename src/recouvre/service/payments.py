@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from recouvre.domain.ledger import LedgerError, Movement, MovementKind, MovementRequest
 from recouvre.domain.model import PaymentChannel
 from recouvre.domain.money import Cents
+from recouvre.service import queues
 from recouvre.service.claims import find_claim
 from recouvre.service.context import Services, refuse
 from recouvre.storage import repository
@@ -36,11 +37,15 @@ def book(
     """Post one movement on a claim in its own unit of work; a movement dated before the claim
     exists is refused (and the refusal recorded)."""
     with services.db.unit_of_work() as session:
-        _, row = find_claim(services, session, organism_code, claim_ref)
+        organism, row = find_claim(services, session, organism_code, claim_ref)
         if request.booked_on < row.established_on:
             message = f"claim {claim_ref} is established on {row.established_on.isoformat()}"
             raise refuse(services, organism_code, request.booked_on, request.kind.value, claim_ref, message)
-        return post(session, services, row, request)
+        booked = post(session, services, row, request)
+        queues.close_tasks_of_ended_claims(
+            session, row.organism_id, request.booked_on, [row.id], policy=services.policy(organism)
+        )
+        return booked
 
 
 def record_payment(

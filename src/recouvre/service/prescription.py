@@ -54,6 +54,7 @@ from recouvre.domain.prescription import (
 from recouvre.domain.prescription import prescription_state as decide
 from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
+from recouvre.service import queues
 from recouvre.service.context import Services
 from recouvre.service.interruptions import (
     claim_ids_filter,
@@ -456,6 +457,7 @@ def watch(
     with services.db.unit_of_work() as session:
         organism_id, organism = services.organism(session, organism_code)
         policy = services.policy(organism)
+        queues.close_tasks_of_ended_claims(session, organism_id, on, policy=policy)
         terms = terms_of(policy)
         if terms is None:
             return []

@@ -10,32 +10,27 @@ functions, after ``authorize``. Each returns the response model of ``recouvre.se
   statuses come from ``service.claims.view_claim``, so the file, the claim page and the reports
   agree.
 
-Queue priority (corbeilles, MISSION.md "Queues"): tasks whose claim becomes prescribed within
-``PRESCRIPTION_HORIZON_DAYS`` come first, soonest first; then the largest balance; then the
-oldest task. Each task carries its rank and the reasons (amounts in the organism's currency), so
-the order can be explained. Balances and prescription dates are read set-based once per request
-(``service.prescription.standings``), the dates only for the claims that may rank as near.
+The queues and their priority order are ``service.queues``'s; this module turns them into
+the API's response models.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.appeals import AppealStatus
 from recouvre.domain.errors import NotFound
 from recouvre.domain.identifiers import mask
 from recouvre.domain.ledger import Movement
-from recouvre.domain.model import DomainError, Organism
-from recouvre.domain.money import format_amount, format_money
-from recouvre.service import appeals, models, plans, reports
+from recouvre.domain.model import DomainError
+from recouvre.domain.money import format_amount
+from recouvre.service import appeals, models, plans, queues, reports
 from recouvre.service import claims as claim_service
 from recouvre.service.context import Services
-from recouvre.service.prescription import standings, terms_of
 from recouvre.service.subjects import debtors_placed_with, placed_claims, placed_on
 from recouvre.storage import repository
 from recouvre.storage.back_office_tables import ClaimAuthorRow, PlacementRow
@@ -46,11 +41,10 @@ from recouvre.storage.tables import (
     LetterClaimRow,
     LetterRow,
     MovementRow,
-    TaskRow,
 )
 
-PRESCRIPTION_HORIZON_DAYS = 90
-MAX_QUEUE_PAGE = 500
+PRESCRIPTION_HORIZON_DAYS = queues.PRESCRIPTION_HORIZON_DAYS
+MAX_QUEUE_PAGE = queues.MAX_QUEUE_PAGE
 
 
 def masked(field: str, value: str | None) -> str | None:
@@ -190,145 +184,26 @@ def search_debtors(
         ]
 
 
-@dataclass(frozen=True)
-class _Task:
-    """A task's columns shown in a queue (no ORM object)."""
-
-    id: int
-    type: str
-    status: str
-    claim_id: int | None
-    created_on: date
-    due_on: date | None
-    assignee: str | None
-    claim_ref: str | None
-    debtor_ref: str
-    debtor_name: str
-
-
-def _ranking_facts(
-    session: Session, conditions: Sequence[ColumnElement[bool]]
-) -> list[tuple[int, int | None, date]]:
-    """(id, claim id, created on) of the tasks meeting ``conditions``: what the ranking needs of
-    every task (a queue may hold tens of thousands; the rest is read for the page only)."""
-    statement = select(TaskRow.id, TaskRow.claim_id, TaskRow.created_on).where(*conditions)
-    return [
-        (ident, claim_id, created_on)
-        for ident, claim_id, created_on in session.connection().execute(statement)
-    ]
-
-
-def _task_rows(session: Session, ids: Sequence[int]) -> dict[int, _Task]:
-    """The columns shown of the tasks ``ids`` (a page), by id."""
-    statement = (
-        select(
-            TaskRow.id,
-            TaskRow.type,
-            TaskRow.status,
-            TaskRow.claim_id,
-            TaskRow.created_on,
-            TaskRow.due_on,
-            TaskRow.assignee,
-            ClaimRow.ref,
-            DebtorRow.ref,
-            DebtorRow.name,
-        )
-        .join(DebtorRow, DebtorRow.id == TaskRow.debtor_id)
-        .outerjoin(ClaimRow, ClaimRow.id == TaskRow.claim_id)
+def ranked_task_out(task: queues.RankedTask) -> models.TaskOut:
+    return models.TaskOut(
+        id=task.id,
+        type=task.type,
+        status=task.status,
+        claim=task.claim,
+        debtor=task.debtor,
+        debtor_name=task.debtor_name,
+        created_on=task.created_on,
+        due_on=task.due_on,
+        assignee=task.assignee,
+        balance=format_amount(task.balance),
+        prescription_date=task.prescription_date,
+        priority=task.priority,
+        reasons=list(task.reasons),
+        closed_on=task.closed_on,
+        closed_by=task.closed_by,
+        close_reason=task.close_reason,
+        close_reason_text=queues.close_reason_text(task.close_reason),
     )
-    found: dict[int, _Task] = {}
-    for part in repository.chunks(sorted(set(ids))):
-        for (
-            ident,
-            kind,
-            status,
-            claim_id,
-            created_on,
-            due_on,
-            assignee,
-            claim_ref,
-            debtor_ref,
-            name,
-        ) in session.connection().execute(statement.where(TaskRow.id.in_(part))):
-            found[ident] = _Task(
-                ident, kind, status, claim_id, created_on, due_on, assignee, claim_ref, debtor_ref, name
-            )
-    return found
-
-
-def currency_of(services: Services, organism: Organism, on: date) -> str:
-    """The organism's currency (policy ``currency``, ISO 4217), ``EUR`` when the policy has none."""
-    policy = services.policy(organism)
-    return policy.text("currency", on) if policy.has("currency") else "EUR"
-
-
-def _prioritised(
-    services: Services,
-    session: Session,
-    organism: str,
-    conditions: Sequence[ColumnElement[bool]],
-    on: date,
-    page: slice = slice(None),
-) -> tuple[int, list[models.TaskOut]]:
-    """Rank the tasks meeting ``conditions``: prescription near first (soonest first), then
-    largest balance, then oldest; return how many there are and the ``page`` of the ranking
-    (only its tasks become response models).
-
-    The balances and the prescription dates are read set-based, once per request, for the claims
-    of these tasks (``service.prescription.standings``): the dates are computed only for the
-    claims that may become prescribed within the horizon.
-    """
-    tasks = _ranking_facts(session, conditions)
-    _, found = services.organism(session, organism)
-    terms = terms_of(services.policy(found))
-    currency = currency_of(services, found, on)
-    horizon = on + timedelta(days=PRESCRIPTION_HORIZON_DAYS)
-    claims = select(TaskRow.claim_id).where(*conditions, TaskRow.claim_id.is_not(None))
-    standing = standings(session, claims, on, terms, horizon) if tasks else {}
-
-    def facts(claim_id: int | None) -> tuple[date | None, int]:
-        claim = None if claim_id is None else standing.get(claim_id)
-        if claim is None:
-            return None, 0
-        near = claim.prescription_date
-        if near is not None and not on < near <= horizon:
-            near = None
-        return near, max(claim.total, 0)
-
-    def key(task: tuple[int, int | None, date]) -> tuple[int, date, int, date, int]:
-        ident, claim_id, created_on = task
-        near, balance = facts(claim_id)
-        return (0 if near else 1, near or date.max, -balance, created_on, ident)
-
-    ranked = list(enumerate(sorted(tasks, key=key), start=1))[page]
-    shown = _task_rows(session, [ident for _, (ident, _, _) in ranked])
-    result: list[models.TaskOut] = []
-    for rank, (ident, _, _) in ranked:
-        task = shown[ident]
-        near, balance = facts(task.claim_id)
-        reasons: list[str] = []
-        if near is not None:
-            reasons.append(f"prescription le {near.isoformat()} (dans {(near - on).days} j)")
-        reasons.append(f"solde {format_money(balance, currency)}")
-        reasons.append(f"en attente depuis {max((on - task.created_on).days, 0)} j")
-        result.append(
-            models.TaskOut(
-                id=task.id,
-                type=task.type,
-                status=task.status,
-                claim=task.claim_ref,
-                debtor=task.debtor_ref,
-                debtor_name=task.debtor_name,
-                created_on=task.created_on,
-                due_on=task.due_on,
-                assignee=task.assignee,
-                balance=format_amount(balance),
-                prescription_date=near,
-                priority=rank,
-                reasons=reasons,
-            )
-        )
-    return len(tasks), result
 
 
 def debtor_file(
@@ -377,9 +252,10 @@ def debtor_file(
         task_out = (
             []
             if agency is not None
-            else _prioritised(
-                services, session, organism, [TaskRow.debtor_id == debtor.id, TaskRow.created_on <= on], on
-            )[1]
+            else [
+                ranked_task_out(task)
+                for task in queues.debtor_tasks(services, session, organism, debtor.id, on)
+            ]
         )
         rows = repository.claim_rows(session, organism_id, claim_refs.values())
     summaries: list[models.ClaimSummaryOut] = []
@@ -512,49 +388,36 @@ def queue(
     limit: int = 50,
     offset: int = 0,
 ) -> models.QueueOut:
-    """A queue (corbeille): the organism's tasks created by ``on``, filtered, in priority order."""
-    with services.db.unit_of_work() as session:
-        organism_id, _ = services.organism(session, organism)
-        conditions: list[ColumnElement[bool]] = [TaskRow.organism_id == organism_id, TaskRow.created_on <= on]
-        if type is not None:
-            conditions.append(TaskRow.type == type)
-        if status is not None:
-            conditions.append(TaskRow.status == status)
-        if assignee is not None:
-            conditions.append(TaskRow.assignee == assignee)
-        if unassigned:
-            conditions.append(TaskRow.assignee.is_(None))
-        if agency is not None:
-            conditions.append(TaskRow.claim_id.in_(placed_claims(agency, today)))
-        total, page = _prioritised(
-            services, session, organism, conditions, on, slice(offset, offset + min(limit, MAX_QUEUE_PAGE))
-        )
-    return models.QueueOut(organism=organism, on=on, total=total, tasks=page)
+    """A queue (corbeille): ``service.queues.queue`` as the API's response."""
+    found = queues.queue(
+        services,
+        organism,
+        on,
+        type=type,
+        status=status,
+        assignee=assignee,
+        unassigned=unassigned,
+        agency=agency,
+        today=today,
+        limit=limit,
+        offset=offset,
+    )
+    return models.QueueOut(
+        organism=found.organism,
+        on=found.on,
+        total=found.total,
+        tasks=[ranked_task_out(t) for t in found.tasks],
+    )
 
 
 def queue_counts(
     services: Services, organism: str, *, agency: str | None, today: date
 ) -> list[models.QueueCount]:
     """Tasks by type and status, with how many nobody has taken."""
-    with services.db.unit_of_work() as session:
-        organism_id, _ = services.organism(session, organism)
-        query = (
-            select(
-                TaskRow.type,
-                TaskRow.status,
-                func.count(),
-                func.count(TaskRow.assignee),
-            )
-            .where(TaskRow.organism_id == organism_id)
-            .group_by(TaskRow.type, TaskRow.status)
-            .order_by(TaskRow.type, TaskRow.status)
-        )
-        if agency is not None:
-            query = query.where(TaskRow.claim_id.in_(placed_claims(agency, today)))
-        return [
-            models.QueueCount(type=kind, status=status, count=int(count), unassigned=int(count) - int(taken))
-            for kind, status, count, taken in session.execute(query)
-        ]
+    return [
+        models.QueueCount(type=c.type, status=c.status, count=c.count, unassigned=c.unassigned)
+        for c in queues.queue_counts(services, organism, agency=agency, today=today)
+    ]
 
 
 # Reports -----------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ from recouvre.domain.remission import (
     routing,
 )
 from recouvre.policy import Policy, RemissionScale
-from recouvre.service import suspensions
+from recouvre.service import queues, suspensions
 from recouvre.service.context import Services, refusals
 from recouvre.storage import repository
 from recouvre.storage.claim_life_tables import RemissionCaseRow
@@ -447,6 +447,7 @@ def decide_remission(
                 why=f"remission decided: {status.value} {format_amount(amount)}",
             )
         session.flush()
+        queues.close_tasks_of_claims(services, session, organism_code, on, [row.id])
         return _view(case, claim_ref)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from recouvre.domain.errors import NotFound
 from recouvre.domain.model import DomainError
 from recouvre.security.authorization import Subject
-from recouvre.service import trail
+from recouvre.service import queues, trail
 from recouvre.service.accounts import NAME
 from recouvre.service.context import Services
 from recouvre.storage import repository
@@ -158,6 +158,7 @@ def place_claim(
         row = PlacementRow(claim_id=claim.id, agency=agency, placed_from=placed_from, placed_by=by, why=why)
         session.add(row)
         session.flush()
+        queues.close_tasks_of_claims(services, session, organism, placed_from, [claim.id])
         view = _placement(row, organism, claim_ref)
         trail.append(
             session,

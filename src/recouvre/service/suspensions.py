@@ -15,8 +15,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from recouvre.service import queues
 from recouvre.storage import repository
-from recouvre.storage.tables import ClaimEventRow, ClaimStateRow
+from recouvre.storage.tables import ClaimEventRow, ClaimRow, ClaimStateRow
 
 REASONS = frozenset({"adjustment", "appeal", "over_indebtedness", "remission"})
 
@@ -77,6 +78,9 @@ def suspend(
     new = repository.add_claim_event(session, key, claim_id, on, "suspension", data)
     session.flush()
     _refresh_state(session, claim_id, on)
+    organism_id = session.scalar(select(ClaimRow.organism_id).where(ClaimRow.id == claim_id))
+    if organism_id is not None:  # its open tasks close (no policy here: a suspension is enough)
+        queues.close_tasks_of_ended_claims(session, organism_id, on, [claim_id], policy=None)
     return new
 
 

@@ -44,6 +44,7 @@ from recouvre.domain.withholding import (
     decide_withholding,
 )
 from recouvre.policy import Policy
+from recouvre.service import queues
 from recouvre.service.adjustments import withholding_overrides
 from recouvre.service.batch import run_units, writing
 from recouvre.service.claims import movement_key
@@ -281,15 +282,20 @@ def withhold_batches(
     outcomes of the batches before it; the batches after it are not run.
     """
     run_ids: set[str] = set()
+    paid: set[date] = set()
 
     def one_run() -> Iterator[PaymentBatch]:
         for batch in batches:
             run_ids.add(batch.run_id)
             if len(run_ids) > 1:
                 raise ValueError(f"run_id: one run at a time, got {sorted(run_ids)}")
+            paid.update(payment.paid_on for payment in batch.payments)
             yield batch
 
     yield from run_units(services, _withhold_batch, organism_code, one_run(), workers=workers, ordered=True)
+    if paid:  # the tasks of the claims the run settled close (tasks follow their claim)
+        with services.db.unit_of_work() as session:
+            queues.close_tasks_of_claims(services, session, organism_code, max(paid))
 
 
 def _withhold_batch(services: Services, organism_code: str, batch: PaymentBatch) -> list[WithholdingOutcome]:

@@ -30,7 +30,7 @@ from recouvre.domain.errors import Refused
 from recouvre.domain.ledger import MovementKind, MovementRequest
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents, format_amount
-from recouvre.service import prescription
+from recouvre.service import prescription, queues
 from recouvre.service.claims import find_claim, movement_key
 from recouvre.service.context import Services, refusals
 from recouvre.service.payments import post
@@ -269,6 +269,7 @@ def write_off(
             "write_off",
             {"amount": balance, "authority": authority, "reasons": reasons, "by": actor, "why": why},
         )
+        queues.close_tasks_of_claims(services, session, organism_code, on, [row.id])
         return WriteOffResult(claim_ref, on, balance, key)
 
 

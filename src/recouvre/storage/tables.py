@@ -195,7 +195,8 @@ class LetterClaimRow(Base):
 
 
 class TaskRow(Base):
-    """Work for people (a queue item): a phone call, a review before enforcement…"""
+    """Work for people (a queue item): a phone call, a review before enforcement… ``open``, then
+    ``done``: closed by a person with an outcome, or by ``system`` when its claim ended."""
 
     __tablename__ = "tasks"
     __table_args__ = (
@@ -213,6 +214,11 @@ class TaskRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     assignee: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    close_reason: Mapped[str | None] = mapped_column(String(32))
+    """Why the task was closed without a person's outcome: the claim it was for ended
+    (``service.queues.CLOSE_REASONS``); ``None`` for a task closed by a person (outcome in ``data``)."""
 
 
 class PlanRow(Base):

@@ -159,7 +159,11 @@ def timeline(
                 task.created_on,
                 "task",
                 labels.label(labels.TASK_TYPE, task.type),
-                labels.label(labels.TASK_STATUS, task.status)
+                (
+                    f"close d'elle-même : {task.close_reason_text}"
+                    if task.close_reason_text
+                    else labels.label(labels.TASK_STATUS, task.status)
+                )
                 + (f", attribuée à {task.assignee}" if task.assignee else ""),
                 claim=task.claim,
             )

@@ -16,13 +16,13 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from recouvre.api.deps import ActorDep, OrganismPath, RefPath, ServicesDep, get_token
 from recouvre.domain.model import Claim, UndueLine
 from recouvre.domain.money import format_amount, parse_amount
-from recouvre.security.authorization import Actor, Subject, may
+from recouvre.security.authorization import may
 from recouvre.security.roles import default_roles
 from recouvre.service import accounts, commands, mandates, models, queries, trail
 from recouvre.service.appeals import AppealView
 from recouvre.service.commands import reads
 from recouvre.service.context import Services
-from recouvre.service.decisions import ProposalKind, ProposalStatus, ProposalView, list_proposals
+from recouvre.service.decisions import ProposalKind, ProposalStatus, ProposalView
 from recouvre.service.subjects import PlacementView
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -538,8 +538,7 @@ def proposals(
     status_: Annotated[ProposalStatus | None, Query(alias="status")] = ProposalStatus.PENDING,
 ) -> list[models.ProposalOut]:
     """Proposals awaiting a decision (or of another status)."""
-    commands.guard(services, actor, "proposals.read", Subject(organism=organism))
-    return [_proposal(view) for view in list_proposals(services, organism, kind=kind, status=status_)]
+    return [_proposal(view) for view in reads.proposals(services, actor, organism, kind=kind, status=status_)]
 
 
 ProposalPath = Annotated[int, Path(ge=1, le=2**62)]
@@ -642,8 +641,7 @@ def portfolio_summary(
 )
 def queue_counts(services: ServicesDep, actor: ActorDep, organism: OrganismPath) -> list[models.QueueCount]:
     """The queues: tasks by type and status, with how many are not yet taken."""
-    commands.guard(services, actor, "queues.read", Subject(organism=organism))
-    return queries.queue_counts(services, organism, agency=actor.agency, today=_today(services))
+    return reads.queue_counts(services, actor, organism)
 
 
 @router.get(
@@ -665,17 +663,15 @@ def tasks(
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> models.QueueOut:
     """A queue in priority order: prescription near, then amount, then age."""
-    commands.guard(services, actor, "queues.read", Subject(organism=organism))
-    return queries.queue(
+    return reads.queue(
         services,
+        actor,
         organism,
         on,
         type=type,
         status=status_,
         assignee=assignee,
         unassigned=unassigned,
-        agency=actor.agency,
-        today=_today(services),
         limit=limit,
         offset=offset,
     )
@@ -734,16 +730,11 @@ def _user(view: accounts.UserView) -> models.UserOut:
     )
 
 
-def _visible(actor: Actor, organism: str | None) -> bool:
-    return actor.organism is None or organism == actor.organism
-
-
 @router.get(
     "/users", tags=["administration"], response_model=list[models.UserOut], openapi_extra=action("users.read")
 )
 def list_users(services: ServicesDep, actor: ActorDep) -> list[models.UserOut]:
-    commands.guard(services, actor, "users.read")
-    return [_user(view) for view in accounts.list_users(services) if _visible(actor, view.organism)]
+    return [_user(view) for view in reads.users(services, actor)]
 
 
 @router.post(
@@ -810,10 +801,7 @@ def _mandate(view: mandates.MandateView) -> models.MandateOut:
 def list_mandates(
     services: ServicesDep, actor: ActorDep, user: Annotated[str | None, Query(max_length=64)] = None
 ) -> list[models.MandateOut]:
-    commands.guard(services, actor, "mandates.read")
-    return [
-        _mandate(view) for view in mandates.list_mandates(services, username=user, organism=actor.organism)
-    ]
+    return [_mandate(view) for view in reads.mandates_of(services, actor, user)]
 
 
 @router.post(
@@ -874,8 +862,7 @@ def audit_show(
     user: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[models.AuditRowOut]:
     """The newest rows of the audit trail."""
-    commands.guard(services, actor, "audit.read")
-    return [_audit_row(view) for view in trail.show(services, limit, actor=user, organism=actor.organism)]
+    return [_audit_row(view) for view in reads.audit_rows(services, actor, limit, user)]
 
 
 @router.get(
@@ -886,8 +873,7 @@ def audit_show(
 )
 def audit_verify(services: ServicesDep, actor: ActorDep) -> models.VerificationOut:
     """Check the audit trail's hash chain; name the first row edited or deleted."""
-    commands.guard(services, actor, "audit.verify")
-    found = trail.verify(services)
+    found = reads.audit_verification(services, actor)
     return models.VerificationOut(
         ok=found.ok,
         rows=found.rows,

@@ -1,8 +1,8 @@
 """The back office's pages (French, server-rendered, HTMX where it saves a reload).
 
-Every page and every action goes through what the REST API uses: ``commands.guard`` (or a
-command of ``recouvre.service.commands``, which authorises and writes the audit trail) then
-``recouvre.service.queries`` or the service layer. A button the user's roles do not allow is not
+Every page and every action goes through the door, as the REST API does: the authorised reads
+(``recouvre.service.commands.reads``) and commands of ``recouvre.service.commands``, which
+authorise and write the audit trail. A button the user's roles do not allow is not
 shown, and the server refuses it anyway: ``Forbidden`` becomes a 403 page (and a ``denied`` row
 of the audit trail, written by ``guard``).
 
@@ -33,7 +33,7 @@ from recouvre.service import accounts, commands, models, queries, trail
 from recouvre.service import letters as letter_service
 from recouvre.service.commands import reads as door_reads
 from recouvre.service.context import Services
-from recouvre.service.decisions import ProposalKind, ProposalStatus, list_proposals
+from recouvre.service.decisions import ProposalKind, ProposalStatus
 from recouvre.web import labels, reads
 from recouvre.web.forms import BodyTooLarge, Form, FormError, read_form
 from recouvre.web.pages import PageError, SignInRequired, WebSession, path_part, render
@@ -375,9 +375,8 @@ def _queue_page(
     error: str = "",
     status: int = 200,
 ) -> Response:
-    commands.guard(services, web.actor, "queues.read", Subject(organism=organism))
+    counts = door_reads.queue_counts(services, web.actor, organism)
     shown = organism_shown(services, organism)
-    counts = queries.queue_counts(services, organism, agency=web.actor.agency, today=web.today)
     types = sorted(
         {count.type for count in counts},
         key=lambda kind: (TASK_TYPES_FIRST.index(kind) if kind in TASK_TYPES_FIRST else 99, kind),
@@ -397,16 +396,15 @@ def _queue_page(
         assignee = web.actor.user
     elif filters.assignment == "agent" and filters.agent:
         assignee = filters.agent
-    found = queries.queue(
+    found = door_reads.queue(
         services,
+        web.actor,
         organism,
         web.today,
         type=type_filter,
         status=None if filters.status == "tous" else filters.status,
         assignee=assignee,
         unassigned=filters.assignment == "aucune",
-        agency=web.actor.agency,
-        today=web.today,
         limit=PAGE_SIZE,
         offset=(filters.page - 1) * PAGE_SIZE,
     )
@@ -817,9 +815,8 @@ def _proposals_page(
     error: str = "",
     status: int = 200,
 ) -> Response:
-    commands.guard(services, web.actor, "proposals.read", Subject(organism=organism))
+    pending = door_reads.proposals(services, web.actor, organism, status=ProposalStatus.PENDING)
     shown = organism_shown(services, organism)
-    pending = list_proposals(services, organism, status=ProposalStatus.PENDING)
     decidable = {
         proposal.id: web.can(proposal.decide_action) and proposal.proposed_by != web.actor.user
         for proposal in pending
@@ -887,29 +884,24 @@ def search_debtors(services: Services, web: WebSession, organism: str, text: str
     """A name (contains), a NIR (exact, 13 or 15 characters, spaces ignored), a debtor reference
     (exact or beginning) or a claim reference (exact)."""
     compact = text.replace(" ", "").upper()
-    agency, today = web.actor.agency, web.today
+    today = web.today
     if NIR_LIKE.match(compact):
-        results = queries.search_debtors(
-            services, organism, models.DebtorSearch(nir=compact, on=today), agency=agency, today=today
+        results = door_reads.search_debtors(
+            services, web.actor, organism, models.DebtorSearch(nir=compact, on=today)
         )
         return SearchShown(f"NIR {queries.masked('nir', compact)}", "", results)
     found: dict[str, models.DebtorListItem] = {}
     for criteria in (models.DebtorSearch(name=text, on=today), models.DebtorSearch(ref=text, on=today)):
-        for item in queries.search_debtors(services, organism, criteria, agency=agency, today=today):
+        for item in door_reads.search_debtors(services, web.actor, organism, criteria):
             found.setdefault(item.ref, item)
     if web.can("claims.read") and 0 < len(text) <= 64 and " " not in text.strip():
         try:
-            commands.guard_claim(services, web.actor, "claims.read", organism, text.strip())
-            claim = queries.claim(services, organism, text.strip(), today)
+            claim = door_reads.claim(services, web.actor, organism, text.strip(), today)
         except (NotFound, Forbidden):
             claim = None
         if claim is not None and claim.debtor not in found:
-            for item in queries.search_debtors(
-                services,
-                organism,
-                models.DebtorSearch(ref=claim.debtor, on=today),
-                agency=agency,
-                today=today,
+            for item in door_reads.search_debtors(
+                services, web.actor, organism, models.DebtorSearch(ref=claim.debtor, on=today)
             ):
                 if item.ref == claim.debtor:
                     found[item.ref] = item

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from recouvre.security.authorization import Actor, Subject
-from recouvre.service import models, queries
+from recouvre.service import accounts, decisions, mandates, models, queries, trail
 from recouvre.service.context import Services
 from recouvre.service.door import guard, guard_claim, guard_debtor, today
 
@@ -39,3 +39,76 @@ def claim(services: Services, actor: Actor, organism: str, claim_ref: str, on: d
 def summary(services: Services, actor: Actor, organism: str, on: date) -> models.SummaryOut:
     guard(services, actor, "reports.portfolio", Subject(organism=organism))
     return queries.summary(services, organism, on)
+
+
+def queue_counts(services: Services, actor: Actor, organism: str) -> list[models.QueueCount]:
+    guard(services, actor, "queues.read", Subject(organism=organism))
+    return queries.queue_counts(services, organism, agency=actor.agency, today=today(services))
+
+
+def queue(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    on: date,
+    *,
+    type: str | None = None,
+    status: str | None = "open",
+    assignee: str | None = None,
+    unassigned: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> models.QueueOut:
+    guard(services, actor, "queues.read", Subject(organism=organism))
+    return queries.queue(
+        services,
+        organism,
+        on,
+        type=type,
+        status=status,
+        assignee=assignee,
+        unassigned=unassigned,
+        agency=actor.agency,
+        today=today(services),
+        limit=limit,
+        offset=offset,
+    )
+
+
+def proposals(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    *,
+    kind: decisions.ProposalKind | None = None,
+    status: decisions.ProposalStatus | None = decisions.ProposalStatus.PENDING,
+) -> list[decisions.ProposalView]:
+    guard(services, actor, "proposals.read", Subject(organism=organism))
+    return decisions.list_proposals(services, organism, kind=kind, status=status)
+
+
+def users(services: Services, actor: Actor) -> list[accounts.UserView]:
+    """The users a network-level actor sees, or those of the actor's own organism."""
+    guard(services, actor, "users.read")
+    return [view for view in accounts.list_users(services) if _visible(actor, view.organism)]
+
+
+def _visible(actor: Actor, organism: str | None) -> bool:
+    return actor.organism is None or organism == actor.organism
+
+
+def mandates_of(services: Services, actor: Actor, username: str | None = None) -> list[mandates.MandateView]:
+    guard(services, actor, "mandates.read")
+    return mandates.list_mandates(services, username=username, organism=actor.organism)
+
+
+def audit_rows(
+    services: Services, actor: Actor, limit: int, user: str | None = None
+) -> list[trail.AuditView]:
+    guard(services, actor, "audit.read")
+    return trail.show(services, limit, actor=user, organism=actor.organism)
+
+
+def audit_verification(services: Services, actor: Actor) -> trail.Verification:
+    guard(services, actor, "audit.verify")
+    return trail.verify(services)

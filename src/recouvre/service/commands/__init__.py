@@ -5,19 +5,26 @@ never the service functions beneath them: each command authorises its actor (``s
 acts in one transaction with its audit row, and records what the rules refuse.
 """
 
+from recouvre.service.commands import over_indebtedness
 from recouvre.service.commands.appeals import (
     APPEAL_DECISIONS,
     ORGANISM_APPEAL,
     decide_appeal,
     file_appeal,
+    sweep_implicit_rejections,
     withdraw_appeal,
 )
 from recouvre.service.commands.cycle import run_cycle
 from recouvre.service.commands.decisions import (
+    REMISSION_DECISIONS,
     decide_proposal,
+    decide_remission,
+    pending_write_off,
     propose_remission,
     propose_write_off,
+    record_debtor_fact,
     request_remission,
+    revive_write_off,
 )
 from recouvre.service.commands.delegation import place_claim, recall_placement
 from recouvre.service.commands.queues import TaskChange, assign_task, close_task
@@ -37,6 +44,7 @@ __all__ = [
     "APPEAL_DECISIONS",
     "ORGANISM_APPEAL",
     "REFUSALS",
+    "REMISSION_DECISIONS",
     "TaskChange",
     "add_user",
     "agree_plan",
@@ -44,6 +52,7 @@ __all__ = [
     "close_task",
     "decide_appeal",
     "decide_proposal",
+    "decide_remission",
     "disable_user",
     "establish_claim",
     "file_appeal",
@@ -52,18 +61,23 @@ __all__ = [
     "guard_any",
     "guard_claim",
     "guard_debtor",
+    "over_indebtedness",
+    "pending_write_off",
     "place_claim",
     "promise_to_pay",
     "propose_remission",
     "propose_write_off",
     "recall_placement",
     "record_contact",
+    "record_debtor_fact",
     "record_payment",
     "request_remission",
     "resume_recovery",
+    "revive_write_off",
     "revoke_mandate",
     "run_cycle",
     "suspend_recovery",
+    "sweep_implicit_rejections",
     "today",
     "withdraw_appeal",
 ]

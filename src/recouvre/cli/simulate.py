@@ -7,8 +7,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from recouvre.adapters.simulation import MonthActivity, simulate
-from recouvre.cli.common import console, fail, organism_or_only, services
+from recouvre.cli.common import FORBIDDEN, batch_actor, console, fail, organism_or_only, services
 from recouvre.domain.model import DomainError
+from recouvre.security.authorization import Forbidden
+from recouvre.service import commands
 from recouvre.service.cycle import parse_month
 
 LETTER_COLUMNS = ("notification", "reminder_1", "reminder_2", "formal_notice")
@@ -59,7 +61,20 @@ def simulate_command(
     ) as bar:
         task = bar.add_task("mois", total=months)
         try:
-            rows = simulate(found, organism, first, months, seed, progress=lambda _: bar.advance(task))
+            rows = commands.run_batch(
+                found,
+                batch_actor(ctx),
+                "simulate.run",
+                organism=organism,
+                subject=f"simulation {start} ({months} mois, graine {seed})",
+                on=None,
+                run=lambda: simulate(
+                    found, organism, first, months, seed, progress=lambda _: bar.advance(task)
+                ),
+                describe=lambda done: {"months": len(done)},
+            )
+        except Forbidden as error:
+            raise fail(f"refusé : {error.reason}", FORBIDDEN) from None
         except DomainError as error:
             raise fail(str(error)) from None
     console.print(activity_table(rows))

@@ -14,6 +14,7 @@ from recouvre.service.commands.appeals import (
     sweep_implicit_rejections,
     withdraw_appeal,
 )
+from recouvre.service.commands.batches import add_organism, import_claims, import_debtors, run_batch
 from recouvre.service.commands.cycle import run_cycle
 from recouvre.service.commands.decisions import (
     REMISSION_DECISIONS,
@@ -46,6 +47,7 @@ __all__ = [
     "REFUSALS",
     "REMISSION_DECISIONS",
     "TaskChange",
+    "add_organism",
     "add_user",
     "agree_plan",
     "assign_task",
@@ -61,6 +63,8 @@ __all__ = [
     "guard_any",
     "guard_claim",
     "guard_debtor",
+    "import_claims",
+    "import_debtors",
     "over_indebtedness",
     "pending_write_off",
     "place_claim",
@@ -75,6 +79,7 @@ __all__ = [
     "resume_recovery",
     "revive_write_off",
     "revoke_mandate",
+    "run_batch",
     "run_cycle",
     "suspend_recovery",
     "sweep_implicit_rejections",

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from recouvre.domain.errors import NotFound
+from recouvre.service import queries
 from recouvre.service.claims import ClaimView, view_claim
 from recouvre.service.context import Services
-from recouvre.storage import repository
 
 NOT_ESTABLISHED = "not established"
 _MAX_NAME = 60
@@ -73,6 +73,4 @@ class Replay:
 
     def refusals(self, on: date) -> list[str]:
         """The keys of the events refused on ``on``, in the order they were refused."""
-        with self.services.db.unit_of_work() as session:
-            organism_id, _ = self.services.organism(session, self.organism)
-            return [row.event for row in repository.refusals_on(session, organism_id, on)]
+        return queries.refused_events(self.services, self.organism, on)

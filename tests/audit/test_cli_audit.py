@@ -26,8 +26,10 @@ def test_cli_commands_are_audited_with_their_outcome(tmp_path: Path) -> None:
     assert run(db, "organisms", "add", "CAF-X", "--country", "FR").returncode == 0
     assert run(db, "generate", "--debtors", "20", "--seed", "3", "--organism", "CAF-X").returncode == 0
     added = subprocess.run(
-        [sys.executable, "-m", "recouvre.cli", "--db", f"sqlite:///{db}", "users", "add", "agent"]
-        + ["--role", "case_worker", "--organism", "CAF-X", "--password-stdin"],
+        [
+            *(sys.executable, "-m", "recouvre.cli", "--db", f"sqlite:///{db}", "users", "add", "agent"),
+            *("--role", "case_worker", "--organism", "CAF-X", "--password-stdin"),
+        ],
         capture_output=True,
         text=True,
         input="un mot de passe assez long\n",

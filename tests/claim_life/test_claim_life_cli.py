@@ -12,8 +12,7 @@ from typer.testing import CliRunner
 
 from recouvre.cli.claim_life import appeal_app, over_indebtedness_app, remission_app, write_off_app
 from recouvre.domain.model import Country, Debtor, DebtorKind, Organism
-from recouvre.service import Services
-from recouvre.service import accounts
+from recouvre.service import Services, accounts
 from recouvre.service.claims import establish_claims
 from recouvre.service.registry import ensure_organism, register_debtors
 from recouvre.storage.claim_life_tables import RemissionCaseRow

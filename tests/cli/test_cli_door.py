@@ -158,3 +158,25 @@ def test_the_same_forbidden_act_is_refused_by_the_cli_the_api_and_the_web(office
     )
     assert code == 0 and "approved" in out and "400,00 €" in out, out
     assert trail.verify(office.services).broken is None
+
+
+@pytest.mark.parametrize("package", ["cli", "scenario"])
+def test_the_command_line_and_the_scenario_runner_do_not_reach_into_storage(package: str) -> None:
+    """They call the service layer (its commands and queries), never the tables."""
+    import ast
+
+    import recouvre
+
+    folder = Path(recouvre.__file__).parent / package
+    found: list[str] = []
+    for source in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            found += [f"{source.name}: {name}" for name in names if name.startswith("recouvre.storage")]
+    assert found == []

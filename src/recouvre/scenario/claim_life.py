@@ -38,20 +38,12 @@ from recouvre.domain.errors import Refused
 from recouvre.domain.model import DomainError
 from recouvre.domain.remission import RemissionStatus, Route, parse_rate
 from recouvre.scenario.checks_base import CheckSpec
-from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step
+from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step, actor
 from recouvre.scenario.events_base import EventSpec
 from recouvre.scenario.fields import Amount, LocalId, PositiveAmount, Strict
-from recouvre.security.authorization import Actor
 from recouvre.service import commands, queries, remission
 from recouvre.service.context import refuse
 from recouvre.service.decisions import ProposalKind
-
-
-def actor(replay: Replay, role: str) -> Actor:
-    """The scenario's actor in ``role`` (``scenario:<role>``), working for the scenario's organism:
-    the acts go through the same authorised commands as the API's, the web's and the command
-    line's, and a decision is taken by another person than the one who proposed it."""
-    return Actor(f"scenario:{role}", frozenset({role}), organism=replay.organism)
 
 
 def _percent(value: object) -> Decimal:

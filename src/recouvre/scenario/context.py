@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from recouvre.domain.errors import NotFound
+from recouvre.security.authorization import Actor
 from recouvre.service import queries
 from recouvre.service.claims import ClaimView, view_claim
 from recouvre.service.context import Services
@@ -74,3 +75,10 @@ class Replay:
     def refusals(self, on: date) -> list[str]:
         """The keys of the events refused on ``on``, in the order they were refused."""
         return queries.refused_events(self.services, self.organism, on)
+
+
+def actor(replay: Replay, role: str) -> Actor:
+    """The scenario's actor in ``role`` (``scenario:<role>``), working for the scenario's organism:
+    the acts go through the same authorised commands as the API's, the web's and the command
+    line's, and a decision is taken by another person than the one who proposed it."""
+    return Actor(f"scenario:{role}", frozenset({role}), organism=replay.organism)

@@ -15,12 +15,11 @@ from pydantic import TypeAdapter, model_validator
 
 from recouvre.domain.model import Phase
 from recouvre.scenario.checks_base import CheckSpec
-from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step
+from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step, actor
 from recouvre.scenario.events_base import EventSpec
 from recouvre.scenario.fields import IsoDate, IsoMonth, LocalId, PositiveAmount, Strict
-from recouvre.service import queries
+from recouvre.service import commands, queries
 from recouvre.service.contributions import set_contribution_due
-from recouvre.service.cycle import run_cycle
 from recouvre.service.plans import agree_plan
 
 LetterType = Literal[
@@ -54,7 +53,7 @@ def apply_plan(replay: Replay, step: Step, event: PlanEvent) -> None:
 
 
 def apply_cycle(replay: Replay, step: Step, month: str) -> None:
-    run_cycle(replay.services, replay.organism, month, step.on)
+    commands.run_cycle(replay.services, actor(replay, "system"), replay.organism, month, step.on)
 
 
 class ContributionDueEvent(Strict):

@@ -23,12 +23,16 @@ rm -f -- "$db" "$db-wal" "$db-shm"
 echo
 echo "Utilisateurs de démonstration (mots de passe tirés pour cette démo) :"
 printf '  %-24s %-18s %s\n' "identifiant" "rôle" "mot de passe"
-for role in case_worker accountant director board_member phone_operator collection_agency manager auditor administrator; do
+# The administrator first (added by the system account: the installation has no user yet), who
+# then adds the others (--as).
+for role in administrator case_worker accountant director board_member phone_operator collection_agency manager auditor; do
     user="demo.${role//_/-}"
     password="$("$(dirname "$recouvre")/python" -c 'import secrets; print(secrets.token_urlsafe(12))')"
     extra=()
     [ "$role" = collection_agency ] && extra=(--agency acme-recouvrement)
-    printf '%s\n' "$password" | "$recouvre" --db "sqlite:///$db" users add "$user" --role "$role" \
+    who=()
+    [ "$role" != administrator ] && who=(--as demo.administrator)
+    printf '%s\n' "$password" | "$recouvre" --db "sqlite:///$db" "${who[@]}" users add "$user" --role "$role" \
         --organism CAF-DEMO --name "Démo ${role}" --password-stdin "${extra[@]}" --why "démonstration" >/dev/null
     printf '  %-24s %-18s %s\n' "$user" "$role" "$password"
 done

@@ -25,6 +25,17 @@ def test_cli_commands_are_audited_with_their_outcome(tmp_path: Path) -> None:
     db = tmp_path / "audit.db"
     assert run(db, "organisms", "add", "CAF-X", "--country", "FR").returncode == 0
     assert run(db, "generate", "--debtors", "20", "--seed", "3", "--organism", "CAF-X").returncode == 0
+    added = subprocess.run(
+        [
+            *(sys.executable, "-m", "recouvre.cli", "--db", f"sqlite:///{db}", "users", "add", "agent"),
+            *("--role", "case_worker", "--organism", "CAF-X", "--password-stdin"),
+        ],
+        capture_output=True,
+        text=True,
+        input="un mot de passe assez long\n",
+        env=os.environ | {"RECOUVRE_OPERATOR": "exploitant.nuit"},
+    )
+    assert added.returncode == 0, added.stderr  # the first user: added by the system account
     decide = [
         "remission",
         "decide",
@@ -35,15 +46,20 @@ def test_cli_commands_are_audited_with_their_outcome(tmp_path: Path) -> None:
         "--date",
         "2026-11-02",
     ]
-    refused = run(db, *decide, "--rate", "50", "--by", "agent", "--why", "essai")
-    assert refused.returncode != 0
+    refused = run(db, "--as", "agent", *decide, "--rate", "50", "--why", "essai")
+    assert refused.returncode == 3, refused.stderr  # a case worker decides no remission
     assert run(db, "summary").returncode == 0  # read-only: not recorded
     services = Services(Database(f"sqlite:///{db}"))
-    rows = trail.show(services, limit=10)
+    rows = trail.show(services, limit=20)
     actions = [(row.actor, row.action, row.outcome) for row in reversed(rows)]
     assert actions == [
-        ("cli:exploitant.nuit", "cli.organisms.add", "done"),
+        ("system", "organisms.manage", "done"),  # the act, by who did it
+        ("cli:exploitant.nuit", "cli.organisms.add", "done"),  # the command line that asked
+        ("system", "data.generate", "done"),
         ("cli:exploitant.nuit", "cli.generate", "done"),
+        ("system", "users.add", "done"),
+        ("cli:exploitant.nuit", "cli.users.add", "done"),
+        ("agent", "remissions.decide_services", "denied"),
         ("cli:exploitant.nuit", "cli.remission.decide", "refused"),
     ]
     assert trail.verify(services).broken is None

@@ -122,18 +122,14 @@ def _run(cli: tuple[typer.Typer, CliState], *args: str, input: str | None = None
 
 
 def test_users_commands(cli: tuple[typer.Typer, CliState], services: Services) -> None:
-    code, out = _run(
-        cli,
-        "users",
-        "add",
-        "alice",
-        "--role",
-        "case_worker",
-        "--organism",
-        ORG,
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
+    add_admin = ("users", "add", "admin", "--role", "administrator", "--password-stdin")
+    code, out = _run(cli, *add_admin, input=PASSWORD + "\n")
+    assert code == 0, out  # an empty installation: the system account adds the first user
+    add_alice = ("users", "add", "alice", "--role", "case_worker", "--organism", ORG, "--password-stdin")
+    code, out = _run(cli, *add_alice, input=PASSWORD + "\n")
+    assert code == 2 and "--as" in out, "once a user exists, who adds users is named"
+    cli[1].user = "admin"
+    code, out = _run(cli, *add_alice, input=PASSWORD + "\n")
     assert code == 0, out
     assert PASSWORD not in out
     code, out = _run(
@@ -145,8 +141,6 @@ def test_users_commands(cli: tuple[typer.Typer, CliState], services: Services) -
         "director",
         "--role",
         "accountant",
-        "--by",
-        "exploitant",
         input=f"{PASSWORD}\n{PASSWORD}\n",
     )
     assert code == 0 and "accountant, director" in out, out
@@ -154,6 +148,8 @@ def test_users_commands(cli: tuple[typer.Typer, CliState], services: Services) -
     assert code == 1 and "password" in out and "at least 12" in out
     code, out = _run(cli, "users", "add", "carol", "--role", "manager", "--password", PASSWORD)
     assert code == 2, "a password is never a command-line argument"
+    code, out = _run(cli, "users", "add", "carol", "--role", "system", input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert code == 1 and "given to no user" in out
     code, out = _run(cli, "users", "list")
     assert code == 0 and "alice" in out and "bob" in out and "actif" in out
     code, out = _run(cli, "users", "disable", "alice", "--why", "départ")
@@ -161,8 +157,9 @@ def test_users_commands(cli: tuple[typer.Typer, CliState], services: Services) -
     code, out = _run(cli, "users", "disable", "nobody")
     assert code == 1 and "nobody" in out
     rows = trail.show(services, 10)
-    assert [(r.actor, r.action) for r in rows[:1]] == [(rows[0].actor, "users.disable")]
-    assert rows[0].actor.startswith("cli:")
+    assert [(r.actor, r.action) for r in rows[:1]] == [("admin", "users.disable")]
+    first = [r for r in rows if r.action == "users.add" and r.subject == "user admin"]
+    assert first[0].actor == "system"
     added = [r for r in rows if r.action == "users.add" and r.subject == "user bob"]
-    assert added[0].actor == "cli:exploitant" and added[0].after is not None
+    assert added[0].actor == "admin" and added[0].after is not None
     assert "password" not in str(added[0].after)

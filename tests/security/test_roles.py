@@ -16,6 +16,7 @@ ROLES = {
     "manager",
     "auditor",
     "administrator",
+    "system",
 }
 READING = (".read", ".search", ".verify", ".portfolio")
 

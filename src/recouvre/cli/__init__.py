@@ -47,8 +47,14 @@ def options(
     policy_dir: Path | None = typer.Option(
         None, "--policy-dir", envvar="RECOUVRE_POLICY_DIR", help="Folder of organism policy overrides"
     ),
+    user: str | None = typer.Option(
+        None,
+        "--as",
+        envvar="RECOUVRE_USER",
+        help="Who acts: an active user (users list); batch runs default to the system account",
+    ),
 ) -> None:
-    ctx.obj = CliState(db_url=db, policy_dir=policy_dir or default_policy_dir())
+    ctx.obj = CliState(db_url=db, policy_dir=policy_dir or default_policy_dir(), user=user or None)
 
 
 app.add_typer(organisms.app, name="organisms")
@@ -86,8 +92,6 @@ READ_ONLY = frozenset(
         "scenario run",
         "serve",
         "summary",
-        "users add",  # users add and disable write their own audit rows
-        "users disable",
         "users list",
     }
 )
@@ -101,7 +105,7 @@ def _command_path(argv: list[str]) -> str:
         if skip:
             skip = False
             continue
-        if token in ("--db", "--policy-dir"):
+        if token in ("--db", "--policy-dir", "--as"):
             skip = True
             continue
         if token.startswith("-"):

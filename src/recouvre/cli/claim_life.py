@@ -4,15 +4,16 @@
 ``recouvre over-indebtedness admissible|plan|contested|discharge``,
 ``recouvre appeal file|decide|withdraw|sweep-implicit``. A thin layer over
 ``recouvre.service.remission``, ``write_offs``, ``over_indebtedness`` and ``appeals``: every
-date is given (``--date``, never the clock), and every command that changes something records
-who did it (``--by``) and why (``--why``). A command the rules refuse is recorded as refused,
-changes nothing, and exits 1 with the reason.
+date is given (``--date``, never the clock), and every command that changes something is an
+authorised command of ``recouvre.service.commands`` done by the user named with ``--as`` (or
+``RECOUVRE_USER``), who says why (``--why``). An act the user may not do (role, organism, agency,
+separation of duties, competence by route) is recorded as denied and exits 3; an act the rules
+refuse is recorded as refused, changes nothing, and exits 1 with the reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, TypeVar
 
@@ -20,13 +21,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, money, services
+from recouvre.cli.common import actor, attempt, batch_actor, console, fail, money, services
 from recouvre.domain.appeals import AppealOutcome, AppealStage, Appellant
-from recouvre.domain.model import DomainError
 from recouvre.domain.money import AmountError, Cents, parse_amount
 from recouvre.domain.remission import RemissionStatus, Route
-from recouvre.service import appeals, over_indebtedness, remission, write_offs
+from recouvre.service import commands, remission, write_offs
 from recouvre.service.appeals import AppealView
+from recouvre.service.decisions import ProposalKind, ProposalView
 from recouvre.service.over_indebtedness import OverIndebtednessView
 
 T = TypeVar("T")
@@ -35,7 +36,6 @@ OrganismOption = Annotated[str, typer.Option("--organism", "-o", help="Code de l
 ClaimOption = Annotated[str, typer.Option("--claim", "-c", help="Référence de la créance")]
 DebtorOption = Annotated[str, typer.Option("--debtor", "-d", help="Référence du débiteur")]
 DateOption = Annotated[str, typer.Option("--date", help="Date de l'acte, YYYY-MM-DD (jamais l'horloge)")]
-ByOption = Annotated[str, typer.Option("--by", help="Qui agit (identifiant de l'agent)")]
 WhyOption = Annotated[str, typer.Option("--why", help="Pourquoi (motif, référence du dossier)")]
 
 remission_app = typer.Typer(help="Remises de dettes (procédure 15).", no_args_is_help=True)
@@ -60,18 +60,9 @@ def _amount(text: str, option: str) -> Cents:
         raise fail(escape(str(error))) from None
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    """A refusal, an unknown reference or a broken rule: one line on stderr, exit 1."""
-    try:
-        yield
-    except DomainError as error:  # Refused and NotFound are DomainErrors
-        raise fail(escape(str(error))) from None
-
-
 def _run(call: Callable[[], T]) -> T:
-    with _errors():
-        return call()
+    """Forbidden: exit 3; refused by the rules, or an unknown reference: exit 1."""
+    return attempt(call)
 
 
 def _money(ctx: typer.Context, organism: str, on: str | None) -> Callable[[Cents], str]:
@@ -92,7 +83,6 @@ def remission_request(
     organism: OrganismOption,
     claim: ClaimOption,
     on: DateOption,
-    by: ByOption,
     why: WhyOption,
     requester: Annotated[
         str, typer.Option("--requester", help="debtor, representative ou mandatary (jamais l'organisme)")
@@ -102,8 +92,8 @@ def remission_request(
 ) -> None:
     """Record a remission request: routed by the threshold, with the rate the scale proposes."""
     case = _run(
-        lambda: remission.request_remission(
-            services(ctx), organism, claim, _date(on), requester, channel, trace, actor=by, why=why
+        lambda: commands.request_remission(
+            services(ctx), actor(ctx), organism, claim, _date(on), requester, channel, trace, why=why
         )
     )
     fmt = _money(ctx, organism, on)
@@ -123,17 +113,18 @@ def remission_decide(
     claim: ClaimOption,
     on: DateOption,
     rate: Annotated[str, typer.Option("--rate", help="Taux de remise décidé, en % (0 à 100)")],
-    by: ByOption,
     why: WhyOption,
-    authority: Annotated[str, typer.Option("--authority", help="services, board ou departement")] = "",
     reasons: Annotated[
         str, typer.Option("--reasons", help="Motifs de la décision (repris au courrier)")
     ] = "",
 ) -> None:
-    """Decide the pending request: remit the rate of the balance on that date, send the letter."""
+    """Decide the pending request: remit the rate of the balance on that date, send the letter.
+
+    Only the authority of the request's route decides (the board above the threshold, the
+    services below it), and not the person who recorded the request."""
     case = _run(
-        lambda: remission.decide_remission(
-            services(ctx), organism, claim, _date(on), rate, authority, reasons, actor=by, why=why
+        lambda: commands.decide_remission(
+            services(ctx), actor(ctx), organism, claim, _date(on), rate, reasons=reasons, why=why
         )
     )
     fmt = _money(ctx, organism, on)
@@ -195,8 +186,36 @@ def write_off_propose(
     prescription_days: Annotated[
         int | None, typer.Option("--prescription-within", min=0, help="Prescription acquise sous N jours")
     ] = None,
+    claim: Annotated[
+        str | None, typer.Option("--claim", "-c", help="Proposer l'admission de cette créance (--as, --why)")
+    ] = None,
+    why: Annotated[str, typer.Option("--why", help="Pourquoi (avec --claim)")] = "",
+    authority: Annotated[
+        str, typer.Option("--authority", help="Instance saisie (avec --claim ; board par défaut)")
+    ] = "board",
+    reasons: Annotated[str, typer.Option("--reasons", help="Motifs (avec --claim)")] = "",
 ) -> None:
-    """List the claims proposed for write-off, with the criteria each one matches."""
+    """List the claims proposed for write-off, with the criteria each one matches; with
+    ``--claim``, propose that claim's write-off (decided by another person: ``decide``)."""
+    if claim is not None:
+        made = _run(
+            lambda: commands.propose_write_off(
+                services(ctx),
+                actor(ctx),
+                organism,
+                claim,
+                _date(on),
+                authority=authority,
+                reasons=reasons,
+                why=why,
+            )
+        )
+        console.print(
+            f"{escape(claim)} : admission en non-valeur proposée (proposition n° {made.id}, "
+            f"par {escape(made.proposed_by)})",
+            highlight=False,
+        )
+        return
     criteria = write_offs.Criteria(
         below=None if below is None else _amount(below, "--below"),
         unreachable=unreachable,
@@ -224,21 +243,29 @@ def write_off_decide(
     organism: OrganismOption,
     claim: ClaimOption,
     on: DateOption,
-    by: ByOption,
     why: WhyOption,
-    authority: Annotated[
-        str, typer.Option("--authority", help="Instance qui prononce (board par défaut)")
-    ] = "board",
-    reasons: Annotated[str, typer.Option("--reasons", help="Motifs")] = "",
+    reject: Annotated[bool, typer.Option("--reject", help="Rejeter la proposition")] = False,
 ) -> None:
-    """Write off the claim's whole balance (the debt survives and can be revived)."""
-    result = _run(
-        lambda: write_offs.write_off(
-            services(ctx), organism, claim, _date(on), authority, reasons, actor=by, why=why
+    """Decide the claim's pending write-off proposal (``propose --claim``): approved, the whole
+    balance is written off (the debt survives and can be revived). The decider is not the
+    proposer (maker-checker)."""
+    found = services(ctx)
+    who = actor(ctx)
+
+    def decide() -> ProposalView:
+        proposal = commands.pending_write_off(found, organism, claim)
+        return commands.decide_proposal(
+            found, who, organism, ProposalKind.WRITE_OFF, proposal.id, not reject, _date(on), why
         )
-    )
+
+    decided = _run(decide)
+    amount = int(str(decided.payload.get("balance_cents", 0)))
     fmt = _money(ctx, organism, on)
-    console.print(f"{escape(claim)} : admission en non-valeur de {fmt(result.amount)}", highlight=False)
+    console.print(
+        f"{escape(claim)} : admission en non-valeur {decided.status.value}"
+        + ("" if reject else f" ({fmt(amount)})"),
+        highlight=False,
+    )
 
 
 @write_off_app.command("revive")
@@ -247,13 +274,14 @@ def write_off_revive(
     organism: OrganismOption,
     claim: ClaimOption,
     on: DateOption,
-    by: ByOption,
     why: WhyOption,
     reasons: Annotated[str, typer.Option("--reasons", help="Retour à meilleure fortune, etc.")] = "",
 ) -> None:
     """Reverse the claim's write-off: the balance is back and recovery resumes."""
     result = _run(
-        lambda: write_offs.revive(services(ctx), organism, claim, _date(on), reasons, actor=by, why=why)
+        lambda: commands.revive_write_off(
+            services(ctx), actor(ctx), organism, claim, _date(on), reasons=reasons, why=why
+        )
     )
     fmt = _money(ctx, organism, on)
     console.print(f"{escape(claim)} : reprise de {fmt(result.amount)}", highlight=False)
@@ -266,12 +294,13 @@ def write_off_fact(
     claim: ClaimOption,
     on: DateOption,
     fact: Annotated[write_offs.DebtorFact, typer.Option("--fact", help="insolvent, deceased ou unreachable")],
-    by: ByOption,
     why: WhyOption,
 ) -> None:
     """Record a fact about the debtor that makes the claim a write-off candidate."""
     new = _run(
-        lambda: write_offs.record_fact(services(ctx), organism, claim, _date(on), fact, actor=by, why=why)
+        lambda: commands.record_debtor_fact(
+            services(ctx), actor(ctx), organism, claim, _date(on), fact, why=why
+        )
     )
     console.print(
         f"{escape(claim)} : {fact.value} {'enregistré' if new else 'déjà enregistré'}", highlight=False
@@ -300,21 +329,20 @@ def over_indebtedness_admissible(
     organism: OrganismOption,
     debtor: DebtorOption,
     on: DateOption,
-    by: ByOption,
     why: WhyOption,
     commission: Annotated[str, typer.Option("--commission", help="Commission de surendettement")] = "",
     procedure_ref: Annotated[str, typer.Option("--file-ref", help="Numéro du dossier")] = "",
 ) -> None:
     """Admissibility: suspend recovery of the debtor's claims and send the list of claims."""
     view = _run(
-        lambda: over_indebtedness.admissible(
+        lambda: commands.over_indebtedness.admissible(
             services(ctx),
+            actor(ctx),
             organism,
             debtor,
             _date(on),
             commission=commission,
             procedure_ref=procedure_ref,
-            actor=by,
             why=why,
         )
     )
@@ -328,7 +356,6 @@ def over_indebtedness_plan(
     debtor: DebtorOption,
     on: DateOption,
     monthly: Annotated[str, typer.Option("--monthly", help="Mensualité par créance")],
-    by: ByOption,
     why: WhyOption,
     first_due: Annotated[
         str | None, typer.Option("--first-due", help="Première échéance (défaut : un mois après)")
@@ -337,14 +364,14 @@ def over_indebtedness_plan(
     """The agreed plan: instalments of MONTHLY on each claim, recovery resumes."""
     amount = _amount(monthly, "--monthly")
     view = _run(
-        lambda: over_indebtedness.plan(
+        lambda: commands.over_indebtedness.plan(
             services(ctx),
+            actor(ctx),
             organism,
             debtor,
             _date(on),
             amount,
             first_due=None if first_due is None else _date(first_due, "--first-due"),
-            actor=by,
             why=why,
         )
     )
@@ -358,13 +385,12 @@ def over_indebtedness_contested(
     debtor: DebtorOption,
     on: DateOption,
     deadline: Annotated[str, typer.Option("--deadline", help="Date limite de la contestation")],
-    by: ByOption,
     why: WhyOption,
 ) -> None:
     """The organism contests the proposed plan; recovery stays suspended."""
     view = _run(
-        lambda: over_indebtedness.contested(
-            services(ctx), organism, debtor, _date(on), _date(deadline, "--deadline"), actor=by, why=why
+        lambda: commands.over_indebtedness.contested(
+            services(ctx), actor(ctx), organism, debtor, _date(on), _date(deadline, "--deadline"), why=why
         )
     )
     _print_file(view, _money(ctx, organism, on))
@@ -376,12 +402,13 @@ def over_indebtedness_discharge(
     organism: OrganismOption,
     debtor: DebtorOption,
     on: DateOption,
-    by: ByOption,
     why: WhyOption,
 ) -> None:
     """Personal recovery: erase what the law erases, resume recovery of the rest."""
     view = _run(
-        lambda: over_indebtedness.discharge(services(ctx), organism, debtor, _date(on), actor=by, why=why)
+        lambda: commands.over_indebtedness.discharge(
+            services(ctx), actor(ctx), organism, debtor, _date(on), why=why
+        )
     )
     _print_file(view, _money(ctx, organism, on))
 
@@ -413,7 +440,6 @@ def appeal_file(
     organism: OrganismOption,
     claim: ClaimOption,
     on: DateOption,
-    by: ByOption,
     why: WhyOption,
     filed_by: Annotated[
         Appellant, typer.Option("--filed-by", help="debtor, ou organism (appel d'une décision de justice)")
@@ -422,8 +448,8 @@ def appeal_file(
 ) -> None:
     """File an appeal received on DATE; late appeals are refused (forclusion)."""
     view = _run(
-        lambda: appeals.file_appeal(
-            services(ctx), organism, claim, _date(on), filed_by=filed_by, stage=stage, actor=by, why=why
+        lambda: commands.file_appeal(
+            services(ctx), actor(ctx), organism, claim, _date(on), filed_by=filed_by, stage=stage, why=why
         )
     )
     _print_appeal(view, _money(ctx, organism, on))
@@ -436,7 +462,6 @@ def appeal_decide(
     claim: ClaimOption,
     on: DateOption,
     outcome: Annotated[AppealOutcome, typer.Option("--outcome", help="rejected, upheld ou reduced")],
-    by: ByOption,
     why: WhyOption,
     amount: Annotated[
         str | None, typer.Option("--amount", help="Nouveau principal (pour reduced seulement)")
@@ -445,8 +470,8 @@ def appeal_decide(
     """Record the decision and apply it to the ledger (cancellation, refund)."""
     principal = None if amount is None else _amount(amount, "--amount")
     view = _run(
-        lambda: appeals.decide_appeal(
-            services(ctx), organism, claim, _date(on), outcome, principal, actor=by, why=why
+        lambda: commands.decide_appeal(
+            services(ctx), actor(ctx), organism, claim, _date(on), outcome, principal, why=why
         )
     )
     _print_appeal(view, _money(ctx, organism, on))
@@ -458,11 +483,12 @@ def appeal_withdraw(
     organism: OrganismOption,
     claim: ClaimOption,
     on: DateOption,
-    by: ByOption,
     why: WhyOption,
 ) -> None:
     """Withdraw the pending appeal; recovery resumes."""
-    view = _run(lambda: appeals.withdraw(services(ctx), organism, claim, _date(on), actor=by, why=why))
+    view = _run(
+        lambda: commands.withdraw_appeal(services(ctx), actor(ctx), organism, claim, _date(on), why=why)
+    )
     _print_appeal(view, _money(ctx, organism, on))
 
 
@@ -471,11 +497,14 @@ def appeal_sweep_implicit(
     ctx: typer.Context,
     organism: OrganismOption,
     on: DateOption,
-    by: ByOption,
     why: WhyOption,
 ) -> None:
     """Mark the board appeals left unanswered by their implicit-rejection date as rejected."""
-    views = _run(lambda: appeals.sweep_implicit(services(ctx), organism, _date(on), actor=by, why=why))
+    views = _run(
+        lambda: commands.sweep_implicit_rejections(
+            services(ctx), batch_actor(ctx), organism, _date(on), why=why
+        )
+    )
     fmt = _money(ctx, organism, on)
     for view in views:
         _print_appeal(view, fmt)

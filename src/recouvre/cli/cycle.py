@@ -8,10 +8,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, organism_or_only, services
-from recouvre.domain.model import DomainError
+from recouvre.cli.common import batch_actor, console, fail, organism_or_only, refused, services
+from recouvre.service import commands
 from recouvre.service.batch import default_workers
-from recouvre.service.cycle import SHARD_DEBTORS, parse_month, run_cycle
+from recouvre.service.cycle import SHARD_DEBTORS, parse_month
 
 app = typer.Typer(
     help="Cycle mensuel : défaillances, relances, mises en demeure, majorations.", no_args_is_help=True
@@ -40,6 +40,7 @@ def run(
     except ValueError as error:
         raise fail(str(error)) from None
     code = organism_or_only(services(ctx), organism)
+    who = batch_actor(ctx)
     with Progress(
         TextColumn(f"cycle {month} {code}"),
         BarColumn(),
@@ -52,9 +53,10 @@ def run(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        try:
-            summary = run_cycle(
+        with refused():
+            summary = commands.run_cycle(
                 services(ctx),
+                who,
                 code,
                 month,
                 run_on,
@@ -62,8 +64,6 @@ def run(
                 workers=workers,
                 progress=advance,
             )
-        except DomainError as error:
-            raise fail(str(error)) from None
     table = Table(title=f"Cycle {summary.month} — {summary.organism} — {summary.run_on.isoformat()}")
     table.add_column("")
     table.add_column("nombre", justify="right")

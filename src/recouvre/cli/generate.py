@@ -9,10 +9,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from recouvre.adapters.generator import DEFAULT_AS_OF, DEFAULT_ORGANISM, PortfolioSpec, load_portfolio
-from recouvre.cli.common import console, fail, services
+from recouvre.cli.common import FORBIDDEN, batch_actor, console, fail, services
 from recouvre.domain.errors import BatchRejected
 from recouvre.domain.model import Country, DomainError
-from recouvre.storage import repository
+from recouvre.security.authorization import Forbidden
+from recouvre.service import commands, registry
 
 
 def parse_date(value: str, option: str) -> date:
@@ -43,9 +44,9 @@ def generate(
     """Generate a realistic portfolio of debtors and claims (same seed, same portfolio)."""
     reference = parse_date(as_of, "--as-of")
     found = services(ctx)
+    who = batch_actor(ctx)
     if country is None and organism is not None:
-        with found.db.unit_of_work() as session:
-            existing = repository.get_organism(session, organism)
+        existing = registry.get_organism(found, organism)
         country = existing.country if existing is not None else None
     country = country or Country.FR
     code = organism or DEFAULT_ORGANISM[country]
@@ -61,7 +62,21 @@ def generate(
             transient=False,
         ) as progress:
             task = progress.add_task(f"{code} : débiteurs", total=debtors)
-            result = load_portfolio(found, spec, debtors, lambda done: progress.advance(task, done))
+            result = commands.run_batch(
+                found,
+                who,
+                "data.generate",
+                organism=code,
+                subject=f"jeu d'essai graine {seed}",
+                on=reference,
+                run=lambda: load_portfolio(found, spec, debtors, lambda done: progress.advance(task, done)),
+                describe=lambda done: {
+                    "debtors": done.debtors,
+                    "debtors_created": done.debtors_created,
+                    "claims": done.claims,
+                    "claims_created": done.claims_created,
+                },
+            )
     except BatchRejected as error:
         first = error.problems[0]
         raise fail(
@@ -70,6 +85,8 @@ def generate(
             "(autre --as-of ou autre version du générateur ?) : "
             "choisissez une autre graine ou un autre organisme."
         ) from None
+    except Forbidden as error:
+        raise fail(f"refusé : {error.reason}", FORBIDDEN) from None
     except DomainError as error:
         raise fail(str(error)) from None
     seconds = time.perf_counter() - started

@@ -4,6 +4,8 @@ The file is read and checked whole (``recouvre.adapters.imports``); any problem,
 found in the file or by the service layer against the database, refuses the whole
 file: the problems are listed on stderr, the exit code is 1 and nothing is written.
 A replayed file books nothing (the service layer skips identical debtors and claims).
+An import is a batch act (``imports.run``) of the user named by ``--as``, else of the ``system``
+account, recorded in the audit trail with its counts.
 """
 
 from __future__ import annotations
@@ -30,12 +32,10 @@ from recouvre.adapters.imports import (
     parse_debtors,
     read_table,
 )
-from recouvre.cli.common import console, errors, fail, services
+from recouvre.cli.common import FORBIDDEN, batch_actor, console, errors, fail, services
 from recouvre.domain.model import Debtor, DomainError
-from recouvre.service import BatchRejected, NotFound, Services
-from recouvre.service.claims import establish_claims
-from recouvre.service.registry import register_debtors
-from recouvre.storage import repository
+from recouvre.security.authorization import Forbidden
+from recouvre.service import BatchRejected, Services, commands, registry
 
 app = typer.Typer(
     help="Import de fichiers CSV ou Parquet (débiteurs, créances), tout ou rien.", no_args_is_help=True
@@ -59,20 +59,23 @@ OrganismOption = Annotated[
 def debtors(ctx: typer.Context, file: FileArgument, organism: OrganismOption) -> None:
     """Import debtors: one row per debtor (see docs/imports.md for the columns)."""
     found = services(ctx)
-    organism_id = organism_id_or_fail(found, organism)
+    organism_or_fail(found, organism)
+    who = batch_actor(ctx)
     table = _read(file)
     batch, problems = parse_debtors(table, organism)
     if problems:
         raise refuse_file(file, problems)
-    recorded, quotient_dates = _recorded(found, organism_id, batch.items, absent_details(table.columns))
+    recorded, quotient_dates = _recorded(found, organism, batch.items, absent_details(table.columns))
     batch, problems = keep_recorded(batch, table.columns, recorded)
     if problems:
         raise refuse_file(file, problems)
     quotients = new_quotients(batch.items, quotient_dates)
     try:
-        result = register_debtors(found, organism, batch.items)
+        result = commands.import_debtors(found, who, organism, batch.items, source=file.name)
     except BatchRejected as error:
         raise refuse_file(file, batch.locate(error.problems)) from None
+    except Forbidden as error:
+        raise fail(f"refusé : {escape(error.reason)}", FORBIDDEN) from None
     except DomainError as error:
         raise fail(str(error)) from None
     plural = "s" if quotients > 1 else ""
@@ -90,33 +93,31 @@ def debtors(ctx: typer.Context, file: FileArgument, organism: OrganismOption) ->
 def claims(ctx: typer.Context, file: FileArgument, organism: OrganismOption) -> None:
     """Import claims: one row per undue payment line; rows sharing a ref form one claim."""
     found = services(ctx)
-    organism_id = organism_id_or_fail(found, organism)
+    organism_or_fail(found, organism)
+    who = batch_actor(ctx)
     table = _read(file)
-    with found.db.unit_of_work() as session:
-        known = repository.debtor_ids(session, organism_id, claim_debtor_refs(table))
-    batch, problems = parse_claims(table, organism, known_debtors=known.keys())
+    known = registry.known_debtors(found, organism, claim_debtor_refs(table))
+    batch, problems = parse_claims(table, organism, known_debtors=known)
     if problems:
         raise refuse_file(file, problems)
     try:
-        result = establish_claims(found, organism, batch.items)
+        result = commands.import_claims(found, who, organism, batch.items, source=file.name)
     except BatchRejected as error:
         raise refuse_file(file, batch.locate(error.problems)) from None
+    except Forbidden as error:
+        raise fail(f"refusé : {escape(error.reason)}", FORBIDDEN) from None
     except DomainError as error:
         raise fail(str(error)) from None
     lines = sum(len(claim.lines) for claim in batch.items)
     _summary(f"créances ({file.name}, {lines} lignes d'indu)", result.created, 0, result.unchanged)
 
 
-def organism_id_or_fail(found: Services, code: str) -> int:
-    try:
-        with found.db.unit_of_work() as session:
-            organism_id, _ = found.organism(session, code)
-    except NotFound:
+def organism_or_fail(found: Services, code: str) -> None:
+    if registry.get_organism(found, code) is None:
         raise fail(
             f"organisme {escape(repr(code))} inconnu : créez-le d'abord avec "
             f"« recouvre organisms add {escape(code)} --country FR » (ou MA)"
-        ) from None
-    return organism_id
+        )
 
 
 def _read(file: Path) -> Table:
@@ -142,16 +143,11 @@ def refuse_file(file: Path, problems: Sequence[ImportProblem]) -> typer.Exit:
 
 
 def _recorded(
-    found: Services, organism_id: int, debtors: Sequence[Debtor], absent: Sequence[str]
+    found: Services, organism: str, debtors: Sequence[Debtor], absent: Sequence[str]
 ) -> tuple[dict[str, dict[str, Any]], dict[str, set[date]]]:
     """For the file's debtors already recorded: the values of the detail columns the file
     lacks, and the dates of their recorded quotients."""
-    with found.db.unit_of_work() as session:
-        rows = repository.debtor_rows(session, organism_id, (debtor.ref for debtor in debtors))
-        dated = repository.quotients(session, [row.id for row in rows.values()])
-    recorded = {ref: {name: getattr(row, name) for name in absent} for ref, row in rows.items()}
-    dates = {ref: {day for day, _ in dated.get(row.id, ())} for ref, row in rows.items()}
-    return recorded, dates
+    return registry.recorded_debtors(found, organism, (debtor.ref for debtor in debtors), absent)
 
 
 def _summary(what: str, created: int, updated: int, unchanged: int, more: str = "") -> None:

@@ -9,14 +9,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, services
+from recouvre.cli.common import FORBIDDEN, batch_actor, console, fail, refused, services
 from recouvre.cli.generate import parse_date
 from recouvre.domain.model import DomainError
 from recouvre.letters.render import MissingMention, UnknownLetterType
 from recouvre.letters.status import LetterStatus
-from recouvre.service import Services
+from recouvre.security.authorization import Forbidden
+from recouvre.service import Services, commands
+from recouvre.service.context import organism_codes
 from recouvre.service.letters import list_letters, mark, print_batch, render
-from recouvre.storage import repository
 
 app = typer.Typer(help="Courriers : rendu PDF, impression par lots, suivi des envois.", no_args_is_help=True)
 
@@ -32,8 +33,7 @@ def _organism(found: Services, organism: str | None) -> str:
     """The organism asked for, or the only one in the database."""
     if organism is not None:
         return organism
-    with found.db.unit_of_work() as session:
-        codes = [item.code for item in repository.list_organisms(session)]
+    codes = organism_codes(found)
     if len(codes) != 1:
         listed = ", ".join(codes) if codes else "aucun"
         raise fail(f"précisez --organism (organismes : {listed})")
@@ -72,6 +72,7 @@ def print_(
     found = services(ctx)
     day = parse_date(on, "--on")
     code = _organism(found, organism)
+    who = batch_actor(ctx)
     started = time.perf_counter()
     with Progress(
         TextColumn("[bold]courriers[/]"),
@@ -86,12 +87,24 @@ def print_(
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        try:
-            report = print_batch(
-                found, code, day, out, workers=workers, status=status, type=letter_type, progress=advance
+        with refused():
+            report = commands.run_batch(
+                found,
+                who,
+                "letters.print",
+                organism=code,
+                subject=f"impression {status.value} {letter_type or ''}".strip(),
+                on=day,
+                run=lambda: print_batch(
+                    found, code, day, out, workers=workers, status=status, type=letter_type, progress=advance
+                ),
+                describe=lambda done: {
+                    "selected": done.selected,
+                    "printed": len(done.printed),
+                    "marked": done.marked,
+                    "failed": len(done.failed),
+                },
             )
-        except DomainError as error:
-            raise fail(str(error)) from None
     elapsed = time.perf_counter() - started
     if not report.selected:
         console.print(f"{code} : aucun courrier « {STATUS_LABELS[status.value]} » émis au plus tard le {on}.")
@@ -161,8 +174,20 @@ def mark_(
 ) -> None:
     """Record that a letter was sent, delivered or returned."""
     day = parse_date(on, "--on")
+    found = services(ctx)
     try:
-        changed = mark(services(ctx), letter_id, status, day, note)
+        changed = commands.run_batch(
+            found,
+            batch_actor(ctx),
+            "letters.mark",
+            organism=None,
+            subject=f"courrier {letter_id}",
+            on=day,
+            run=lambda: mark(found, letter_id, status, day, note),
+            describe=lambda done: {"status": status.value, "changed": done, "note": note or ""},
+        )
+    except Forbidden as error:
+        raise fail(f"courrier {letter_id} : refusé : {error.reason}", FORBIDDEN) from None
     except DomainError as error:
         reason = getattr(error, "reason", str(error))
         raise fail(f"courrier {letter_id} : {reason}") from None

@@ -5,10 +5,9 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, services
-from recouvre.domain.model import Country, DomainError, Organism
-from recouvre.service.registry import ensure_organism
-from recouvre.storage import repository
+from recouvre.cli.common import batch_actor, console, refused, services
+from recouvre.domain.model import Country, Organism
+from recouvre.service import commands, registry
 
 app = typer.Typer(help="Organismes (Caf, CNSS) gérés par cette installation.", no_args_is_help=True)
 
@@ -21,18 +20,17 @@ def add(
     name: str = typer.Option("", "--name"),
 ) -> None:
     """Create an organism (no change if it exists with the same country)."""
-    try:
-        created = ensure_organism(services(ctx), Organism(code=code, country=country, name=name))
-    except DomainError as error:
-        raise fail(str(error)) from None
+    with refused():
+        created = commands.add_organism(
+            services(ctx), batch_actor(ctx), Organism(code=code, country=country, name=name)
+        )
     console.print(f"{code}: {'créé' if created else 'existe déjà'}")
 
 
 @app.command("list")
 def list_(ctx: typer.Context) -> None:
     """List the organisms."""
-    with services(ctx).db.unit_of_work() as session:
-        organisms = repository.list_organisms(session)
+    organisms = registry.list_organisms(services(ctx))
     table = Table("code", "pays", "nom")
     for organism in organisms:
         table.add_row(organism.code, organism.country.value, organism.name)

@@ -32,14 +32,13 @@ from recouvre.adapters.payment_files import (
     default_output,
     parse_payments,
 )
-from recouvre.cli.common import console, currency, fail, services
-from recouvre.cli.imports import organism_id_or_fail, refuse_file
+from recouvre.cli.common import batch_actor, console, currency, fail, refused, services
+from recouvre.cli.imports import organism_or_fail, refuse_file
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents, format_money
-from recouvre.service import BatchRejected, Services
+from recouvre.service import BatchRejected, Services, commands, registry
 from recouvre.service.batch import default_workers
 from recouvre.service.withholding import PaymentBatch, WithholdingOutcome, withhold_batches
-from recouvre.storage import repository
 
 CHUNK = 5_000
 
@@ -110,39 +109,59 @@ def withhold(
 ) -> None:
     """Apply the withholdings on a monthly benefit payment file and write the withholding file."""
     found = services(ctx)
-    organism_id = organism_id_or_fail(found, organism)
+    organism_or_fail(found, organism)
+    who = batch_actor(ctx)
     target = output or default_output(file)
     if target.resolve() == file.resolve():
         raise fail(
             f"le fichier des retenues ne peut pas remplacer le fichier des paiements ({escape(str(file))})"
         )
     table = _read(file)
-    with found.db.unit_of_work() as session:
-        known = repository.debtor_ids(session, organism_id, _debtor_refs(table))
-    batch, problems = parse_payments(table, known_debtors=known.keys())
+    known = registry.known_debtors(found, organism, _debtor_refs(table))
+    batch, problems = parse_payments(table, known_debtors=known)
     if problems:
         raise refuse_file(file, problems)
     totals = _Totals()
-    with (
-        WithholdingWriter(target) as writer,
-        Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as progress,
-    ):
-        task = progress.add_task(f"{organism} : retenues", total=len(batch.items))
-        for chunks in _runs(batch.items, chunk):
-            for indexes, outcomes in _apply(
-                found, organism, file, batch.lines, batch.items, chunks, totals.debtors, workers
-            ):
-                writer.write(outcomes)
-                totals.add(outcomes)
-                progress.advance(task, len(indexes))
-        written = writer.commit()
-    _summary(file, totals, written, writer.rows, currency(found, organism))
+
+    def run() -> tuple[Path, int]:
+        with (
+            WithholdingWriter(target) as writer,
+            Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+            ) as progress,
+        ):
+            task = progress.add_task(f"{organism} : retenues", total=len(batch.items))
+            for chunks in _runs(batch.items, chunk):
+                for indexes, outcomes in _apply(
+                    found, organism, file, batch.lines, batch.items, chunks, totals.debtors, workers
+                ):
+                    writer.write(outcomes)
+                    totals.add(outcomes)
+                    progress.advance(task, len(indexes))
+            return writer.commit(), writer.rows
+
+    with refused():
+        written, rows = commands.run_batch(
+            found,
+            who,
+            "withholding.run",
+            organism=organism,
+            subject=f"retenues {file.name}",
+            on=None,
+            run=run,
+            describe=lambda _: {
+                "debtors": totals.debtors,
+                "gross": totals.gross,
+                "withheld": totals.withheld,
+                "net": totals.net,
+                "already_done": totals.already_done,
+            },
+        )
+    _summary(file, totals, written, rows, currency(found, organism))
 
 
 def _read(file: Path) -> Table:

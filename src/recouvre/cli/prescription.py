@@ -18,10 +18,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, money, organism_or_only, services
+from recouvre.cli.common import batch_actor, console, fail, money, organism_or_only, refused, services
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents
 from recouvre.domain.prescription import InterruptionEffect, PrescriptionState
+from recouvre.service import commands
 from recouvre.service.prescription import prescription_state, watch
 
 app = typer.Typer(
@@ -57,10 +58,21 @@ def watch_command(
     """List the open claims time-barred within the horizon; queue one review task each."""
     day = _date(on)
     code = organism_or_only(services(ctx), organism)
-    try:
-        items = watch(services(ctx), code, day, horizon)
-    except DomainError as error:
-        raise fail(str(error)) from None
+    who = batch_actor(ctx)
+    with refused():
+        items = commands.run_batch(
+            services(ctx),
+            who,
+            "prescription.watch",
+            organism=code,
+            subject=f"prescriptions à {horizon} jours",
+            on=day,
+            run=lambda: watch(services(ctx), code, day, horizon),
+            describe=lambda found: {
+                "claims": len(found),
+                "tasks_queued": sum(1 for item in found if item.task_queued),
+            },
+        )
     fmt = money(services(ctx), code, day)
     table = Table(title=f"Prescriptions à {horizon} jours — {code} — {day.isoformat()}")
     table.add_column("créance", no_wrap=True)

@@ -6,8 +6,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from recouvre.cli.common import console, currency, fail, organism_or_only, services
+from recouvre.cli.common import FORBIDDEN, batch_actor, console, currency, fail, organism_or_only, services
 from recouvre.domain.model import DomainError
+from recouvre.security.authorization import Forbidden
+from recouvre.service import commands
 from recouvre.service.cycle import parse_month
 from recouvre.service.simulation import MonthActivity, simulate
 
@@ -61,7 +63,20 @@ def simulate_command(
     ) as bar:
         task = bar.add_task("mois", total=months)
         try:
-            rows = simulate(found, organism, first, months, seed, progress=lambda _: bar.advance(task))
+            rows = commands.run_batch(
+                found,
+                batch_actor(ctx),
+                "simulate.run",
+                organism=organism,
+                subject=f"simulation {start} ({months} mois, graine {seed})",
+                on=None,
+                run=lambda: simulate(
+                    found, organism, first, months, seed, progress=lambda _: bar.advance(task)
+                ),
+                describe=lambda done: {"months": len(done)},
+            )
+        except Forbidden as error:
+            raise fail(f"refusé : {error.reason}", FORBIDDEN) from None
         except DomainError as error:
             raise fail(str(error)) from None
     console.print(activity_table(rows, currency(found, organism, first)))

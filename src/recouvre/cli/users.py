@@ -2,32 +2,31 @@
 
 A password is read from a hidden prompt (asked twice) or, for scripts, from the first line of
 standard input (``--password-stdin``); never from the command line, where it would stay in the
-shell history and the process list. Each change is in the audit trail, by ``cli:<operator>``.
+shell history and the process list. Each change is an authorised command of the user named by
+``--as`` (``users.manage``), in the audit trail under that user; the first user of an empty
+installation is added by the ``system`` account (bootstrap).
 """
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import typer
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, services
-from recouvre.domain.model import DomainError
-from recouvre.service import accounts
+from recouvre.cli.common import actor, attempt, console, services, state
+from recouvre.security.authorization import Actor
+from recouvre.service import accounts, commands
 
 app = typer.Typer(help="Utilisateurs du back office et de l'API.", no_args_is_help=True)
 
 
-def operator(by: str | None) -> str:
-    """Who acts at the command line: ``--by``, else the system account."""
-    if by:
-        return f"cli:{by}"
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:operator"
+def _adder(ctx: typer.Context) -> Actor:
+    """The user named by ``--as``; nobody named in an installation without users: the system
+    account adds the first one (bootstrap)."""
+    if not state(ctx).user and not accounts.has_users(services(ctx)):
+        return accounts.SYSTEM_ACTOR
+    return actor(ctx)
 
 
 def _password(from_stdin: bool) -> str:
@@ -47,25 +46,24 @@ def add(
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Lire le mot de passe sur la première ligne de l'entrée standard"
     ),
-    by: str | None = typer.Option(None, "--by", help="Qui agit (défaut : le compte système)"),
     why: str = typer.Option("", "--why", help="Motif (piste d'audit)"),
 ) -> None:
     """Create a user with roles (the password is stored as its argon2 hash only)."""
+    who = _adder(ctx)
     password = _password(password_stdin)
-    try:
-        user = accounts.add_user(
+    user = attempt(
+        lambda: commands.add_user(
             services(ctx),
+            who,
             username,
             password,
             role,
             full_name=full_name,
             organism=organism,
             agency=agency,
-            by=operator(by),
             why=why,
         )
-    except DomainError as error:
-        raise fail(str(error)) from None
+    )
     console.print(f"{user.username} : créé ({', '.join(user.roles)})", highlight=False)
 
 
@@ -90,12 +88,9 @@ def list_(ctx: typer.Context) -> None:
 def disable(
     ctx: typer.Context,
     username: str = typer.Argument(...),
-    by: str | None = typer.Option(None, "--by", help="Qui agit (défaut : le compte système)"),
     why: str = typer.Option("", "--why", help="Motif (piste d'audit)"),
 ) -> None:
     """Disable a user: sign-in refused, tokens revoked; past acts stay attributed."""
-    try:
-        user = accounts.disable_user(services(ctx), username, by=operator(by), why=why)
-    except DomainError as error:
-        raise fail(str(error)) from None
+    who = actor(ctx)
+    user = attempt(lambda: commands.disable_user(services(ctx), who, username, why=why))
     console.print(f"{user.username} : désactivé", highlight=False)

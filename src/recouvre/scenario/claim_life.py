@@ -33,16 +33,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, TypeAdapter, model_validator
 
-from recouvre.domain.appeals import AppealOutcome
+from recouvre.domain.appeals import AppealOutcome, AppealStage
+from recouvre.domain.errors import Refused
 from recouvre.domain.model import DomainError
 from recouvre.domain.remission import RemissionStatus, Route, parse_rate
 from recouvre.scenario.checks_base import CheckSpec
-from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step
+from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step, actor
 from recouvre.scenario.events_base import EventSpec
 from recouvre.scenario.fields import Amount, LocalId, PositiveAmount, Strict
-from recouvre.service import appeals, over_indebtedness, remission, write_offs
-
-ACTOR = "scenario"
+from recouvre.service import commands, queries, remission
+from recouvre.service.context import refuse
+from recouvre.service.decisions import ProposalKind
 
 
 def _percent(value: object) -> Decimal:
@@ -84,21 +85,18 @@ class AppealEvent(Strict):
 
 def apply_appeal(replay: Replay, step: Step, event: AppealEvent) -> None:
     why = _why(replay, step)
+    services, organism, worker = replay.services, replay.organism, actor(replay, "case_worker")
     if event.action == "filed":
-        appeals.file_appeal(replay.services, replay.organism, event.claim, step.on, actor=ACTOR, why=why)
+        commands.file_appeal(services, worker, organism, event.claim, step.on, why=why)
     elif event.action == "withdrawn":
-        appeals.withdraw(replay.services, replay.organism, event.claim, step.on, actor=ACTOR, why=why)
+        commands.withdraw_appeal(services, worker, organism, event.claim, step.on, why=why)
     else:
         assert event.outcome is not None
-        appeals.decide_appeal(
-            replay.services,
-            replay.organism,
-            event.claim,
-            step.on,
-            event.outcome,
-            event.amount,
-            actor=ACTOR,
-            why=why,
+        pending = queries.open_appeal(services, organism, event.claim, step.on)
+        court = pending is not None and pending.stage is AppealStage.COURT
+        decider = actor(replay, "director" if court else "board_member")
+        commands.decide_appeal(
+            services, decider, organism, event.claim, step.on, event.outcome, event.amount, why=why
         )
 
 
@@ -111,14 +109,14 @@ class RemissionRequestEvent(Strict):
 
 
 def apply_remission_request(replay: Replay, step: Step, event: RemissionRequestEvent) -> None:
-    remission.request_remission(
+    commands.request_remission(
         replay.services,
+        actor(replay, "case_worker"),
         replay.organism,
         event.claim,
         step.on,
         event.by,
         channel="scenario",
-        actor=ACTOR,
         why=_why(replay, step),
     )
 
@@ -129,13 +127,15 @@ class RemissionDecisionEvent(Strict):
 
 
 def apply_remission_decision(replay: Replay, step: Step, event: RemissionDecisionEvent) -> None:
-    remission.decide_remission(
+    case = remission.case_on(replay.services, replay.organism, event.claim, step.on)
+    board = case is not None and case.status is RemissionStatus.PENDING and case.route is Route.BOARD
+    commands.decide_remission(
         replay.services,
+        actor(replay, "board_member" if board else "accountant"),
         replay.organism,
         event.claim,
         step.on,
-        event.rate,
-        actor=ACTOR,
+        str(event.rate),
         why=_why(replay, step),
     )
 
@@ -159,14 +159,15 @@ class OverIndebtednessEvent(Strict):
 
 def apply_over_indebtedness(replay: Replay, step: Step, event: OverIndebtednessEvent) -> None:
     why = _why(replay, step)
-    services, organism = replay.services, replay.organism
+    services, organism, worker = replay.services, replay.organism, actor(replay, "case_worker")
+    steps = commands.over_indebtedness
     if event.step == "admissible":
-        over_indebtedness.admissible(services, organism, event.debtor, step.on, actor=ACTOR, why=why)
+        steps.admissible(services, worker, organism, event.debtor, step.on, why=why)
     elif event.step == "plan":
         assert event.monthly is not None
-        over_indebtedness.plan(services, organism, event.debtor, step.on, event.monthly, actor=ACTOR, why=why)
+        steps.plan(services, worker, organism, event.debtor, step.on, event.monthly, why=why)
     else:
-        over_indebtedness.discharge(services, organism, event.debtor, step.on, actor=ACTOR, why=why)
+        steps.discharge(services, worker, organism, event.debtor, step.on, why=why)
 
 
 class WriteOffEvent(Strict):
@@ -174,8 +175,33 @@ class WriteOffEvent(Strict):
 
 
 def apply_write_off(replay: Replay, step: Step, event: WriteOffEvent) -> None:
-    write_offs.write_off(
-        replay.services, replay.organism, event.claim, step.on, "board", actor=ACTOR, why=_why(replay, step)
+    """Proposed by a case worker, pronounced by the board (maker-checker); a write-off of nothing
+    is refused (and recorded as such)."""
+    services, organism, why = replay.services, replay.organism, _why(replay, step)
+    try:
+        proposal = commands.propose_write_off(
+            services,
+            actor(replay, "case_worker"),
+            organism,
+            event.claim,
+            step.on,
+            authority="board",
+            reasons="scenario",
+            why=why,
+        )
+    except Refused:
+        raise
+    except DomainError as error:
+        raise refuse(services, organism, step.on, "write_off", event.claim, error.reason) from None
+    commands.decide_proposal(
+        services,
+        actor(replay, "board_member"),
+        organism,
+        ProposalKind.WRITE_OFF,
+        proposal.id,
+        True,
+        step.on,
+        why,
     )
 
 

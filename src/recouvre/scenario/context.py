@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from recouvre.domain.errors import NotFound
+from recouvre.security.authorization import Actor
+from recouvre.service import queries
 from recouvre.service.claims import ClaimView, view_claim
 from recouvre.service.context import Services
-from recouvre.storage import repository
 
 NOT_ESTABLISHED = "not established"
 _MAX_NAME = 60
@@ -73,6 +74,11 @@ class Replay:
 
     def refusals(self, on: date) -> list[str]:
         """The keys of the events refused on ``on``, in the order they were refused."""
-        with self.services.db.unit_of_work() as session:
-            organism_id, _ = self.services.organism(session, self.organism)
-            return [row.event for row in repository.refusals_on(session, organism_id, on)]
+        return queries.refused_events(self.services, self.organism, on)
+
+
+def actor(replay: Replay, role: str) -> Actor:
+    """The scenario's actor in ``role`` (``scenario:<role>``), working for the scenario's organism:
+    the acts go through the same authorised commands as the API's, the web's and the command
+    line's, and a decision is taken by another person than the one who proposed it."""
+    return Actor(f"scenario:{role}", frozenset({role}), organism=replay.organism)

@@ -16,10 +16,10 @@ from pydantic import TypeAdapter
 
 from recouvre.domain.model import PaymentChannel
 from recouvre.scenario import claim_life, prescription, recovery, withholding
-from recouvre.scenario.context import Replay, Step
+from recouvre.scenario.context import Replay, Step, actor
 from recouvre.scenario.events_base import KNOWN_EVENTS, EventSpec
 from recouvre.scenario.fields import LocalId, PositiveAmount, Strict
-from recouvre.service.payments import record_payment
+from recouvre.service import commands
 
 V = TypeVar("V")
 
@@ -33,8 +33,9 @@ class PaymentEvent(Strict):
 
 
 def apply_payment(replay: Replay, step: Step, event: PaymentEvent) -> None:
-    record_payment(
+    commands.record_payment(
         replay.services,
+        actor(replay, "accountant"),
         replay.organism,
         event.claim,
         event.amount,

@@ -15,13 +15,12 @@ from pydantic import TypeAdapter, model_validator
 
 from recouvre.domain.model import Phase
 from recouvre.scenario.checks_base import CheckSpec
-from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step
+from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step, actor
 from recouvre.scenario.events_base import EventSpec
 from recouvre.scenario.fields import IsoDate, IsoMonth, LocalId, PositiveAmount, Strict
+from recouvre.service import commands, queries
 from recouvre.service.contributions import set_contribution_due
-from recouvre.service.cycle import run_cycle
 from recouvre.service.plans import agree_plan
-from recouvre.storage import repository
 
 LetterType = Literal[
     "notification",
@@ -54,7 +53,7 @@ def apply_plan(replay: Replay, step: Step, event: PlanEvent) -> None:
 
 
 def apply_cycle(replay: Replay, step: Step, month: str) -> None:
-    run_cycle(replay.services, replay.organism, month, step.on)
+    commands.run_cycle(replay.services, actor(replay, "system"), replay.organism, month, step.on)
 
 
 class ContributionDueEvent(Strict):
@@ -104,12 +103,7 @@ class TaskItem(Strict):
 
 
 def _issued(replay: Replay, on: date) -> list[tuple[str, list[str], str]]:
-    with replay.services.db.unit_of_work() as session:
-        organism_id, _ = replay.services.organism(session, replay.organism)
-        return [
-            (row.type, claims, debtor)
-            for row, claims, debtor in repository.letters_on(session, organism_id, on)
-        ]
+    return queries.letters_issued(replay.services, replay.organism, on)
 
 
 def _describe_issued(issued: list[tuple[str, list[str], str]]) -> str:
@@ -145,9 +139,7 @@ def _no_letters(replay: Replay, on: date, expected: bool | list[LetterType]) -> 
 
 
 def _tasks(replay: Replay, on: date, expected: list[TaskItem]) -> list[Mismatch]:
-    with replay.services.db.unit_of_work() as session:
-        organism_id, _ = replay.services.organism(session, replay.organism)
-        created = [(task.type, claim) for task, claim in repository.tasks_on(session, organism_id, on)]
+    created = queries.tasks_created(replay.services, replay.organism, on)
     found: list[Mismatch] = []
     for index, item in enumerate(expected):
         if (item.type, item.claim) not in created:

@@ -14,16 +14,10 @@ recorded there and the replay goes on. Any other error of a command is a
 
 from __future__ import annotations
 
-import secrets
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from recouvre.domain.errors import BatchRejected, Refused
 from recouvre.domain.model import Claim, DomainError
@@ -32,10 +26,13 @@ from recouvre.scenario.context import Mismatch, Replay, Step
 from recouvre.scenario.events import EVENTS
 from recouvre.scenario.fields import FormatError, Invalid
 from recouvre.scenario.schema import Expectation, Scenario, parse, references
+from recouvre.security.authorization import Forbidden
 from recouvre.service.claims import establish_claims
 from recouvre.service.context import Services, refuse
 from recouvre.service.registry import ensure_organism, register_debtors
-from recouvre.storage.database import Database
+from recouvre.service.scratch import DatabaseRefused, check_db_url, private_database
+
+__all__ = ["DatabaseRefused", "check_db_url", "private_database"]
 
 PASSED, FAILED, INVALID = 0, 1, 2
 """Exit codes: every expectation holds; some expectation fails; the file does not follow the format."""
@@ -94,63 +91,6 @@ class ScenarioResult:
     @property
     def passed(self) -> bool:
         return self.code == PASSED
-
-
-class DatabaseRefused(ValueError):
-    """``--db`` names a database a scenario must not use."""
-
-
-def check_db_url(url: str | None, files: int = 1) -> None:
-    """Refuse a ``--db`` that is not a fresh SQLite file or a PostgreSQL server."""
-    if url is None:
-        return
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise DatabaseRefused(f"--db {url!r}: not a database URL") from None
-    backend = parsed.get_backend_name()
-    if backend == "postgresql":
-        return
-    if backend != "sqlite":
-        raise DatabaseRefused(f"--db {backend}: only SQLite or PostgreSQL")
-    database = parsed.database or ""
-    if database in ("", ":memory:"):
-        return
-    if files > 1:
-        raise DatabaseRefused("--db: a SQLite file holds one scenario; run one file, or give PostgreSQL")
-    if Path(database).exists():
-        raise DatabaseRefused(f"--db: {database} exists; a scenario runs on a fresh database")
-
-
-@contextmanager
-def private_database(url: str | None) -> Iterator[Database]:
-    """A fresh database for one replay.
-
-    No URL: SQLite in a temporary folder, removed afterwards. A PostgreSQL URL: a
-    private schema ``scn_<random>``, dropped afterwards. A SQLite URL: that file,
-    which must not exist yet (kept, to be inspected).
-    """
-    if url is None:
-        with tempfile.TemporaryDirectory(prefix="recouvre-scenario-") as folder:
-            database = Database(f"sqlite:///{Path(folder) / 'scenario.db'}")
-            try:
-                yield database
-            finally:
-                database.dispose()
-        return
-    check_db_url(url)
-    if make_url(url).get_backend_name() == "postgresql":
-        database = Database(url, schema=f"scn_{secrets.token_hex(6)}")
-        try:
-            yield database
-        finally:
-            database.drop_schema()
-        return
-    database = Database(url)
-    try:
-        yield database
-    finally:
-        database.dispose()
 
 
 def run_file(path: Path, db_url: str | None = None) -> ScenarioResult:
@@ -265,6 +205,9 @@ def _event(context: Replay, step: Step, result: ScenarioResult) -> Callable[[], 
             result.replay_errors.append(ReplayError(f"timeline[{step.index}]", step.on, step.key, message))
         except (DomainError, ValueError) as error:
             result.replay_errors.append(ReplayError(f"timeline[{step.index}]", step.on, step.key, str(error)))
+        except Forbidden as error:  # the scenario's actor may not do it: the file asks for an act
+            message = f"forbidden: {error.reason}"  # no one could do through the back office
+            result.replay_errors.append(ReplayError(f"timeline[{step.index}]", step.on, step.key, message))
 
     return apply
 

@@ -43,6 +43,10 @@ from recouvre.storage.back_office_tables import ApiTokenRow, MandateRow, UserRow
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 AGENCY_ROLE = "collection_agency"
+SYSTEM_ROLE = "system"
+"""The role of the batch runs' account (``roles.yaml``): never given to a user."""
+SYSTEM_ACTOR = Actor(user="system", roles=frozenset({SYSTEM_ROLE}))
+"""Who acts when a batch run is started at the command line without ``--as``."""
 MAX_PASSWORD_LENGTH = 1024
 
 
@@ -153,6 +157,10 @@ def check_user(
     for role in chosen:
         if role not in known:
             raise DomainError("roles", role, f"unknown role; one of {', '.join(sorted(known))}")
+        if role == SYSTEM_ROLE:
+            raise DomainError("roles", role, "the batch runs' role is given to no user")
+    if username == SYSTEM_ACTOR.user:
+        raise DomainError("username", username, "reserved for the batch runs' account")
     if AGENCY_ROLE in chosen:
         if agency is None or not NAME.match(agency):
             raise DomainError("agency", agency, f"a {AGENCY_ROLE} user names the agency (a-z 0-9 . _ -)")
@@ -366,3 +374,21 @@ def actor_of(services: Services, username: str) -> Actor:
         if not row.active:
             raise Unauthenticated("compte désactivé")
         return _actor(session, row)
+
+
+def acting_user(services: Services, username: str) -> Actor:
+    """The actor of the user named at the command line (``--as``): known and active, else
+    ``Unauthenticated`` with the reason; the same ``Actor`` as the API builds from a token."""
+    with services.db.unit_of_work() as session:
+        row = session.scalar(select(UserRow).where(UserRow.username == username))
+        if row is None:
+            raise Unauthenticated(f"utilisateur inconnu : {username}")
+        if not row.active:
+            raise Unauthenticated(f"compte désactivé : {username}")
+        return _actor(session, row)
+
+
+def has_users(services: Services) -> bool:
+    """Whether any user exists (an empty installation's first user is added by the system)."""
+    with services.db.unit_of_work() as session:
+        return session.scalar(select(UserRow.id).limit(1)) is not None

@@ -52,6 +52,18 @@ class Services:
         return ident, found
 
 
+def open_services(url: str | None, policy_dir: Path | None = None) -> Services:
+    """The services on the database at ``url`` (default ``sqlite:///recouvre.db``): how an
+    interface opens them without reaching into storage."""
+    return Services(Database(url), policy_dir=policy_dir)
+
+
+def organism_codes(services: Services) -> list[str]:
+    """The codes of the organisms this installation manages."""
+    with services.db.unit_of_work() as session:
+        return [item.code for item in repository.list_organisms(session)]
+
+
 def refuse(
     services: Services, organism_code: str, on: date, event: str, subject: str, message: str
 ) -> Refused:

@@ -457,3 +457,30 @@ def claim_events(
         for ref, row in repository.claim_rows(session, organism_id, list(refs)).items():
             found.extend((ref, event) for event in repository.claim_events(session, row.id, until=on))
     return found
+
+
+# What a day produced (the scenario runner's checks read them; interfaces never reach storage) ---
+
+
+def refused_events(services: Services, organism: str, on: date) -> list[str]:
+    """The keys of the events refused on ``on``, in the order they were refused."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism)
+        return [row.event for row in repository.refusals_on(session, organism_id, on)]
+
+
+def letters_issued(services: Services, organism: str, on: date) -> list[tuple[str, list[str], str]]:
+    """The letters issued on ``on``: their type, claims and debtor."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism)
+        return [
+            (row.type, claims, debtor)
+            for row, claims, debtor in repository.letters_on(session, organism_id, on)
+        ]
+
+
+def tasks_created(services: Services, organism: str, on: date) -> list[tuple[str, str | None]]:
+    """The tasks created on ``on``: their type and claim."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism)
+        return [(task.type, claim) for task, claim in repository.tasks_on(session, organism_id, on)]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from recouvre.domain.errors import BatchRejected, Problem
@@ -102,3 +103,37 @@ def register_debtors(services: Services, organism_code: str, debtors: Sequence[D
             raise BatchRejected(problems)
         repository.insert_quotients(session, quotient_rows)
         return DebtorResult(created=len(new), updated=updated, unchanged=unchanged)
+
+
+# Queries for the interfaces (which do not reach into storage) ------------------------------------
+
+
+def list_organisms(services: Services) -> list[Organism]:
+    with services.db.unit_of_work() as session:
+        return list(repository.list_organisms(session))
+
+
+def get_organism(services: Services, code: str) -> Organism | None:
+    with services.db.unit_of_work() as session:
+        return repository.get_organism(session, code)
+
+
+def known_debtors(services: Services, organism_code: str, refs: Iterable[str]) -> set[str]:
+    """Which of ``refs`` are debtors of the organism."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism_code)
+        return set(repository.debtor_ids(session, organism_id, set(refs)).keys())
+
+
+def recorded_debtors(
+    services: Services, organism_code: str, refs: Iterable[str], details: Sequence[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, set[date]]]:
+    """For the debtors already recorded among ``refs``: their values of ``details``, and the
+    dates of their recorded quotients."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism_code)
+        rows = repository.debtor_rows(session, organism_id, refs)
+        dated = repository.quotients(session, [row.id for row in rows.values()])
+    recorded = {ref: {name: getattr(row, name) for name in details} for ref, row in rows.items()}
+    dates = {ref: {day for day, _ in dated.get(row.id, ())} for ref, row in rows.items()}
+    return recorded, dates

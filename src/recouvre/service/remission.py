@@ -91,6 +91,8 @@ class RemissionCaseView:
     authority: str
     reasons: str
     amount: Cents
+    recorded_by: str = ""
+    """Who recorded the request (the decider is another person)."""
 
 
 def _view(row: RemissionCaseRow, claim_ref: str, on: date | None = None) -> RemissionCaseView:
@@ -109,6 +111,7 @@ def _view(row: RemissionCaseRow, claim_ref: str, on: date | None = None) -> Remi
         authority=row.authority if decided else "",
         reasons=row.reasons if decided else "",
         amount=row.amount_cents if decided else 0,
+        recorded_by=row.recorded_by or "",
     )
 
 

@@ -5,19 +5,27 @@ never the service functions beneath them: each command authorises its actor (``s
 acts in one transaction with its audit row, and records what the rules refuse.
 """
 
+from recouvre.service.commands import over_indebtedness
 from recouvre.service.commands.appeals import (
     APPEAL_DECISIONS,
     ORGANISM_APPEAL,
     decide_appeal,
     file_appeal,
+    sweep_implicit_rejections,
     withdraw_appeal,
 )
+from recouvre.service.commands.batches import add_organism, import_claims, import_debtors, run_batch
 from recouvre.service.commands.cycle import run_cycle
 from recouvre.service.commands.decisions import (
+    REMISSION_DECISIONS,
     decide_proposal,
+    decide_remission,
+    pending_write_off,
     propose_remission,
     propose_write_off,
+    record_debtor_fact,
     request_remission,
+    revive_write_off,
 )
 from recouvre.service.commands.delegation import place_claim, recall_placement
 from recouvre.service.commands.queues import TaskChange, assign_task, close_task
@@ -37,13 +45,16 @@ __all__ = [
     "APPEAL_DECISIONS",
     "ORGANISM_APPEAL",
     "REFUSALS",
+    "REMISSION_DECISIONS",
     "TaskChange",
+    "add_organism",
     "add_user",
     "agree_plan",
     "assign_task",
     "close_task",
     "decide_appeal",
     "decide_proposal",
+    "decide_remission",
     "disable_user",
     "establish_claim",
     "file_appeal",
@@ -52,18 +63,26 @@ __all__ = [
     "guard_any",
     "guard_claim",
     "guard_debtor",
+    "import_claims",
+    "import_debtors",
+    "over_indebtedness",
+    "pending_write_off",
     "place_claim",
     "promise_to_pay",
     "propose_remission",
     "propose_write_off",
     "recall_placement",
     "record_contact",
+    "record_debtor_fact",
     "record_payment",
     "request_remission",
     "resume_recovery",
+    "revive_write_off",
     "revoke_mandate",
+    "run_batch",
     "run_cycle",
     "suspend_recovery",
+    "sweep_implicit_rejections",
     "today",
     "withdraw_appeal",
 ]

@@ -158,3 +158,22 @@ def withdraw_appeal(
         lambda: appeals.withdraw(services, organism, claim_ref, on, actor=actor.user, why=why),
         _appeal_view,
     )
+
+
+def sweep_implicit_rejections(
+    services: Services, actor: Actor, organism: str, on: date, why: str = ""
+) -> list[appeals.AppealView]:
+    """A batch act: mark the amicable appeals left unanswered as implicitly rejected."""
+    _appeal_day(on)
+    guard(services, actor, "appeals.sweep_implicit", Subject(organism=organism))
+    return door.batch(
+        services,
+        actor,
+        "appeals.sweep_implicit",
+        organism=organism,
+        subject=f"{organism} recours amiables",
+        on=on,
+        why=why,
+        run=lambda: appeals.sweep_implicit(services, organism, on, actor=actor.user, why=why),
+        describe=lambda views: {"implicit_rejections": [view.claim_ref for view in views]},
+    )

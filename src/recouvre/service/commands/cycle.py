@@ -34,6 +34,7 @@ def run_cycle(
     on: date | None,
     *,
     workers: int = 1,
+    shard_debtors: int = cycle.SHARD_DEBTORS,
     progress: Callable[[int, int], None] | None = None,
 ) -> cycle.CycleSummary:
     guard(services, actor, "cycle.run", Subject(organism=organism))
@@ -49,6 +50,14 @@ def run_cycle(
         organism=organism,
         subject=f"cycle {month}",
         on=run_on,
-        run=lambda: cycle.run_cycle(services, organism, month, run_on, workers=workers, progress=progress),
+        run=lambda: cycle.run_cycle(
+            services,
+            organism,
+            month,
+            run_on,
+            shard_debtors=shard_debtors,
+            workers=workers,
+            progress=progress,
+        ),
         describe=lambda summary: {"already_done": summary.already_done, **summary.as_data()},
     )

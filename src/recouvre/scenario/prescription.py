@@ -2,8 +2,8 @@
 prescription_date check. Its EVENTS and CHECKS are merged into the registries.
 
 * ``registered_letter: {claim, outcome: delivered | unclaimed | undeliverable}`` goes through
-  ``service.interruptions.registered_letter`` (``undeliverable`` is recorded, interrupts nothing).
-* ``acknowledgment: {claim}`` goes through ``service.interruptions.acknowledgment``.
+  ``commands.record_registered_letter`` (``undeliverable`` is recorded, interrupts nothing).
+* ``acknowledgment: {claim}`` goes through ``commands.record_acknowledgment``.
 * ``prescription_date: {CLAIM: DATE}``: the date at which the last line still in the claim's
   balance becomes (or became) time-barred, from ``service.prescription.prescription_state``;
   ``none`` when nothing is left to pay. The status ``prescribed`` is read by the ``status``
@@ -23,10 +23,11 @@ from pydantic import TypeAdapter
 from recouvre.domain.errors import NotFound
 from recouvre.domain.model import DomainError
 from recouvre.scenario.checks_base import CheckSpec
-from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step
+from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step, actor
 from recouvre.scenario.events_base import EventSpec
 from recouvre.scenario.fields import IsoDate, LocalId, Strict
-from recouvre.service.interruptions import LetterOutcome, acknowledgment, registered_letter
+from recouvre.service import commands
+from recouvre.service.interruptions import LetterOutcome
 from recouvre.service.prescription import prescription_state
 
 NONE = "none"
@@ -46,8 +47,9 @@ class AcknowledgmentEvent(Strict):
 
 
 def apply_registered_letter(replay: Replay, step: Step, event: RegisteredLetterEvent) -> None:
-    registered_letter(
+    commands.record_registered_letter(
         replay.services,
+        actor(replay, "case_worker"),
         replay.organism,
         event.claim,
         step.on,
@@ -57,8 +59,13 @@ def apply_registered_letter(replay: Replay, step: Step, event: RegisteredLetterE
 
 
 def apply_acknowledgment(replay: Replay, step: Step, event: AcknowledgmentEvent) -> None:
-    acknowledgment(
-        replay.services, replay.organism, event.claim, step.on, "debtor", key=replay.idempotency_key(step)
+    commands.record_acknowledgment(
+        replay.services,
+        actor(replay, "case_worker"),
+        replay.organism,
+        event.claim,
+        step.on,
+        key=replay.idempotency_key(step),
     )
 
 

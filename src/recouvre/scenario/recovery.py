@@ -19,8 +19,6 @@ from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step, a
 from recouvre.scenario.events_base import EventSpec
 from recouvre.scenario.fields import IsoDate, IsoMonth, LocalId, PositiveAmount, Strict
 from recouvre.service import commands, queries
-from recouvre.service.contributions import set_contribution_due
-from recouvre.service.plans import agree_plan
 
 LetterType = Literal[
     "notification",
@@ -41,8 +39,9 @@ class PlanEvent(Strict):
 
 
 def apply_plan(replay: Replay, step: Step, event: PlanEvent) -> None:
-    agree_plan(
+    commands.agree_plan(
         replay.services,
+        actor(replay, "case_worker"),
         replay.organism,
         event.claim,
         event.monthly,
@@ -62,7 +61,9 @@ class ContributionDueEvent(Strict):
 
 
 def apply_contribution_due(replay: Replay, step: Step, event: ContributionDueEvent) -> None:
-    set_contribution_due(replay.services, replay.organism, event.claim, event.due_on, step.on)
+    commands.record_contribution_due(
+        replay.services, actor(replay, "system"), replay.organism, event.claim, event.due_on, step.on
+    )
 
 
 EVENTS: dict[str, EventSpec[Any]] = {

@@ -22,14 +22,13 @@ from pathlib import Path
 from recouvre.domain.errors import BatchRejected, Refused
 from recouvre.domain.model import Claim, DomainError
 from recouvre.scenario.checks import CHECKS
-from recouvre.scenario.context import Mismatch, Replay, Step
+from recouvre.scenario.context import Mismatch, Replay, Step, actor
 from recouvre.scenario.events import EVENTS
 from recouvre.scenario.fields import FormatError, Invalid
 from recouvre.scenario.schema import Expectation, Scenario, parse, references
-from recouvre.security.authorization import Forbidden
-from recouvre.service.claims import establish_claims
+from recouvre.security.authorization import Actor, Forbidden
+from recouvre.service import commands
 from recouvre.service.context import Services, refuse
-from recouvre.service.registry import ensure_organism, register_debtors
 from recouvre.service.scratch import DatabaseRefused, check_db_url, private_database
 
 __all__ = ["DatabaseRefused", "check_db_url", "private_database"]
@@ -151,9 +150,11 @@ class _Action:
 def replay(scenario: Scenario, context: Replay, result: ScenarioResult) -> None:
     """Apply the scenario's claims and events in date order; check expectations as dates end."""
     services = context.services
-    ensure_organism(services, scenario.organism)
+    system = actor(context, "system")
+    installer = Actor(system.user, system.roles)  # network-level: it creates the organism
+    commands.add_organism(services, installer, scenario.organism)
     if scenario.debtors:
-        register_debtors(services, context.organism, scenario.debtors)
+        commands.import_debtors(services, system, context.organism, scenario.debtors, source="scénario")
     actions = [
         _Action(claim.established_on, 0, index, _creation(context, claim, index, result))
         for index, claim in enumerate(scenario.claims)
@@ -179,7 +180,9 @@ def replay(scenario: Scenario, context: Replay, result: ScenarioResult) -> None:
 def _creation(context: Replay, claim: Claim, index: int, result: ScenarioResult) -> Callable[[], None]:
     def create() -> None:
         try:
-            establish_claims(context.services, context.organism, [claim])
+            commands.import_claims(
+                context.services, actor(context, "system"), context.organism, [claim], source="scénario"
+            )
         except BatchRejected as error:
             message = "; ".join(f"{problem.field}: {problem.reason}" for problem in error.problems)
             result.replay_errors.append(

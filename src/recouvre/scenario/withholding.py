@@ -28,9 +28,10 @@ from recouvre.domain.model import Benefit
 from recouvre.domain.money import Cents, format_amount
 from recouvre.domain.withholding import BenefitPayment
 from recouvre.scenario.checks_base import CheckSpec
-from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step
+from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay, Step, actor
 from recouvre.scenario.events_base import EventSpec
 from recouvre.scenario.fields import Amount, LocalId, Strict
+from recouvre.service import commands
 from recouvre.service.withholding import apply_benefit_payments, explain
 
 MAX_RUN_ID = 40
@@ -63,7 +64,17 @@ def apply_benefit_payment(replay: Replay, step: Step, event: BenefitPaymentEvent
         arrears={benefit.value: amount for benefit, amount in event.arrears.items()},
         after_rent_debt_clearance=event.after_rent_debt_clearance,
     )
-    apply_benefit_payments(replay.services, replay.organism, [payment], run_id(replay, step))
+    run = run_id(replay, step)
+    commands.run_batch(
+        replay.services,
+        actor(replay, "system"),
+        "withholding.run",
+        organism=replay.organism,
+        subject=f"retenues {run}",
+        on=step.on,
+        run=lambda: apply_benefit_payments(replay.services, replay.organism, [payment], run),
+        describe=lambda outcomes: {"debtors": len(outcomes)},
+    )
 
 
 def withheld_on(replay: Replay, claim: str, on: date) -> Cents | None:

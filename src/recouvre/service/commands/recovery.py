@@ -13,7 +13,9 @@ from recouvre.security.authorization import Actor, Subject
 from recouvre.service import (
     adjustments,
     contacts,
+    contributions,
     door,
+    interruptions,
     payments,
     plans,
     subjects,
@@ -94,8 +96,11 @@ def agree_plan(
     on: date,
     *,
     within_launch_bounds: bool = True,
+    key: str | None = None,
     why: str = "",
 ) -> plans.PlanView:
+    """Agree an instalment plan (an acknowledgment of the debt); ``key`` makes a replay book
+    nothing (by default, the same plan agreed the same day is the same act)."""
     return on_claim(
         services,
         actor,
@@ -111,7 +116,7 @@ def agree_plan(
             monthly,
             first_due,
             on,
-            key=f"api:{on.isoformat()}:{monthly}:{first_due.isoformat()}",
+            key=key or f"api:{on.isoformat()}:{monthly}:{first_due.isoformat()}",
             by=actor.user,
             why=why,
             enforce_max_months=within_launch_bounds,
@@ -210,4 +215,74 @@ def record_contact(
             "contact": {"key": done.key, "channel": done.channel.value, "outcome": done.outcome.value},
             "new": done.new,
         },
+    )
+
+
+def record_registered_letter(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    on: date,
+    outcome: interruptions.LetterOutcome,
+    *,
+    key: str | None = None,
+    why: str = "",
+) -> bool:
+    """A registered letter with acknowledgment sent on ``on`` and its outcome: ``delivered`` and
+    ``unclaimed`` interrupt prescription (``service.interruptions``). ``False`` for a replay."""
+    return on_claim(
+        services,
+        actor,
+        "letters.mark",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: interruptions.registered_letter(services, organism, claim_ref, on, outcome, key=key),
+        lambda new: {"registered_letter": str(outcome), "new": new},
+    )
+
+
+def record_acknowledgment(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    on: date,
+    *,
+    by: str = "debtor",
+    key: str | None = None,
+    why: str = "",
+) -> bool:
+    """The debtor (or ``by``, who acted for them) acknowledged the debt on ``on`` (C. civ. 2240:
+    it interrupts prescription). ``False`` for a replay."""
+    return on_claim(
+        services,
+        actor,
+        "debts.acknowledge",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: interruptions.acknowledgment(services, organism, claim_ref, on, by, key=key),
+        lambda new: {"acknowledgment": by, "new": new},
+    )
+
+
+def record_contribution_due(
+    services: Services, actor: Actor, organism: str, claim_ref: str, due_on: date, on: date, why: str = ""
+) -> None:
+    """A contribution's due date (CNSS): from it, the cycle books the late-payment surcharges.
+    Contributions due come with the declarations, a batch import: ``imports.run``."""
+    on_claim(
+        services,
+        actor,
+        "imports.run",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: contributions.set_contribution_due(services, organism, claim_ref, due_on, on),
+        lambda _: {"contribution_due": due_on},
     )

@@ -17,7 +17,7 @@ from recouvre.letters.status import LetterStatus
 from recouvre.security.authorization import Forbidden
 from recouvre.service import Services, commands
 from recouvre.service.context import organism_codes
-from recouvre.service.letters import list_letters, mark, print_batch, render
+from recouvre.service.letters import list_letters, print_batch, render
 
 app = typer.Typer(help="Courriers : rendu PDF, impression par lots, suivi des envois.", no_args_is_help=True)
 
@@ -176,16 +176,7 @@ def mark_(
     day = parse_date(on, "--on")
     found = services(ctx)
     try:
-        changed = commands.run_batch(
-            found,
-            batch_actor(ctx),
-            "letters.mark",
-            organism=None,
-            subject=f"courrier {letter_id}",
-            on=day,
-            run=lambda: mark(found, letter_id, status, day, note),
-            describe=lambda done: {"status": status.value, "changed": done, "note": note or ""},
-        )
+        changed = commands.mark_letter(found, batch_actor(ctx), letter_id, status, day, note)
     except Forbidden as error:
         raise fail(f"courrier {letter_id} : refusé : {error.reason}", FORBIDDEN) from None
     except DomainError as error:

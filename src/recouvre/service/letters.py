@@ -295,3 +295,12 @@ __all__ = [
     "print_batch",
     "render",
 ]
+
+
+def organism_of(services: Services, letter_id: int) -> str:
+    """The code of the organism that issued letter ``letter_id``."""
+    with services.db.unit_of_work() as session:
+        found = letter_organism(session, letter_id)
+    if found is None:
+        raise NotFound("letter", letter_id, "no such letter")
+    return found[1]

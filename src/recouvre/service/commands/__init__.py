@@ -28,6 +28,7 @@ from recouvre.service.commands.decisions import (
     revive_write_off,
 )
 from recouvre.service.commands.delegation import place_claim, recall_placement
+from recouvre.service.commands.letters import mark_letter
 from recouvre.service.commands.queues import TaskChange, assign_task, close_task
 from recouvre.service.commands.recovery import (
     agree_plan,
@@ -68,6 +69,7 @@ __all__ = [
     "guard_debtor",
     "import_claims",
     "import_debtors",
+    "mark_letter",
     "over_indebtedness",
     "pending_write_off",
     "place_claim",

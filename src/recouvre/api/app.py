@@ -27,6 +27,7 @@ from recouvre.domain.money import AmountError
 from recouvre.security.authorization import Forbidden
 from recouvre.service.accounts import SignInRefused
 from recouvre.service.context import Services
+from recouvre.service.door import Busy, transient
 from recouvre.service.trail import jsonable
 
 log = logging.getLogger("recouvre.api")
@@ -45,6 +46,12 @@ def _problem(status: int, detail: str, error: DomainError | None = None) -> JSON
     if error is not None:
         body.update({"field": error.field, "value": jsonable(error.value), "reason": error.reason})
     return JSONResponse(status_code=status, content=body)
+
+
+def _busy(detail: str, retry_after: int) -> JSONResponse:
+    return JSONResponse(
+        status_code=503, content={"detail": detail}, headers={"Retry-After": str(retry_after)}
+    )
 
 
 class NoResultRows(logging.Filter):
@@ -144,6 +151,19 @@ def create_api(services: Services) -> FastAPI:
     @app.exception_handler(AmountError)
     def amount_error(_: Request, error: AmountError) -> JSONResponse:
         return _problem(422, str(error))
+
+    @app.exception_handler(Busy)
+    def busy(_: Request, error: Busy) -> JSONResponse:
+        return _busy(str(error), error.retry_after)
+
+    @app.exception_handler(Exception)
+    def failed(_: Request, error: Exception) -> JSONResponse:
+        """Anything else: the act rolled back and was audited ``failed`` by the door; a clean
+        answer that says nothing of the error (503 for a conflict with another transaction)."""
+        if transient(error):
+            return _busy("base de données occupée, réessayer", Busy("").retry_after)
+        log.error("%s %s", type(error).__name__, "(erreur interne, voir le journal d'audit)")
+        return JSONResponse(status_code=500, content={"detail": "erreur interne : l'acte n'a pas été fait"})
 
     @app.exception_handler(BatchRejected)
     def batch_rejected(_: Request, error: BatchRejected) -> JSONResponse:

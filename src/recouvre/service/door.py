@@ -11,7 +11,17 @@ runner) on behalf of an ``Actor``. Whatever the interface, the same command
    of work as usual and they all join it, so the act, its movements, its letters and tasks and
    its audit row (who, what, why, the state before and after) commit together or not at all;
 3. when the rules refuse the act (``Refused``, a ``DomainError``, a rejected batch), rolls it
-   back, then records the refusal and an audit row ``refused`` in a new transaction.
+   back, then records the refusal and an audit row ``refused`` in a new transaction;
+4. when anything else fails (a bug, the database), rolls it back, then records an audit row
+   ``failed`` (the error's class and a short message, no personal data) and raises the error.
+
+Acts are serialised (``Database.act``: ``BEGIN IMMEDIATE`` on SQLite, an advisory lock on
+PostgreSQL), so that concurrent acts on one claim, from threads or processes, read each other's
+work. An act on a claim (``on_claim``) that still meets a transient conflict (the database busy
+or locked, a serialization failure, a deadlock, a unique key taken by a racing act) is rolled
+back and done again, whole, up to ``ATTEMPTS`` times; then it is audited ``failed`` and ``Busy``
+is raised (the API answers 503 with ``Retry-After``). An idempotency key replayed by a retry
+books nothing the second time, as any replay.
 
 ``on``, the date the rules apply, is always the caller's parameter; ``authorize`` is asked
 about the day the act is done (the stamping clock's date, in UTC): nobody backdates their way
@@ -23,13 +33,18 @@ fault-injection point for the test that proves the two are one transaction.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import signal
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from recouvre.domain.errors import AmountError, BatchRejected, DomainError, Refused
 from recouvre.security.authorization import NOTHING, Actor, Forbidden, Subject, authorize
@@ -44,6 +59,48 @@ NETWORK = "(réseau)"
 REFUSALS: tuple[type[Exception], ...] = (DomainError, AmountError, BatchRejected)
 """What the rules refuse (as opposed to what the roles forbid, ``Forbidden``)."""
 FAULT_VARIABLE = "RECOUVRE_FAULT"
+ATTEMPTS = 5
+"""How many times an act on a claim is done before a transient conflict is given up (``Busy``)."""
+RETRY_PAUSE = 0.05
+"""Seconds before the first retry, doubled at each one."""
+RETRY_AFTER = 1
+"""Seconds a client is asked to wait before asking again (``Busy``)."""
+TRANSIENT_STATES = frozenset({"40001", "40P01", "55P03"})
+"""PostgreSQL: serialization failure, deadlock detected, lock not available."""
+TRANSIENT_MESSAGES = ("database is locked", "database table is locked", "database is busy")
+MESSAGE_LENGTH = 200
+_IDENTIFIERS = re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9 ]{10,30}\b|\d[\d ]{8,}\d")
+"""What could be an IBAN or a NIR (or any long number) in an error's message: never audited."""
+log = logging.getLogger(__name__)
+
+
+class Busy(Exception):
+    """An act given up after ``ATTEMPTS`` transient conflicts: ask again in ``retry_after`` s."""
+
+    def __init__(self, action: str, retry_after: int = RETRY_AFTER) -> None:
+        super().__init__(f"{action} : base de données occupée, réessayer dans {retry_after} s")
+        self.action = action
+        self.retry_after = retry_after
+
+
+def transient(error: BaseException) -> bool:
+    """Whether ``error`` is a conflict with a concurrent transaction, gone if the act is retried."""
+    if isinstance(error, Busy | IntegrityError):
+        return True
+    if isinstance(error, DBAPIError):
+        state = getattr(error.orig, "sqlstate", None)
+        if state in TRANSIENT_STATES:
+            return True
+        if isinstance(error, OperationalError):
+            return any(text in str(error.orig).lower() for text in TRANSIENT_MESSAGES)
+    return False
+
+
+def short_message(error: BaseException) -> str:
+    """The first line of an error's message, cut short, long numbers (NIR, IBAN) masked."""
+    source = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    lines = str(source).strip().splitlines()
+    return _IDENTIFIERS.sub("…", lines[0] if lines else "")[:MESSAGE_LENGTH]
 
 
 def today(services: Services) -> date:
@@ -135,6 +192,15 @@ def _record_refused(services: Services, entry: trail.Entry, error: Exception) ->
         trail.append(session, replace(entry, outcome="refused", after=after), services.clock())
 
 
+def _record_failed(services: Services, entry: trail.Entry, error: BaseException) -> None:
+    """The audit row of an act that failed (its transaction already rolled back)."""
+    after = {**(entry.after or {}), "failed": short_message(error), "error": type(error).__name__}
+    try:
+        trail.record(services, replace(entry, outcome="failed", after=after))
+    except Exception:  # the database itself is gone: say so, and raise the act's own error
+        log.exception("the failure of %s could not be audited", entry.action)
+
+
 @contextmanager
 def act(
     services: Services,
@@ -147,13 +213,16 @@ def act(
     why: str = "",
     before: Callable[[], Mapping[str, Any] | None] | None = None,
     audited_inside: bool = False,
+    retried: bool = False,
 ) -> Iterator[Act]:
     """One act in one transaction, its audit row included; call it once ``guard`` has passed.
 
     ``before`` reads the state the audit row keeps as "before", inside the act's transaction.
     What the body adds with ``Act.note`` becomes the row's "after". ``audited_inside``: the
     service function appends the act's own row (users, mandates, placements, proposals keep
-    their own before and after); the door then records only a refusal.
+    their own before and after); the door then records only a refusal. Any other error is
+    audited ``failed``, except a transient conflict when the caller will do the act again
+    (``retried``).
     """
     entry = trail.Entry(actor.user, action, organism=organism, subject=subject, on=on, why=why)
     current = Act(entry)
@@ -167,6 +236,10 @@ def act(
                 trail.append(session, replace(current.entry, after=current.after), services.clock())
     except REFUSALS as error:
         _record_refused(services, replace(current.entry, after=current.after), error)
+        raise
+    except Exception as error:
+        if not (retried and transient(error)):
+            _record_failed(services, replace(current.entry, after=current.after), error)
         raise
 
 
@@ -182,21 +255,35 @@ def on_claim(
     describe: Callable[[T], Mapping[str, object]],
 ) -> T:
     """An act on one claim: authorised on its facts, its balance, status and phase before and
-    after kept in the audit row."""
+    after kept in the audit row. A transient conflict rolls it back and does it again, whole
+    (``ATTEMPTS`` at most, then ``Busy``)."""
     subject = guard_claim(services, actor, action, organism, claim_ref)
-    with act(
-        services,
-        actor,
-        action,
-        organism=organism,
-        subject=subject.describe(),
-        on=on,
-        why=why,
-        before=lambda: claim_snapshot(services, organism, claim_ref, on),
-    ) as current:
-        result = run()
-        current.note(**{**(claim_snapshot(services, organism, claim_ref, on) or {}), **describe(result)})
-    return result
+    for attempt in range(ATTEMPTS):
+        last = attempt == ATTEMPTS - 1
+        try:
+            with act(
+                services,
+                actor,
+                action,
+                organism=organism,
+                subject=subject.describe(),
+                on=on,
+                why=why,
+                before=lambda: claim_snapshot(services, organism, claim_ref, on),
+                retried=not last,
+            ) as current:
+                result = run()
+                current.note(
+                    **{**(claim_snapshot(services, organism, claim_ref, on) or {}), **describe(result)}
+                )
+            return result
+        except Exception as error:
+            if not transient(error):
+                raise
+            if last:
+                raise Busy(action) from error
+            time.sleep(RETRY_PAUSE * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def batch(
@@ -220,6 +307,9 @@ def batch(
         result = run()
     except REFUSALS as error:
         _record_refused(services, entry, error)
+        raise
+    except Exception as error:
+        _record_failed(services, entry, error)
         raise
     trail.record(services, replace(entry, after=dict(describe(result))))
     return result

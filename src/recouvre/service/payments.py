@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.ledger import LedgerError, Movement, MovementKind, MovementRequest
@@ -23,7 +24,12 @@ from recouvre.storage.tables import ClaimRow
 def post(
     session: Session, services: Services, row: ClaimRow, request: MovementRequest
 ) -> tuple[Movement, bool]:
-    """Post one movement on a claim inside the caller's unit of work; a replayed key books nothing."""
+    """Post one movement on a claim inside the caller's unit of work; a replayed key books nothing.
+
+    The claim's row is locked first (``FOR UPDATE`` on PostgreSQL; on SQLite the writer holds
+    the database): a concurrent booking on the same claim, inside an act or not, waits for this
+    one and then reads its movement, instead of computing the same next sequence."""
+    session.execute(select(ClaimRow.id).where(ClaimRow.id == row.id).with_for_update())
     ledger = repository.load_ledger(session, row.id)
     movement, new = ledger.post(request)
     if new:

@@ -2,7 +2,7 @@
 
 Each row says who (``actor``), when (``recorded_at``, the clock's stamp, and ``occurred_on``,
 the business date of the command), what (``action``, ``organism``, ``subject``), why, the
-outcome (``done``, ``denied``, ``refused``) and the state before and after as JSON.
+outcome (``done``, ``denied``, ``refused``, ``failed``) and the state before and after as JSON.
 
 Chain: each row stores ``prev_hash`` (the previous row's ``hash``; 64 zeros for the first) and
 ``hash`` = SHA-256 of the canonical JSON of all its fields, ``prev_hash`` included, so that:
@@ -42,7 +42,7 @@ from recouvre.service.context import Services
 from recouvre.storage.back_office_tables import AuditRow
 
 GENESIS = "0" * 64
-OUTCOMES = frozenset({"done", "denied", "refused"})
+OUTCOMES = frozenset({"done", "denied", "refused", "failed"})
 APPEND_ATTEMPTS = 20
 _append_lock = threading.RLock()
 CHAIN_LOCK = 7_263_314

@@ -12,12 +12,14 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///recouvre.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+ACT_LOCK = 7_263_315
+"""PostgreSQL advisory lock key an act holds from its first statement until it ends (``act``)."""
 SQLITE_CACHE_KIB = 262_144
 SQLITE_CHECKPOINT_PAGES = 16_384
 """Page cache per SQLite connection (256 MiB): the batch steps' index pages stay in memory on a
@@ -141,10 +143,31 @@ class Database:
         token = _ACT.set((self, session))
         try:
             with session.begin():
+                self._serialise(session)
                 yield session
         finally:
             _ACT.reset(token)
             session.close()
+
+    def _serialise(self, session: Session) -> None:
+        """Acts are done one at a time, each reading what the previous one committed.
+
+        An act reads (a claim's ledger, the audit chain's head) and then writes what it computed
+        from it (the next movement's sequence, the next audit row): two acts on the same claim
+        interleaved in other processes would read the same head and collide on
+        ``(claim_id, sequence)``. So an act takes the write lock before its first read:
+
+        * SQLite: ``BEGIN IMMEDIATE`` (pysqlite would otherwise begin lazily, at the first
+          write, after the reads); a writer holding the lock is waited for (``busy_timeout``);
+        * PostgreSQL: an advisory lock held until the act's transaction ends; under READ
+          COMMITTED every statement after it sees what the previous act committed.
+
+        Units of work outside acts (the batch steps, each on its own shard) are unchanged."""
+        connection = session.connection()
+        if self.dialect == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif self.dialect == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ACT_LOCK})
 
     def in_act(self) -> bool:
         current = _ACT.get()

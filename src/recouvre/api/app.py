@@ -21,13 +21,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from recouvre.api.routes import router
-from recouvre.domain.errors import BatchRejected, NotFound, Refused
+from recouvre.domain.errors import BatchRejected, Busy, NotFound, Refused
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import AmountError
 from recouvre.security.authorization import Forbidden
 from recouvre.service.accounts import SignInRefused
 from recouvre.service.context import Services
-from recouvre.service.door import Busy, transient
+from recouvre.service.door import transient
 from recouvre.service.trail import jsonable
 
 log = logging.getLogger("recouvre.api")

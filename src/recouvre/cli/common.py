@@ -23,7 +23,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from recouvre.domain.errors import AmountError, DomainError
+from recouvre.domain.errors import AmountError, Busy, DomainError
 from recouvre.domain.money import Cents, format_money
 from recouvre.security.authorization import Actor, Forbidden
 from recouvre.service import Services, accounts
@@ -35,6 +35,8 @@ NO_USER = 2
 """Exit code when nobody is named, or the user named is unknown or disabled."""
 FORBIDDEN = 3
 """Exit code when the user may not do the act (roles, mandates, scope, separation of duties)."""
+BUSY = 75
+"""Exit code (EX_TEMPFAIL) when the act was given up after conflicts with concurrent acts."""
 
 # Tables stay readable when the output is a pipe or a CI log (Rich would otherwise use 80 columns).
 console = Console(width=None if Console().is_terminal else 160)
@@ -132,6 +134,8 @@ def refused() -> Iterator[None]:
         raise fail(f"refusé : {escape(error.reason)}", FORBIDDEN) from None
     except (DomainError, AmountError) as error:  # Refused and NotFound are DomainErrors
         raise fail(escape(str(error))) from None
+    except Busy as error:
+        raise fail(escape(str(error)), BUSY) from None
 
 
 def attempt(call: Callable[[], T]) -> T:

@@ -10,6 +10,8 @@ CLI to an exit code. Each names the field and the value that is wrong and says w
 * ``Refused``: an event the rules forbid; nothing changed, and the refusal is recorded.
 * ``BatchRejected``: a batch with at least one invalid item (every ``Problem`` listed); nothing
   of it was written.
+* ``Busy``: an act given up after repeated conflicts with concurrent acts; nothing was written,
+  the same request may be sent again.
 """
 
 from __future__ import annotations
@@ -84,3 +86,12 @@ class BatchRejected(ValueError):
 
     def __reduce__(self) -> tuple[type[BatchRejected], tuple[list[Problem]]]:
         return (type(self), (self.problems,))
+
+
+class Busy(Exception):
+    """An act given up after repeated transient conflicts: ask again in ``retry_after`` seconds."""
+
+    def __init__(self, action: str, retry_after: int = 1) -> None:
+        super().__init__(f"{action} : base de données occupée, réessayer dans {retry_after} s")
+        self.action = action
+        self.retry_after = retry_after

@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from recouvre.domain.errors import AmountError, BatchRejected, DomainError, Refused
+from recouvre.domain.errors import AmountError, BatchRejected, Busy, DomainError, Refused
 from recouvre.security.authorization import NOTHING, Actor, Forbidden, Subject, authorize
 from recouvre.service import subjects, trail
 from recouvre.service.context import Services
@@ -72,15 +72,6 @@ MESSAGE_LENGTH = 200
 _IDENTIFIERS = re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9 ]{10,30}\b|\d[\d ]{8,}\d")
 """What could be an IBAN or a NIR (or any long number) in an error's message: never audited."""
 log = logging.getLogger(__name__)
-
-
-class Busy(Exception):
-    """An act given up after ``ATTEMPTS`` transient conflicts: ask again in ``retry_after`` s."""
-
-    def __init__(self, action: str, retry_after: int = RETRY_AFTER) -> None:
-        super().__init__(f"{action} : base de données occupée, réessayer dans {retry_after} s")
-        self.action = action
-        self.retry_after = retry_after
 
 
 def transient(error: BaseException) -> bool:
@@ -281,7 +272,7 @@ def on_claim(
             if not transient(error):
                 raise
             if last:
-                raise Busy(action) from error
+                raise Busy(action, RETRY_AFTER) from error
             time.sleep(RETRY_PAUSE * 2**attempt)
     raise AssertionError("unreachable")
 

@@ -36,9 +36,13 @@ SECURITY_HEADERS: Final = (
 )
 
 
+_ENCODED: Final = tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS)
+_NAMES: Final = frozenset(name for name, _ in _ENCODED)
+
+
 class SecurityHeaders:
-    """Adds ``SECURITY_HEADERS`` to every HTTP response the wrapped application starts (a header
-    the application already set is kept)."""
+    """Sets ``SECURITY_HEADERS`` on every HTTP response the wrapped application starts (replacing
+    any value a route gave them: one policy for the whole application)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,13 +54,10 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(
-                    (name.encode(), value.encode())
-                    for name, value in SECURITY_HEADERS
-                    if name.encode() not in present
-                )
+                headers = [
+                    (name, value) for name, value in message.get("headers", []) if name.lower() not in _NAMES
+                ]
+                headers.extend(_ENCODED)
                 message["headers"] = headers
             await send(message)
 

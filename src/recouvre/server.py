@@ -32,7 +32,7 @@ SECURITY_HEADERS: Final = (
     ("content-security-policy", CONTENT_SECURITY_POLICY),
     ("x-frame-options", "DENY"),
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    ("referrer-policy", "same-origin"),  # no-referrer would make browsers send "Origin: null"
 )
 
 

@@ -19,8 +19,8 @@ from recouvre.web import labels
 PAGE_HEADERS = {"Cache-Control": "no-store"}
 """Every page: nothing cached (the pages hold personal data). The security headers (a
 Content-Security-Policy allowing scripts and styles from the application only, no framing,
-nosniff, referrer kept to the same origin, HSTS) are added to every response, pages, API and static files alike, by
-``recouvre.server.SecurityHeaders``."""
+nosniff, referrer kept to the same origin, HSTS) are added to every response, pages, API and
+static files alike, by ``recouvre.server.SecurityHeaders``."""
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,69 @@
 
 Neither edge imports the other: both call the door (``recouvre.service.commands`` and
 ``recouvre.service.queries``) and find the services on ``app.state.services``.
+
+Every response, API, pages, static files and errors alike, carries the security headers of
+``SECURITY_HEADERS`` (``SecurityHeaders``, an ASGI middleware around the whole application). The
+Content-Security-Policy allows nothing but the application's own origin: the pages load their
+stylesheet and the vendored HTMX from ``/static`` and have no inline script or style (HTMX is
+configured with ``includeIndicatorStyles: false`` and ``allowEval: false``).
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recouvre.api import create_api
 from recouvre.service.context import Services
 from recouvre.web import mount_web
 
+CONTENT_SECURITY_POLICY: Final = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS: Final = (
+    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-frame-options", "DENY"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),  # no-referrer would make browsers send "Origin: null"
+)
+
+
+_ENCODED: Final = tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS)
+_NAMES: Final = frozenset(name for name, _ in _ENCODED)
+
+
+class SecurityHeaders:
+    """Sets ``SECURITY_HEADERS`` on every HTTP response the wrapped application starts (replacing
+    any value a route gave them: one policy for the whole application)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (name, value) for name, value in message.get("headers", []) if name.lower() not in _NAMES
+                ]
+                headers.extend(_ENCODED)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
 
 def create_app(services: Services) -> FastAPI:
     app = create_api(services)
     mount_web(app)  # the back office pages: "/", sign-in, queues, debtor files
+    app.add_middleware(SecurityHeaders)
     return app

@@ -351,7 +351,8 @@ def test_audit_through_the_api(back_office: BackOffice) -> None:
 def test_index_leads_to_the_sign_in_page(back_office: BackOffice) -> None:
     page = back_office.client.get("/", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].endswith("/connexion")
-    assert back_office.client.get("/openapi.json").json()["paths"]
+    assert back_office.client.get("/openapi.json").status_code == 401  # behind sign-in
+    assert back_office.client.get("/openapi.json", headers=back_office.headers("auditor")).json()["paths"]
 
 
 def test_a_working_session_on_each_database(any_back_office: BackOffice) -> None:

@@ -54,7 +54,9 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
 
 @pytest.fixture(scope="module")
 def api_schema(target: Target) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_asgi("/openapi.json", target.app)
+    # The document is served to a signed-in user only (RECOUVRE_PUBLIC_OPENAPI unset).
+    headers = {"Authorization": f"Bearer {target.token}"}
+    return schemathesis.openapi.from_asgi("/openapi.json", target.app, headers=headers)
 
 
 # The operations, from the OpenAPI document of an app on an empty in-memory database (the

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Final, Generic, TypeVar
 
 from recouvre.domain import identifiers
+from recouvre.domain.days import RANGE_REASON, supported
 from recouvre.domain.errors import Problem
 from recouvre.domain.model import (
     Benefit,
@@ -50,6 +51,8 @@ from recouvre.domain.model import (
 from recouvre.domain.money import AmountError, Cents, format_amount, parse_amount
 
 PARQUET_SUFFIXES: Final = frozenset({".parquet", ".pq"})
+REF: Final = re.compile(r"[^/\\\x00-\x1f\x7f]+")
+"""A reference: no slash, no backslash, no control character (it names a page and a file)."""
 MAX_SHOWN: Final = 60
 
 DEBTOR_COLUMNS: Final = (
@@ -206,11 +209,40 @@ def read_table(path: Path) -> Table:
     return _read_csv(path)
 
 
+MAX_COLUMNS: Final = 64
+"""Columns a file may have: the widest known format has about fifteen."""
+MAX_LINE: Final = 16_384
+"""Characters a physical line may have; a cell is at most a few hundred."""
+MAX_LISTED: Final = 100
+"""Line problems listed before the reading stops (the file is refused whole anyway)."""
+
+
+def _check_lines(text: str) -> None:
+    """Refuse, listing each line, a file with NUL bytes or a line longer than ``MAX_LINE``, before
+    the CSV reader builds anything from it."""
+    problems: list[ImportProblem] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "\x00" in line:
+            problems.append(ImportProblem(number, "", "", "octet NUL : le fichier n'est pas un texte CSV"))
+        if len(line) > MAX_LINE:
+            problems.append(
+                ImportProblem(
+                    number, "", f"{len(line)} caractères", f"ligne trop longue (au plus {MAX_LINE})"
+                )
+            )
+        if len(problems) >= MAX_LISTED:
+            break
+    if problems:
+        raise TableError(problems)
+
+
 def _file_problem(reason: str) -> TableError:
     return TableError([ImportProblem(0, "", "", reason)])
 
 
 def _header(names: Sequence[str]) -> tuple[tuple[str, ...], list[ImportProblem]]:
+    if len(names) > MAX_COLUMNS:
+        raise _file_problem(f"{len(names)} colonnes : au plus {MAX_COLUMNS}")
     columns: list[str] = []
     problems: list[ImportProblem] = []
     seen: set[str] = set()
@@ -221,14 +253,6 @@ def _header(names: Sequence[str]) -> tuple[tuple[str, ...], list[ImportProblem]]
         seen.add(name)
         columns.append(name)
     return tuple(columns), problems
-
-
-def decimal_point(text: str) -> str:
-    """Accept the French decimal comma of spreadsheet exports: ``712,50`` is ``712.50``."""
-    text = text.replace("\u00a0", "")  # no-break space between thousands
-    if text.count(",") == 1 and "." not in text:
-        return text.replace(",", ".")
-    return text
 
 
 def _cell(text: str) -> str | None:
@@ -248,6 +272,7 @@ def _read_csv(path: Path) -> Table:
         raise TableError(
             [ImportProblem(line, "", "", "le fichier n'est pas en UTF-8 (exportez-le en « CSV UTF-8 »)")]
         ) from None
+    _check_lines(text)
     first = text.split("\n", 1)[0]
     if not first.strip():
         raise _file_problem("fichier vide ou sans en-tête en ligne 1")
@@ -301,6 +326,10 @@ def _read_parquet(path: Path) -> Table:
     rows: list[SourceRow] = []
     for index in range(data.num_rows):
         values = {name: texts[name][index] for name in columns}
+        for name, value in values.items():
+            if value is not None and "\x00" in value:
+                problems.append(ImportProblem(index + 2, name, "", "octet NUL refusé"))
+                values[name] = None
         if any(value is not None for value in values.values()):
             rows.append(SourceRow(index + 2, values))
     return Table(str(path), columns, rows, problems)
@@ -377,6 +406,15 @@ class Cells:
             return None
         return value
 
+    def ref(self, column: str, *, required: bool = False) -> str | None:
+        """A reference (a debtor's or a claim's): at most 64 characters, no ``/`` nor ``\\`` nor
+        control character, since it names a page (``/o/CAF44/debiteurs/A001``) and a file."""
+        value = self.text(column, required=required, max_length=64)
+        if value is not None and not REF.fullmatch(value):
+            self.problem(column, "référence invalide : ni « / », ni « \\ », ni caractère de contrôle")
+            return None
+        return value
+
     def choice(self, column: str, kind: type[E], *, default: E | None = None) -> E | None:
         value = self.row.get(column)
         if value is None:
@@ -395,9 +433,14 @@ class Cells:
             return None
         if ISO_DATE.fullmatch(value):
             try:
-                return date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 pass
+            else:
+                if supported(day):
+                    return day
+                self.problem(column, RANGE_REASON)
+                return None
         self.problem(column, "date invalide ; attendu AAAA-MM-JJ (ex. 2024-03-31)")
         return None
 
@@ -406,7 +449,7 @@ class Cells:
         if value is None:
             return None
         try:
-            cents = parse_amount(decimal_point(value), field=column)
+            cents = parse_amount(value, field=column)
         except AmountError as error:
             self.problem(column, f"{_amount_reason(error)} ; attendu en euros, ex. 712.50")
             return None
@@ -443,6 +486,8 @@ def _amount_reason(error: AmountError) -> str:
         return "plus de deux décimales"
     if message.endswith("negative"):
         return "montant négatif"
+    if message.endswith("out of range"):
+        return "montant hors limites (au plus 999 999 999 999,99)"
     return "n'est pas un montant"
 
 
@@ -497,7 +542,7 @@ def parse_debtors(table: Table, organism: str) -> tuple[Batch[Debtor], list[Impo
 
 def _debtor(row: SourceRow, organism: str, problems: list[ImportProblem]) -> Debtor | None:
     cells = Cells(row, problems)
-    ref = cells.text("ref", required=True, max_length=64)
+    ref = cells.ref("ref", required=True)
     kind = cells.choice("kind", DebtorKind)
     name = cells.text("name", max_length=200) or ""
     ids = {column: cells.identifier(column) for column in IDENTIFIER_COLUMNS}
@@ -603,7 +648,7 @@ def parse_claims(
     groups: dict[str, _ClaimRows] = {}
     for row in table.rows:
         cells = Cells(row, problems)
-        ref = cells.text("ref", required=True, max_length=64)
+        ref = cells.ref("ref", required=True)
         paid_on = cells.day("paid_on")
         if paid_on is None and row.get("paid_on") is None:
             cells.problem("paid_on", "obligatoire")
@@ -644,7 +689,7 @@ def _claim(
                 )
                 agree = False
     cells = Cells(first, problems)
-    debtor = cells.text("debtor", required=True, max_length=64)
+    debtor = cells.ref("debtor", required=True)
     if debtor is not None and known_debtors is not None and debtor not in known_debtors:
         cells.problem("debtor", "débiteur inconnu dans cet organisme (importez d'abord les débiteurs)")
     benefit = cells.choice("benefit", Benefit)

@@ -199,6 +199,18 @@ def output_rows(outcome: WithholdingOutcome) -> list[tuple[str, str, Cents, str,
     ]
 
 
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+"""First characters a spreadsheet reads as a formula (OWASP "CSV injection")."""
+
+
+def text_cell(value: str) -> str:
+    """A text cell (a reference, a run id) that a spreadsheet shows as text: one starting like a
+    formula is prefixed with ``'``. Amounts are not passed through it: they are written by
+    ``format_amount`` (``-12.50``, digits and one sign) and must stay numbers for the accountant's
+    sums; a number cannot be a formula."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 class WithholdingWriter:
     """Writes the withholding file; ``commit`` renames it into place, ``abort`` removes it."""
 
@@ -222,10 +234,10 @@ class WithholdingWriter:
                 if self._csv is not None:
                     self._csv.writerow(
                         (
-                            run_id,
-                            debtor,
+                            text_cell(run_id),
+                            text_cell(debtor),
                             format_amount(gross),
-                            claim,
+                            text_cell(claim),
                             format_amount(withheld),
                             format_amount(net),
                         )

@@ -1,6 +1,10 @@
 """``create_api(services)``: the REST API of the application that ``recouvre.server`` assembles.
 
-* ``/api/v1/…``: the REST API (``recouvre.api.routes``); its OpenAPI document at ``/openapi.json``.
+* ``/api/v1/…``: the REST API (``recouvre.api.routes``); its OpenAPI document at ``/openapi.json``,
+  for a signed-in user (bearer token) unless ``RECOUVRE_PUBLIC_OPENAPI=1`` makes it public.
+  There is no ``/docs`` page: FastAPI's Swagger UI loads its script from a third-party CDN, which
+  the back office never does. Read the document with any local viewer (Swagger UI or Redoc run
+  locally, an IDE's OpenAPI plug-in) after ``curl -H "Authorization: Bearer …" …/openapi.json``.
 * ``/``: for now a French page that says the back-office pages are coming and where the API is.
 
 Errors are JSON and name the field and the value: ``401`` without a valid token, ``403`` for an
@@ -15,11 +19,14 @@ in a URL that an access log would print; NIR and IBAN leave the API masked.
 from __future__ import annotations
 
 import logging
+import math
+import os
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from recouvre.api.deps import get_actor
 from recouvre.api.routes import router
 from recouvre.domain.errors import BatchRejected, Busy, NotFound, Refused
 from recouvre.domain.model import DomainError
@@ -79,7 +86,11 @@ def _echo(location: tuple[object, ...], value: object) -> object:
     if any(str(part).lower() in SECRET_FIELDS for part in location):
         return "(masqué)"
     if isinstance(value, str | int | float | bool) or value is None:
-        return value if not isinstance(value, str) else value[:100]
+        if isinstance(value, float) and not math.isfinite(value):
+            return str(value)  # JSON has no inf: a 1e999 number is echoed as text
+        if isinstance(value, str):
+            return value[:100].encode("utf-8", "replace").decode("utf-8")  # a lone surrogate: "?"
+        return value
     return "(…)"
 
 
@@ -104,18 +115,34 @@ def _validation_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-def create_api(services: Services) -> FastAPI:
+OPENAPI_PATH = "/openapi.json"
+PUBLIC_OPENAPI_SETTING = "RECOUVRE_PUBLIC_OPENAPI"
+
+
+def public_openapi() -> bool:
+    """Whether ``/openapi.json`` is served without a token (``RECOUVRE_PUBLIC_OPENAPI=1``)."""
+    return os.environ.get(PUBLIC_OPENAPI_SETTING, "").strip() == "1"
+
+
+def create_api(services: Services, *, public_schema: bool | None = None) -> FastAPI:
     keep_personal_data_out_of_logs(services)
     app = FastAPI(
         title="Recouvre",
         version="1",
         description=DESCRIPTION,
-        openapi_url="/openapi.json",
-        docs_url="/docs",
+        openapi_url=None,  # served below, behind sign-in
+        docs_url=None,  # Swagger UI would load from a CDN
         redoc_url=None,
     )
     app.state.services = services
     app.include_router(router)
+    public = public_openapi() if public_schema is None else public_schema
+    signed_in = [] if public else [Depends(get_actor)]
+
+    @app.get(OPENAPI_PATH, include_in_schema=False, dependencies=signed_in)
+    def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
     app.add_exception_handler(RequestValidationError, _validation_error)
 
     @app.middleware("http")

@@ -12,8 +12,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
+from pydantic import AfterValidator
 
 from recouvre.api.deps import ActorDep, OrganismPath, RefPath, ServicesDep, get_token
+from recouvre.domain.days import RANGE_REASON, supported
 from recouvre.domain.model import Claim, UndueLine
 from recouvre.domain.money import format_amount, parse_amount
 from recouvre.security.authorization import may
@@ -40,7 +42,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
-OnQuery = Annotated[date, Query(description="date de la situation (AAAA-MM-JJ)")]
+
+def _supported_day(day: date) -> date:
+    if not supported(day):
+        raise ValueError(RANGE_REASON)
+    return day
+
+
+OnQuery = Annotated[
+    date, AfterValidator(_supported_day), Query(description="date de la situation (AAAA-MM-JJ)")
+]
 
 
 def action(name: str) -> dict[str, Any]:

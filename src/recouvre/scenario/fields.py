@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError
 
+from recouvre.domain.days import RANGE_REASON, supported
 from recouvre.domain.money import AmountError, Cents, parse_amount
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -69,13 +70,15 @@ def _iso_date(value: object) -> date:
     """A date: YAML gives ``datetime.date`` for an unquoted ISO date; a string is read too."""
     if isinstance(value, datetime):
         raise ValueError(f"{value.isoformat()!r} is a date and time; write a date YYYY-MM-DD")
-    if isinstance(value, date):
-        return value
     if isinstance(value, str) and _ISO_DATE.match(value.strip()):
         try:
-            return date.fromisoformat(value.strip())
+            value = date.fromisoformat(value.strip())
         except ValueError:
             raise ValueError(f"{value!r} is not a valid date") from None
+    if isinstance(value, date):
+        if not supported(value):
+            raise ValueError(f"{value.isoformat()!r}: {RANGE_REASON}")
+        return value
     raise ValueError(f"{value!r} is not a date YYYY-MM-DD")
 
 

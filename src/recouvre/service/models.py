@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from recouvre.domain.appeals import AppealOutcome, AppealStage, Appellant
+from recouvre.domain.days import RANGE_REASON, supported
 from recouvre.domain.model import Benefit, Creditor, PaymentChannel, Responsibility
 from recouvre.service.contacts import ContactChannel, ContactOutcome
 
@@ -22,8 +23,29 @@ Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s/]+$")]
 UserName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
 
 
+def _encodable(text: str) -> bool:
+    """JSON may carry a lone surrogate (``"\\ud800"``), which no UTF-8 column or page can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _supported_days(cls, value: object, info: ValidationInfo) -> object:
+        """Every date of a request body within the supported range (``recouvre.domain.days``):
+        a 422 naming the field, never an overflow (a 500) further in."""
+        items = value if isinstance(value, list | tuple) else (value,)
+        if any(isinstance(day, date) and not supported(day) for day in items):
+            raise ValueError(RANGE_REASON)
+        if any(isinstance(text, str) and not _encodable(text) for text in items):
+            raise ValueError("texte invalide : caractère de substitution isolé (pas de l'UTF-8)")
+        return value
 
 
 # Sign-in ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 
 from starlette.requests import Request
 
+from recouvre.domain.days import RANGE_REASON, supported
 from recouvre.domain.money import AmountError, Cents, parse_amount
 
 MAX_BODY = 64 * 1024
@@ -53,18 +54,22 @@ class Form:
                 return default
             raise FormError(label, "date à renseigner")
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             raise FormError(label, "date attendue au format AAAA-MM-JJ") from None
+        if not supported(day):
+            raise FormError(label, RANGE_REASON)
+        return day
 
     def amount(self, name: str, label: str) -> Cents:
-        value = self.fields.get(name, "").strip().replace(",", ".")
+        value = self.fields.get(name, "").strip()
         if not value:
             raise FormError(label, "montant à renseigner")
         try:
             cents = parse_amount(value, field=name)
-        except AmountError:
-            raise FormError(label, "montant attendu, par exemple 120,50") from None
+        except AmountError as error:
+            reason = "montant trop grand" if str(error).endswith("out of range") else "montant attendu"
+            raise FormError(label, f"{reason}, par exemple 120,50 ou 1 204,50") from None
         if cents <= 0:
             raise FormError(label, "le montant doit être positif")
         return cents

@@ -16,18 +16,11 @@ from starlette.responses import HTMLResponse
 from recouvre.security.authorization import Actor
 from recouvre.web import labels
 
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-"""Every page: scripts and styles from the application only (HTMX is served by it), no framing,
-nothing cached (the pages hold personal data)."""
+PAGE_HEADERS = {"Cache-Control": "no-store"}
+"""Every page: nothing cached (the pages hold personal data). The security headers (a
+Content-Security-Policy allowing scripts and styles from the application only, no framing,
+nosniff, referrer kept to the same origin, HSTS) are added to every response, pages, API and
+static files alike, by ``recouvre.server.SecurityHeaders``."""
 
 
 @dataclass(frozen=True)

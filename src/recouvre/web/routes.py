@@ -25,6 +25,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from recouvre.domain.appeals import AppealOutcome, Appellant
+from recouvre.domain.days import supported
 from recouvre.domain.errors import BatchRejected, NotFound, Refused
 from recouvre.domain.model import DomainError, PaymentChannel
 from recouvre.domain.money import AmountError
@@ -592,6 +593,8 @@ def debtor_page(
     try:
         on = date.fromisoformat(au) if au else web.today
     except ValueError:
+        on = web.today
+    if not supported(on):
         on = web.today
     return guarded(web, lambda: _debtor_page(request, services, web, organism, debtor, on))
 

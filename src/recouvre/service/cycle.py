@@ -592,7 +592,7 @@ def _prepare_writes(session: Session, plan: _ShardPlan, recorded_at: Any, where:
     letters, links = repository.prepared_letters(session, plan.letters)
     tasks = repository.prepared_tasks(session, plan.tasks)
     plan.writes = [
-        repository.prepared_insert(session, MovementRow, MOVEMENT_COLUMNS, movements),
+        repository.prepared_movements(session, movements),
         letters,
         links,
         tasks,
@@ -642,20 +642,6 @@ def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan)
     return plan.claims
 
 
-MOVEMENT_COLUMNS = (
-    "key",
-    "claim_id",
-    "sequence",
-    "kind",
-    "amount_cents",
-    "signed_cents",
-    "booked_on",
-    "reverses_key",
-    "channel",
-    "note",
-    "recorded_at",
-)
-"""The columns of a batch's movement rows: ``recouvre.domain.ledger.POSTING_FIELDS`` first."""
 _EVENT_COLUMNS = ("key", "claim_id", "occurred_on", "kind", "data")
 
 

@@ -348,6 +348,42 @@ def insert_movements(
     fast_insert(session, MovementRow, rows)
 
 
+MOVEMENT_COLUMNS = (
+    "key",
+    "claim_id",
+    "sequence",
+    "kind",
+    "amount_cents",
+    "signed_cents",
+    "booked_on",
+    "reverses_key",
+    "channel",
+    "note",
+    "recorded_at",
+)
+"""The columns of a batch step's movement rows, in order: ``recouvre.domain.ledger.POSTING_FIELDS``
+(what ``check_postings`` checks) first."""
+
+
+def prepared_movements(session: Session, rows: Sequence[Sequence[Any]]) -> Prepared:
+    """The ``INSERT`` of a batch step's movement rows (``MOVEMENT_COLUMNS``), already checked."""
+    return prepared_insert(session, MovementRow, MOVEMENT_COLUMNS, rows)
+
+
+def totals_after(session: Session, claim_ids: Iterable[int], on: date) -> dict[int, int]:
+    """The signed sum of the movements booked after ``on`` on each claim that has some (read by
+    the index on ``booked_on``: a batch dated today finds none)."""
+    found: dict[int, int] = {}
+    for part in chunks(sorted(set(claim_ids))):
+        query = (
+            select(MovementRow.claim_id, func.sum(MovementRow.signed_cents))
+            .where(MovementRow.booked_on > on, one_of(session, MovementRow.claim_id, part))
+            .group_by(MovementRow.claim_id)
+        )
+        found.update({claim_id: int(total) for claim_id, total in raw_rows(session, query)})
+    return found
+
+
 def movement_by_key(session: Session, key: str) -> tuple[int, Movement] | None:
     row = session.scalar(select(MovementRow).where(MovementRow.key == key))
     return None if row is None else (row.claim_id, _movement(row))

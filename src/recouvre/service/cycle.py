@@ -46,7 +46,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from recouvre.domain.cycle import (
@@ -258,8 +257,8 @@ def _run_shard(services: Services, job: _ShardJob, start: int) -> int:
                 return _write_shard(session, job, start, plan)
         except _StaleShard:
             continue
-        except IntegrityError:
-            if not plan.movement_keys:
+        except Exception as error:
+            if not plan.movement_keys or not repository.is_integrity_error(error):
                 raise
             with services.db.unit_of_work() as session:
                 booked = repository.existing_keys(session, MovementRow.key, plan.movement_keys)
@@ -272,6 +271,8 @@ def _run_shard(services: Services, job: _ShardJob, start: int) -> int:
                         if row[0] in booked
                     ],
                 ) from None
+            if "sequence" not in str(error):
+                raise
             continue  # a ledger grew since the read (its next sequence is taken): decide again
     raise RuntimeError(
         f"cycle {job.month} of {job.organism_code}: the claims of the shard starting at debtor {start} "

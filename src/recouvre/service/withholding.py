@@ -37,7 +37,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from recouvre.domain.ledger import LedgerHead, MovementKind, PostingProblem, PostingsRefused, check_postings
@@ -346,8 +345,9 @@ def apply_benefit_payments(
         with writing(services), services.db.unit_of_work() as session:
             for statement in writes:
                 statement.run(session)
-    except IntegrityError:
-        _refuse_booked_keys(services, organism_code, run_id, writes[0])
+    except Exception as error:
+        if repository.is_integrity_error(error):
+            _refuse_booked_keys(services, organism_code, run_id, writes[0])
         raise
     fresh = {item.payment.debtor_ref: _outcome(run_id, item, with_explanations) for item in decided}
     return [

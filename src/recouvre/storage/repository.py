@@ -370,17 +370,26 @@ def prepared_movements(session: Session, rows: Sequence[Sequence[Any]]) -> Prepa
     return prepared_insert(session, MovementRow, MOVEMENT_COLUMNS, rows)
 
 
+def is_integrity_error(error: BaseException) -> bool:
+    """A unique (or foreign key) violation, raised by SQLAlchemy or straight from the driver:
+    the batch writes run on the driver's own cursor (``Prepared``), whose errors are the DB-API's
+    ``IntegrityError`` (PEP 249), a class of each driver's own."""
+    return any(kind.__name__ == "IntegrityError" for kind in type(error).__mro__)
+
+
 def totals_after(session: Session, claim_ids: Iterable[int], on: date) -> dict[int, int]:
     """The signed sum of the movements booked after ``on`` on each claim that has some (read by
     the index on ``booked_on``: a batch dated today finds none)."""
     found: dict[int, int] = {}
+    # SQLite would look each claim's movements up by claim; ``claim_id + 0`` keeps it off that
+    # index, so that it reads the few movements booked after ``on`` by the index on the date.
+    claim = MovementRow.claim_id + 0 if session.get_bind().dialect.name == "sqlite" else MovementRow.claim_id
     for part in chunks(sorted(set(claim_ids))):
-        query = (
-            select(MovementRow.claim_id, func.sum(MovementRow.signed_cents))
-            .where(MovementRow.booked_on > on, one_of(session, MovementRow.claim_id, part))
-            .group_by(MovementRow.claim_id)
+        query = select(MovementRow.claim_id, MovementRow.signed_cents).where(
+            MovementRow.booked_on > on, one_of(session, claim, part)
         )
-        found.update({claim_id: int(total) for claim_id, total in raw_rows(session, query)})
+        for claim_id, signed in raw_rows(session, query):
+            found[claim_id] = found.get(claim_id, 0) + int(signed)
     return found
 
 

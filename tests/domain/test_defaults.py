@@ -26,11 +26,17 @@ def test_default_count_by_due_amount() -> None:
 
 
 def test_letter_data_gives_the_deadline() -> None:
-    assert letter_data("formal_notice", [], ON, RULES) == {"deadline": "2026-12-01"}
-    assert letter_data("reminder_2", [None, date(2026, 11, 20), date(2026, 11, 10)], ON, RULES) == {
-        "deadline": "2026-11-20"
+    noticed = [DefaultState(notice_deadline=day) for day in (None, date(2026, 11, 20), date(2026, 11, 10))]
+    covered = [claim(index + 1, state=state) for index, state in enumerate(noticed)]
+    assert letter_data("formal_notice", covered[:1], ON, RULES) == {
+        "claims": ["C1"],
+        "deadline": "2026-12-01",
     }
-    assert letter_data("reminder_1", [None], ON, RULES) == {}
+    assert letter_data("reminder_2", covered, ON, RULES) == {
+        "claims": ["C1", "C2", "C3"],
+        "deadline": "2026-11-20",
+    }
+    assert letter_data("reminder_1", covered[:1], ON, RULES) == {"claims": ["C1"]}
 
 
 def test_enforcement_title() -> None:

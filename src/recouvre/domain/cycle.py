@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from recouvre.domain.ledger import INCREASING, MovementKind
 from recouvre.domain.money import Cents
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from recouvre.domain.defaults import DefaultState
     from recouvre.policy.values import DefaultStep
 
+T = TypeVar("T")
 SURCHARGE = MovementKind.SURCHARGE.value
 _INCREASING = frozenset(kind.value for kind in INCREASING)
 
@@ -157,16 +158,30 @@ class CycleRows:
     and the note), numbered by ``run_steps``."""
 
     def absorb(self, other: CycleRows) -> None:
-        self.postings.extend(other.postings)
-        self.events.extend(other.events)
-        for key, (old, new, ids) in other.states.items():
-            self.states.setdefault(key, (old, new, []))[2].extend(ids)
+        """Add the rows of ``other`` (taken as they are where this one has none yet)."""
+        self.postings = _joined(self.postings, other.postings)
+        self.events = _joined(self.events, other.events)
+        self.tasks = _joined(self.tasks, other.tasks)
+        self.holds = _joined(self.holds, other.holds)
+        self.movements = _joined(self.movements, other.movements)
         self.changed += other.changed
-        for debtor_letter, covered in other.letters.items():
-            self.letters.setdefault(debtor_letter, []).extend(covered)
-        self.tasks.extend(other.tasks)
-        self.holds.extend(other.holds)
-        self.movements.extend(other.movements)
+        if not self.states:
+            self.states = other.states
+        else:
+            for key, (old, new, ids) in other.states.items():
+                self.states.setdefault(key, (old, new, []))[2].extend(ids)
+        if not self.letters:
+            self.letters = other.letters
+        else:
+            for debtor_letter, covered in other.letters.items():
+                self.letters.setdefault(debtor_letter, []).extend(covered)
+
+
+def _joined(mine: list[T], theirs: list[T]) -> list[T]:
+    if not mine:
+        return theirs
+    mine.extend(theirs)
+    return mine
 
 
 Step = Callable[[Mapping[int, ClaimFacts], CycleRules, CycleRun], CycleRows]

@@ -180,15 +180,16 @@ def default_count(claim: ClaimFacts, rules: CycleRules, on: date, recent_withhol
 
 
 def letter_data(
-    letter_type: str, deadlines: Sequence[date | None], on: date, rules: CycleRules
+    letter_type: str, covered: Sequence[ClaimFacts], on: date, rules: CycleRules
 ) -> dict[str, object]:
-    """What a default letter says beyond its claims: the deadline to pay (the formal notice's own,
-    D + ``default.formal_notice_months``; for a later letter, the latest notice deadline running)."""
-    data: dict[str, object] = {}
+    """What a default letter says: the claims it covers and the deadline to pay (the formal
+    notice's own, D + ``default.formal_notice_months``; for a later letter, the latest notice
+    deadline running)."""
+    data: dict[str, object] = {"claims": [claim.ref for claim in covered]}
     if letter_type == FORMAL_NOTICE:
         data["deadline"] = add_months(on, rules.formal_notice_months).isoformat()
-    elif running := [deadline for deadline in deadlines if deadline]:
-        data["deadline"] = max(running).isoformat()
+    elif deadlines := [claim.state.notice_deadline for claim in covered if claim.state.notice_deadline]:
+        data["deadline"] = max(deadlines).isoformat()
     return data
 
 

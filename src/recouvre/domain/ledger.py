@@ -227,9 +227,12 @@ def booking_effect(
         raise LedgerError("movement.key", key, "required, at most 200 characters")
     if amount <= 0:
         raise LedgerError("movement.amount", amount, "must be positive; the kind gives the direction")
-    if kind is MovementKind.ESTABLISHED and len(ledger):
-        raise LedgerError("movement.kind", kind.value, "a claim is established once, by its first movement")
-    if kind is not MovementKind.ESTABLISHED and not len(ledger):
+    if kind is MovementKind.ESTABLISHED:
+        if len(ledger):
+            raise LedgerError(
+                "movement.kind", kind.value, "a claim is established once, by its first movement"
+            )
+    elif not len(ledger):
         raise LedgerError("movement.kind", kind.value, "the first movement of a claim is 'established'")
     if kind is MovementKind.REVERSAL:
         return _reversal_effect(ledger, reverses, amount)
@@ -406,7 +409,8 @@ def check_postings(heads: Mapping[int, LedgerHead], rows: Iterable[PostingRow]) 
                 PostingProblem(index, claim_id, key, "movement.kind", kind_text, "unknown movement kind")
             )
             continue
-        if key in seen or head.get(key) is not None:
+        known = head._known
+        if key in seen or (known is not None and key in known):
             problems.append(
                 PostingProblem(
                     index, claim_id, key, "movement.key", key, "already booked (idempotency key used twice)"

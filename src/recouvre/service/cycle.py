@@ -323,7 +323,7 @@ def _load_claims(
     )
     claims: dict[int, ClaimFacts] = {}
     states: dict[tuple[Any, ...], DefaultState] = {}
-    youngest: dict[int, tuple[str, date | str, date | str | None]] = {}
+    youngest: list[tuple[int, str, date | str, date | str | None]] = []
     as_date = repository.as_date
     for (
         ident,
@@ -370,7 +370,7 @@ def _load_claims(
             suspended_reason,
             as_date(suspended_until),
         )
-        youngest[ident] = (responsibility, detected_on, youngest_line)
+        youngest.append((ident, responsibility, detected_on, youngest_line))
     if not claims:
         return claims, []
     aggregates = (
@@ -401,7 +401,10 @@ def _load_claims(
             claim.next_sequence = claim.last_sequence + 1
             claim.surcharged = int(surcharged or 0)
             claim.last_withholding = as_date(last_withholding)
-    facts = [(ident, *youngest[ident][:2], claims[ident].total, youngest[ident][2]) for ident in claims]
+    facts = [
+        (ident, responsibility, detected_on, claims[ident].total, youngest_line)
+        for ident, responsibility, detected_on, youngest_line in youngest
+    ]
     return claims, facts
 
 
@@ -549,10 +552,7 @@ def _decide_shard(
             on,
             tuple([claim.id for claim in covered]),
             job.month,
-            {
-                "claims": [claim.ref for claim in covered],
-                **letter_data(letter_type, [claim.state.notice_deadline for claim in covered], on, rules),
-            },
+            letter_data(letter_type, covered, on, rules),
         )
         for (debtor_id, letter_type), covered in rows.letters.items()
     ]

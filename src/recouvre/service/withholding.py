@@ -452,9 +452,8 @@ def _bookings(
             amount = allocation.amount
             claim_id = info.claim_id
             if claim_id not in heads:  # the ledger as read: its total over every date, its last number
-                heads[claim_id] = LedgerHead(
-                    info.balance + later.get((payment.paid_on, claim_id), 0), info.next_sequence - 1
-                )
+                total = info.balance + later.get((payment.paid_on, claim_id), 0) if later else info.balance
+                heads[claim_id] = LedgerHead(total, info.next_sequence - 1)
             movements.append(
                 (
                     key,

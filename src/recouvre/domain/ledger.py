@@ -298,15 +298,15 @@ class LedgerHead:
 
     __slots__ = ("_known", "_reversed", "count", "total")
 
-    def __init__(self, total: Cents, count: int, known: Iterable[Movement] = ()) -> None:
+    def __init__(self, total: Cents, count: int, known: Sequence[Movement] | Ledger = ()) -> None:
         self.total = total
         self.count = count
-        movements = list(known)
-        self._known: dict[str, Movement | PostingRow] | None = (
-            {movement.key: movement for movement in movements} if movements else None
-        )
-        reversed_keys = {movement.reverses for movement in movements if movement.reverses}
-        self._reversed: set[str] | None = reversed_keys or None
+        self._known: dict[str, Movement | PostingRow] | None = None
+        self._reversed: set[str] | None = None
+        if known:  # a batch's heads start empty: nothing to index
+            movements = list(known)
+            self._known = {movement.key: movement for movement in movements} or None
+            self._reversed = {movement.reverses for movement in movements if movement.reverses} or None
 
     @classmethod
     def of(cls, ledger: Ledger) -> LedgerHead:

@@ -439,9 +439,12 @@ def _bookings(
     note = _note(run_id)
     recorded_at = services.clock()
     heads: dict[int, LedgerHead] = {}
-    later = _totals_after(session, decided)
+    by_date: dict[date, list[int]] = {}
     for item in decided:
         payment, decision = item.payment, item.decision
+        allocated = by_date.get(payment.paid_on)
+        if allocated is None:
+            allocated = by_date[payment.paid_on] = []
         for allocation in decision.allocations:
             info = item.claims[allocation.claim_ref]
             key = withholding_key(organism_code, info.ref, run_id, payment.debtor_ref)
@@ -451,9 +454,9 @@ def _bookings(
             # The engine never takes more than a claim's balance (D553-4); check_postings verifies it.
             amount = allocation.amount
             claim_id = info.claim_id
-            if claim_id not in heads:  # the ledger as read: its total over every date, its last number
-                total = info.balance + later.get((payment.paid_on, claim_id), 0) if later else info.balance
-                heads[claim_id] = LedgerHead(total, info.next_sequence - 1)
+            if claim_id not in heads:  # the ledger as read (at the payment date for now), its last number
+                heads[claim_id] = LedgerHead(info.balance, info.next_sequence - 1)
+                allocated.append(claim_id)
             movements.append(
                 (
                     key,
@@ -485,6 +488,10 @@ def _bookings(
         )
     if problems:
         raise BatchRejected(problems)
+    # The ledger's total counts every movement, whatever its date: add those booked after the payment.
+    for on, claim_ids in by_date.items():
+        for claim_id, later in repository.totals_after(session, claim_ids, on).items():
+            heads[claim_id].total += later
     refused = check_postings(heads, movements)
     if refused:
         raise PostingsRefused(f"withholding run {run_id} of {organism_code}", refused)
@@ -492,22 +499,6 @@ def _bookings(
         repository.prepared_movements(session, movements),
         repository.prepared_insert(session, BenefitPaymentRow, _PAYMENT_COLUMNS, rows),
     ]
-
-
-def _totals_after(session: Session, decided: Sequence[_Decided]) -> dict[tuple[date, int], Cents]:
-    """For each payment date, the signed sum of the movements booked after it on the claims
-    allocated (the ledger's total counts every movement, whatever its date)."""
-    by_date: dict[date, list[int]] = {}
-    for item in decided:
-        by_date.setdefault(item.payment.paid_on, []).extend(
-            item.claims[allocation.claim_ref].claim_id for allocation in item.decision.allocations
-        )
-    return {
-        (on, claim_id): total
-        for on, claim_ids in by_date.items()
-        if claim_ids
-        for claim_id, total in repository.totals_after(session, claim_ids, on).items()
-    }
 
 
 def _refuse_booked_keys(

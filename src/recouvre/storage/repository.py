@@ -381,6 +381,8 @@ def totals_after(session: Session, claim_ids: Iterable[int], on: date) -> dict[i
     """The signed sum of the movements booked after ``on`` on each claim that has some (read by
     the index on ``booked_on``: a batch dated today finds none)."""
     found: dict[int, int] = {}
+    if session.scalar(select(MovementRow.id).where(MovementRow.booked_on > on).limit(1)) is None:
+        return found  # a batch dated today: nothing booked later anywhere, one index probe says so
     # SQLite would look each claim's movements up by claim; ``claim_id + 0`` keeps it off that
     # index, so that it reads the few movements booked after ``on`` by the index on the date.
     claim = MovementRow.claim_id + 0 if session.get_bind().dialect.name == "sqlite" else MovementRow.claim_id

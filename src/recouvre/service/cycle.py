@@ -139,9 +139,7 @@ def cycle_rules(policy: Policy, on: date) -> tuple[CycleRules, tuple[Step, ...]]
         formal_notice_months=policy.whole("default.formal_notice_months", on),
         repeat_window_months=policy.whole("default.repeat_window_months", on),
         # No start delay in a country without one (the CNSS's contributions are due at their date).
-        start_delay_days=policy.whole("recovery.start_delay_days", on)
-        if "recovery.start_delay_days" in policy
-        else 0,
+        start_delay_days=policy.whole(START_DELAY_KEY, on) if START_DELAY_KEY in policy else 0,
         recent_withholding_days=policy.whole("default.recent_withholding_days", on),
         task_due_days=policy.whole("default.task_due_days", on),
         surcharge_first=policy.percent("cnss.surcharge_first", on),

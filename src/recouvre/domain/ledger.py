@@ -25,7 +25,8 @@ invariants through ``check_postings``, which applies ``booking_effect`` (the ver
 ``Ledger.post`` uses) to each prepared row against a ``LedgerHead`` (the claim's total and
 movement count as the batch read them), checks the row's sequence and signed amount, and
 refuses a key twice; the database's unique ``(claim_id, sequence)`` and ``key`` make a ledger
-that changed after the read, or a key already booked, fail the batch's transaction.
+that changed after the read, or a key already booked, fail the batch's transaction. Property
+tests (``tests/domain/test_ledger_postings.py``) check that both accept the same movements.
 """
 
 from __future__ import annotations

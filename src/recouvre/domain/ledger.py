@@ -342,16 +342,24 @@ class LedgerHead:
         return self._reversed is not None and key in self._reversed
 
     def append(self, row: PostingRow) -> None:
-        """Take a checked row into the head: the next row on the claim sees it."""
-        if self._known is None:
-            self._known = {}
-        self._known[row[0]] = row
-        if row[7] is not None:
-            if self._reversed is None:
-                self._reversed = set()
-            self._reversed.add(row[7])
+        """Take a checked row into the head's total and count (and what it reverses); ``get``
+        finds it once ``show`` is given it (``check_postings`` does, for a reversal only)."""
         self.count += 1
         self.total += row[5]
+        if row[7] is not None:
+            self.append_reversal(row[7])
+
+    def append_reversal(self, reverses: str) -> None:
+        if self._reversed is None:
+            self._reversed = set()
+        self._reversed.add(reverses)
+
+    def show(self, rows: Iterable[PostingRow]) -> None:
+        """Make rows already taken into the head visible to ``get`` (reversal targets)."""
+        for row in rows:
+            if self._known is None:
+                self._known = {}
+            self._known.setdefault(row[0], row)
 
 
 @dataclass(frozen=True)
@@ -395,7 +403,7 @@ def check_postings(heads: Mapping[int, LedgerHead], rows: Iterable[PostingRow]) 
     are updated with the rows that pass.
     """
     problems: list[PostingProblem] = []
-    seen: set[str] = set()
+    seen: dict[str, PostingRow] = {}
     for index, row in enumerate(rows):
         key, claim_id, sequence, kind_text, amount, signed = row[0], row[1], row[2], row[3], row[4], row[5]
         head = heads.get(claim_id)
@@ -418,8 +426,11 @@ def check_postings(heads: Mapping[int, LedgerHead], rows: Iterable[PostingRow]) 
                 )
             )
             continue
+        reverses = row[7]
+        if reverses is not None:  # it may name a row of this batch on the same claim
+            head.show(taken for taken in seen.values() if taken[1] == claim_id)
         try:
-            effect = booking_effect(head, key, kind, amount, row[7])
+            effect = booking_effect(head, key, kind, amount, reverses)
         except LedgerError as error:
             problems.append(PostingProblem(index, claim_id, key, error.field, error.value, error.reason))
             continue
@@ -431,6 +442,9 @@ def check_postings(heads: Mapping[int, LedgerHead], rows: Iterable[PostingRow]) 
             reason = f"a {kind.value} of {amount} cents changes the total by {effect}"
             problems.append(PostingProblem(index, claim_id, key, "movement.signed", signed, reason))
             continue
-        seen.add(key)
-        head.append(row)
+        seen[key] = row
+        head.count += 1  # head.append(row), inline: the batch's hottest loop
+        head.total += effect
+        if reverses is not None:
+            head.append_reversal(reverses)
     return problems

@@ -13,9 +13,9 @@ from recouvre.domain.defaults import (
     defaults_of_full_payment,
     defaults_of_plan,
     due_dates,
-    surcharge_rate_months,
 )
 from recouvre.domain.model import Phase
+from recouvre.domain.surcharges import surcharge_rate_months
 from recouvre.policy.values import DefaultStep
 
 STEPS = (

@@ -7,23 +7,30 @@ and R133-3 (formal notice giving one month to pay, then the enforcement title, a
 *contrainte*, issued by the director); ALS claims (Cass. 2e civ. 23/09/2021 n° 20-10.532)
 and social-action loans go to a payment injunction instead.
 
-Everything here is a pure function of the facts of one claim on the cycle date.
+Everything here is a pure function of the facts of one claim on the cycle date; ``defaults``
+is the cycle's step of that name (``recouvre.domain.cycle``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
+from recouvre.domain.cycle import ClaimFacts, CycleRows, CycleRules, CycleRun, TaskOrder
 from recouvre.domain.default_steps import DefaultStep
-from recouvre.domain.model import Phase
+from recouvre.domain.model import Benefit, Phase
 from recouvre.domain.money import Cents
 
 FORMAL_NOTICE = "formal_notice"
+INJUNCTION_BENEFITS = frozenset({Benefit.ALS.value, Benefit.LOAN.value})
+"""Claims that go to a payment injunction rather than a contrainte (RULES.md R-CONTR-1; ALS:
+Cass. 2e civ. 23/09/2021 n° 20-10.532)."""
+CONTRIBUTION = Benefit.CONTRIB.value
+CONTENTIOUS = Phase.CONTENTIOUS.value
 
 
 @lru_cache(maxsize=65_536)
@@ -147,9 +154,121 @@ def decide_step(
     return StepDecision(reached_state, letter=step.letter, task=step.task, reason=f"k={defaults}")
 
 
-def surcharge_rate_months(due_on: date, on: date) -> int:
-    """CNSS: the months (or parts of a month) of delay started on ``on`` after ``due_on``."""
-    months = 0
-    while add_months(due_on, months) < on:
-        months += 1
-    return months
+def enforcement_title(benefit: str) -> str:
+    """The enforcement title a claim in the contentious phase goes to."""
+    return "payment_injunction" if benefit in INJUNCTION_BENEFITS else "contrainte"
+
+
+def default_count(claim: ClaimFacts, rules: CycleRules, on: date, recent_withholding: date) -> int:
+    """k, the number of unpaid due dates of a claim on ``on`` (SCENARIOS.md "Due amount", "Default
+    count"): by instalments under a plan; none while it is recovered by withholding (a withholding
+    booked after ``recent_withholding``); else in full, at its ``contribution_due`` date (CNSS) or
+    ``notified_on + recovery.start_delay_days``."""
+    balance = claim.total
+    if balance <= 0:
+        return 0
+    plan = claim.plan
+    if plan is not None:
+        return defaults_of_plan(plan.first_due, plan.monthly, plan.total, claim.plan_credits, on)
+    if claim.last_withholding is not None and claim.last_withholding > recent_withholding:
+        return 0
+    full_due = claim.contribution_due
+    if full_due is None:
+        assert claim.notified_on is not None  # a claim never notified takes no step (taking_part)
+        full_due = claim.notified_on + timedelta(days=rules.start_delay_days)
+    return defaults_of_full_payment(full_due, on, balance)
+
+
+def letter_data(
+    letter_type: str, covered: Sequence[ClaimFacts], on: date, rules: CycleRules
+) -> dict[str, object]:
+    """What a default letter says: the claims it covers and the deadline to pay (the formal
+    notice's own, D + ``default.formal_notice_months``; for a later letter, the latest notice
+    deadline running)."""
+    data: dict[str, object] = {"claims": [claim.ref for claim in covered]}
+    if letter_type == FORMAL_NOTICE:
+        data["deadline"] = add_months(on, rules.formal_notice_months).isoformat()
+    elif deadlines := [claim.state.notice_deadline for claim in covered if claim.state.notice_deadline]:
+        data["deadline"] = max(deadlines).isoformat()
+    return data
+
+
+def defaults(claims: Mapping[int, ClaimFacts], rules: CycleRules, run: CycleRun) -> CycleRows:
+    """The step ``defaults``: the default count of each claim and its one step of the month
+    (``decide_step``): state change, ``cured``/``default_step``/``phase`` events, letters (grouped
+    per debtor and type), ``phone_call`` and ``review`` tasks due ``default.task_due_days`` later."""
+    rows = CycleRows()
+    on, month, code = run.on, run.month, run.organism
+    recent_withholding = on - timedelta(days=rules.recent_withholding_days)
+    task_due = on + timedelta(days=rules.task_due_days)
+    letters = rows.letters
+    events = rows.events
+    states = rows.states
+    # decide_step is pure and most claims share a state (one object per shard, see the service's
+    # loader) and a default count: decided once each.
+    decided: dict[tuple[int, int], StepDecision] = {}
+    step_datas: dict[tuple[str, int], dict[str, object]] = {}
+    for claim in claims.values():
+        state = claim.state
+        if claim.total <= 0 and state.episode_since is None:
+            continue
+        count = default_count(claim, rules, on, recent_withholding)
+        if claim.held and count > 0:
+            continue
+        decision = decided.get((id(state), count))
+        if decision is None:
+            decision = decided[(id(state), count)] = decide_step(
+                state,
+                count,
+                on,
+                rules.default_steps,
+                formal_notice_months=rules.formal_notice_months,
+                repeat_window_months=rules.repeat_window_months,
+            )
+        if decision.state is not state and decision.state != state:
+            states.setdefault((id(state), id(decision.state)), (state, decision.state, []))[2].append(
+                claim.id
+            )
+            rows.changed += 1
+        if decision.cured:
+            events.append(
+                (f"{code}:{claim.ref}:cycle:{month}:cured", claim.id, on, "cured", {"cycle": month})
+            )
+        letter = decision.letter
+        if letter is not None:
+            covered = letters.get((claim.debtor_id, letter))
+            if covered is None:
+                letters[(claim.debtor_id, letter)] = [claim]
+            else:
+                covered.append(claim)
+            step_data = step_datas.get((letter, count))
+            if step_data is None:  # shared by the claims at the same step: encoded once
+                step_data = step_datas[(letter, count)] = {"step": letter, "defaults": count, "cycle": month}
+            events.append((f"{code}:{claim.ref}:cycle:{month}:step", claim.id, on, "default_step", step_data))
+        if decision.contentious:
+            title = enforcement_title(claim.benefit)
+            events.append(
+                (
+                    f"{code}:{claim.ref}:cycle:{month}:phase",
+                    claim.id,
+                    on,
+                    "phase",
+                    {"phase": CONTENTIOUS, "cycle": month, "title": title},
+                )
+            )
+        if decision.task is not None:
+            data: dict[str, object] = {"cycle": month, "defaults": count}
+            if decision.task == "review":
+                data["title"] = enforcement_title(claim.benefit)
+            rows.tasks.append(
+                TaskOrder(
+                    f"{code}:{claim.ref}:{decision.task}:cycle:{month}",
+                    claim.debtor_id,
+                    claim.id,
+                    decision.task,
+                    on,
+                    task_due,
+                    data,
+                )
+            )
+    return rows

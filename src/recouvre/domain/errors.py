@@ -5,7 +5,8 @@ CLI to an exit code. Each names the field and the value that is wrong and says w
 
 * ``DomainError``: a fact that breaks a domain rule (``field``, ``value``, ``reason``).
 * ``AmountError``: a text that is not a money amount.
-* ``LedgerError``: a movement the ledger refuses; nothing is booked.
+* ``LedgerError``: a movement the ledger refuses; nothing is booked. ``PostingsRefused``: the
+  prepared movements of a batch that the ledger's invariants refuse (each ``PostingProblem``).
 * ``NotFound``: a reference that names nothing (an unknown organism, debtor, claim, task).
 * ``Refused``: an event the rules forbid; nothing changed, and the refusal is recorded.
 * ``BatchRejected``: a batch with at least one invalid item (every ``Problem`` listed); nothing
@@ -16,8 +17,10 @@ CLI to an exit code. Each names the field and the value that is wrong and says w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 
 class DomainError(ValueError):
@@ -40,6 +43,36 @@ class AmountError(ValueError):
 
 class LedgerError(DomainError):
     """A movement the ledger refuses; nothing is booked."""
+
+
+@dataclass(frozen=True)
+class PostingProblem:
+    """A prepared row the ledger refuses: its place in the batch, its claim and key, and why."""
+
+    index: int
+    claim_id: int
+    key: str
+    field: str
+    value: object
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.index + 1} (claim {self.claim_id}, key {self.key})"
+        return f"{where}: {self.field}={self.value!r}: {self.reason}"
+
+
+class PostingsRefused(LedgerError):
+    """A batch whose prepared movements the ledger refuses: nothing of the batch is written."""
+
+    def __init__(self, where: str, problems: Sequence[PostingProblem]) -> None:
+        self.where = where
+        self.problems = list(problems)
+        shown = "; ".join(str(problem) for problem in self.problems[:5])
+        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        super().__init__("movements", where, f"{len(self.problems)} refused by the ledger: {shown}{more}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.where, self.problems))
 
 
 class NotFound(DomainError):

@@ -17,16 +17,29 @@ Invariants (each enforced in ``Ledger.post`` and hammered by property tests in
    write-off, discharge) never exceed the balance: only money actually received
    (payment) or a cancellation after appeal can create a credit.
 5. ``established`` is booked once, first.
+6. Sequence: the movements of a claim are numbered 1, 2, 3, … without a gap, in booking order.
+
+The batch steps (the withholding run, the monthly cycle's surcharges) do not post movement by
+movement: they prepare rows for thousands of claims and write them at once. They pass the same
+invariants through ``check_postings``, which applies ``booking_effect`` (the very function
+``Ledger.post`` uses) to each prepared row against a ``LedgerHead`` (the claim's total and
+movement count as the batch read them), checks the row's sequence and signed amount, and
+refuses a key twice; the database's unique ``(claim_id, sequence)`` and ``key`` make a ledger
+that changed after the read, or a key already booked, fail the batch's transaction. Property
+tests (``tests/domain/test_ledger_postings.py``) check that both accept the same movements.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any, Protocol
 
 from recouvre.domain.errors import LedgerError as LedgerError  # re-exported
+from recouvre.domain.errors import PostingProblem as PostingProblem  # re-exported
+from recouvre.domain.errors import PostingsRefused as PostingsRefused  # re-exported
 from recouvre.domain.money import Cents
 
 
@@ -184,53 +197,222 @@ class Ledger:
         return movement, True
 
     def _signed_effect(self, request: MovementRequest) -> Cents:
-        kind = request.kind
-        if not request.key or len(request.key) > 200:
-            raise LedgerError("movement.key", request.key, "required, at most 200 characters")
-        if request.amount <= 0:
-            raise LedgerError(
-                "movement.amount", request.amount, "must be positive; the kind gives the direction"
-            )
-        if kind is MovementKind.ESTABLISHED and self._movements:
+        return booking_effect(self, request.key, request.kind, request.amount, request.reverses)
+
+
+class LedgerView(Protocol):
+    """What the invariants need to know of a claim's ledger before a movement is booked."""
+
+    def __len__(self) -> int: ...
+
+    @property
+    def balance(self) -> Cents: ...
+
+    @property
+    def credit(self) -> Cents: ...
+
+    def get(self, key: str) -> Movement | None: ...
+
+    def is_reversed(self, key: str) -> bool: ...
+
+
+def booking_effect(
+    ledger: LedgerView, key: str, kind: MovementKind, amount: Cents, reverses: str | None
+) -> Cents:
+    """The signed effect on the claim's total of booking a new movement on ``ledger``; raises
+    ``LedgerError`` when an invariant refuses it. ``Ledger.post`` and ``check_postings`` both
+    decide with this function (idempotency apart: see each)."""
+    if not key or len(key) > 200:
+        raise LedgerError("movement.key", key, "required, at most 200 characters")
+    if amount <= 0:
+        raise LedgerError("movement.amount", amount, "must be positive; the kind gives the direction")
+    if kind is MovementKind.ESTABLISHED:
+        if len(ledger):
             raise LedgerError(
                 "movement.kind", kind.value, "a claim is established once, by its first movement"
             )
-        if kind is not MovementKind.ESTABLISHED and not self._movements:
-            raise LedgerError("movement.kind", kind.value, "the first movement of a claim is 'established'")
-        if kind is MovementKind.REVERSAL:
-            return self._reversal_effect(request)
-        if request.reverses is not None:
-            raise LedgerError("movement.reverses", request.reverses, "only a reversal names another movement")
-        if kind in CAPPED_AT_BALANCE and request.amount > self.balance:
-            raise LedgerError(
-                "movement.amount", request.amount, f"{kind.value} exceeds the balance of {self.balance} cents"
-            )
-        if kind is MovementKind.REFUND and request.amount > self.credit:
-            raise LedgerError(
-                "movement.amount",
-                request.amount,
-                f"refund exceeds the debtor's credit of {self.credit} cents",
-            )
-        return request.amount if kind in INCREASING else -request.amount
+    elif not len(ledger):
+        raise LedgerError("movement.kind", kind.value, "the first movement of a claim is 'established'")
+    if kind is MovementKind.REVERSAL:
+        return _reversal_effect(ledger, reverses, amount)
+    if reverses is not None:
+        raise LedgerError("movement.reverses", reverses, "only a reversal names another movement")
+    if kind in CAPPED_AT_BALANCE and amount > ledger.balance:
+        raise LedgerError(
+            "movement.amount", amount, f"{kind.value} exceeds the balance of {ledger.balance} cents"
+        )
+    if kind is MovementKind.REFUND and amount > ledger.credit:
+        raise LedgerError(
+            "movement.amount", amount, f"refund exceeds the debtor's credit of {ledger.credit} cents"
+        )
+    return amount if kind in INCREASING else -amount
 
-    def _reversal_effect(self, request: MovementRequest) -> Cents:
-        target = self._by_key.get(request.reverses or "")
-        if target is None:
-            raise LedgerError("movement.reverses", request.reverses, "names no movement of this claim")
-        if target.kind is MovementKind.REVERSAL:
-            raise LedgerError("movement.reverses", request.reverses, "a reversal cannot be reversed")
-        if target.kind is MovementKind.ESTABLISHED:
-            raise LedgerError(
-                "movement.reverses",
-                request.reverses,
-                "the principal is not reversed; cancel the claim instead",
+
+def _reversal_effect(ledger: LedgerView, reverses: str | None, amount: Cents) -> Cents:
+    target = ledger.get(reverses or "")
+    if target is None:
+        raise LedgerError("movement.reverses", reverses, "names no movement of this claim")
+    if target.kind is MovementKind.REVERSAL:
+        raise LedgerError("movement.reverses", reverses, "a reversal cannot be reversed")
+    if target.kind is MovementKind.ESTABLISHED:
+        raise LedgerError(
+            "movement.reverses", reverses, "the principal is not reversed; cancel the claim instead"
+        )
+    if ledger.is_reversed(target.key):
+        raise LedgerError("movement.reverses", reverses, "already reversed")
+    if amount != target.amount:
+        raise LedgerError(
+            "movement.amount", amount, f"a reversal repeats the amount it cancels ({target.amount})"
+        )
+    return -target.signed
+
+
+# -- batch postings ------------------------------------------------------------------------------
+
+PostingRow = Sequence[Any]
+"""A movement row prepared by a batch step: ``(key, claim_id, sequence, kind, amount_cents,
+signed_cents, booked_on, reverses_key, …)`` (``POSTING_FIELDS``; the kind as its text value;
+what follows, such as the channel, the note and when it was recorded, is not checked)."""
+
+POSTING_FIELDS = (
+    "key",
+    "claim_id",
+    "sequence",
+    "kind",
+    "amount_cents",
+    "signed_cents",
+    "booked_on",
+    "reverses_key",
+)
+_KINDS = {kind.value: kind for kind in MovementKind}
+
+
+class LedgerHead:
+    """A claim's ledger as a batch step read it: its total (every movement, whatever its date) and
+    its number of movements, plus the movements the batch posts on it (and any it was given).
+
+    It answers what ``booking_effect`` asks (``LedgerView``) without loading the ledger: a
+    batch reads the total and the last sequence of thousands of claims in one grouped query.
+    """
+
+    __slots__ = ("_known", "_reversed", "count", "total")
+
+    def __init__(self, total: Cents, count: int, known: Sequence[Movement] | Ledger = ()) -> None:
+        self.total = total
+        self.count = count
+        self._known: dict[str, Movement | PostingRow] | None = None
+        self._reversed: set[str] | None = None
+        if known:  # a batch's heads start empty: nothing to index
+            movements = list(known)
+            self._known = {movement.key: movement for movement in movements} or None
+            self._reversed = {movement.reverses for movement in movements if movement.reverses} or None
+
+    @classmethod
+    def of(cls, ledger: Ledger) -> LedgerHead:
+        return cls(ledger.total, len(ledger), ledger)
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def balance(self) -> Cents:
+        return max(self.total, 0)
+
+    @property
+    def credit(self) -> Cents:
+        return max(-self.total, 0)
+
+    def get(self, key: str) -> Movement | None:
+        found = self._known.get(key) if self._known else None
+        if found is None or isinstance(found, Movement):
+            return found
+        return Movement(
+            key=found[0],
+            kind=_KINDS[found[3]],
+            amount=found[4],
+            signed=found[5],
+            booked_on=found[6],
+            sequence=found[2],
+            reverses=found[7],
+        )
+
+    def is_reversed(self, key: str) -> bool:
+        return self._reversed is not None and key in self._reversed
+
+    def append(self, row: PostingRow) -> None:
+        """Take a checked row into the head's total and count (and what it reverses); ``get``
+        finds it once ``show`` is given it (``check_postings`` does, for a reversal only)."""
+        self.count += 1
+        self.total += row[5]
+        if row[7] is not None:
+            self.append_reversal(row[7])
+
+    def append_reversal(self, reverses: str) -> None:
+        if self._reversed is None:
+            self._reversed = set()
+        self._reversed.add(reverses)
+
+    def show(self, rows: Iterable[PostingRow]) -> None:
+        """Make rows already taken into the head visible to ``get`` (reversal targets)."""
+        for row in rows:
+            if self._known is None:
+                self._known = {}
+            self._known.setdefault(row[0], row)
+
+
+def check_postings(heads: Mapping[int, LedgerHead], rows: Iterable[PostingRow]) -> list[PostingProblem]:
+    """The rows the ledger's invariants refuse, each with its reason; ``[]`` when all pass.
+
+    Each row is checked against its claim's head after the rows before it in the batch, with
+    ``booking_effect`` (what ``Ledger.post`` decides with); its sequence must be the next one
+    (no gap, no repeat) and its signed amount the effect decided. A key seen twice in the batch,
+    or already known to the head, is refused: a batch writes every row it holds, so it has no
+    replay that books nothing (batch units are idempotent by their own keys instead). The heads
+    are updated with the rows that pass.
+    """
+    problems: list[PostingProblem] = []
+    seen: dict[str, PostingRow] = {}
+    for index, row in enumerate(rows):
+        key, claim_id, sequence, kind_text, amount, signed = row[0], row[1], row[2], row[3], row[4], row[5]
+        head = heads.get(claim_id)
+        if head is None:
+            problems.append(
+                PostingProblem(index, claim_id, key, "claim_id", claim_id, "no ledger read for this claim")
             )
-        if target.key in self._reversed:
-            raise LedgerError("movement.reverses", request.reverses, "already reversed")
-        if request.amount != target.amount:
-            raise LedgerError(
-                "movement.amount",
-                request.amount,
-                f"a reversal repeats the amount it cancels ({target.amount})",
+            continue
+        kind = _KINDS.get(kind_text)
+        if kind is None:
+            problems.append(
+                PostingProblem(index, claim_id, key, "movement.kind", kind_text, "unknown movement kind")
             )
-        return -target.signed
+            continue
+        known = head._known
+        if key in seen or (known is not None and key in known):
+            problems.append(
+                PostingProblem(
+                    index, claim_id, key, "movement.key", key, "already booked (idempotency key used twice)"
+                )
+            )
+            continue
+        reverses = row[7]
+        if reverses is not None:  # it may name a row of this batch on the same claim
+            head.show(taken for taken in seen.values() if taken[1] == claim_id)
+        try:
+            effect = booking_effect(head, key, kind, amount, reverses)
+        except LedgerError as error:
+            problems.append(PostingProblem(index, claim_id, key, error.field, error.value, error.reason))
+            continue
+        if sequence != head.count + 1:
+            reason = f"the next movement of the claim is number {head.count + 1}"
+            problems.append(PostingProblem(index, claim_id, key, "movement.sequence", sequence, reason))
+            continue
+        if signed != effect:
+            reason = f"a {kind.value} of {amount} cents changes the total by {effect}"
+            problems.append(PostingProblem(index, claim_id, key, "movement.signed", signed, reason))
+            continue
+        seen[key] = row
+        head.count += 1  # head.append(row), inline: the batch's hottest loop
+        head.total += effect
+        if reverses is not None:
+            head.append_reversal(reverses)
+    return problems

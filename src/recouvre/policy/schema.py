@@ -29,6 +29,8 @@ NAME_DOMAINS: dict[str, frozenset[str]] = {
     "benefit": frozenset(benefit.value for benefit in Benefit),
     "responsibility": frozenset(responsibility.value for responsibility in Responsibility),
     "amnesty_option": frozenset({"full", "plan_24", "plan_more"}),
+    # The monthly cycle's steps (``recouvre.domain.steps.STEPS``; a test keeps the two equal).
+    "cycle_step": frozenset({"surcharges", "promises", "defaults"}),
 }
 """Closed sets a ``list``'s ``items`` or a ``mapping``'s ``keys`` may be checked against."""
 

@@ -1,14 +1,24 @@
-"""The monthly cycle (SCENARIOS.md "The monthly cycle"; PM241 procedures 3, 4 and 5).
+"""The monthly cycle (SCENARIOS.md "The monthly cycle"; PM241 procedures 3, 4 and 5): its I/O.
 
 Like a close-of-business run, the cycle is an ordered list of named business steps applied
-to every open, non-suspended claim of an organism, shard by shard:
+to every open, non-suspended claim of an organism, shard by shard. The steps are pure
+functions of ``recouvre.domain`` (``recouvre.domain.steps.STEPS``); their list is the policy's
+``cycle.steps`` at the cycle's date (national default):
 
-1. ``surcharges`` — CNSS late-payment surcharges on unpaid contributions (dahir 1-72-184
-   art. 26 as amended; ``cnss.surcharge_first`` and ``cnss.surcharge_monthly``);
-2. ``promises`` — promises to pay that fell due are found kept or broken;
-3. ``defaults`` — the default count of each claim and its one step of the month
-   (``recouvre.domain.defaults.decide_step``): reminders, phone-call tasks, the formal
-   notice, the move to the contentious phase with a review task.
+1. ``surcharges`` (``recouvre.domain.surcharges``) — CNSS late-payment surcharges on unpaid
+   contributions (dahir 1-72-184 art. 26 as amended; ``cnss.surcharge_first`` and
+   ``cnss.surcharge_monthly``);
+2. ``promises`` (``recouvre.domain.promises``) — promises to pay that fell due are found kept
+   or broken; one not yet due holds the default step;
+3. ``defaults`` (``recouvre.domain.defaults``) — the default count of each claim and its one
+   step of the month: reminders, phone-call tasks, the formal notice, the move to the
+   contentious phase with a review task.
+
+This module reads each shard's facts (``recouvre.domain.cycle.ClaimFacts``), runs the steps in
+order (a later step sees the movements of the earlier ones) and writes their rows. The
+movements pass the ledger's invariants before anything is written
+(``recouvre.domain.ledger.check_postings``, the checks of ``Ledger.post``): a refused one
+fails the shard with ``PostingsRefused``.
 
 Letters are decided per debtor: one letter of a type per debtor and cycle, covering all its
 claims at that step. PDFs are not rendered here (``recouvre letters print`` does it in
@@ -19,7 +29,8 @@ Shards, idempotence and restart: the run cuts the organism's debtor ids into fix
 debtor's letters are decided with all its claims. Each shard is decided from a read of its
 claims, then written in ONE transaction that also records the shard as done
 (``cycle_shards``); only the claims whose state changes are updated, each guarded by the state
-it was decided from (a claim changed meanwhile by someone else makes the shard decide again).
+it was decided from (a claim changed meanwhile by someone else makes the shard decide again,
+and so does a ledger that grew meanwhile: its next sequence number is taken).
 A run killed at any point (kill -9) and started again processes exactly the shards without a
 row and ends with the ledger, letters, tasks and states of an uninterrupted run; a second run
 of a finished month changes nothing. Shards touch disjoint debtors, so they run on several
@@ -31,27 +42,28 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from recouvre.domain.defaults import (
-    DefaultState,
-    StepDecision,
-    add_months,
-    decide_step,
-    defaults_of_full_payment,
-    defaults_of_plan,
-    surcharge_rate_months,
+from recouvre.domain.cycle import (
+    ClaimFacts,
+    CycleRules,
+    CycleRun,
+    PlanTerms,
+    Promise,
+    Step,
+    run_steps,
+    taking_part,
 )
-from recouvre.domain.ledger import MovementKind
-from recouvre.domain.model import Benefit, Organism, Phase
-from recouvre.domain.money import percent_of
-from recouvre.domain.thresholds import recovery_minimums, under_minimum
-from recouvre.policy import Policy
+from recouvre.domain.defaults import DefaultState, letter_data
+from recouvre.domain.ledger import LedgerHead, MovementKind, PostingProblem, PostingsRefused, check_postings
+from recouvre.domain.model import Organism, Phase
+from recouvre.domain.steps import steps_named
+from recouvre.domain.thresholds import recovery_minimums
+from recouvre.policy import Policy, PolicyError
 from recouvre.service import prescription, queues
 from recouvre.service.batch import run_units, writing
 from recouvre.service.context import Services
@@ -69,13 +81,10 @@ from recouvre.storage.tables import (
 )
 
 SHARD_DEBTORS = 5_000
-RECENT_WITHHOLDING_DAYS = 31
-INJUNCTION_BENEFITS = frozenset({Benefit.ALS.value, Benefit.LOAN.value})
-"""Claims that go to a payment injunction rather than a contrainte (RULES.md R-CONTR-1)."""
 MONEY_RECEIVED = frozenset({MovementKind.PAYMENT.value, MovementKind.WITHHOLDING.value})
-CONTRIBUTION = Benefit.CONTRIB.value
 SURCHARGE = MovementKind.SURCHARGE.value
-CONTENTIOUS = Phase.CONTENTIOUS.value
+STEPS_KEY = "cycle.steps"
+START_DELAY_KEY = "recovery.start_delay_days"
 
 
 def parse_month(month: str) -> date:
@@ -115,32 +124,29 @@ class CycleSummary:
         }
 
 
-@dataclass(frozen=True)
-class CycleRules:
-    """The parameters of the cycle, read once at the cycle date."""
-
-    steps: tuple[Any, ...]
-    formal_notice_months: int
-    repeat_window_months: int
-    start_delay_days: int
-    surcharge_first: Decimal
-    surcharge_monthly: Decimal
-    minimums: dict[str, int]
-
-    @classmethod
-    def at(cls, policy: Policy, on: date) -> CycleRules:
-        def get(key: str, default: Any) -> Any:
-            return policy.get(key, on) if key in policy else default
-
-        return cls(
-            steps=tuple(policy.default_steps(on)),
-            formal_notice_months=int(get("default.formal_notice_months", 1)),
-            repeat_window_months=int(get("default.repeat_window_months", 12)),
-            start_delay_days=int(get("recovery.start_delay_days", 0)),
-            surcharge_first=Decimal(get("cnss.surcharge_first", 0)),
-            surcharge_monthly=Decimal(get("cnss.surcharge_monthly", 0)),
-            minimums=dict(recovery_minimums(policy, on)),
-        )
+def cycle_rules(policy: Policy, on: date) -> tuple[CycleRules, tuple[Step, ...]]:
+    """The parameters of the cycle in force on ``on``, and its steps in order (``cycle.steps``;
+    a list the domain refuses raises ``PolicyError`` naming the file, the key and the value)."""
+    version = policy.version(STEPS_KEY, on)
+    names = tuple(version.value)
+    try:
+        steps = steps_named(names)
+    except ValueError as error:
+        raise PolicyError(version.origin, STEPS_KEY, version.raw, str(error)) from None
+    rules = CycleRules(
+        steps=names,
+        default_steps=tuple(policy.default_steps(on)),
+        formal_notice_months=policy.whole("default.formal_notice_months", on),
+        repeat_window_months=policy.whole("default.repeat_window_months", on),
+        # No start delay in a country without one (the CNSS's contributions are due at their date).
+        start_delay_days=policy.whole(START_DELAY_KEY, on) if START_DELAY_KEY in policy else 0,
+        recent_withholding_days=policy.whole("default.recent_withholding_days", on),
+        task_due_days=policy.whole("default.task_due_days", on),
+        surcharge_first=policy.percent("cnss.surcharge_first", on),
+        surcharge_monthly=policy.percent("cnss.surcharge_monthly", on),
+        minimums=dict(recovery_minimums(policy, on)),
+    )
+    return rules, steps
 
 
 def run_cycle(
@@ -243,47 +249,45 @@ def _run_shard(services: Services, job: _ShardJob, start: int) -> int:
         with services.db.unit_of_work() as session:
             _, organism = services.organism(session, job.organism_code)
             policy = services.policy(organism)
-            plan = _decide_shard(session, services, organism, policy, job, start, start + job.shard_debtors)
-            _prepare_writes(session, plan)
+            plan = _decide_shard(session, organism, policy, job, start, start + job.shard_debtors)
+            _prepare_writes(session, plan, services.clock(), f"cycle {job.month} of {job.organism_code}")
         try:
             with writing(services), services.db.unit_of_work() as session:
                 return _write_shard(session, job, start, plan)
         except _StaleShard:
             continue
+        except Exception as error:
+            if not plan.movement_keys or not repository.is_integrity_error(error):
+                raise
+            with services.db.unit_of_work() as session:
+                booked = repository.existing_keys(session, MovementRow.key, plan.movement_keys)
+            if booked:  # a key of the shard is booked already: the ledger refuses it twice
+                raise PostingsRefused(
+                    f"cycle {job.month} of {job.organism_code}, shard at debtor {start}",
+                    [
+                        PostingProblem(index, row[1], row[0], "movement.key", row[0], "already booked")
+                        for index, row in enumerate(plan.movements)
+                        if row[0] in booked
+                    ],
+                ) from None
+            if "sequence" not in str(error):
+                raise
+            continue  # a ledger grew since the read (its next sequence is taken): decide again
     raise RuntimeError(
         f"cycle {job.month} of {job.organism_code}: the claims of the shard starting at debtor {start} "
         f"kept changing during the run ({STALE_RETRIES} attempts); run the cycle again"
     )
 
 
-@dataclass(slots=True)
-class _Claim:
-    id: int
-    ref: str
-    debtor_id: int
-    debtor_ref: str
-    benefit: str
-    notified_on: date | None
-    principal: int
-    state: DefaultState
-    suspended_reason: str | None
-    suspended_until: date | None
-    responsibility: str
-    detected_on: date | str
-    youngest_line: date | str | None
-    """As read (raw): only ``prescription.prescribed_among`` reads them."""
-    total: int = 0
-    next_sequence: int = 1
-    surcharged: int = 0
-    last_withholding: date | None = None
-
-
 _PHASES = {phase.value: phase for phase in Phase}
 
 
-def _load_claims(session: Session, organism_id: int, on: date, low: int, high: int) -> dict[int, _Claim]:
+def _load_claims(
+    session: Session, organism_id: int, on: date, low: int, high: int
+) -> tuple[dict[int, ClaimFacts], list[tuple[int, str, date | str, int, date | str | None]]]:
     """The shard's claims established by ``on``, with their state and ledger aggregates (two
-    grouped Core statements over the shard's debtor range)."""
+    grouped Core statements over the shard's debtor range), and the facts the prescription
+    needs (as read: only ``prescription.prescribed_among`` reads them)."""
     in_shard = (
         ClaimRow.organism_id == organism_id,
         ClaimRow.debtor_id >= low,
@@ -316,8 +320,9 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
         .join(ClaimStateRow, ClaimStateRow.claim_id == ClaimRow.id)
         .where(*in_shard)
     )
-    claims: dict[int, _Claim] = {}
+    claims: dict[int, ClaimFacts] = {}
     states: dict[tuple[Any, ...], DefaultState] = {}
+    youngest: list[tuple[int, str, date | str, date | str | None]] = []
     as_date = repository.as_date
     for (
         ident,
@@ -352,7 +357,7 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
                 notice_deadline=as_date(notice_deadline),
                 last_cured_on=as_date(last_cured_on),
             )
-        claims[ident] = _Claim(
+        claims[ident] = ClaimFacts(
             ident,
             ref,
             debtor_id,
@@ -363,16 +368,15 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
             state,
             suspended_reason,
             as_date(suspended_until),
-            responsibility,
-            detected_on,
-            youngest_line,
         )
+        youngest.append((ident, responsibility, detected_on, youngest_line))
     if not claims:
-        return claims
+        return claims, []
     aggregates = (
         select(
             MovementRow.claim_id,
             func.sum(MovementRow.signed_cents).filter(MovementRow.booked_on <= on),
+            func.sum(MovementRow.signed_cents),
             func.max(MovementRow.sequence),
             func.sum(MovementRow.amount_cents).filter(
                 MovementRow.kind == MovementKind.SURCHARGE.value, MovementRow.booked_on <= on
@@ -385,14 +389,22 @@ def _load_claims(session: Session, organism_id: int, on: date, low: int, high: i
         .where(*in_shard)
         .group_by(MovementRow.claim_id)
     )
-    for claim_id, total, sequence, surcharged, last_withholding in repository.raw_rows(session, aggregates):
+    for claim_id, total, ledger_total, sequence, surcharged, last_withholding in repository.raw_rows(
+        session, aggregates
+    ):
         claim = claims.get(claim_id)
         if claim is not None:
             claim.total = int(total or 0)
-            claim.next_sequence = int(sequence or 0) + 1
+            claim.ledger_total = int(ledger_total or 0)
+            claim.last_sequence = int(sequence or 0)
+            claim.next_sequence = claim.last_sequence + 1
             claim.surcharged = int(surcharged or 0)
             claim.last_withholding = as_date(last_withholding)
-    return claims
+    facts = [
+        (ident, responsibility, detected_on, claims[ident].total, youngest_line)
+        for ident, responsibility, detected_on, youngest_line in youngest
+    ]
+    return claims, facts
 
 
 def _credits_since(session: Session, starts: dict[int, date], on: date) -> dict[int, int]:
@@ -431,21 +443,60 @@ def _events(session: Session, claim_ids: list[int], kinds: tuple[str, ...], on: 
     return found
 
 
+def _add_facts(session: Session, claims: dict[int, ClaimFacts], on: date) -> None:
+    """The facts few claims have: a plan, a contribution due date, promises, and the money
+    received since the plan or the last promise."""
+    ids = list(claims)
+    plan_starts: dict[int, date] = {}
+    for claim_id, plan_row in plan_rows_for(session, ids, on).items():
+        claims[claim_id].plan = PlanTerms(plan_row.first_due, plan_row.monthly_cents, plan_row.total_cents)
+        plan_starts[claim_id] = plan_row.agreed_on
+    if plan_starts:
+        for claim_id, received in _credits_since(session, plan_starts, on).items():
+            claims[claim_id].plan_credits = received
+    promises: dict[int, list[ClaimEventRow]] = defaultdict(list)
+    settled: set[str] = set()
+    for event in _events(session, ids, ("contribution_due", "promise", "promise_outcome"), on):
+        if event.kind == "contribution_due":
+            claims[event.claim_id].contribution_due = date.fromisoformat(str(event.data["due_on"]))
+        elif event.kind == "promise":
+            promises[event.claim_id].append(event)
+        else:
+            settled.add(str(event.data["promise"]))
+    for claim_id, events in promises.items():
+        claims[claim_id].promises = tuple(
+            Promise(
+                event.key,
+                date.fromisoformat(str(event.data["due_on"])),
+                int(str(event.data["amount"])),
+                event.key in settled,
+            )
+            for event in events
+        )
+    if promises:
+        since = {claim_id: events[-1].occurred_on for claim_id, events in promises.items()}
+        for claim_id, received in _credits_since(session, since, on).items():
+            claims[claim_id].promise_credits = received
+
+
 @dataclass
 class _ShardPlan:
     """What the cycle decided for one shard: the rows to write, and how many claims it read."""
 
     claims: int
-    movements: list[dict[str, Any]] = field(default_factory=list)
+    movements: list[tuple[Any, ...]] = field(default_factory=list)
+    """Ledger rows: ``recouvre.domain.ledger.POSTING_FIELDS``, the channel, the note, then when recorded."""
+    heads: dict[int, LedgerHead] = field(default_factory=dict)
+    """The ledgers of the claims with movements, as read (what ``check_postings`` checks against)."""
     events: list[tuple[Any, ...]] = field(default_factory=list)
     letters: list[LetterDraft] = field(default_factory=list)
     tasks: list[TaskDraft] = field(default_factory=list)
     states: dict[tuple[int, int], tuple[DefaultState, DefaultState, list[int]]] = field(default_factory=dict)
-    """The claims whose state changes, by (state decided from, new state), keyed by the states'
-    identities (claims in the same state share one object, and so do their decisions)."""
+    """The claims whose state changes, by (state decided from, new state)."""
     changed: int = 0
     counts: dict[str, Any] = field(default_factory=dict)
     """What the writes will record, for the run's summary (``cycle_shards.counts``)."""
+    movement_keys: list[str] = field(default_factory=list)
     writes: list[repository.Prepared] = field(default_factory=list)
     """The statements that write all of the above, prepared before the write lock is taken."""
     state_update: repository.Prepared | None = None
@@ -453,202 +504,56 @@ class _ShardPlan:
 
 def _decide_shard(
     session: Session,
-    services: Services,
     organism: Organism,
     policy: Policy,
     job: _ShardJob,
     low: int,
     high: int,
 ) -> _ShardPlan:
-    on, month, code = job.on, job.month, organism.code
-    claims = _load_claims(session, job.organism_id, on, low, high)
+    on = job.on
+    claims, prescription_facts = _load_claims(session, job.organism_id, on, low, high)
     plan = _ShardPlan(claims=len(claims))
     if not claims:
         return plan
-    rules = CycleRules.at(policy, on)
+    rules, steps = cycle_rules(policy, on)
     # Prescribed claims are not recovered any more: no step, no surcharge.
-    barred = prescription.prescribed_among(
-        session,
-        [
-            (claim.id, claim.responsibility, claim.detected_on, claim.total, claim.youngest_line)
-            for claim in claims.values()
-        ],
-        on,
-        policy,
-    )
-    plans = plan_rows_for(session, list(claims), on)
-    contribution_due: dict[int, date] = {}
-    promises: dict[int, list[ClaimEventRow]] = defaultdict(list)
-    settled_promises: set[str] = set()
-    for event in _events(session, list(claims), ("contribution_due", "promise", "promise_outcome"), on):
-        if event.kind == "contribution_due":
-            contribution_due[event.claim_id] = date.fromisoformat(str(event.data["due_on"]))
-        elif event.kind == "promise":
-            promises[event.claim_id].append(event)
-        else:
-            settled_promises.add(str(event.data["promise"]))
-    starts = {claim_id: plan_row.agreed_on for claim_id, plan_row in plans.items()}
-    credits = _credits_since(session, starts, on) if starts else {}
-    promise_credits = (
-        _credits_since(session, {cid: items[-1].occurred_on for cid, items in promises.items()}, on)
-        if promises
-        else {}
-    )
-
-    letters: dict[tuple[int, str], list[_Claim]] = defaultdict(list)
-    recorded_at = services.clock()
-    recent_withholding = on - timedelta(days=RECENT_WITHHOLDING_DAYS)
-    # decide_step is pure and most claims share a state (one object per shard, see _load_claims)
-    # and a default count: decided once each.
-    decided: dict[tuple[int, int], StepDecision] = {}
-    step_datas: dict[tuple[str, int], dict[str, object]] = {}
-
-    for claim in claims.values():
-        balance = max(claim.total, 0)
-        state = claim.state
-        suspended = claim.suspended_reason is not None and (
-            claim.suspended_until is None or claim.suspended_until >= on
+    barred = prescription.prescribed_among(session, prescription_facts, on, policy)
+    active = taking_part(claims, rules, on, barred)
+    _add_facts(session, active, on)
+    rows = run_steps(steps, active, rules, CycleRun(organism.code, job.month, on))
+    plan.movements = rows.movements
+    plan.heads = {
+        claim_id: LedgerHead(claims[claim_id].ledger_total, claims[claim_id].last_sequence)
+        for claim_id in {row[1] for row in rows.movements}
+    }
+    plan.events = rows.events
+    plan.states = rows.states
+    plan.changed = rows.changed
+    plan.tasks = [
+        TaskDraft(
+            key=order.key,
+            organism_id=job.organism_id,
+            debtor_id=order.debtor_id,
+            claim_id=order.claim_id,
+            type=order.type,
+            created_on=order.created_on,
+            due_on=order.due_on,
+            data=order.data,
         )
-        if (
-            suspended
-            or under_minimum(rules.minimums, claim.benefit, claim.principal)
-            or claim.notified_on is None
-            or claim.id in barred
-        ):
-            continue
-        # Step 1: surcharges on unpaid contributions.
-        due_on = contribution_due.get(claim.id)
-        if claim.benefit == CONTRIBUTION and due_on is not None and balance > 0:
-            months = surcharge_rate_months(due_on, on)
-            if months > 0:
-                rate = rules.surcharge_first + rules.surcharge_monthly * (months - 1)
-                owed = percent_of(claim.principal, rate) - claim.surcharged
-                if owed > 0:
-                    plan.movements.append(
-                        {
-                            "key": f"{code}:{claim.ref}:surcharge:{month}",
-                            "claim_id": claim.id,
-                            "sequence": claim.next_sequence,
-                            "kind": SURCHARGE,
-                            "amount_cents": owed,
-                            "signed_cents": owed,
-                            "booked_on": on,
-                            "reverses_key": None,
-                            "channel": None,
-                            "note": f"majoration {rate} % ({months} mois de retard)",
-                            "recorded_at": recorded_at,
-                        }
-                    )
-                    claim.next_sequence += 1
-                    claim.total += owed
-                    balance += owed
-        # Step 2: promises that fell due.
-        pending_promise = False
-        for promise in promises.get(claim.id, []):
-            promised_on = date.fromisoformat(str(promise.data["due_on"]))
-            if promise.key in settled_promises:
-                continue
-            if promised_on >= on:
-                pending_promise = True
-                continue
-            kept = promise_credits.get(claim.id, 0) >= int(str(promise.data["amount"]))
-            plan.events.append(
-                _event(
-                    f"{promise.key}:outcome",
-                    claim.id,
-                    on,
-                    "promise_outcome",
-                    {"promise": promise.key, "kept": kept, "cycle": month},
-                )
-            )
-        # Step 3: defaults and their one step of the month.
-        if balance <= 0 and state.episode_since is None:
-            continue
-        plan_row = plans.get(claim.id)
-        if balance <= 0:
-            defaults = 0
-        elif plan_row is not None:
-            defaults = defaults_of_plan(
-                plan_row.first_due, plan_row.monthly_cents, plan_row.total_cents, credits.get(claim.id, 0), on
-            )
-        elif claim.last_withholding is not None and claim.last_withholding > recent_withholding:
-            defaults = 0
-        else:
-            full_due = due_on or claim.notified_on + timedelta(days=rules.start_delay_days)
-            defaults = defaults_of_full_payment(full_due, on, balance)
-        if pending_promise and defaults > 0:
-            continue
-        decision = decided.get((id(state), defaults))
-        if decision is None:
-            decision = decide_step(
-                state,
-                defaults,
-                on,
-                rules.steps,
-                formal_notice_months=rules.formal_notice_months,
-                repeat_window_months=rules.repeat_window_months,
-            )
-            decided[(id(state), defaults)] = decision
-        if decision.state is not state and decision.state != state:
-            plan.states.setdefault((id(state), id(decision.state)), (state, decision.state, []))[2].append(
-                claim.id
-            )
-            plan.changed += 1
-        if decision.cured:
-            plan.events.append(
-                _event(f"{code}:{claim.ref}:cycle:{month}:cured", claim.id, on, "cured", {"cycle": month})
-            )
-        if decision.letter is not None:
-            letters[(claim.debtor_id, decision.letter)].append(claim)
-            step_data = step_datas.get((decision.letter, defaults))
-            if step_data is None:  # shared by the claims at the same step: encoded once
-                step_data = step_datas[(decision.letter, defaults)] = {
-                    "step": decision.letter,
-                    "defaults": defaults,
-                    "cycle": month,
-                }
-            plan.events.append(
-                _event(f"{code}:{claim.ref}:cycle:{month}:step", claim.id, on, "default_step", step_data)
-            )
-        if decision.contentious:
-            title = "payment_injunction" if claim.benefit in INJUNCTION_BENEFITS else "contrainte"
-            plan.events.append(
-                _event(
-                    f"{code}:{claim.ref}:cycle:{month}:phase",
-                    claim.id,
-                    on,
-                    "phase",
-                    {"phase": CONTENTIOUS, "cycle": month, "title": title},
-                )
-            )
-        if decision.task is not None:
-            data: dict[str, object] = {"cycle": month, "defaults": defaults}
-            if decision.task == "review":
-                data["title"] = "payment_injunction" if claim.benefit in INJUNCTION_BENEFITS else "contrainte"
-            plan.tasks.append(
-                TaskDraft(
-                    key=f"{code}:{claim.ref}:{decision.task}:cycle:{month}",
-                    organism_id=job.organism_id,
-                    debtor_id=claim.debtor_id,
-                    claim_id=claim.id,
-                    type=decision.task,
-                    created_on=on,
-                    due_on=on + timedelta(days=10),
-                    data=data,
-                )
-            )
+        for order in rows.tasks
+    ]
     plan.letters = [
         LetterDraft(
-            f"{code}:{covered[0].debtor_ref}:{letter_type}:{month}",
+            f"{organism.code}:{covered[0].debtor_ref}:{letter_type}:{job.month}",
             job.organism_id,
             debtor_id,
             letter_type,
             on,
             tuple([claim.id for claim in covered]),
-            month,
-            _letter_data(letter_type, covered, on, rules),
+            job.month,
+            letter_data(letter_type, covered, on, rules),
         )
-        for (debtor_id, letter_type), covered in letters.items()
+        for (debtor_id, letter_type), covered in rows.letters.items()
     ]
     return plan
 
@@ -676,12 +581,18 @@ def _state_values(state: DefaultState) -> tuple[Any, ...]:
     )
 
 
-def _prepare_writes(session: Session, plan: _ShardPlan) -> None:
-    """Turn the shard's decisions into driver-ready statements (still outside the write lock)."""
+def _prepare_writes(session: Session, plan: _ShardPlan, recorded_at: Any, where: str) -> None:
+    """Check the shard's movements against the ledger's invariants, then turn its decisions
+    into driver-ready statements (still outside the write lock)."""
+    problems = check_postings(plan.heads, plan.movements)
+    if problems:
+        raise PostingsRefused(where, problems)
+    movements = [(*row, recorded_at) for row in plan.movements]
+    plan.movement_keys = [row[0] for row in plan.movements]
     letters, links = repository.prepared_letters(session, plan.letters)
     tasks = repository.prepared_tasks(session, plan.tasks)
     plan.writes = [
-        repository.prepared_insert_dicts(session, MovementRow, plan.movements),
+        repository.prepared_movements(session, movements),
         letters,
         links,
         tasks,
@@ -690,12 +601,13 @@ def _prepare_writes(session: Session, plan: _ShardPlan) -> None:
     kinds = Counter(event[3] for event in plan.events)
     new_letters = {key for key, *_ in letters.rows}
     new_tasks = {key for key, *_ in tasks.rows}
+    surcharges = [row for row in plan.movements if row[3] == SURCHARGE]
     plan.counts = {
         "in_default": kinds["default_step"],
         "cured": kinds["cured"],
         "contentious": kinds["phase"],
-        "surcharges": len(plan.movements),
-        "surcharge_cents": sum(int(movement["amount_cents"]) for movement in plan.movements),
+        "surcharges": len(surcharges),
+        "surcharge_cents": sum(int(row[4]) for row in surcharges),
         "letters": dict(Counter(draft.type for draft in plan.letters if draft.key in new_letters)),
         "tasks": dict(Counter(draft.type for draft in plan.tasks if draft.key in new_tasks)),
     }
@@ -733,18 +645,4 @@ def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan)
 _EVENT_COLUMNS = ("key", "claim_id", "occurred_on", "kind", "data")
 
 
-def _event(key: str, claim_id: int, on: date, kind: str, data: dict[str, object]) -> tuple[Any, ...]:
-    """A claim event as the values of ``_EVENT_COLUMNS``."""
-    return (key, claim_id, on, kind, data)
-
-
-def _letter_data(letter_type: str, covered: list[_Claim], on: date, rules: CycleRules) -> dict[str, object]:
-    data: dict[str, object] = {"claims": [claim.ref for claim in covered]}
-    if letter_type == "formal_notice":
-        data["deadline"] = add_months(on, rules.formal_notice_months).isoformat()
-    elif deadlines := [claim.state.notice_deadline for claim in covered if claim.state.notice_deadline]:
-        data["deadline"] = max(deadlines).isoformat()
-    return data
-
-
-__all__ = ["CycleSummary", "parse_month", "run_cycle"]
+__all__ = ["CycleSummary", "cycle_rules", "parse_month", "run_cycle"]

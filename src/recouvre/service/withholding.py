@@ -12,6 +12,12 @@ debtor (callers chunk large runs; ``withhold_batches`` runs the chunks on every 
    ``{organism}:{claim}:withholding:{run_id}:{debtor}``) and one ``benefit_payments``
    row (key ``{organism}:{run_id}:{debtor}``) holding the explanation.
 
+The withholding movements pass the ledger's invariants before anything is written
+(``recouvre.domain.ledger.check_postings``, the checks of ``Ledger.post``, against each claim's
+total over its whole ledger and its last sequence as read): a movement refused (a withholding
+beyond the balance, a key twice, a sequence out of order) fails the batch with
+``PostingsRefused``, nothing written.
+
 Idempotent: a debtor whose ``benefit_payments`` key exists is skipped and reported as
 already done, with what was decided then. All or nothing: a batch with an invalid item
 (an unknown debtor, a debtor twice, an unknown benefit, a negative amount) is refused
@@ -34,7 +40,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.errors import BatchRejected, NotFound, Problem
-from recouvre.domain.ledger import MovementKind
+from recouvre.domain.ledger import LedgerHead, MovementKind, PostingProblem, PostingsRefused, check_postings
 from recouvre.domain.model import Benefit, DatedValue, DomainError, Organism, value_on
 from recouvre.domain.money import Cents
 from recouvre.domain.withholding import (
@@ -343,9 +349,14 @@ def apply_benefit_payments(
     # Decided on what was read; written in a transaction of its own, under the batch's write lock.
     # A claim's ledger that changed meanwhile makes the insert of its movement fail on its
     # sequence: nothing of the batch is written, and running it again decides afresh.
-    with writing(services), services.db.unit_of_work() as session:
-        for statement in writes:
-            statement.run(session)
+    try:
+        with writing(services), services.db.unit_of_work() as session:
+            for statement in writes:
+                statement.run(session)
+    except Exception as error:
+        if repository.is_integrity_error(error):
+            _refuse_booked_keys(services, organism_code, run_id, writes[0])
+        raise
     fresh = {item.payment.debtor_ref: _outcome(run_id, item, with_explanations) for item in decided}
     return [
         _done(payment.debtor_ref, recorded[key], with_explanations)
@@ -435,25 +446,36 @@ def _bookings(
     problems: list[Problem] = []
     note = _note(run_id)
     recorded_at = services.clock()
+    heads: dict[int, LedgerHead] = {}
+    by_date: dict[date, list[int]] = {}
     for item in decided:
         payment, decision = item.payment, item.decision
+        allocated = by_date.get(payment.paid_on)
+        if allocated is None:
+            allocated = by_date[payment.paid_on] = []
         for allocation in decision.allocations:
             info = item.claims[allocation.claim_ref]
             key = withholding_key(organism_code, info.ref, run_id, payment.debtor_ref)
             if len(key) > MAX_KEY:
                 reason = f"the withholding key on claim {info.ref} would exceed {MAX_KEY} characters"
                 problems.append(Problem(item.index, "run_id", run_id, reason))
-            # The engine never takes more than a claim's balance (D553-4): a plain withholding row.
+            # The engine never takes more than a claim's balance (D553-4); check_postings verifies it.
             amount = allocation.amount
+            claim_id = info.claim_id
+            if claim_id not in heads:  # the ledger as read (at the payment date for now), its last number
+                heads[claim_id] = LedgerHead(info.balance, info.next_sequence - 1)
+                allocated.append(claim_id)
             movements.append(
                 (
                     key,
-                    info.claim_id,
+                    claim_id,
                     info.next_sequence,
                     WITHHOLDING,
                     amount,
                     -amount,
                     payment.paid_on,
+                    None,
+                    None,
                     note,
                     recorded_at,
                 )
@@ -474,23 +496,39 @@ def _bookings(
         )
     if problems:
         raise BatchRejected(problems)
+    # The ledger's total counts every movement, whatever its date: add those booked after the payment.
+    for on, claim_ids in by_date.items():
+        for claim_id, later in repository.totals_after(session, claim_ids, on).items():
+            heads[claim_id].total += later
+    refused = check_postings(heads, movements)
+    if refused:
+        raise PostingsRefused(f"withholding run {run_id} of {organism_code}", refused)
     return [
-        repository.prepared_insert(session, MovementRow, _MOVEMENT_COLUMNS, movements),
+        repository.prepared_movements(session, movements),
         repository.prepared_insert(session, BenefitPaymentRow, _PAYMENT_COLUMNS, rows),
     ]
 
 
-_MOVEMENT_COLUMNS = (
-    "key",
-    "claim_id",
-    "sequence",
-    "kind",
-    "amount_cents",
-    "signed_cents",
-    "booked_on",
-    "note",
-    "recorded_at",
-)
+def _refuse_booked_keys(
+    services: Services, organism_code: str, run_id: str, movements: repository.Prepared
+) -> None:
+    """After a failed write: ``PostingsRefused`` when a movement key of the batch was booked
+    already (the ledger books a key once); otherwise a claim's ledger changed since the read
+    (its next sequence is taken) and the caller re-raises: running the batch again decides afresh."""
+    keys = [str(row[0]) for row in movements.rows]
+    with services.db.unit_of_work() as session:
+        booked = repository.existing_keys(session, MovementRow.key, keys)
+    if booked:
+        raise PostingsRefused(
+            f"withholding run {run_id} of {organism_code}",
+            [
+                PostingProblem(index, int(row[1]), str(row[0]), "movement.key", row[0], "already booked")
+                for index, row in enumerate(movements.rows)
+                if row[0] in booked
+            ],
+        ) from None
+
+
 _PAYMENT_COLUMNS = (
     "key",
     "organism_id",

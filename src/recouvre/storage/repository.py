@@ -348,6 +348,53 @@ def insert_movements(
     fast_insert(session, MovementRow, rows)
 
 
+MOVEMENT_COLUMNS = (
+    "key",
+    "claim_id",
+    "sequence",
+    "kind",
+    "amount_cents",
+    "signed_cents",
+    "booked_on",
+    "reverses_key",
+    "channel",
+    "note",
+    "recorded_at",
+)
+"""The columns of a batch step's movement rows, in order: ``recouvre.domain.ledger.POSTING_FIELDS``
+(what ``check_postings`` checks) first."""
+
+
+def prepared_movements(session: Session, rows: Sequence[Sequence[Any]]) -> Prepared:
+    """The ``INSERT`` of a batch step's movement rows (``MOVEMENT_COLUMNS``), already checked."""
+    return prepared_insert(session, MovementRow, MOVEMENT_COLUMNS, rows)
+
+
+def is_integrity_error(error: BaseException) -> bool:
+    """A unique (or foreign key) violation, raised by SQLAlchemy or straight from the driver:
+    the batch writes run on the driver's own cursor (``Prepared``), whose errors are the DB-API's
+    ``IntegrityError`` (PEP 249), a class of each driver's own."""
+    return any(kind.__name__ == "IntegrityError" for kind in type(error).__mro__)
+
+
+def totals_after(session: Session, claim_ids: Iterable[int], on: date) -> dict[int, int]:
+    """The signed sum of the movements booked after ``on`` on each claim that has some (read by
+    the index on ``booked_on``: a batch dated today finds none)."""
+    found: dict[int, int] = {}
+    if session.scalar(select(MovementRow.id).where(MovementRow.booked_on > on).limit(1)) is None:
+        return found  # a batch dated today: nothing booked later anywhere, one index probe says so
+    # SQLite would look each claim's movements up by claim; ``claim_id + 0`` keeps it off that
+    # index, so that it reads the few movements booked after ``on`` by the index on the date.
+    claim = MovementRow.claim_id + 0 if session.get_bind().dialect.name == "sqlite" else MovementRow.claim_id
+    for part in chunks(sorted(set(claim_ids))):
+        query = select(MovementRow.claim_id, MovementRow.signed_cents).where(
+            MovementRow.booked_on > on, one_of(session, claim, part)
+        )
+        for claim_id, signed in raw_rows(session, query):
+            found[claim_id] = found.get(claim_id, 0) + int(signed)
+    return found
+
+
 def movement_by_key(session: Session, key: str) -> tuple[int, Movement] | None:
     row = session.scalar(select(MovementRow).where(MovementRow.key == key))
     return None if row is None else (row.claim_id, _movement(row))

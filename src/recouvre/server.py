@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recouvre.api import create_api
+from recouvre.api.body_limit import BodyLimit
 from recouvre.service.context import Services
 from recouvre.web import mount_web
 
@@ -67,5 +68,6 @@ class SecurityHeaders:
 def create_app(services: Services) -> FastAPI:
     app = create_api(services)
     mount_web(app)  # the back office pages: "/", sign-in, queues, debtor files
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit)  # every route: 413 past MAX_BODY_BYTES, before any parsing
+    app.add_middleware(SecurityHeaders)  # outermost: the 413 and every other answer carry them
     return app

@@ -32,7 +32,7 @@ from recouvre.domain.errors import BatchRejected, Busy, NotFound, Refused
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import AmountError
 from recouvre.security.authorization import Forbidden
-from recouvre.service.accounts import SignInRefused
+from recouvre.service.accounts import SignInBusy, SignInRefused, SignInThrottled
 from recouvre.service.context import Services
 from recouvre.service.door import transient
 from recouvre.service.trail import jsonable
@@ -158,10 +158,25 @@ def create_api(services: Services, *, public_schema: bool | None = None) -> Fast
 
     @app.exception_handler(SignInRefused)
     def sign_in_refused(_: Request, error: SignInRefused) -> JSONResponse:
-        content: dict[str, object] = {"detail": error.reason}
-        if error.locked_until is not None:
-            content["locked_until"] = error.locked_until.isoformat()
-        return JSONResponse(status_code=401, content=content, headers={"WWW-Authenticate": "Bearer"})
+        return JSONResponse(
+            status_code=401, content={"detail": error.reason}, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    @app.exception_handler(SignInThrottled)
+    def sign_in_throttled(_: Request, error: SignInThrottled) -> JSONResponse:
+        return JSONResponse(
+            status_code=429,
+            content={"detail": error.reason, "retry_after": error.retry_after},
+            headers={"Retry-After": str(error.retry_after)},
+        )
+
+    @app.exception_handler(SignInBusy)
+    def sign_in_busy(_: Request, error: SignInBusy) -> JSONResponse:
+        return JSONResponse(
+            status_code=503,
+            content={"detail": error.reason, "retry_after": error.retry_after},
+            headers={"Retry-After": str(error.retry_after)},
+        )
 
     @app.exception_handler(NotFound)
     def not_found(_: Request, error: NotFound) -> JSONResponse:

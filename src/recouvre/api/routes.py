@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import AfterValidator
 
 from recouvre.api.deps import ActorDep, OrganismPath, RefPath, ServicesDep, get_token
@@ -67,9 +67,13 @@ def _today(services: Services) -> date:
 
 
 @router.post("/auth/token", tags=["connexion"], response_model=models.TokenOut)
-def issue_token(services: ServicesDep, body: models.TokenRequest) -> models.TokenOut:
-    """Sign in with a user name and password; the token is valid for a working day."""
-    issued = accounts.issue_token(services, body.username, body.password)
+def issue_token(request: Request, services: ServicesDep, body: models.TokenRequest) -> models.TokenOut:
+    """Sign in with a user name and password; the token is valid for a working day.
+
+    ``401`` for an unknown name, a wrong password or a disabled account alike; ``429`` with
+    ``Retry-After`` after repeated failures from the address or on the name; ``503`` when busy."""
+    address = request.client.host if request.client is not None else None
+    issued = accounts.issue_token(services, body.username, body.password, address=address)
     return models.TokenOut(access_token=issued.token, expires_at=issued.expires_at)
 
 

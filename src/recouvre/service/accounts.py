@@ -1,8 +1,11 @@
 """Users, sign-in and API tokens.
 
 * A password is stored only as its argon2id hash; it is never logged, echoed nor audited.
-* ``MAX_FAILED_SIGN_INS`` failed sign-ins in a row lock the account for ``LOCK_DURATION``
-  (``recouvre.security.settings``). Unknown names cost the same hashing time as known ones.
+* Failed sign-ins are throttled per client address and per name, known or not, with growing
+  delays and never a lock (``recouvre.security.throttle``, ``recouvre.security.settings``); a
+  throttled attempt is refused before any hashing. Unknown, disabled and wrong-password attempts
+  get the same answer and cost the same argon2 verification (against a decoy hash for a name
+  without a usable one); at most ``ARGON2_CONCURRENCY`` verifications run at once.
 * A token is 256 random bits shown once to its holder; the database keeps its SHA-256 only
   (a fast hash is enough for a value that cannot be guessed), with an expiry.
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,12 +34,13 @@ from recouvre.domain.model import DomainError
 from recouvre.security.authorization import Actor, MandateGrant
 from recouvre.security.roles import default_roles
 from recouvre.security.settings import (
-    LOCK_DURATION,
-    MAX_FAILED_SIGN_INS,
+    ARGON2_CONCURRENCY,
+    ARGON2_WAIT_SECONDS,
     MIN_PASSWORD_LENGTH,
     TOKEN_BYTES,
     TOKEN_LIFETIME,
 )
+from recouvre.security.throttle import Throttled
 from recouvre.service import trail
 from recouvre.service.context import Services
 from recouvre.storage import repository
@@ -50,13 +55,39 @@ SYSTEM_ACTOR = Actor(user="system", roles=frozenset({SYSTEM_ROLE}))
 MAX_PASSWORD_LENGTH = 1024
 
 
-class SignInRefused(Exception):
-    """Wrong name or password, disabled or locked account: ``reason`` is safe to show."""
+SIGN_IN_REFUSED = "nom d'utilisateur ou mot de passe incorrect"
+"""The one answer to an unknown name, a wrong password and a disabled account."""
 
-    def __init__(self, reason: str, locked_until: datetime | None = None) -> None:
+
+class SignInRefused(Exception):
+    """Wrong name or password, or disabled account: the same ``reason`` for all (safe to show)."""
+
+    def __init__(self, reason: str = SIGN_IN_REFUSED) -> None:
         self.reason = reason
-        self.locked_until = locked_until
         super().__init__(reason)
+
+
+class SignInThrottled(Exception):
+    """Too many failures from this address or on this name: retry after ``retry_after`` seconds.
+    Raised before any hashing; the same for known and unknown names."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        self.reason = "trop de tentatives de connexion"
+        super().__init__(self.reason)
+
+
+class SignInBusy(Exception):
+    """Every password-verification slot stayed taken: retry after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int = 1) -> None:
+        self.retry_after = retry_after
+        self.reason = "service de connexion saturé"
+        super().__init__(self.reason)
+
+
+ARGON2_SLOTS = threading.BoundedSemaphore(ARGON2_CONCURRENCY)
+"""Per process: argon2 verifications running at once (each takes a core and tens of MiB)."""
 
 
 class Unauthenticated(Exception):
@@ -257,49 +288,68 @@ def disable_user(services: Services, username: str, *, by: str, why: str = "") -
         return view
 
 
-def sign_in(services: Services, username: str, password: str) -> UserView:
-    """Check a name and password; count failures and lock the account after too many."""
-    with services.db.unit_of_work() as session:
-        row = session.scalar(select(UserRow).where(UserRow.username == username))
-        stored = _decoy_hash() if row is None else row.password_hash
-    matches = password_matches(stored, password)  # outside any lock: hashing is slow on purpose
-    now = services.clock()
-    with trail.unit_of_work(services) as session:
-        row = session.scalar(select(UserRow).where(UserRow.username == username))
-        refusal: SignInRefused | None = None
-        if row is None:
-            refusal = SignInRefused("nom d'utilisateur ou mot de passe incorrect")
-        elif not row.active:
-            refusal = SignInRefused("compte désactivé")
-        elif row.locked_until is not None and aware(row.locked_until) > now:
-            refusal = SignInRefused("compte verrouillé après des échecs répétés", aware(row.locked_until))
-        elif not matches:
-            row.failed_sign_ins += 1
-            if row.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-                row.locked_until = now + LOCK_DURATION
-                row.failed_sign_ins = 0
-                refusal = SignInRefused("compte verrouillé après des échecs répétés", row.locked_until)
-            else:
-                refusal = SignInRefused("nom d'utilisateur ou mot de passe incorrect")
-        else:
-            row.failed_sign_ins = 0
-            row.locked_until = None
-        trail.append(
-            session,
-            trail.Entry(
-                username[:64],
-                "auth.sign_in",
-                outcome="done" if refusal is None else "denied",
-                organism=None if row is None else row.organism,
-                subject=f"user {username[:64]}",
-                why="" if refusal is None else refusal.reason,
-            ),
-            now,
-        )
-        if refusal is None and row is not None:
-            return _view(row)
-    assert refusal is not None
-    raise refusal
+def _verify_bounded(stored: str, password: str) -> bool:
+    """``password_matches`` in one of the ``ARGON2_SLOTS``, waiting at most ``ARGON2_WAIT_SECONDS``."""
+    if not ARGON2_SLOTS.acquire(timeout=ARGON2_WAIT_SECONDS):
+        raise SignInBusy()
+    try:
+        return password_matches(stored, password)
+    finally:
+        ARGON2_SLOTS.release()
+
+
+def sign_in(services: Services, username: str, password: str, *, address: str | None = None) -> UserView:
+    """Check a name and password from client ``address`` (``None``: not known, e.g. in-process).
+
+    A throttled attempt raises ``SignInThrottled`` before anything is read or hashed; an unknown
+    name, a disabled account and a wrong password all raise the same ``SignInRefused`` after the
+    same argon2 verification; every outcome but a throttled one is audited with its real reason.
+    """
+    username = username[:64]
+    try:
+        reservation = services.throttle.reserve(services.clock(), address=address, account=username)
+    except Throttled as throttled:
+        raise SignInThrottled(throttled.retry_after) from None
+    succeeded = False
+    try:
+        with services.db.unit_of_work() as session:
+            row = session.scalar(select(UserRow).where(UserRow.username == username))
+            usable = row is not None and row.active
+            stored = row.password_hash if row is not None and usable else _decoy_hash()
+        # outside any transaction: hashing is slow on purpose
+        matches = _verify_bounded(stored, password) and usable
+        now = services.clock()
+        with trail.unit_of_work(services) as session:
+            row = session.scalar(select(UserRow).where(UserRow.username == username))
+            why = ""
+            if row is None:
+                why = "utilisateur inconnu"
+            elif not row.active:
+                why = "compte désactivé"
+            elif not matches:
+                why = "mot de passe incorrect"
+            trail.append(
+                session,
+                trail.Entry(
+                    username,
+                    "auth.sign_in",
+                    outcome="denied" if why else "done",
+                    organism=None if row is None else row.organism,
+                    subject=f"user {username}",
+                    why=why,
+                ),
+                now,
+            )
+            if not why and row is not None:
+                succeeded = True
+                return _view(row)
+        raise SignInRefused()
+    except SignInBusy:
+        services.throttle.release(reservation, succeeded=False)  # not a failure: nothing was checked
+        raise
+    finally:
+        if succeeded:
+            services.throttle.release(reservation, succeeded=True)
 
 
 @dataclass(frozen=True)
@@ -309,9 +359,11 @@ class IssuedToken:
     user: UserView
 
 
-def issue_token(services: Services, username: str, password: str) -> IssuedToken:
+def issue_token(
+    services: Services, username: str, password: str, *, address: str | None = None
+) -> IssuedToken:
     """Sign in and issue a bearer token, shown once (the database keeps its hash only)."""
-    user = sign_in(services, username, password)
+    user = sign_in(services, username, password, address=address)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = services.clock()
     expires = now + TOKEN_LIFETIME

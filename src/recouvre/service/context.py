@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from recouvre import policy as policies
 from recouvre.domain.errors import NotFound, Refused
 from recouvre.domain.model import Organism
+from recouvre.security.throttle import SignInThrottle
 from recouvre.storage import repository
 from recouvre.storage.database import Database
 
@@ -34,6 +35,8 @@ class Services:
     """Parameters that replace the national defaults outright (a scenario's ``policy:``)."""
     clock: Callable[[], datetime] = default_clock
     _policies: dict[str, policies.Policy] = field(default_factory=dict, repr=False)
+    throttle: SignInThrottle = field(default_factory=SignInThrottle, repr=False, compare=False)
+    """Sign-in failures per client address and per name (``recouvre.security.throttle``)."""
 
     def policy(self, organism: Organism) -> policies.Policy:
         cached = self._policies.get(organism.code)

@@ -232,10 +232,14 @@ def debtor_file(
             .join(ClaimRow, ClaimRow.id == LetterClaimRow.claim_id)
             .where(LetterRow.debtor_id == debtor.id, LetterRow.issued_on <= on)
             .order_by(LetterRow.issued_on, LetterRow.id)
-        )
+        ).all()
         letters: dict[int, models.LetterOut] = {}
+        visible = set(claim_refs.values())
+        # An agency is shown a letter only when it may see every claim the letter names: a letter
+        # also about a claim not placed with it would show that claim and the total.
+        hidden = {letter.id for letter, ref in letter_rows if ref not in visible}
         for letter, ref in letter_rows:
-            if ref not in claim_refs.values():
+            if ref not in visible or (agency is not None and letter.id in hidden):
                 continue
             entry = letters.setdefault(
                 letter.id,
@@ -477,6 +481,31 @@ def letters_issued(services: Services, organism: str, on: date) -> list[tuple[st
             (row.type, claims, debtor)
             for row, claims, debtor in repository.letters_on(session, organism_id, on)
         ]
+
+
+def letter_claims(services: Services, organism: str, debtor_ref: str, letter_id: int) -> list[str]:
+    """The refs of the claims letter ``letter_id`` of debtor ``debtor_ref`` names; ``NotFound``
+    when it is not one of that debtor's letters in ``organism``."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism)
+        letter = session.scalar(
+            select(LetterRow.id)
+            .join(DebtorRow, DebtorRow.id == LetterRow.debtor_id)
+            .where(
+                LetterRow.id == letter_id,
+                LetterRow.organism_id == organism_id,
+                DebtorRow.ref == debtor_ref,
+            )
+        )
+        if letter is None:
+            raise NotFound("letter", letter_id, "not a letter of this debtor")
+        query = (
+            select(ClaimRow.ref)
+            .join(LetterClaimRow, LetterClaimRow.claim_id == ClaimRow.id)
+            .where(LetterClaimRow.letter_id == letter_id)
+            .order_by(ClaimRow.ref)
+        )
+        return list(session.scalars(query))
 
 
 def tasks_created(services: Services, organism: str, on: date) -> list[tuple[str, str | None]]:

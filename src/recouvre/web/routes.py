@@ -31,7 +31,6 @@ from recouvre.domain.model import DomainError, PaymentChannel
 from recouvre.domain.money import AmountError
 from recouvre.security.authorization import Forbidden, Subject
 from recouvre.service import accounts, commands, models, queries, trail
-from recouvre.service import letters as letter_service
 from recouvre.service.commands import reads as door_reads
 from recouvre.service.context import Services
 from recouvre.service.decisions import ProposalKind, ProposalStatus
@@ -229,7 +228,7 @@ def home(request: Request, services: ServicesDep) -> Response:
 
 
 def _sign_in_page(
-    request: Request, *, error: str = "", locked_until: str = "", username: str = "", status: int = 200
+    request: Request, *, error: str = "", retry_after: int = 0, username: str = "", status: int = 200
 ) -> Response:
     pre = presession(request, secret_of(request))
     response = render(
@@ -238,7 +237,7 @@ def _sign_in_page(
         {
             "csrf": pre.csrf,
             "error": error,
-            "locked_until": locked_until,
+            "retry_after": retry_after,
             "username": username,
             "suite": local(request.query_params.get("suite", ""), ""),
             "signed_out": request.query_params.get("sortie") == "1",
@@ -288,13 +287,18 @@ def sign_in(
         return _sign_in_page(
             request, error="Saisissez votre identifiant et votre mot de passe.", username=username, status=400
         )
+    address = request.client.host if request.client is not None else None
     try:
-        issued = accounts.issue_token(services, username, password)
+        issued = accounts.issue_token(services, username, password, address=address)
     except accounts.SignInRefused as error:
-        locked = ""
-        if error.locked_until is not None:
-            locked = error.locked_until.strftime("%d/%m/%Y à %H:%M UTC")
-        return _sign_in_page(request, error=error.reason, locked_until=locked, username=username, status=401)
+        return _sign_in_page(request, error=error.reason, username=username, status=401)
+    except (accounts.SignInThrottled, accounts.SignInBusy) as error:
+        code = 429 if isinstance(error, accounts.SignInThrottled) else 503
+        response = _sign_in_page(
+            request, error=error.reason, retry_after=error.retry_after, username=username, status=code
+        )
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     response = redirect(local(form.fields.get("suite", ""), "/"))
     set_cookie(request, response, SESSION_COOKIE, sign_session(secret_of(request), issued.token))
     clear_cookie(request, response, PRESESSION_COOKIE)
@@ -606,10 +610,7 @@ def letter_pdf(
     """The letter's PDF, when it is one of the debtor's letters the user may see."""
 
     def run() -> Response:
-        found = door_reads.debtor_file(services, web.actor, organism, debtor, web.today)
-        if letter not in {item.id for item in found.letters}:
-            raise NotFound("letter", letter, "not a letter of this debtor")
-        pdf = letter_service.render(services, letter)
+        pdf = door_reads.letter_pdf(services, web.actor, organism, debtor, letter)
         return Response(
             pdf,
             media_type="application/pdf",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from recouvre.security.authorization import Actor, Subject
-from recouvre.service import accounts, decisions, mandates, models, queries, trail
+from recouvre.service import accounts, decisions, letters, mandates, models, queries, trail
 from recouvre.service.context import Services
 from recouvre.service.door import guard, guard_claim, guard_debtor, today
 
@@ -29,6 +29,17 @@ def debtor_file(
 ) -> models.DebtorFileOut:
     guard_debtor(services, actor, "debtors.read", organism, debtor)
     return queries.debtor_file(services, organism, debtor, on, agency=actor.agency, today=today(services))
+
+
+def letter_pdf(services: Services, actor: Actor, organism: str, debtor: str, letter_id: int) -> bytes:
+    """The PDF of one of the debtor's letters, when ``actor`` may read the debtor and every claim
+    the letter names: a letter is served whole or not at all (an agency is refused a letter that
+    also names a claim not placed with it; the refusal is recorded as denied)."""
+    guard_debtor(services, actor, "debtors.read", organism, debtor)
+    refs = queries.letter_claims(services, organism, debtor, letter_id)
+    for ref in refs:
+        guard_claim(services, actor, "claims.read", organism, ref)
+    return letters.render(services, letter_id)
 
 
 def claim(services: Services, actor: Actor, organism: str, claim_ref: str, on: date) -> models.ClaimOut:

@@ -40,6 +40,23 @@ class RolePolicy:
     claim_author_may_not: frozenset[str]
     second_person: frozenset[str]
     agency_may: frozenset[str]
+    incompatible_roles: tuple[tuple[frozenset[str], str], ...] = ()
+    """Groups of roles of which one account holds at most one, each with its reason."""
+    financial_roles: frozenset[str] = frozenset()
+    """Roles whose giving needs the approval of another person (``users.approve``)."""
+
+    def conflicts(self, roles: frozenset[str]) -> list[str]:
+        """Each incompatible pair among ``roles``, as "a + b (reason)"; empty when none."""
+        found: list[str] = []
+        for group, why in self.incompatible_roles:
+            held = sorted(group & roles)
+            for i, first in enumerate(held):
+                for second in held[i + 1 :]:
+                    found.append(f"{first} + {second} ({why})")
+        return found
+
+    def needs_approval(self, roles: frozenset[str]) -> bool:
+        return bool(roles & self.financial_roles)
 
     def granted(self, roles: frozenset[str]) -> frozenset[str]:
         """The actions the roles give (without mandates)."""
@@ -109,6 +126,27 @@ def parse_roles(data: Any, source: str = "roles.yaml") -> RolePolicy:
     for name in ("claim_author_may_not", "second_person", "agency_may"):
         place = f"separation_of_duties.{name}"
         sets[name] = _known(_strings(duties.get(name, []), place, problems), actions, place, problems)
+    incompatible: list[tuple[frozenset[str], str]] = []
+    raw_groups = data.get("incompatible_roles") or []
+    if not isinstance(raw_groups, list):
+        problems.append(f"incompatible_roles={raw_groups!r}: expected a list of {{roles, why}}")
+        raw_groups = []
+    for index, group in enumerate(raw_groups):
+        place = f"incompatible_roles[{index}]"
+        if not isinstance(group, dict) or not isinstance(group.get("why"), str) or not group["why"]:
+            problems.append(f"{place}={group!r}: expected {{roles: [...], why: text}}")
+            continue
+        names = _strings(group.get("roles"), f"{place}.roles", problems)
+        for name in names:
+            if name not in roles:
+                problems.append(f"{place}.roles={name!r}: unknown role")
+        if len(set(names)) < 2:
+            problems.append(f"{place}.roles={names!r}: at least two different roles")
+        incompatible.append((frozenset(names), str(group["why"])))
+    financial = _strings(data.get("financial_roles", []), "financial_roles", problems)
+    for name in financial:
+        if name not in roles:
+            problems.append(f"financial_roles={name!r}: unknown role")
     unused = set(actions) - {a for granted in roles.values() for a in granted}
     unused -= {a for granted in mandates.values() for a in granted}
     problems.extend(f"actions.{name}: given to no role and no mandate" for name in sorted(unused))
@@ -123,6 +161,8 @@ def parse_roles(data: Any, source: str = "roles.yaml") -> RolePolicy:
         claim_author_may_not=sets["claim_author_may_not"],
         second_person=sets["second_person"],
         agency_may=sets["agency_may"],
+        incompatible_roles=tuple(incompatible),
+        financial_roles=frozenset(financial),
     )
 
 

@@ -13,7 +13,8 @@ fi
 db="$1"
 recouvre="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.venv/bin/recouvre"
 
-rm -f -- "$db" "$db-wal" "$db-shm"
+# a fresh database: a fresh audit key and heads file beside it (service/audit_keys.py)
+rm -f -- "$db" "$db-wal" "$db-shm" "$db.audit-key" "$db.audit-heads.jsonl"
 "$recouvre" --db "sqlite:///$db" generate --debtors 10000 --seed 42 --as-of 2026-11-01
 "$recouvre" --db "sqlite:///$db" simulate --start 2025-11 --months 12 --seed 42
 "$recouvre" --db "sqlite:///$db" summary --on 2026-10-31

@@ -13,7 +13,8 @@ fi
 db="$1"
 recouvre="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.venv/bin/recouvre"
 
-rm -f -- "$db" "$db-wal" "$db-shm"
+# a fresh database: a fresh audit key and heads file beside it (service/audit_keys.py)
+rm -f -- "$db" "$db-wal" "$db-shm" "$db.audit-key" "$db.audit-heads.jsonl"
 "$recouvre" --db "sqlite:///$db" generate --debtors 10000 --seed 42 --as-of 2026-11-01
 "$recouvre" --db "sqlite:///$db" simulate --start 2025-11 --months 12 --seed 42
 "$recouvre" --db "sqlite:///$db" summary --on 2026-10-31
@@ -23,17 +24,27 @@ rm -f -- "$db" "$db-wal" "$db-shm"
 echo
 echo "Utilisateurs de démonstration (mots de passe tirés pour cette démo) :"
 printf '  %-24s %-18s %s\n' "identifiant" "rôle" "mot de passe"
-# The administrator first (added by the system account: the installation has no user yet), who
-# then adds the others (--as).
-for role in administrator case_worker accountant director board_member phone_operator collection_agency manager auditor; do
+# Nobody chooses another person's password: the administrator (added by the system account, the
+# installation has no user yet) proposes each user; a user with a financial duty waits for the
+# director's approval (the first director is approved by the system account, no director being
+# active yet); then each demo user sets the drawn password with his one-time activation token.
+token_of() { sed -n "s/^jeton d'activation : //p"; }
+cli() { "$recouvre" --db "sqlite:///$db" "$@"; }
+for role in administrator director case_worker accountant board_member phone_operator collection_agency manager auditor; do
     user="demo.${role//_/-}"
     password="$("$(dirname "$recouvre")/python" -c 'import secrets; print(secrets.token_urlsafe(12))')"
     extra=()
     [ "$role" = collection_agency ] && extra=(--agency acme-recouvrement)
     who=()
     [ "$role" != administrator ] && who=(--as demo.administrator)
-    printf '%s\n' "$password" | "$recouvre" --db "sqlite:///$db" "${who[@]}" users add "$user" --role "$role" \
-        --organism CAF-DEMO --name "Démo ${role}" --password-stdin "${extra[@]}" --why "démonstration" >/dev/null
+    token="$(cli "${who[@]}" users add "$user" --role "$role" --organism CAF-DEMO --name "Démo ${role}" \
+        "${extra[@]}" --why "démonstration" | token_of)"
+    if [ -z "$token" ]; then  # a financial duty: approved by the director (the system for the first)
+        approver=()
+        [ "$role" != director ] && approver=(--as demo.director)
+        token="$(cli "${approver[@]}" users approve "$user" --why "démonstration" | token_of)"
+    fi
+    printf '%s\n' "$password" | cli users activate "$token" --password-stdin >/dev/null
     printf '  %-24s %-18s %s\n' "$user" "$role" "$password"
 done
 if [ "${DEMO_SERVE:-1}" != "0" ]; then

@@ -38,6 +38,13 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
         database.drop_schema() if database.schema else database.dispose()
 
 
+@pytest.fixture(autouse=True)
+def audit_key_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit chain's key and heads of a PostgreSQL test database: in a private directory
+    (a SQLite file keeps them beside it), never in the home directory."""
+    monkeypatch.setenv("RECOUVRE_AUDIT_DIR", str(tmp_path_factory.mktemp("audit")))
+
+
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[Database]:
     database = open_database("sqlite", tmp_path)

@@ -157,6 +157,8 @@ def populate(services: Services) -> dict[str, int]:
     ):
         accounts.add_user(services, extra, PASSWORD, [role], organism=ORG, by="cli:setup")
     accounts.add_user(services, "deputy", PASSWORD, ["accountant"], organism=ORG, by="cli:setup")
+    accounts.add_user(services, "relabel", PASSWORD, ["phone_operator"], organism=ORG, by="cli:setup")
+    accounts.propose_user(services, "pending", ["case_worker"], organism=ORG, by="administrator")
     ordonnateur = accounts.actor_of(services, "ordonnateur")
     for ref, debtor, cents in (
         ("C1", "D1", 40_000),

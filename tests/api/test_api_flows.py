@@ -291,18 +291,30 @@ def test_users_and_mandates(back_office: BackOffice) -> None:
     created = back_office.post(
         "administrator",
         "/api/v1/users",
-        {"username": "nouveau", "password": PASSWORD, "roles": ["case_worker"], "organism": ORG},
+        {"username": "nouveau", "roles": ["case_worker"], "organism": ORG},
         201,
     )
-    assert (
-        isinstance(created, dict) and created["roles"] == ["case_worker"] and "password" not in str(created)
-    )
-    weak = back_office.client.post(
+    assert isinstance(created, dict) and created["roles"] == ["case_worker"]
+    assert created["active"] is False and created["change_status"] == "pending"
+    assert created["activation_token"] is None, "a financial duty waits for the director"
+    chosen = back_office.client.post(
         "/api/v1/users",
         headers=back_office.headers("administrator"),
-        json={"username": "faible", "password": "court", "roles": ["case_worker"]},
+        json={"username": "choisi", "password": PASSWORD, "roles": ["manager"]},
     )
+    assert chosen.status_code == 422 and PASSWORD not in chosen.text, "nobody chooses another's password"
+    approved = back_office.post("director", "/api/v1/users/nouveau/decision", {"approve": True, "why": "ok"})
+    assert isinstance(approved, dict) and approved["change_status"] == "approved"
+    token = approved["activation_token"]
+    assert approved["activation_link"] == f"/activer/{token}" and approved["active"] is False
+    weak = back_office.client.post("/api/v1/auth/activate", json={"token": token, "password": "court"})
     assert weak.status_code == 422 and weak.json()["field"] == "password" and "court" not in weak.text
+    opened = back_office.client.post("/api/v1/auth/activate", json={"token": token, "password": PASSWORD})
+    assert opened.status_code == 200 and opened.json()["active"] is True, opened.text
+    again = back_office.client.post("/api/v1/auth/activate", json={"token": token, "password": PASSWORD})
+    assert again.status_code == 400 and "déjà utilisé" in again.text
+    signed = back_office.client.post("/api/v1/auth/token", json={"username": "nouveau", "password": PASSWORD})
+    assert signed.status_code == 200
     users = back_office.get("auditor", "/api/v1/users")
     assert "nouveau" in [u["username"] for u in users]  # type: ignore[union-attr]
     disabled = back_office.post("administrator", "/api/v1/users/nouveau/disable", {"why": "départ"})

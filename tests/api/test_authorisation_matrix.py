@@ -130,10 +130,17 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/organisms/{organism}/tasks/{task}/closing"): Call(
         frozenset({CW, ACC, PHONE}), {"task": "task"}, {"outcome": "reached", "on": "2026-03-02"}
     ),
-    ("GET", "/api/v1/users"): Call(frozenset({ADM, AUD})),
+    ("GET", "/api/v1/users"): Call(frozenset({ADM, AUD, DIR})),
     ("POST", "/api/v1/users"): Call(
-        frozenset({ADM}), body={"username": "m1", "password": PASSWORD, "roles": ["manager"], "organism": ORG}
+        frozenset({ADM}), body={"username": "m1", "roles": ["manager"], "organism": ORG}
     ),
+    ("POST", "/api/v1/users/{username}/roles"): Call(
+        frozenset({ADM}), {"username": "relabel"}, {"roles": ["manager"], "why": "m"}
+    ),
+    ("POST", "/api/v1/users/{username}/decision"): Call(
+        frozenset({DIR}), {"username": "pending"}, {"approve": False, "why": "m"}
+    ),
+    ("POST", "/api/v1/auth/activate"): Call(PUBLIC, body={"token": "inconnu", "password": PASSWORD}),
     ("POST", "/api/v1/users/{username}/disable"): Call(
         frozenset({ADM}), {"username": "victim"}, {"why": "m"}
     ),

@@ -25,17 +25,25 @@ def test_cli_commands_are_audited_with_their_outcome(tmp_path: Path) -> None:
     db = tmp_path / "audit.db"
     assert run(db, "organisms", "add", "CAF-X", "--country", "FR").returncode == 0
     assert run(db, "generate", "--debtors", "20", "--seed", "3", "--organism", "CAF-X").returncode == 0
+    cli = (sys.executable, "-m", "recouvre.cli", "--db", f"sqlite:///{db}")
+    environment = os.environ | {"RECOUVRE_OPERATOR": "exploitant.nuit"}
     added = subprocess.run(
-        [
-            *(sys.executable, "-m", "recouvre.cli", "--db", f"sqlite:///{db}", "users", "add", "agent"),
-            *("--role", "case_worker", "--organism", "CAF-X", "--password-stdin"),
-        ],
+        [*cli, "users", "add", "agent", "--role", "phone_operator", "--organism", "CAF-X"],
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    assert added.returncode == 0, added.stderr  # the first user: added by the system account
+    # no financial duty: the one-time activation link at once; the user sets his password
+    token = added.stdout.split("jeton d'activation : ")[1].split()[0]
+    activated = subprocess.run(
+        [*cli, "users", "activate", token, "--password-stdin"],
         capture_output=True,
         text=True,
         input="un mot de passe assez long\n",
-        env=os.environ | {"RECOUVRE_OPERATOR": "exploitant.nuit"},
+        env=environment,
     )
-    assert added.returncode == 0, added.stderr  # the first user: added by the system account
+    assert activated.returncode == 0, activated.stderr
     decide = [
         "remission",
         "decide",
@@ -47,7 +55,7 @@ def test_cli_commands_are_audited_with_their_outcome(tmp_path: Path) -> None:
         "2026-11-02",
     ]
     refused = run(db, "--as", "agent", *decide, "--rate", "50", "--why", "essai")
-    assert refused.returncode == 3, refused.stderr  # a case worker decides no remission
+    assert refused.returncode == 3, refused.stderr  # a phone operator decides no remission
     assert run(db, "summary").returncode == 0  # read-only: not recorded
     services = Services(Database(f"sqlite:///{db}"))
     rows = trail.show(services, limit=20)
@@ -59,6 +67,8 @@ def test_cli_commands_are_audited_with_their_outcome(tmp_path: Path) -> None:
         ("cli:exploitant.nuit", "cli.generate", "done"),
         ("system", "users.add", "done"),
         ("cli:exploitant.nuit", "cli.users.add", "done"),
+        ("agent", "users.activate", "done"),
+        ("cli:exploitant.nuit", "cli.users.activate", "done"),
         ("agent", "remissions.decide_services", "denied"),
         ("cli:exploitant.nuit", "cli.remission.decide", "refused"),
     ]

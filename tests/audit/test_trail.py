@@ -102,7 +102,7 @@ def test_a_row_rewritten_with_its_hash_breaks_the_next(any_services: Services) -
     with any_services.db.unit_of_work() as session:
         row = session.scalars(select(AuditRow).where(AuditRow.seq == 2)).one()
         row.actor = "quelqu'un d'autre"
-        row.hash = trail.content_hash(row)
+        row.hash = trail.content_hash(row, trail.chain_key(any_services))  # even with the key
     found = trail.verify(any_services)
     assert found.broken is not None and found.broken.seq == 3 and "prev_hash" in found.broken.reason
 

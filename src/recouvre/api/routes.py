@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from pydantic import AfterValidator
 
 from recouvre.api.deps import ActorDep, OrganismPath, RefPath, ServicesDep, get_token
@@ -752,21 +752,34 @@ def list_users(services: ServicesDep, actor: ActorDep) -> list[models.UserOut]:
     return [_user(view) for view in reads.users(services, actor)]
 
 
+def _administered(done: accounts.Administered) -> models.AdministeredOut:
+    return models.AdministeredOut(
+        **_user(done.user).model_dump(),
+        change_status=None if done.change is None else done.change.status,
+        proposed_by=None if done.change is None else done.change.proposed_by,
+        decided_by=None if done.change is None else done.change.decided_by,
+        activation_token=None if done.activation is None else done.activation.token,
+        activation_link=None if done.activation is None else done.activation.link,
+        activation_expires_at=None if done.activation is None else done.activation.expires_at,
+    )
+
+
 @router.post(
     "/users",
     tags=["administration"],
-    response_model=models.UserOut,
+    response_model=models.AdministeredOut,
     status_code=status.HTTP_201_CREATED,
     openapi_extra=action("users.manage"),
 )
-def add_user(services: ServicesDep, actor: ActorDep, body: models.UserIn) -> models.UserOut:
-    """Create a user (the password is hashed with argon2 and never stored nor logged as such)."""
-    return _user(
+def add_user(services: ServicesDep, actor: ActorDep, body: models.UserIn) -> models.AdministeredOut:
+    """Propose a user, without a password: with a financial role the account waits for a
+    director's approval; otherwise the one-time activation link is returned (to hand to the
+    user, who sets his own password). Incompatible roles (``roles.yaml``) are refused."""
+    return _administered(
         commands.add_user(
             services,
             actor,
             body.username,
-            body.password,
             body.roles,
             full_name=body.full_name,
             organism=body.organism,
@@ -774,6 +787,49 @@ def add_user(services: ServicesDep, actor: ActorDep, body: models.UserIn) -> mod
             why=body.why,
         )
     )
+
+
+@router.post(
+    "/users/{username}/roles",
+    tags=["administration"],
+    response_model=models.AdministeredOut,
+    openapi_extra=action("users.manage"),
+)
+def change_roles(
+    services: ServicesDep,
+    actor: ActorDep,
+    username: Annotated[str, Path(min_length=1, max_length=64)],
+    body: models.RolesIn,
+) -> models.AdministeredOut:
+    """Change a user's roles: incompatible roles refused; a financial role given or taken away
+    waits for a director's approval."""
+    return _administered(commands.change_roles(services, actor, username, body.roles, body.why))
+
+
+@router.post(
+    "/users/{username}/decision",
+    tags=["administration"],
+    response_model=models.AdministeredOut,
+    openapi_extra=action("users.approve"),
+)
+def decide_user(
+    services: ServicesDep,
+    actor: ActorDep,
+    username: Annotated[str, Path(min_length=1, max_length=64)],
+    body: models.UserDecisionIn,
+) -> models.AdministeredOut:
+    """Approve or reject the pending creation or change of roles of a user (the director, never
+    whoever proposed it); approving a creation returns the one-time activation link."""
+    return _administered(commands.decide_user(services, actor, username, approve=body.approve, why=body.why))
+
+
+@router.post("/auth/activate", tags=["connexion"], response_model=models.UserOut)
+def activate(services: ServicesDep, body: models.ActivationIn) -> models.UserOut:
+    """Set one's own password with the one-time activation link (once, within 72 hours)."""
+    try:
+        return _user(commands.activate_user(services, body.token, body.password))
+    except accounts.Unauthenticated as error:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
 
 
 @router.post(

@@ -1,18 +1,21 @@
 """`recouvre audit verify | show`: the tamper-evident audit trail.
 
-``verify`` walks the hash chain and exits 1 naming the first row edited or deleted; it prints
-the head hash, to be kept elsewhere (a later ``verify`` showing another chain up to that row
-means it was rewritten).
+``verify`` walks the chain of HMACs (key outside the database, ``service.audit_keys``) and
+compares it with every head exported by ``close-day``; it exits 1 naming the first row edited,
+deleted or rewritten. ``close-day --date D`` appends the head of the chain to the append-only
+heads file outside the database.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from recouvre.cli.common import console, fail, services
-from recouvre.service import trail
+from recouvre.service import audit_keys, trail
 
 app = typer.Typer(help="Piste d'audit : vérification et consultation.", no_args_is_help=True)
 
@@ -26,8 +29,33 @@ def verify(ctx: typer.Context) -> None:
             f"piste d'audit rompue à la ligne n° {found.broken.seq} (id {found.broken.row_id}) : "
             f"{found.broken.reason}. {found.rows - 1} ligne(s) intègre(s) avant elle."
         )
-    console.print(f"Piste d'audit intègre : {found.rows} ligne(s).", highlight=False)
+    console.print(
+        f"Piste d'audit intègre : {found.rows} ligne(s), {found.heads_checked} tête(s) exportée(s) "
+        f"vérifiée(s).",
+        highlight=False,
+    )
+    if found.legacy:
+        console.print(f"Dont {found.legacy} ligne(s) antérieure(s) à la clé (SHA-256 seul).", highlight=False)
     console.print(f"Empreinte de tête : {found.head}", highlight=False)
+
+
+@app.command("close-day")
+def close_day(
+    ctx: typer.Context,
+    day: str = typer.Option(..., "--date", help="Journée close (AAAA-MM-JJ)"),
+) -> None:
+    """Export the chain's head (seq, hash, day) to the append-only heads file outside the database."""
+    try:
+        on = date.fromisoformat(day)
+    except ValueError:
+        raise fail(f"--date {escape(day)} : date attendue AAAA-MM-JJ") from None
+    found = services(ctx)
+    head = trail.close_day(found, on)
+    console.print(
+        f"Journée {on.isoformat()} close : tête n° {head.seq} {head.hash} exportée dans "
+        f"{audit_keys.heads_file(trail.installation(found))}",
+        highlight=False,
+    )
 
 
 @app.command("show")

@@ -40,6 +40,23 @@ class RolePolicy:
     claim_author_may_not: frozenset[str]
     second_person: frozenset[str]
     agency_may: frozenset[str]
+    incompatible_roles: tuple[tuple[frozenset[frozenset[str]], str], ...] = ()
+    """Pairs of roles one account never holds together, grouped by their reason."""
+    financial_roles: frozenset[str] = frozenset()
+    """Roles whose giving needs the approval of another person (``users.approve``)."""
+
+    def conflicts(self, roles: frozenset[str]) -> list[str]:
+        """Each incompatible pair among ``roles``, as "a + b (reason)"; empty when none."""
+        found: list[str] = []
+        for pairs, why in self.incompatible_roles:
+            for pair in sorted(pairs, key=sorted):
+                if pair <= roles:
+                    first, second = sorted(pair)
+                    found.append(f"{first} + {second} ({why})")
+        return found
+
+    def needs_approval(self, roles: frozenset[str]) -> bool:
+        return bool(roles & self.financial_roles)
 
     def granted(self, roles: frozenset[str]) -> frozenset[str]:
         """The actions the roles give (without mandates)."""
@@ -109,6 +126,34 @@ def parse_roles(data: Any, source: str = "roles.yaml") -> RolePolicy:
     for name in ("claim_author_may_not", "second_person", "agency_may"):
         place = f"separation_of_duties.{name}"
         sets[name] = _known(_strings(duties.get(name, []), place, problems), actions, place, problems)
+    incompatible: list[tuple[frozenset[frozenset[str]], str]] = []
+    raw_groups = data.get("incompatible_roles") or []
+    if not isinstance(raw_groups, list):
+        problems.append(f"incompatible_roles={raw_groups!r}: expected a list of {{roles, why}}")
+        raw_groups = []
+    for index, group in enumerate(raw_groups):
+        place = f"incompatible_roles[{index}]"
+        if not isinstance(group, dict) or not isinstance(group.get("why"), str) or not group["why"]:
+            problems.append(f"{place}={group!r}: expected {{roles: [...], why: text}} or {{role, with, why}}")
+            continue
+        if "role" in group:
+            one = _strings([group["role"]], f"{place}.role", problems)
+            others = _strings(group.get("with"), f"{place}.with", problems)
+            names = one + others
+            pairs = {frozenset({one[0], other}) for other in others if one and other != one[0]}
+        else:
+            names = _strings(group.get("roles"), f"{place}.roles", problems)
+            pairs = {frozenset({a, b}) for a in names for b in names if a != b}
+        for name in names:
+            if name not in roles:
+                problems.append(f"{place}={name!r}: unknown role")
+        if not pairs:
+            problems.append(f"{place}: at least two different roles")
+        incompatible.append((frozenset(pairs), str(group["why"])))
+    financial = _strings(data.get("financial_roles", []), "financial_roles", problems)
+    for name in financial:
+        if name not in roles:
+            problems.append(f"financial_roles={name!r}: unknown role")
     unused = set(actions) - {a for granted in roles.values() for a in granted}
     unused -= {a for granted in mandates.values() for a in granted}
     problems.extend(f"actions.{name}: given to no role and no mandate" for name in sorted(unused))
@@ -123,6 +168,8 @@ def parse_roles(data: Any, source: str = "roles.yaml") -> RolePolicy:
         claim_author_may_not=sets["claim_author_may_not"],
         second_person=sets["second_person"],
         agency_may=sets["agency_may"],
+        incompatible_roles=tuple(incompatible),
+        financial_roles=frozenset(financial),
     )
 
 

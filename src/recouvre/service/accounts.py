@@ -21,7 +21,7 @@ import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -44,7 +44,13 @@ from recouvre.security.throttle import Throttled
 from recouvre.service import trail
 from recouvre.service.context import Services
 from recouvre.storage import repository
-from recouvre.storage.back_office_tables import ApiTokenRow, MandateRow, UserRow
+from recouvre.storage.back_office_tables import (
+    ApiTokenRow,
+    MandateRow,
+    UserActivationRow,
+    UserChangeRow,
+    UserRow,
+)
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 AGENCY_ROLE = "collection_agency"
@@ -53,6 +59,11 @@ SYSTEM_ROLE = "system"
 SYSTEM_ACTOR = Actor(user="system", roles=frozenset({SYSTEM_ROLE}))
 """Who acts when a batch run is started at the command line without ``--as``."""
 MAX_PASSWORD_LENGTH = 1024
+UNUSABLE_PASSWORD = "!"
+"""The password hash of an account whose holder has not set his password yet: matches nothing."""
+ACTIVATION_LIFETIME = timedelta(hours=72)
+"""How long a one-time activation link is valid."""
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
 
 SIGN_IN_REFUSED = "nom d'utilisateur ou mot de passe incorrect"
@@ -135,6 +146,7 @@ class UserView:
     active: bool
     locked_until: datetime | None
     created_at: datetime
+    disabled: bool = False
 
     def audit(self) -> dict[str, object]:
         return {
@@ -156,6 +168,7 @@ def _view(row: UserRow) -> UserView:
         active=row.active,
         locked_until=None if row.locked_until is None else aware(row.locked_until),
         created_at=aware(row.created_at),
+        disabled=row.disabled_at is not None,
     )
 
 
@@ -199,6 +212,9 @@ def check_user(
             raise DomainError("roles", list(chosen), f"{AGENCY_ROLE} is not combined with internal roles")
     elif agency is not None:
         raise DomainError("agency", agency, f"only a {AGENCY_ROLE} user belongs to an agency")
+    conflicts = default_roles().conflicts(frozenset(chosen))
+    if conflicts:
+        raise DomainError("roles", list(chosen), "rôles incompatibles : " + " ; ".join(conflicts))
     if organism is not None and repository.organism_id(session, organism) is None:
         raise NotFound("organism", organism, "no such organism")
     return chosen
@@ -245,6 +261,278 @@ def add_user(
             services.clock(),
         )
         return view
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A one-time link, shown once to whoever hands it to the user (the database keeps its hash)."""
+
+    token: str
+    expires_at: datetime
+
+    @property
+    def link(self) -> str:
+        return f"/activer/{self.token}"
+
+
+@dataclass(frozen=True)
+class UserChangeView:
+    id: int
+    username: str
+    kind: str
+    roles: tuple[str, ...]
+    previous_roles: tuple[str, ...] | None
+    status: str
+    proposed_by: str
+    proposed_at: datetime
+    why: str
+    decided_by: str | None
+    decided_at: datetime | None
+
+    def audit(self) -> dict[str, object]:
+        return {
+            "change": self.id,
+            "username": self.username,
+            "kind": self.kind,
+            "roles": list(self.roles),
+            "previous_roles": None if self.previous_roles is None else list(self.previous_roles),
+            "status": self.status,
+            "proposed_by": self.proposed_by,
+            "decided_by": self.decided_by,
+        }
+
+
+@dataclass(frozen=True)
+class Administered:
+    """The outcome of an act of user administration: the user, the change (when one was
+    proposed or decided) and the activation link (when one was issued, shown once)."""
+
+    user: UserView
+    change: UserChangeView | None = None
+    activation: Activation | None = None
+
+
+def _change_view(row: UserChangeRow, username: str) -> UserChangeView:
+    return UserChangeView(
+        id=row.id,
+        username=username,
+        kind=row.kind,
+        roles=tuple(row.roles),
+        previous_roles=None if row.previous_roles is None else tuple(row.previous_roles),
+        status=row.status,
+        proposed_by=row.proposed_by,
+        proposed_at=aware(row.proposed_at),
+        why=row.why,
+        decided_by=row.decided_by,
+        decided_at=None if row.decided_at is None else aware(row.decided_at),
+    )
+
+
+def _pending_row(session: Session, user: UserRow) -> UserChangeRow | None:
+    return session.scalar(
+        select(UserChangeRow).where(UserChangeRow.user_id == user.id, UserChangeRow.status == PENDING)
+    )
+
+
+def _issue_activation(session: Session, user: UserRow, now: datetime) -> Activation:
+    """A new one-time link for ``user``; the links issued before stop working."""
+    session.execute(
+        update(UserActivationRow)
+        .where(UserActivationRow.user_id == user.id, UserActivationRow.used_at.is_(None))
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    expires = now + ACTIVATION_LIFETIME
+    session.add(
+        UserActivationRow(user_id=user.id, token_hash=token_digest(token), created_at=now, expires_at=expires)
+    )
+    session.flush()
+    return Activation(token, expires)
+
+
+def propose_user(
+    services: Services,
+    username: str,
+    roles: Iterable[str],
+    *,
+    full_name: str = "",
+    organism: str | None = None,
+    agency: str | None = None,
+    by: str,
+    why: str = "",
+) -> Administered:
+    """Create an inactive account without a password. With a financial role (``roles.yaml``)
+    the creation waits for another person's approval (``approve_change``); otherwise the
+    one-time activation link is issued at once. Audited by the caller's act (``door.act``)."""
+    now = services.clock()
+    with services.db.unit_of_work() as session:
+        chosen = check_user(session, username, roles, organism, agency)
+        if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
+            raise DomainError("username", username, "already exists")
+        row = UserRow(
+            username=username,
+            full_name=full_name[:200],
+            password_hash=UNUSABLE_PASSWORD,
+            roles=list(chosen),
+            organism=organism,
+            agency=agency,
+            active=False,
+            failed_sign_ins=0,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        approval = default_roles().needs_approval(frozenset(chosen))
+        change = UserChangeRow(
+            user_id=row.id,
+            kind="create",
+            roles=list(chosen),
+            previous_roles=None,
+            status=PENDING if approval else APPROVED,
+            proposed_by=by,
+            proposed_at=now,
+            why=why,
+        )
+        session.add(change)
+        session.flush()
+        activation = None if approval else _issue_activation(session, row, now)
+        return Administered(_view(row), _change_view(change, username), activation)
+
+
+def propose_roles(
+    services: Services, username: str, roles: Iterable[str], *, by: str, why: str = ""
+) -> Administered:
+    """Change a user's roles: at once when no financial role is given or taken away, else a
+    pending change that another person approves (``approve_change``)."""
+    now = services.clock()
+    with services.db.unit_of_work() as session:
+        row = _user_row(session, username)
+        chosen = check_user(session, username, roles, row.organism, row.agency)
+        if _pending_row(session, row) is not None:
+            raise DomainError("username", username, "une modification de ce compte attend déjà une décision")
+        previous = tuple(sorted(row.roles))
+        if previous == chosen:
+            raise DomainError("roles", list(chosen), "ce sont déjà les rôles de l'utilisateur")
+        approval = default_roles().needs_approval(frozenset(chosen) ^ frozenset(previous))
+        change = UserChangeRow(
+            user_id=row.id,
+            kind="roles",
+            roles=list(chosen),
+            previous_roles=list(previous),
+            status=PENDING if approval else APPROVED,
+            proposed_by=by,
+            proposed_at=now,
+            why=why,
+        )
+        session.add(change)
+        if not approval:
+            row.roles = list(chosen)
+        session.flush()
+        return Administered(_view(row), _change_view(change, username))
+
+
+def pending_change(services: Services, username: str) -> UserChangeView:
+    with services.db.unit_of_work() as session:
+        row = _user_row(session, username)
+        change = _pending_row(session, row)
+        if change is None:
+            raise NotFound("user change", username, "aucune modification en attente pour ce compte")
+        return _change_view(change, username)
+
+
+def decide_change(
+    services: Services, username: str, *, approve: bool, by: str, why: str = ""
+) -> Administered:
+    """Approve or reject the pending change of ``username``; approving a creation issues the
+    one-time activation link (shown to the approver, who hands it to the user)."""
+    now = services.clock()
+    with services.db.unit_of_work() as session:
+        row = _user_row(session, username)
+        change = _pending_row(session, row)
+        if change is None:
+            raise NotFound("user change", username, "aucune modification en attente pour ce compte")
+        change.status = APPROVED if approve else REJECTED
+        change.decided_by = by
+        change.decided_at = now
+        change.decision_why = why
+        activation: Activation | None = None
+        if approve and change.kind == "create":
+            activation = _issue_activation(session, row, now)
+        elif approve:
+            conflicts = default_roles().conflicts(frozenset(change.roles))
+            if conflicts:  # the roles file may have changed since the proposal
+                raise DomainError("roles", change.roles, "rôles incompatibles : " + " ; ".join(conflicts))
+            row.roles = list(change.roles)
+        elif change.kind == "create" and row.disabled_at is None:
+            row.disabled_at = now  # a rejected creation: the account never opens
+        session.flush()
+        return Administered(_view(row), _change_view(change, username), activation)
+
+
+def reissue_activation(services: Services, username: str) -> Administered:
+    """A new one-time link for an approved account not activated yet (the former one lapsed)."""
+    now = services.clock()
+    with services.db.unit_of_work() as session:
+        row = _user_row(session, username)
+        created = session.scalar(
+            select(UserChangeRow).where(UserChangeRow.user_id == row.id, UserChangeRow.kind == "create")
+        )
+        if row.active or row.disabled_at is not None or created is None or created.status != APPROVED:
+            raise DomainError("username", username, "seul un compte approuvé et jamais activé reçoit un lien")
+        return Administered(_view(row), _change_view(created, username), _issue_activation(session, row, now))
+
+
+def activation_user(services: Services, token: str) -> str:
+    """The name of the user a valid, unused activation token is for; ``Unauthenticated`` otherwise."""
+    with services.db.unit_of_work() as session:
+        return _activation(session, token, services.clock())[1].username
+
+
+def _activation(session: Session, token: str, now: datetime) -> tuple[UserActivationRow, UserRow]:
+    found = session.execute(
+        select(UserActivationRow, UserRow)
+        .join(UserRow, UserRow.id == UserActivationRow.user_id)
+        .where(UserActivationRow.token_hash == token_digest(token))
+    ).first()
+    if found is None:
+        raise Unauthenticated("lien d'activation inconnu")
+    link, user = found
+    if link.used_at is not None:
+        raise Unauthenticated("lien d'activation déjà utilisé")
+    if aware(link.expires_at) <= now:
+        raise Unauthenticated("lien d'activation expiré")
+    if user.disabled_at is not None:
+        raise Unauthenticated("compte désactivé")
+    return link, user
+
+
+def activate(services: Services, token: str, password: str) -> UserView:
+    """The user sets his own password with his one-time link; the account opens. Audited by
+    the caller's act (``door.act``) under the user's name."""
+    now = services.clock()
+    with services.db.unit_of_work() as session:
+        link, user = _activation(session, token, now)
+        check_password(password, user.username)
+    digest = hash_password(password)
+    with services.db.unit_of_work() as session:
+        link, user = _activation(session, token, now)
+        link.used_at = now
+        user.password_hash = digest
+        user.active = True
+        user.failed_sign_ins = 0
+        session.flush()
+        return _view(user)
+
+
+def may_approve_exists(services: Services) -> bool:
+    """Whether an active user may approve user changes (``users.approve``); while none does,
+    the system account approves at the command line (the first director, bootstrap)."""
+    policy = default_roles()
+    with services.db.unit_of_work() as session:
+        for roles in session.scalars(select(UserRow.roles).where(UserRow.active.is_(True))):
+            if "users.approve" in policy.granted(frozenset(roles)):
+                return True
+    return False
 
 
 def list_users(services: Services) -> list[UserView]:

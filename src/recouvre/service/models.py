@@ -511,13 +511,29 @@ class TaskChangeOut(BaseModel):
 
 
 class UserIn(Request):
+    """A proposed user: no password (the user sets his own with a one-time activation link)."""
+
     username: UserName
-    password: Annotated[str, Field(min_length=1, max_length=1024)]
     roles: Annotated[list[str], Field(min_length=1, max_length=9)]
     full_name: Annotated[str, Field(max_length=200)] = ""
     organism: Annotated[str | None, Field(max_length=32)] = None
     agency: UserName | None = None
     why: Why = ""
+
+
+class RolesIn(Request):
+    roles: Annotated[list[str], Field(min_length=1, max_length=9)]
+    why: Why = ""
+
+
+class UserDecisionIn(Request):
+    approve: bool
+    why: Why = ""
+
+
+class ActivationIn(Request):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
 
 
 class UserOut(BaseModel):
@@ -529,6 +545,18 @@ class UserOut(BaseModel):
     active: bool
     locked_until: datetime | None
     created_at: datetime
+
+
+class AdministeredOut(UserOut):
+    """A user after an act of administration: the change proposed or decided and, when one was
+    issued, the one-time activation link (shown once; only its hash is kept)."""
+
+    change_status: str | None = Field(None, description="pending, approved, rejected")
+    proposed_by: str | None = None
+    decided_by: str | None = None
+    activation_token: str | None = None
+    activation_link: str | None = None
+    activation_expires_at: datetime | None = None
 
 
 class DisableIn(Request):

@@ -5,17 +5,23 @@ the business date of the command), what (``action``, ``organism``, ``subject``),
 outcome (``done``, ``denied``, ``refused``, ``failed``) and the state before and after as JSON.
 
 Chain: each row stores ``prev_hash`` (the previous row's ``hash``; 64 zeros for the first) and
-``hash`` = SHA-256 of the canonical JSON of all its fields, ``prev_hash`` included, so that:
+``hash`` = HMAC-SHA256, with a key kept outside the database (``service.audit_keys``), of the
+canonical JSON of all its fields, ``prev_hash`` included, so that:
 
 * editing a row changes its content: its hash no longer matches (``verify`` names it);
 * deleting a row leaves a gap in ``seq`` and a ``prev_hash`` that names no previous row;
 * rewriting a row *and* its hash breaks the next row's ``prev_hash``.
 
 The table is append-only in the database (triggers, migration 0004), so tampering needs a
-privileged user who drops the triggers first; the chain shows it afterwards. Rewriting the
-whole chain from some row onward, or deleting the newest rows, cannot be seen from inside the
-database: ``verify`` prints the head hash so that it can be kept elsewhere (a signed report,
-the operator's log) and compared later.
+privileged user who drops the triggers first; the chain shows it afterwards. Rewriting a range
+and rehashing the rows after it needs the key, which is not in the database. Deleting the newest
+rows, or rewriting with the key, cannot be seen from inside the database: ``close_day`` exports
+the head (seq, hash, day) to an append-only heads file outside it, and ``verify`` compares the
+chain with every exported head (a head whose row is gone, or whose hash differs, is named).
+
+Rows written before the key was introduced (plain SHA-256, an installation upgraded from an
+earlier version) verify as *legacy* rows only as a prefix of the chain: after the first keyed
+row, every row must be keyed; the exported heads pin the transition once a day has been closed.
 
 Personal data (NIR, IBAN) is never put in a row: callers pass masked values only.
 """
@@ -25,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Iterator, Mapping
@@ -38,6 +45,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from recouvre.service import audit_keys
 from recouvre.service.context import Services
 from recouvre.storage.back_office_tables import AuditRow
 
@@ -134,8 +142,26 @@ def _fields(row: AuditRow) -> dict[str, Any]:
     }
 
 
-def content_hash(row: AuditRow) -> str:
-    return hashlib.sha256(canonical(_fields(row)).encode("utf-8")).hexdigest()
+def content_hash(row: AuditRow, key: bytes | None = None) -> str:
+    """The row's HMAC-SHA256 with ``key``; without a key, its plain SHA-256 (legacy rows)."""
+    content = canonical(_fields(row)).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(content).hexdigest()
+    return hmac.new(key, content, hashlib.sha256).hexdigest()
+
+
+def _bind_url(session: Session) -> str:
+    return session.get_bind().engine.url.render_as_string(hide_password=False)
+
+
+def installation(services: Services) -> str:
+    """The database's address as its engine has it: where the key and the heads are found."""
+    return services.db.engine.url.render_as_string(hide_password=False)
+
+
+def chain_key(services: Services) -> bytes:
+    """The key of this installation's audit chain (kept outside the database)."""
+    return audit_keys.audit_key(installation(services))
 
 
 def _view(row: AuditRow) -> AuditView:
@@ -180,7 +206,7 @@ def append(session: Session, entry: Entry, recorded_at: datetime) -> AuditView:
         prev_hash=previous,
         hash="",
     )
-    row.hash = content_hash(row)
+    row.hash = content_hash(row, audit_keys.audit_key(_bind_url(session)))
     session.add(row)
     session.flush()
     return _view(row)
@@ -228,6 +254,10 @@ class Verification:
     head: str
     """The hash of the newest row (64 zeros for an empty trail): keep it to compare later."""
     broken: Broken | None
+    heads_checked: int = 0
+    """How many exported heads (``close_day``) the chain was compared with."""
+    legacy: int = 0
+    """Rows hashed before the key was introduced (plain SHA-256, a prefix of the chain)."""
 
     @property
     def ok(self) -> bool:
@@ -240,10 +270,17 @@ def _rows(session: Session) -> Iterator[AuditRow]:
 
 
 def verify(services: Services) -> Verification:
-    """Walk the chain from its first row; stop at the first broken one and say why."""
+    """Walk the chain from its first row, stop at the first broken one and say why; then
+    compare it with every head exported at a day's close (``close_day``)."""
     count = 0
+    legacy = 0
+    keyed = False
     previous = GENESIS
     expected = 1
+    key = chain_key(services)
+    heads = audit_keys.exported_heads(installation(services))
+    pinned = {head.seq for head in heads}
+    seen: dict[int, tuple[str, int]] = {}
     with services.db.unit_of_work() as session:
         for row in _rows(session):
             count += 1
@@ -260,13 +297,60 @@ def verify(services: Services) -> Verification:
                     "prev_hash ne correspond pas à la ligne précédente : "
                     "une ligne a été supprimée ou réécrite"
                 )
-            elif content_hash(row) != row.hash:
-                reason = "contenu modifié depuis son enregistrement (empreinte SHA-256 différente)"
+            elif hmac.compare_digest(content_hash(row, key), row.hash):
+                keyed = True
+            elif not keyed and content_hash(row) == row.hash:
+                legacy += 1
+            else:
+                reason = (
+                    "contenu modifié depuis son enregistrement (empreinte HMAC différente : "
+                    "ligne réécrite, ou réempreinte sans la clé)"
+                )
             if reason is not None:
-                return Verification(count, previous, Broken(row.seq, row.id, reason))
+                return Verification(count, previous, Broken(row.seq, row.id, reason), legacy=legacy)
+            if row.seq in pinned:
+                seen[row.seq] = (row.hash, row.id)
             previous = row.hash
             expected += 1
-    return Verification(count, previous, None)
+    last = expected - 1
+    for head in sorted(heads, key=lambda found: found.seq):
+        if head.seq > last:
+            return Verification(
+                count,
+                previous,
+                Broken(
+                    head.seq,
+                    0,
+                    f"tête exportée le {head.day.isoformat()} (ligne n° {head.seq}) absente : "
+                    f"ligne(s) {last + 1} à {head.seq} supprimée(s) (les plus récentes)",
+                ),
+                len(heads),
+                legacy,
+            )
+        found_hash, row_id = seen[head.seq]
+        if not hmac.compare_digest(found_hash, head.hash):
+            return Verification(
+                count,
+                previous,
+                Broken(
+                    head.seq,
+                    row_id,
+                    f"empreinte différente de la tête exportée le {head.day.isoformat()} : "
+                    f"la piste a été réécrite jusqu'à cette ligne",
+                ),
+                len(heads),
+                legacy,
+            )
+    return Verification(count, previous, None, len(heads), legacy)
+
+
+def close_day(services: Services, day: date, *, by: str = "system") -> audit_keys.Head:
+    """Close ``day``: append a row saying so, then export the chain's head (that row) to the
+    append-only heads file outside the database; ``verify`` compares the chain with it."""
+    row = record(services, Entry(by, "audit.close_day", on=day, subject=f"journée {day.isoformat()}"))
+    head = audit_keys.Head(day, row.seq, row.hash, stamp(services.clock()))
+    audit_keys.append_head(installation(services), head)
+    return head
 
 
 def show(

@@ -38,6 +38,41 @@ class UserRow(Base):
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class UserChangeRow(Base):
+    """A proposed user creation or change of roles, awaiting approval by another person
+    (financial roles, ``roles.yaml``); migration 0007_user_administration."""
+
+    __tablename__ = "user_changes"
+    __table_args__ = (Index("ix_user_changes_user", "user_id", "status"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    """``create`` or ``roles``."""
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    previous_roles: Mapped[list[str] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    """``pending``, ``approved`` or ``rejected``."""
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    why: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_why: Mapped[str | None] = mapped_column(Text)
+
+
+class UserActivationRow(Base):
+    """A one-time link with which a user sets his own password: the SHA-256 of its token."""
+
+    __tablename__ = "user_activations"
+    __table_args__ = (Index("ix_user_activations_user", "user_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class ApiTokenRow(Base):
     """A bearer token, stored as the SHA-256 of its value, with its expiry."""
 

@@ -42,7 +42,16 @@ from recouvre.service.commands.recovery import (
     resume_recovery,
     suspend_recovery,
 )
-from recouvre.service.commands.users import add_user, disable_user, grant_mandate, revoke_mandate
+from recouvre.service.commands.users import (
+    activate_user,
+    add_user,
+    change_roles,
+    decide_user,
+    disable_user,
+    grant_mandate,
+    reissue_activation,
+    revoke_mandate,
+)
 from recouvre.service.door import REFUSALS, guard, guard_any, guard_claim, guard_debtor, today
 
 __all__ = [
@@ -51,14 +60,17 @@ __all__ = [
     "REFUSALS",
     "REMISSION_DECISIONS",
     "TaskChange",
+    "activate_user",
     "add_organism",
     "add_user",
     "agree_plan",
     "assign_task",
+    "change_roles",
     "close_task",
     "decide_appeal",
     "decide_proposal",
     "decide_remission",
+    "decide_user",
     "disable_user",
     "establish_claim",
     "file_appeal",
@@ -83,6 +95,7 @@ __all__ = [
     "record_debtor_fact",
     "record_payment",
     "record_registered_letter",
+    "reissue_activation",
     "request_remission",
     "resume_recovery",
     "revive_write_off",

@@ -28,26 +28,129 @@ def add_user(
     services: Services,
     actor: Actor,
     username: str,
-    password: str,
     roles: list[str],
     *,
     full_name: str = "",
     organism: str | None = None,
     agency: str | None = None,
     why: str = "",
-) -> accounts.UserView:
+) -> accounts.Administered:
+    """Propose a new user (``users.manage``): an inactive account without a password. With a
+    financial role (``roles.yaml``) it waits for a director's approval (``approve_user``);
+    otherwise its one-time activation link is returned at once. Incompatible roles are refused."""
     guard(services, actor, "users.manage", Subject(organism=organism or NETWORK))
-    return accounts.add_user(
+    with door.act(
+        services, actor, "users.add", organism=organism, subject=f"user {username}", why=why
+    ) as current:
+        done = accounts.propose_user(
+            services,
+            username,
+            roles,
+            full_name=full_name,
+            organism=organism,
+            agency=agency,
+            by=actor.user,
+            why=why,
+        )
+        current.note(**done.user.audit(), change=None if done.change is None else done.change.audit())
+        current.note(activation_issued=done.activation is not None)
+    return done
+
+
+def change_roles(
+    services: Services, actor: Actor, username: str, roles: list[str], why: str = ""
+) -> accounts.Administered:
+    """Change a user's roles (``users.manage``): incompatible roles refused; giving or taking a
+    financial role waits for a director's approval."""
+    guard(services, actor, "users.manage")
+    target = accounts.get_user(services, username)
+    guard(services, actor, "users.manage", Subject(organism=target.organism or NETWORK))
+    if target.username == actor.user:
+        raise DomainError("username", username, "one does not change one's own roles")
+    with door.act(
         services,
-        username,
-        password,
-        roles,
-        full_name=full_name,
-        organism=organism,
-        agency=agency,
-        by=actor.user,
+        actor,
+        "users.roles",
+        organism=target.organism,
+        subject=f"user {username}",
         why=why,
+        before=lambda: target.audit(),
+    ) as current:
+        done = accounts.propose_roles(services, username, roles, by=actor.user, why=why)
+        current.note(**done.user.audit(), change=None if done.change is None else done.change.audit())
+    return done
+
+
+def _guard_decision(services: Services, actor: Actor, username: str) -> tuple[accounts.UserView, str]:
+    guard(services, actor, "users.approve")
+    target = accounts.get_user(services, username)
+    change = accounts.pending_change(services, username)
+    guard(
+        services,
+        actor,
+        "users.approve",
+        Subject(organism=target.organism or NETWORK, proposed_by=change.proposed_by),
     )
+    if target.username == actor.user:
+        raise DomainError("username", username, "one does not approve a change of one's own account")
+    if actor.user == accounts.SYSTEM_ACTOR.user and accounts.may_approve_exists(services):
+        raise DomainError(
+            "username", username, "le compte système n'approuve que tant qu'aucun directeur n'est actif"
+        )
+    return target, change.kind
+
+
+def decide_user(
+    services: Services, actor: Actor, username: str, *, approve: bool, why: str = ""
+) -> accounts.Administered:
+    """Approve or reject the pending creation or change of roles of ``username``
+    (``users.approve``, the director; never whoever proposed it). Approving a creation returns
+    the one-time activation link to hand to the user."""
+    target, _ = _guard_decision(services, actor, username)
+    with door.act(
+        services,
+        actor,
+        "users.approve" if approve else "users.reject",
+        organism=target.organism,
+        subject=f"user {username}",
+        why=why,
+        before=lambda: target.audit(),
+    ) as current:
+        done = accounts.decide_change(services, username, approve=approve, by=actor.user, why=why)
+        current.note(**done.user.audit(), change=None if done.change is None else done.change.audit())
+        current.note(activation_issued=done.activation is not None)
+    return done
+
+
+def reissue_activation(
+    services: Services, actor: Actor, username: str, why: str = ""
+) -> accounts.Administered:
+    """A new one-time link for an approved account never activated (``users.approve``)."""
+    guard(services, actor, "users.approve")
+    target = accounts.get_user(services, username)
+    guard(services, actor, "users.approve", Subject(organism=target.organism or NETWORK))
+    with door.act(
+        services,
+        actor,
+        "users.reissue_activation",
+        organism=target.organism,
+        subject=f"user {username}",
+        why=why,
+    ) as current:
+        done = accounts.reissue_activation(services, username)
+        current.note(username=username, activation_issued=True)
+    return done
+
+
+def activate_user(services: Services, token: str, password: str) -> accounts.UserView:
+    """The user sets his own password with his one-time link (no sign-in: the link is the
+    proof); the act is in the audit trail under his name."""
+    username = accounts.activation_user(services, token)
+    holder = Actor(user=username, roles=frozenset())
+    with door.act(services, holder, "users.activate", organism=None, subject=f"user {username}") as current:
+        user = accounts.activate(services, token, password)
+        current.note(**user.audit())
+    return user
 
 
 def disable_user(services: Services, actor: Actor, username: str, why: str = "") -> accounts.UserView:
@@ -56,7 +159,16 @@ def disable_user(services: Services, actor: Actor, username: str, why: str = "")
     guard(services, actor, "users.manage", Subject(organism=target.organism or NETWORK))
     if target.username == actor.user:
         raise DomainError("username", username, "one does not disable one's own account")
-    return accounts.disable_user(services, username, by=actor.user, why=why)
+    with door.act(
+        services,
+        actor,
+        "users.disable",
+        organism=target.organism,
+        subject=f"user {username}",
+        why=why,
+        audited_inside=True,
+    ):
+        return accounts.disable_user(services, username, by=actor.user, why=why)
 
 
 def grant_mandate(

@@ -241,6 +241,7 @@ def _sign_in_page(
             "username": username,
             "suite": local(request.query_params.get("suite", ""), ""),
             "signed_out": request.query_params.get("sortie") == "1",
+            "activated": request.query_params.get("active") == "1",
         },
         web=None,
         status=status,
@@ -301,6 +302,51 @@ def sign_in(
         return response
     response = redirect(local(form.fields.get("suite", ""), "/"))
     set_cookie(request, response, SESSION_COOKIE, sign_session(secret_of(request), issued.token))
+    clear_cookie(request, response, PRESESSION_COOKIE)
+    return response
+
+
+ActivationToken = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+def _activation_page(request: Request, token: str, *, error: str = "", status: int = 200) -> Response:
+    pre = presession(request, secret_of(request))
+    response = render(
+        request,
+        "activate.html",
+        {"csrf": pre.csrf, "token": token, "error": error},
+        web=None,
+        status=status,
+    )
+    if pre.new:
+        set_cookie(request, response, PRESESSION_COOKIE, sign_session(secret_of(request), pre.nonce))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/activer/{token}")
+def activation_page(request: Request, token: ActivationToken) -> Response:
+    """The one-time link a new user receives: he chooses his own password here."""
+    return _activation_page(request, token)
+
+
+@router.post("/activer/{token}")
+def activate(
+    request: Request,
+    services: ServicesDep,
+    token: ActivationToken,
+    form: Annotated[Form, Depends(sign_in_form)],
+) -> Response:
+    password = form.fields.get("mot_de_passe", "")[:1024]
+    if password != form.fields.get("confirmation", "")[:1024]:
+        return _activation_page(request, token, error="les deux mots de passe diffèrent.", status=400)
+    try:
+        commands.activate_user(services, token, password)
+    except DomainError as error:
+        return _activation_page(request, token, error=f"{error.reason}.", status=400)
+    except accounts.Unauthenticated as error:
+        return _activation_page(request, token, error=f"{error}.", status=400)
+    response = redirect("/connexion?active=1")
     clear_cookie(request, response, PRESESSION_COOKIE)
     return response
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Final
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recouvre.api import create_api
@@ -37,6 +38,7 @@ SECURITY_HEADERS: Final = (
 )
 
 
+INTERNAL_ERROR: Final = JSONResponse(status_code=500, content={"detail": "erreur interne"})
 _ENCODED: Final = tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS)
 _NAMES: Final = frozenset(name for name, _ in _ENCODED)
 
@@ -53,8 +55,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = [
                     (name, value) for name, value in message.get("headers", []) if name.lower() not in _NAMES
                 ]
@@ -62,7 +68,14 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # An error no handler answered: Starlette's outermost error middleware would answer
+            # it without these headers; answer here, then let it log the error.
+            if not started:
+                await INTERNAL_ERROR(scope, receive, send_with_headers)
+            raise
 
 
 def create_app(services: Services) -> FastAPI:

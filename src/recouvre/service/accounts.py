@@ -220,6 +220,38 @@ def check_user(
     return chosen
 
 
+def _new_user(
+    session: Session,
+    username: str,
+    roles: Iterable[str],
+    full_name: str,
+    organism: str | None,
+    agency: str | None,
+    password_hash: str,
+    *,
+    active: bool,
+    at: datetime,
+) -> UserRow:
+    """A new account row, its roles checked (``check_user``); an existing name is refused."""
+    chosen = check_user(session, username, roles, organism, agency)
+    if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
+        raise DomainError("username", username, "already exists")
+    row = UserRow(
+        username=username,
+        full_name=full_name[:200],
+        password_hash=password_hash,
+        roles=list(chosen),
+        organism=organism,
+        agency=agency,
+        active=active,
+        failed_sign_ins=0,
+        created_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def add_user(
     services: Services,
     username: str,
@@ -236,22 +268,9 @@ def add_user(
     check_password(password, username)
     digest = hash_password(password)
     with trail.unit_of_work(services) as session:
-        chosen = check_user(session, username, roles, organism, agency)
-        if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
-            raise DomainError("username", username, "already exists")
-        row = UserRow(
-            username=username,
-            full_name=full_name[:200],
-            password_hash=digest,
-            roles=list(chosen),
-            organism=organism,
-            agency=agency,
-            active=True,
-            failed_sign_ins=0,
-            created_at=services.clock(),
+        row = _new_user(
+            session, username, roles, full_name, organism, agency, digest, active=True, at=services.clock()
         )
-        session.add(row)
-        session.flush()
         view = _view(row)
         trail.append(
             session,
@@ -366,22 +385,10 @@ def propose_user(
     one-time activation link is issued at once. Audited by the caller's act (``door.act``)."""
     now = services.clock()
     with services.db.unit_of_work() as session:
-        chosen = check_user(session, username, roles, organism, agency)
-        if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
-            raise DomainError("username", username, "already exists")
-        row = UserRow(
-            username=username,
-            full_name=full_name[:200],
-            password_hash=UNUSABLE_PASSWORD,
-            roles=list(chosen),
-            organism=organism,
-            agency=agency,
-            active=False,
-            failed_sign_ins=0,
-            created_at=now,
+        row = _new_user(
+            session, username, roles, full_name, organism, agency, UNUSABLE_PASSWORD, active=False, at=now
         )
-        session.add(row)
-        session.flush()
+        chosen = tuple(row.roles)
         approval = default_roles().needs_approval(frozenset(chosen))
         change = UserChangeRow(
             user_id=row.id,

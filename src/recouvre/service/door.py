@@ -234,6 +234,26 @@ def act(
         raise
 
 
+@contextmanager
+def audited_claim_act(
+    services: Services, actor: Actor, action: str, organism: str, claim_ref: str, on: date, why: str
+) -> Iterator[Act]:
+    """An act on one claim whose service function appends its own audit row (placements,
+    proposals): authorised on the claim's facts, one transaction, a refusal audited."""
+    subject = guard_claim(services, actor, action, organism, claim_ref)
+    with act(
+        services,
+        actor,
+        action,
+        organism=organism,
+        subject=subject.describe(),
+        on=on,
+        why=why,
+        audited_inside=True,
+    ) as current:
+        yield current
+
+
 def on_claim(
     services: Services,
     actor: Actor,

@@ -172,36 +172,9 @@ def task_rows(session: Session, ids: Sequence[int]) -> dict[int, _Task]:
     )
     found: dict[int, _Task] = {}
     for part in repository.chunks(sorted(set(ids))):
-        for (
-            ident,
-            kind,
-            status,
-            claim_id,
-            created_on,
-            due_on,
-            assignee,
-            claim_ref,
-            debtor_ref,
-            name,
-            closed_on,
-            closed_by,
-            close_reason,
-        ) in session.connection().execute(statement.where(TaskRow.id.in_(part))):
-            found[ident] = _Task(
-                ident,
-                kind,
-                status,
-                claim_id,
-                created_on,
-                due_on,
-                assignee,
-                claim_ref,
-                debtor_ref,
-                name,
-                closed_on,
-                closed_by,
-                close_reason,
-            )
+        for row in session.connection().execute(statement.where(TaskRow.id.in_(part))):
+            task = _Task(*tuple(row))
+            found[task.id] = task
     return found
 
 

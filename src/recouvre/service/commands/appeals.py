@@ -4,7 +4,6 @@ stage, the director for a court's decision), withdrawal — each through the doo
 from __future__ import annotations
 
 from datetime import date
-from typing import TypeVar
 
 from recouvre.domain.appeals import AppealOutcome, AppealStage, AppealStatus, Appellant
 from recouvre.domain.errors import DomainError
@@ -17,12 +16,6 @@ from recouvre.service import (
 )
 from recouvre.service.context import Services
 from recouvre.service.door import guard, guard_any, guard_claim, on_claim
-
-T = TypeVar("T")
-TASK_OPEN = "open"
-TASK_DONE = "done"
-REFUSALS = door.REFUSALS
-
 
 # Appeals (PM242) ---------------------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TypeVar
 
 from recouvre.domain.defaults import add_months
 from recouvre.domain.errors import DomainError
@@ -16,12 +15,6 @@ from recouvre.service import (
 )
 from recouvre.service.context import Services
 from recouvre.service.door import guard
-
-T = TypeVar("T")
-TASK_OPEN = "open"
-TASK_DONE = "done"
-REFUSALS = door.REFUSALS
-
 
 # Monthly cycle -----------------------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import TypeVar
 
 from recouvre.domain.errors import NotFound
 from recouvre.domain.money import format_amount
@@ -21,11 +20,6 @@ from recouvre.service import (
 from recouvre.service.context import Services
 from recouvre.service.door import guard, guard_any, guard_claim, on_claim, today
 from recouvre.service.queries import claim_snapshot
-
-T = TypeVar("T")
-TASK_OPEN = "open"
-TASK_DONE = "done"
-REFUSALS = door.REFUSALS
 
 
 def request_remission(
@@ -68,17 +62,7 @@ def propose_write_off(
     reasons: str,
     why: str,
 ) -> decisions.ProposalView:
-    subject = guard_claim(services, actor, "write_offs.propose", organism, claim_ref)
-    with door.act(
-        services,
-        actor,
-        "write_offs.propose",
-        organism=organism,
-        subject=subject.describe(),
-        on=on,
-        why=why,
-        audited_inside=True,
-    ):
+    with door.audited_claim_act(services, actor, "write_offs.propose", organism, claim_ref, on, why):
         return decisions.propose_write_off(
             services, organism, claim_ref, on, authority=authority, reasons=reasons, by=actor.user, why=why
         )
@@ -95,17 +79,7 @@ def propose_remission(
     reasons: str,
     why: str,
 ) -> decisions.ProposalView:
-    subject = guard_claim(services, actor, "remissions.propose", organism, claim_ref)
-    with door.act(
-        services,
-        actor,
-        "remissions.propose",
-        organism=organism,
-        subject=subject.describe(),
-        on=on,
-        why=why,
-        audited_inside=True,
-    ):
+    with door.audited_claim_act(services, actor, "remissions.propose", organism, claim_ref, on, why):
         return decisions.propose_remission(
             services, organism, claim_ref, on, rate, reasons=reasons, by=actor.user, why=why
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TypeVar
 
 from recouvre.security.authorization import Actor, Subject
 from recouvre.service import (
@@ -11,13 +10,7 @@ from recouvre.service import (
     subjects,
 )
 from recouvre.service.context import Services
-from recouvre.service.door import guard, guard_claim
-
-T = TypeVar("T")
-TASK_OPEN = "open"
-TASK_DONE = "done"
-REFUSALS = door.REFUSALS
-
+from recouvre.service.door import guard
 
 # Placements --------------------------------------------------------------------------------------
 
@@ -31,17 +24,7 @@ def place_claim(
     placed_from: date,
     why: str = "",
 ) -> subjects.PlacementView:
-    subject = guard_claim(services, actor, "placements.manage", organism, claim_ref)
-    with door.act(
-        services,
-        actor,
-        "placements.manage",
-        organism=organism,
-        subject=subject.describe(),
-        on=placed_from,
-        why=why,
-        audited_inside=True,
-    ):
+    with door.audited_claim_act(services, actor, "placements.manage", organism, claim_ref, placed_from, why):
         return subjects.place_claim(
             services, organism, claim_ref, agency, placed_from, by=actor.user, why=why
         )
@@ -52,15 +35,5 @@ def recall_placement(
 ) -> subjects.PlacementView:
     guard(services, actor, "placements.manage", Subject(organism=organism))
     found = subjects.get_placement(services, organism, placement_id)
-    subject = guard_claim(services, actor, "placements.manage", organism, found.claim_ref)
-    with door.act(
-        services,
-        actor,
-        "placements.manage",
-        organism=organism,
-        subject=subject.describe(),
-        on=on,
-        why=why,
-        audited_inside=True,
-    ):
+    with door.audited_claim_act(services, actor, "placements.manage", organism, found.claim_ref, on, why):
         return subjects.recall_placement(services, organism, placement_id, on, by=actor.user, why=why)

@@ -4,7 +4,6 @@ suspension and resumption, contacts with the debtor — each through the door (`
 from __future__ import annotations
 
 from datetime import date
-from typing import TypeVar
 
 from recouvre.domain.ledger import Movement
 from recouvre.domain.model import Claim, PaymentChannel
@@ -24,12 +23,6 @@ from recouvre.service.claims import establish_claims
 from recouvre.service.context import Services
 from recouvre.service.door import guard, on_claim
 from recouvre.storage import repository
-
-T = TypeVar("T")
-TASK_OPEN = "open"
-TASK_DONE = "done"
-REFUSALS = door.REFUSALS
-
 
 # Claims ------------------------------------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TypeVar
 
 from recouvre.domain.errors import DomainError
 from recouvre.security.authorization import Actor, Subject
@@ -14,12 +13,6 @@ from recouvre.service import (
 )
 from recouvre.service.context import Services
 from recouvre.service.door import NETWORK, guard
-
-T = TypeVar("T")
-TASK_OPEN = "open"
-TASK_DONE = "done"
-REFUSALS = door.REFUSALS
-
 
 # Users and mandates ------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from recouvre.cli import (
     generate,
     imports,
     letters,
+    operations,
     organisms,
     payments,
     policy,
@@ -76,6 +77,9 @@ app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)
 app.command("serve")(serve.serve)
+app.command("backup")(operations.backup)
+app.command("restore")(operations.restore)
+app.command("ready")(operations.ready)
 
 
 READ_ONLY = frozenset(
@@ -88,6 +92,7 @@ READ_ONLY = frozenset(
         "organisms list",
         "policy show",
         "prescription show",
+        "ready",
         "remission list",
         "scenario run",
         "serve",

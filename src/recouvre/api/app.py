@@ -45,6 +45,11 @@ Authentification : `POST /api/v1/auth/token` avec un nom d'utilisateur et un mot
 `Authorization: Bearer <jeton>`. Chaque opération indique l'action qu'elle demande (`x-action`),
 accordée par les rôles et les mandats (`recouvre/security/roles.yaml`). Montants en texte à deux
 décimales (`"120.50"`), dates `AAAA-MM-JJ`, NIR et IBAN toujours masqués.
+
+Renvoi sans risque : toute écriture (`POST`, `PUT`, `PATCH`, `DELETE`) accepte l'en-tête
+`Idempotency-Key` (1 à 200 caractères) ; la même requête renvoyée avec la même clé reçoit la
+première réponse (en-tête `Idempotent-Replayed: true`) et n'enregistre rien de plus ; la même
+clé avec une autre requête est refusée (422).
 """
 
 

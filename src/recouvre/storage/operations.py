@@ -15,10 +15,11 @@ import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Final
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, func, select, text
+from sqlalchemy import Column, MetaData, func, select, text
 from sqlalchemy.engine import make_url
 
 from recouvre.storage.database import Database
@@ -194,3 +195,60 @@ def running_cycles(database: Database) -> list[CycleProgress]:
             shards = 0 if first is None or last is None or not size else (last - first) // size + 1
             found.append(CycleProgress(code, month, int(done or 0), shards))
         return found
+
+
+VOLATILE_TABLES: Final = frozenset({"alembic_version", "audit_log", "idempotent_requests"})
+"""Tables whose rows say when and by whom, not what: the audit trail is compared by its own
+verification (``recouvre audit verify``), not with another run's."""
+
+
+def _volatile(column: Column[Any]) -> bool:
+    # Surrogate ids depend on the order rows were written (and PostgreSQL's sequences skip what
+    # a killed transaction took); wall-clock stamps on when they were written.
+    return bool(column.primary_key and column.name == "id") or column.name.endswith("_at")
+
+
+def content_digests(database: Database) -> dict[str, tuple[int, str]]:
+    """Each table's row count and a digest of what its rows *say*, independent of the order in
+    which they were written: surrogate ids and wall-clock stamps left out, a reference to a row
+    that has a natural ``key`` replaced by that key, rows sorted. Two runs of the same batch step
+    — one killed and resumed, one on another engine — must give the same digests."""
+    metadata = MetaData()
+    metadata.reflect(database.engine)
+    digests: dict[str, tuple[int, str]] = {}
+    with database.engine.connect() as connection:
+        for name in sorted(metadata.tables):
+            if name in VOLATILE_TABLES:
+                continue
+            table = metadata.tables[name]
+            selected: list[Any] = []
+            joins: list[tuple[Any, Any]] = []
+            for column in table.columns:
+                if _volatile(column):
+                    continue
+                target = next(iter(column.foreign_keys)).column if column.foreign_keys else None
+                if target is not None and "key" in target.table.columns and target.table is not table:
+                    alias = target.table.alias(f"{column.name}_target")
+                    joins.append((alias, alias.c[target.name] == column))
+                    selected.append(alias.c.key)
+                else:
+                    selected.append(column)
+            query = select(*selected).select_from(table)
+            for alias, condition in joins:
+                query = query.outerjoin(alias, condition)
+            rows = sorted(repr(tuple(_plain(value) for value in row)) for row in connection.execute(query))
+            digest = hashlib.sha256("\n".join(rows).encode())
+            digests[name] = (len(rows), digest.hexdigest())
+    return digests
+
+
+def _plain(value: Any) -> Any:
+    """One representation per value whatever the engine (JSON read back as text or objects,
+    timestamps with or without a zone)."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(key), _plain(item)) for key, item in value.items()))
+    if isinstance(value, list):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return value

@@ -30,6 +30,7 @@ from recouvre.cli import (
     users,
 )
 from recouvre.cli.common import LAST_STATE, CliState, default_policy_dir, errors
+from recouvre.service.failures import database_failure
 
 app = typer.Typer(
     name="recouvre",
@@ -187,7 +188,14 @@ def audit_cli_command(argv: list[str], exit_code: int) -> None:
 def main() -> None:
     argv = sys.argv[1:]
     try:
-        app()
+        try:
+            app()
+        except Exception as error:
+            failure = database_failure(error)
+            if failure is None:
+                raise
+            errors.print(f"[bold red]erreur[/]: {failure.message}", highlight=False)
+            raise SystemExit(failure.exit_code) from None
     except SystemExit as ended:
         code = ended.code if isinstance(ended.code, int) else (0 if ended.code is None else 1)
         audit_cli_command(argv, code)

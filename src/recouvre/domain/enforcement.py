@@ -108,11 +108,15 @@ class ActRecord:
 
 def allowed_kind(kind: TitleKind, benefit: str) -> str | None:
     """``None`` when a title of ``kind`` may be used for a claim of ``benefit``; else why not (French)."""
-    if kind is TitleKind.CONTRAINTE and benefit in CONTRAINTE_EXCLUDED:
-        what = "l'ALS" if benefit == "ALS" else "un prêt d'action sociale"
+    if kind is TitleKind.CONTRAINTE and benefit == "ALS":
         return (
-            f"pas de contrainte pour {what} (CSS L161-1-5 ; Cass. 2e civ. 23/09/2021) : "
+            "pas de contrainte pour un indu d'ALS (Cass. 2e civ. 23/09/2021 n° 20-10.532) : "
             "la voie est l'injonction de payer"
+        )
+    if kind is TitleKind.CONTRAINTE and benefit in CONTRAINTE_EXCLUDED:
+        return (
+            "pas de contrainte pour un prêt d'action sociale, qui n'est pas une prestation "
+            "(CSS L161-1-5) : la voie est l'injonction de payer"
         )
     if kind is TitleKind.INJUNCTION and benefit not in INJUNCTION_ONLY:
         return (

@@ -76,6 +76,13 @@ SUSPENSION = "opposition"
 """The suspension reason of an opposed title (``service.suspensions.REASONS``)."""
 CONTRAINTE_DAYS = "contrainte.opposition_days"
 INJUNCTION_MONTHS = "injunction.opposition_months"
+SUSPENSION_LABELS = {
+    "adjustment": "suspension décidée par un gestionnaire",
+    "appeal": "recours en cours",
+    "over_indebtedness": "dossier de surendettement recevable",
+    "remission": "demande de remise en cours",
+    SUSPENSION: "opposition à un titre exécutoire",
+}
 NOT_YET = frozenset({TitleState.NONE, TitleState.DRAFTED})
 """States in which a claim has no title yet (the scenario check reads ``none``)."""
 LIVE = frozenset(
@@ -297,7 +304,10 @@ def _refusal_of_claim(
     if ledger.balance <= 0:
         return f"la créance {row.ref} ne présente aucun solde à recouvrer"
     if suspensions.is_suspended(session, row.id, on):
-        reasons = ", ".join(sorted(suspensions.active_reasons(session, row.id, on)))
+        reasons = ", ".join(
+            SUSPENSION_LABELS.get(reason, reason)
+            for reason in sorted(suspensions.active_reasons(session, row.id, on))
+        )
         return f"le recouvrement de la créance {row.ref} est suspendu ({reasons}) : pas de {label}"
     if row.id in prescription.prescribed_claims(session, [row.id], on, policy):
         return f"la créance {row.ref} est prescrite : pas de {label}"

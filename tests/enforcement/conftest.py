@@ -56,3 +56,14 @@ def contentious(tmp_path: Path) -> Iterator[Services]:
 
 def person(name: str, *roles: str) -> Actor:
     return Actor(name, frozenset(roles), organism=ORG)
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id with test-sized costs (production costs take 0.25 s per hash)."""
+    from argon2 import PasswordHasher
+
+    from recouvre.service import accounts
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(accounts, "hasher", lambda: cheap)

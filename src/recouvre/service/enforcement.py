@@ -457,6 +457,51 @@ def court_of(benefit: str) -> str:
     return "administrative" if benefit in ADMINISTRATIVE_COURT else "judicial"
 
 
+def _debtor_address(session: Session, debtor_id: int) -> str | None:
+    return session.scalar(select(DebtorRow.address).where(DebtorRow.id == debtor_id))
+
+
+def _town(address: str | None) -> tuple[str, str] | None:
+    """(postal code, town) read from the last line of a French postal address, if any."""
+    if not address:
+        return None
+    lines = [part.strip() for part in (address.splitlines() if "\n" in address else address.split(","))]
+    for line in reversed([part for part in lines if part]):
+        head, _, rest = line.partition(" ")
+        if len(head) == 5 and head.isdigit() and rest.strip():
+            return head, rest.strip()
+    return None
+
+
+def court_details(benefit: str, debtor_address: str | None) -> dict[str, object]:
+    """The competent court's name and the address of its registry, as the contrainte prints them
+    (R133-3: on pain of nullity). The court is the one of the debtor's home: the pôle social of
+    the tribunal judiciaire, or the tribunal administratif for RSA, APL and the prime d'activité
+    (RULES.md §2.2, §7.2). No directory of courts is kept: the registry is named from the town
+    of the debtor's address; without an address, the court of his home is described."""
+    administrative = court_of(benefit) == "administrative"
+    found = _town(debtor_address)
+    if found is None:
+        name = (
+            "Tribunal administratif du lieu de votre domicile"
+            if administrative
+            else "Pôle social du tribunal judiciaire du lieu de votre domicile"
+        )
+        return {"court_name": name}
+    postcode, town = found
+    if administrative:
+        return {
+            "court_name": f"Tribunal administratif compétent pour {town.title()}",
+            "court_address": (
+                f"Greffe du tribunal administratif dans le ressort duquel se trouve {postcode} {town}"
+            ),
+        }
+    return {
+        "court_name": f"Pôle social du tribunal judiciaire de {town.title()}",
+        "court_address": f"Greffe du pôle social, tribunal judiciaire de {town.title()}, {postcode} {town}",
+    }
+
+
 def title_view(session: Session, title: EnforcementTitleRow, on: date) -> TitleView:
     ref = session.scalar(select(ClaimRow.ref).where(ClaimRow.id == title.claim_id)) or ""
     return _view(title, ref, _acts(session, [title.id]).get(title.id, []), on)
@@ -565,9 +610,11 @@ def sign(
                         claim_ids=(claim.id,),
                         data={
                             "title": title.id,
+                            "reference": f"CTR-{organism_code}-{claim.ref}-{title.id}",
                             "amount_cents": balance,
                             "opposition_days": days,
                             "court": court_of(claim.benefit),
+                            **court_details(claim.benefit, _debtor_address(session, claim.debtor_id)),
                             "signatory": signer,
                             "mandate": mandate_label,
                         },

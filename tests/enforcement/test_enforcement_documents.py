@@ -9,9 +9,11 @@ import io
 import re
 from datetime import date
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
+from recouvre.domain.errors import NotFound
 from recouvre.service import Services, accounts, commands, letters, mandates
 from recouvre.storage.tables import DebtorRow, LetterRow
 
@@ -83,3 +85,33 @@ def test_contrainte_for_rsa_goes_to_the_administrative_court(contentious: Servic
     assert "450,00" in text and "quinze jours" in text
     assert "Adresse du tribunal" in text
     assert "dir" in text and "pouvoir propre du directeur" in text
+
+
+def test_injunction_request_states_the_loan_and_the_sums_due(contentious: Services) -> None:
+    with contentious.db.unit_of_work() as session:
+        session.execute(
+            update(DebtorRow).where(DebtorRow.ref == "D1").values(address="3 place du Marché\n69002 LYON")
+        )
+    draft = commands.draft_title(contentious, WORKER, ORG, "C2", ON)
+    commands.sign_title(contentious, DIRECTOR, ORG, draft.id, ON)
+    name, pdf = commands.title_document(contentious, DIRECTOR, ORG, draft.id)
+    assert name == f"requete-injonction-{draft.id}.pdf"
+    text = _text(pdf)
+    assert "Requête en injonction de payer" in text
+    assert f"IP-{ORG}-C2-{draft.id}" in text
+    assert "Tribunal judiciaire de Lyon" in text
+    assert "prêt d'action sociale" in text and "05/10/2025" in text  # the loan's facts
+    assert "Capital restant dû au titre du prêt" in text and "900,00" in text  # the sums due
+    assert "10/01/2026" in text  # notified
+    assert "mise en demeure" in text and "02/04/2026" in text
+    assert "1405" in text
+    assert "69002 LYON" in text
+
+
+def test_contrainte_document_needs_a_signature(contentious: Services) -> None:
+    draft = commands.draft_title(contentious, WORKER, ORG, "C4", ON)
+    with pytest.raises(NotFound):
+        commands.title_document(contentious, DIRECTOR, ORG, draft.id)
+    commands.sign_title(contentious, DIRECTOR, ORG, draft.id, ON)
+    name, pdf = commands.title_document(contentious, DIRECTOR, ORG, draft.id)
+    assert name == f"contrainte-{draft.id}.pdf" and "Contrainte" in _text(pdf)

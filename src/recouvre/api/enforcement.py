@@ -279,6 +279,24 @@ def record_act(
     return title_out(view)
 
 
+@router.get(
+    "/organisms/{organism}/titles/{title}/document",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+    openapi_extra=action("claims.read"),
+)
+def title_document(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, title: TitleId
+) -> Response:
+    """The title's PDF: the contrainte as sent to the debtor, or the request for a payment injunction."""
+    name, pdf = titles.title_document(services, actor, organism, title)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
 @router.post(
     "/organisms/{organism}/letters/{letter}/status",
     status_code=status.HTTP_204_NO_CONTENT,

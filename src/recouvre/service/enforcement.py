@@ -61,8 +61,9 @@ from recouvre.domain.enforcement import (
 )
 from recouvre.domain.errors import NotFound, Refused
 from recouvre.domain.ledger import MovementKind, MovementRequest
-from recouvre.domain.model import DomainError, Phase
+from recouvre.domain.model import Benefit, DomainError, Phase
 from recouvre.domain.money import Cents
+from recouvre.letters.court import InjunctionRequest, RequestLine
 from recouvre.policy import Policy
 from recouvre.service import prescription, suspensions
 from recouvre.service.context import Services, refusals
@@ -70,7 +71,16 @@ from recouvre.service.interruptions import find_claim
 from recouvre.storage import repository
 from recouvre.storage.enforcement_tables import EnforcementTitleActRow, EnforcementTitleRow
 from recouvre.storage.repository import LetterDraft
-from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow, TaskRow
+from recouvre.storage.tables import (
+    ClaimEventRow,
+    ClaimLineRow,
+    ClaimRow,
+    DebtorRow,
+    LetterClaimRow,
+    LetterRow,
+    OrganismRow,
+    TaskRow,
+)
 
 SUSPENSION = "opposition"
 """The suspension reason of an opposed title (``service.suspensions.REASONS``)."""
@@ -918,3 +928,104 @@ def claims_to_draft(services: Services, organism_code: str, on: date) -> list[di
                 }
             )
         return found
+
+
+# -- documents ---------------------------------------------------------------------------------------
+
+
+def _injunction_request(
+    session: Session, services: Services, title: EnforcementTitleRow
+) -> InjunctionRequest:
+    from recouvre.letters.context import BENEFIT_NAMES
+
+    claim = session.get(ClaimRow, title.claim_id)
+    assert claim is not None
+    debtor = session.get(DebtorRow, claim.debtor_id)
+    assert debtor is not None
+    code = session.scalar(select(OrganismRow.code).where(OrganismRow.id == title.organism_id)) or ""
+    _, organism = services.organism(session, code)
+    on = title.signed_on or title.drafted_on
+    ledger = repository.load_ledger(session, claim.id, until=on)
+    elements = [
+        RequestLine(
+            "Capital restant dû au titre du prêt"
+            if claim.benefit == "LOAN"
+            else "Indu d'allocation de logement sociale",
+            ledger.sum_of(frozenset({MovementKind.ESTABLISHED})),
+        )
+    ]
+    for kind, label in (
+        (MovementKind.INDEMNITY, "Indemnité (fraude)"),
+        (MovementKind.SURCHARGE, "Majorations"),
+    ):
+        if amount := ledger.sum_of(frozenset({kind})):
+            elements.append(RequestLine(label, amount))
+    paid = ledger.sum_of(frozenset({MovementKind.PAYMENT, MovementKind.WITHHOLDING}))
+    if paid:
+        elements.append(RequestLine("À déduire : remboursements et retenues déjà perçus", -paid))
+    other = ledger.sum_of(
+        frozenset({MovementKind.REMISSION, MovementKind.CANCELLATION, MovementKind.WRITE_OFF})
+    )
+    if other:
+        elements.append(RequestLine("À déduire : remises et annulations", -other))
+    notice = session.scalar(
+        select(LetterRow.issued_on)
+        .join(LetterClaimRow, LetterClaimRow.letter_id == LetterRow.id)
+        .where(LetterClaimRow.claim_id == claim.id, LetterRow.type == "formal_notice")
+        .order_by(LetterRow.issued_on.desc())
+    )
+    town = _town(debtor.address)
+    court = (
+        f"Tribunal judiciaire de {town[1].title()}" if town else "Tribunal judiciaire du domicile du débiteur"
+    )
+    lines = tuple(
+        session.scalars(
+            select(ClaimLineRow.paid_on)
+            .where(ClaimLineRow.claim_id == claim.id)
+            .order_by(ClaimLineRow.line_no)
+        )
+    )
+    return InjunctionRequest(
+        reference=f"IP-{code}-{claim.ref}-{title.id}",
+        organism_name=organism.name or code,
+        organism_code=code,
+        currency="EUR",
+        debtor_name=debtor.name,
+        debtor_ref=debtor.ref,
+        debtor_address=tuple(line.strip() for line in (debtor.address or "").splitlines() if line.strip()),
+        claim_ref=claim.ref,
+        benefit_name=BENEFIT_NAMES[Benefit(claim.benefit)],
+        lent_on=lines,
+        principal=claim.principal_cents,
+        elements=tuple(elements),
+        balance=ledger.balance,
+        notified_on=claim.notified_on,
+        formal_notice_on=notice,
+        drafted_on=title.drafted_on,
+        filed_on=title.signed_on,
+        signatory=title.signed_by,
+        mandate=None if title.data.get("mandate") is None else str(title.data.get("mandate")),
+        court_name=court,
+    )
+
+
+def title_document(services: Services, organism_code: str, title_id: int) -> tuple[str, bytes]:
+    """The title's document as a PDF, with its file name: the contrainte sent to the debtor (once
+    signed), or the request for a payment injunction (from its draft on)."""
+    from recouvre.letters.court import render_injunction_request
+    from recouvre.service.letters import render
+
+    with services.db.unit_of_work() as session:
+        title = find_title(services, session, organism_code, title_id)
+        if title.kind == TitleKind.INJUNCTION.value:
+            request = _injunction_request(session, services, title)
+            letter_id = None
+        else:
+            request = None
+            letter_id = session.scalar(select(LetterRow.id).where(LetterRow.key == f"{title.key}:letter"))
+            if letter_id is None:
+                raise NotFound("title", title_id, "la contrainte n'est pas encore signée : pas de document")
+    if request is not None:
+        return f"requete-injonction-{title_id}.pdf", render_injunction_request(request)
+    assert letter_id is not None
+    return f"contrainte-{title_id}.pdf", render(services, letter_id)

@@ -37,6 +37,7 @@ from recouvre.service.commands.enforcement import (
     sign_title,
     sign_titles,
     signature_basket,
+    title_document,
 )
 from recouvre.service.commands.letters import mark_letter
 from recouvre.service.commands.queues import TaskChange, assign_task, close_task

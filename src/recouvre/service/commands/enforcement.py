@@ -271,3 +271,11 @@ def as_ids(values: Sequence[str]) -> list[int]:
             raise DomainError("title", value, "un numéro de titre (ex. 12)")
         found.append(int(text))
     return found
+
+
+def title_document(services: Services, actor: Actor, organism: str, title_id: int) -> tuple[str, bytes]:
+    """The title's PDF (the contrainte, or the request for a payment injunction) and its file name."""
+    guard(services, actor, "claims.read", Subject(organism=organism))
+    found = enforcement.get_title(services, organism, title_id, today(services))
+    guard_claim(services, actor, "claims.read", organism, found.claim)
+    return enforcement.title_document(services, organism, title_id)

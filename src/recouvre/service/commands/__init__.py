@@ -123,6 +123,7 @@ __all__ = [
     "signature_basket",
     "suspend_recovery",
     "sweep_implicit_rejections",
+    "title_document",
     "today",
     "withdraw_appeal",
 ]

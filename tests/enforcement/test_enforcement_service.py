@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from recouvre.domain.enforcement import ServiceVia, TitleAct, TitleState
+from recouvre.domain.enforcement import Outcome, ServiceVia, TitleAct, TitleState
 from recouvre.domain.errors import Refused
 from recouvre.domain.model import Phase
 from recouvre.security import Forbidden
@@ -134,3 +134,31 @@ def test_etat_de_produits_is_an_enforceable_title(contentious: Services) -> None
     assert enforcement.title_state(contentious, ORG, "C4", date(2026, 6, 9)) is TitleState.NONE
     assert view_claim(contentious, ORG, "C4", day).phase is Phase.ENFORCEMENT
     assert view_claim(contentious, ORG, "C4", date(2026, 6, 9)).phase is Phase.CONTENTIOUS
+
+
+def test_annulled_title_brings_the_claim_back_to_draft(contentious: Services) -> None:
+    draft = commands.draft_title(contentious, WORKER, ORG, "C4", ON)
+    assert "C4" not in {
+        row["claim"] for row in commands.contentious_queue(contentious, WORKER, ORG, ON).to_draft
+    }
+    commands.sign_title(contentious, DIRECTOR, ORG, draft.id, ON)
+    commands.record_title_act(
+        contentious,
+        WORKER,
+        ORG,
+        draft.id,
+        TitleAct.SERVED,
+        date(2026, 6, 8),
+        via=ServiceVia.REGISTERED_LETTER,
+    )
+    commands.record_title_act(contentious, WORKER, ORG, draft.id, TitleAct.OPPOSED, date(2026, 6, 9))
+    assert view_claim(contentious, ORG, "C4", date(2026, 6, 9)).status.value == "suspended"
+    commands.record_title_act(
+        contentious, DIRECTOR, ORG, draft.id, TitleAct.DECIDED, date(2026, 9, 1), outcome=Outcome.UPHELD
+    )
+    queue = commands.contentious_queue(contentious, WORKER, ORG, date(2026, 9, 2))
+    again = [row for row in queue.to_draft if row["claim"] == "C4"]
+    assert again and again[0]["annulled"] is True
+    second = commands.draft_title(contentious, WORKER, ORG, "C4", date(2026, 9, 2))
+    assert second.id != draft.id
+    assert enforcement.title_state(contentious, ORG, "C4", date(2026, 9, 2)) is TitleState.ANNULLED

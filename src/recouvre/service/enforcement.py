@@ -884,47 +884,55 @@ def claim_benefit(services: Services, organism_code: str, claim_ref: str) -> str
 
 
 def claims_to_draft(services: Services, organism_code: str, on: date) -> list[dict[str, object]]:
-    """The claims with an open ``review`` task (created by ``on``) whose title is still to draft
-    (none yet, or the last one annulled)."""
+    """The claims whose title is to draft: an open ``review`` task (created by ``on``) and no
+    title yet, or a last title annulled (a new one may be drafted while the claim is owed and
+    not time-barred; ``task`` is then ``0``)."""
     with services.db.unit_of_work() as session:
         organism_id, _ = services.organism(session, organism_code)
         query = (
-            select(
-                TaskRow.id,
-                TaskRow.claim_id,
-                TaskRow.created_on,
-                TaskRow.due_on,
-                ClaimRow.ref,
-                ClaimRow.benefit,
-                DebtorRow.ref,
-            )
-            .join(ClaimRow, ClaimRow.id == TaskRow.claim_id)
-            .join(DebtorRow, DebtorRow.id == ClaimRow.debtor_id)
+            select(TaskRow.claim_id, TaskRow.id, TaskRow.due_on)
             .where(TaskRow.organism_id == organism_id, TaskRow.type == "review", TaskRow.status == "open")
-            .where(TaskRow.created_on <= on)
+            .where(TaskRow.created_on <= on, TaskRow.claim_id.is_not(None))
             .order_by(TaskRow.due_on, TaskRow.id)
         )
-        rows = list(session.execute(query))
-        titles = titles_of_claims(session, [row[1] for row in rows if row[1] is not None], on)
+        tasks: dict[int, tuple[int, date | None]] = {}
+        for claim_id, task_id, due_on in session.execute(query):
+            if claim_id is not None:
+                tasks.setdefault(claim_id, (task_id, due_on))
+        annulled = set(
+            session.scalars(
+                select(EnforcementTitleRow.claim_id).where(
+                    EnforcementTitleRow.organism_id == organism_id,
+                    EnforcementTitleRow.status == TitleState.ANNULLED.value,
+                    EnforcementTitleRow.drafted_on <= on,
+                )
+            )
+        )
+        titles = titles_of_claims(session, set(tasks) | annulled, on)
         found: list[dict[str, object]] = []
-        for task_id, claim_id, created_on, due_on, ref, benefit, debtor in rows:
-            if claim_id is None:
-                continue
+        for claim_id in [*tasks, *sorted(annulled - set(tasks))]:
             current = current_of(titles.get(claim_id, []))
             if current is not None and current.state is not TitleState.ANNULLED:
                 continue
+            claim = session.get(ClaimRow, claim_id)
+            assert claim is not None
+            balance = repository.load_ledger(session, claim_id, until=on).balance
+            if balance <= 0:
+                continue
+            debtor = session.scalar(select(DebtorRow.ref).where(DebtorRow.id == claim.debtor_id)) or ""
+            task_id, due_on = tasks.get(claim_id, (0, None))
             found.append(
                 {
                     "task": task_id,
-                    "claim": ref,
+                    "claim": claim.ref,
                     "debtor": debtor,
-                    "benefit": benefit,
-                    "created_on": created_on,
+                    "benefit": claim.benefit,
                     "due_on": due_on,
-                    "balance": repository.load_ledger(session, claim_id, until=on).balance,
+                    "balance": balance,
                     "kind": (
-                        TitleKind.INJUNCTION if benefit in ("ALS", "LOAN") else TitleKind.CONTRAINTE
+                        TitleKind.INJUNCTION if claim.benefit in ("ALS", "LOAN") else TitleKind.CONTRAINTE
                     ).value,
+                    "annulled": current is not None,
                 }
             )
         return found

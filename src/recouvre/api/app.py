@@ -27,6 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from recouvre.api.deps import get_actor
+from recouvre.api.enforcement import router as enforcement_router
 from recouvre.api.routes import router
 from recouvre.domain.errors import BatchRejected, Busy, NotFound, Refused
 from recouvre.domain.model import DomainError
@@ -141,6 +142,7 @@ def create_api(services: Services, *, public_schema: bool | None = None) -> Fast
     )
     app.state.services = services
     app.include_router(router)
+    app.include_router(enforcement_router)
     public = public_openapi() if public_schema is None else public_schema
     signed_in = [] if public else [Depends(get_actor)]
 

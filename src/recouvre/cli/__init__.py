@@ -27,6 +27,7 @@ from recouvre.cli import (
     serve,
     simulate,
     summary,
+    titles,
     users,
 )
 from recouvre.cli.common import LAST_STATE, CliState, default_policy_dir, errors
@@ -74,6 +75,7 @@ app.add_typer(claim_life.remission_app, name="remission")
 app.add_typer(claim_life.write_off_app, name="write-off")
 app.add_typer(claim_life.over_indebtedness_app, name="over-indebtedness")
 app.add_typer(claim_life.appeal_app, name="appeal")
+app.add_typer(titles.app, name="titles")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)

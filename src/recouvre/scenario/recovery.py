@@ -28,6 +28,9 @@ LetterType = Literal[
     "contrainte",
     "remission_decision",
     "claims_list",
+    "last_notice",
+    "commandement",
+    "etat_de_produits",
 ]
 TaskType = Literal["phone_call", "review"]
 

@@ -58,7 +58,8 @@ from recouvre.domain.cycle import (
     run_steps,
     taking_part,
 )
-from recouvre.domain.defaults import DefaultState, letter_data
+from recouvre.domain.default_steps import final_notice
+from recouvre.domain.defaults import ETAT_DE_PRODUITS, DefaultState, letter_data
 from recouvre.domain.ledger import LedgerHead, MovementKind, PostingProblem, PostingsRefused, check_postings
 from recouvre.domain.model import Organism, Phase
 from recouvre.domain.steps import steps_named
@@ -104,6 +105,7 @@ class CycleSummary:
     in_default: int = 0
     cured: int = 0
     contentious: int = 0
+    enforcement: int = 0
     surcharges: int = 0
     surcharge_cents: int = 0
     letters: Counter[str] = field(default_factory=Counter)
@@ -117,6 +119,7 @@ class CycleSummary:
             "in_default": self.in_default,
             "cured": self.cured,
             "contentious": self.contentious,
+            "enforcement": self.enforcement,
             "surcharges": self.surcharges,
             "surcharge_cents": self.surcharge_cents,
             "letters": dict(self.letters),
@@ -145,6 +148,12 @@ def cycle_rules(policy: Policy, on: date) -> tuple[CycleRules, tuple[Step, ...]]
         surcharge_first=policy.percent("cnss.surcharge_first", on),
         surcharge_monthly=policy.percent("cnss.surcharge_monthly", on),
         minimums=dict(recovery_minimums(policy, on)),
+        final_notice=final_notice(
+            policy.country,
+            formal_notice_months=policy.whole("default.formal_notice_months", on),
+            last_notice_days=policy.whole("cnss.last_notice_days", on),
+            commandement_costs=policy.percent("cnss.commandement_costs", on),
+        ),
     )
     return rules, steps
 
@@ -216,6 +225,7 @@ def _summary_from_db(session: Session, code: str, run_id: int, month: str, on: d
         summary.in_default += int(counts.get("in_default", 0))
         summary.cured += int(counts.get("cured", 0))
         summary.contentious += int(counts.get("contentious", 0))
+        summary.enforcement += int(counts.get("enforcement", 0))
         summary.surcharges += int(counts.get("surcharges", 0))
         summary.surcharge_cents += int(counts.get("surcharge_cents", 0))
         summary.letters.update(counts.get("letters", {}))
@@ -598,7 +608,10 @@ def _prepare_writes(session: Session, plan: _ShardPlan, recorded_at: Any, where:
         tasks,
         repository.prepared_insert(session, ClaimEventRow, _EVENT_COLUMNS, plan.events),
     ]
-    kinds = Counter(event[3] for event in plan.events)
+    kinds = Counter(
+        event[3] if event[3] != "phase" or event[4].get("phase") == "contentious" else "enforcement"
+        for event in plan.events
+    )
     new_letters = {key for key, *_ in letters.rows}
     new_tasks = {key for key, *_ in tasks.rows}
     surcharges = [row for row in plan.movements if row[3] == SURCHARGE]
@@ -606,6 +619,7 @@ def _prepare_writes(session: Session, plan: _ShardPlan, recorded_at: Any, where:
         "in_default": kinds["default_step"],
         "cured": kinds["cured"],
         "contentious": kinds["phase"],
+        "enforcement": kinds["enforcement"],
         "surcharges": len(surcharges),
         "surcharge_cents": sum(int(row[4]) for row in surcharges),
         "letters": dict(Counter(draft.type for draft in plan.letters if draft.key in new_letters)),
@@ -632,6 +646,14 @@ def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan)
         return 0
     for statement in plan.writes:
         statement.run(session)
+    served = [
+        event[1] for event in plan.events if event[3] == "phase" and event[4].get("title") == ETAT_DE_PRODUITS
+    ]
+    # WIRE(enforcement): record etat_de_produits title — each claim id of ``served`` got the CNSS
+    # commandement in this shard (letter, costs, phase enforcement): record for it an enforceable
+    # title of kind ``etat_de_produits`` dated ``job.on`` (service/enforcement.py), in this same
+    # transaction, so that the scenario check ``title`` reads ``enforceable``.
+    del served
     if plan.state_update is not None and plan.state_update.run(session) != plan.changed:
         raise _StaleShard(start)
     session.execute(

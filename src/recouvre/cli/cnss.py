@@ -1,0 +1,102 @@
+"""`recouvre seizure record|list`: the CNSS's seizures (saisie-arrêt) on claims in forced recovery.
+
+* ``record --claim C --step served|declared|collected|released --ref REF --on DATE
+  [--third-party NAME] [--amount 123.45] [--organism CODE]`` records one step of a seizure;
+  ``collected`` books the sums received as a payment on the claim.
+* ``list --claim C [--organism CODE]`` prints the seizure acts of a claim.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from recouvre.cli.common import actor, console, fail, money, organism_or_only, refused, services
+from recouvre.domain.money import AmountError, parse_amount
+from recouvre.service import commands
+from recouvre.service.seizures import STEP_LABELS, SeizureStep
+
+seizure_app = typer.Typer(
+    help="Saisies-arrêts (CNSS) sur les créances en recouvrement forcé.", no_args_is_help=True
+)
+
+
+def _date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option} {value!r}: not a date YYYY-MM-DD") from None
+
+
+@seizure_app.command("record")
+def record_command(
+    ctx: typer.Context,
+    claim: str = typer.Option(..., "--claim", help="Référence de la créance"),
+    step: SeizureStep = typer.Option(..., "--step", help="served, declared, collected ou released"),
+    reference: str = typer.Option(..., "--ref", help="Référence de la saisie"),
+    on: str = typer.Option(..., "--on", help="Date de l'acte, YYYY-MM-DD"),
+    third_party: str = typer.Option("", "--third-party", help="Tiers détenteur saisi (banque, client…)"),
+    amount: str | None = typer.Option(None, "--amount", help="Montant déclaré ou encaissé"),
+    why: str = typer.Option("", "--why", help="Motif (piste d'audit)"),
+    organism: str | None = typer.Option(None, "--organism", help="Code de l'organisme"),
+) -> None:
+    """Record one step of a saisie-arrêt on a claim in forced recovery."""
+    day = _date(on, "--on")
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    try:
+        cents = None if amount is None else parse_amount(amount, field="--amount")
+    except AmountError as error:
+        raise fail(escape(str(error))) from None
+    with refused():
+        act = commands.cnss.record_seizure(
+            found,
+            actor(ctx),
+            code,
+            claim,
+            day,
+            step,
+            reference,
+            third_party=third_party,
+            amount=cents,
+            why=why,
+        )
+    fmt = money(found, code, day)
+    shown = "" if act.amount is None else f" — {fmt(act.amount)}"
+    done = "enregistrée" if act.new else "déjà enregistrée"
+    console.print(
+        f"{escape(claim)} : saisie {escape(act.reference)}, {STEP_LABELS[act.step]}"
+        f" ({escape(act.third_party)}) le {act.on.isoformat()}{shown} — {done}",
+        highlight=False,
+    )
+
+
+@seizure_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    claim: str = typer.Option(..., "--claim", help="Référence de la créance"),
+    organism: str | None = typer.Option(None, "--organism", help="Code de l'organisme"),
+) -> None:
+    """List the seizure acts of a claim."""
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    with refused():
+        acts = commands.cnss.seizures_of(found, actor(ctx), code, claim)
+    fmt = money(found, code)
+    table = Table(title=f"Saisies — créance {claim}")
+    for column in ("date", "saisie", "acte", "tiers détenteur", "montant"):
+        table.add_column(column)
+    for act in acts:
+        table.add_row(
+            act.on.isoformat(),
+            escape(act.reference),
+            STEP_LABELS[act.step],
+            escape(act.third_party),
+            "" if act.amount is None else fmt(act.amount),
+        )
+    console.print(table)
+    if not acts:
+        console.print("Aucune saisie sur cette créance.")

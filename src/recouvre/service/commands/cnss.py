@@ -1,0 +1,54 @@
+"""The CNSS's own commands: seizures (saisie-arrêt) after the commandement, amnesty applications
+and simulations, imports of contributions due (RULES.md §11; SCENARIOS.md "CNSS forced recovery",
+"CNSS amnesty")."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from recouvre.domain.money import Cents
+from recouvre.security.authorization import Actor
+from recouvre.service import seizures
+from recouvre.service.context import Services
+from recouvre.service.door import guard_claim, on_claim
+
+
+def record_seizure(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    on: date,
+    step: seizures.SeizureStep,
+    reference: str,
+    *,
+    third_party: str = "",
+    amount: Cents | None = None,
+    why: str = "",
+) -> seizures.SeizureAct:
+    """Record a step of a saisie-arrêt on a claim in forced recovery (``seizures.record``)."""
+    return on_claim(
+        services,
+        actor,
+        "seizures.record",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: seizures.record_seizure(
+            services, organism, claim_ref, on, step, reference, third_party=third_party, amount=amount
+        ),
+        lambda act: {
+            "seizure": act.reference,
+            "step": act.step.value,
+            "third_party": act.third_party,
+            "amount_cents": act.amount,
+            "new": act.new,
+        },
+    )
+
+
+def seizures_of(services: Services, actor: Actor, organism: str, claim_ref: str) -> list[seizures.SeizureAct]:
+    """The seizure acts of a claim (``claims.read``)."""
+    guard_claim(services, actor, "claims.read", organism, claim_ref)
+    return seizures.seizures(services, organism, claim_ref)

@@ -92,6 +92,10 @@ class ClaimFacts:
     """Money received since the last promise was recorded."""
     held: bool = False
     """Set by the step ``promises``: a promise not yet due holds the default step."""
+    amnesty: str | None = None
+    """The option of a CNSS amnesty applied for and still pending (``domain.amnesty``)."""
+    surcharges_ended: bool = False
+    """A CNSS amnesty's remission was booked: no further surcharge (SCENARIOS.md "CNSS amnesty")."""
 
 
 @dataclass(frozen=True)

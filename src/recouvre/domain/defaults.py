@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
+from recouvre.domain.amnesty import LAPSING_STEPS, PLAN_OPTIONS
 from recouvre.domain.cycle import ClaimFacts, CycleRows, CycleRules, CycleRun, TaskOrder
 from recouvre.domain.default_steps import COMMANDEMENT, DefaultStep, FinalNotice
 from recouvre.domain.ledger import MovementKind
@@ -278,6 +279,12 @@ def defaults(claims: Mapping[int, ClaimFacts], rules: CycleRules, run: CycleRun)
             )
         if decision.commandement:
             _commandement(rows, claim, notice, run)
+        if claim.amnesty in PLAN_OPTIONS and letter in LAPSING_STEPS:
+            # The plan's default reached the final notice: the amnesty ends without remission.
+            data_lapsed: dict[str, object] = {"cycle": month, "option": claim.amnesty, "step": letter}
+            events.append(
+                (f"{code}:{claim.ref}:amnesty_lapsed:{month}", claim.id, on, "amnesty_lapsed", data_lapsed)
+            )
         if decision.task is not None:
             data: dict[str, object] = {"cycle": month, "defaults": count}
             if decision.task == "review":

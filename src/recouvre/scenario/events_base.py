@@ -26,6 +26,7 @@ KNOWN_EVENTS = frozenset(
         "over_indebtedness",
         "write_off",
         "contribution_due",
+        "amnesty",
     }
 )
 """Every event key of SCENARIOS.md, supported or not."""

@@ -466,8 +466,12 @@ def _add_facts(session: Session, claims: dict[int, ClaimFacts], on: date) -> Non
             claims[claim_id].plan_credits = received
     promises: dict[int, list[ClaimEventRow]] = defaultdict(list)
     settled: set[str] = set()
-    for event in _events(session, ids, ("contribution_due", "promise", "promise_outcome"), on):
-        if event.kind == "contribution_due":
+    amnesties: dict[int, str | None] = {}
+    kinds = ("contribution_due", "promise", "promise_outcome", *AMNESTY_EVENTS)
+    for event in _events(session, ids, kinds, on):
+        if event.kind in AMNESTY_EVENTS:
+            _amnesty_fact(claims[event.claim_id], amnesties, event)
+        elif event.kind == "contribution_due":
             claims[event.claim_id].contribution_due = date.fromisoformat(str(event.data["due_on"]))
         elif event.kind == "promise":
             promises[event.claim_id].append(event)
@@ -487,6 +491,21 @@ def _add_facts(session: Session, claims: dict[int, ClaimFacts], on: date) -> Non
         since = {claim_id: events[-1].occurred_on for claim_id, events in promises.items()}
         for claim_id, received in _credits_since(session, since, on).items():
             claims[claim_id].promise_credits = received
+
+
+AMNESTY_EVENTS = ("amnesty", "amnesty_remission", "amnesty_lapsed")
+
+
+def _amnesty_fact(claim: ClaimFacts, pending: dict[int, str | None], event: ClaimEventRow) -> None:
+    """A claim's CNSS amnesty from its events in date order: the pending option, or surcharges
+    ended by the remission."""
+    if event.kind == "amnesty":
+        claim.amnesty = str(event.data["option"])
+    elif claim.amnesty is not None:
+        if event.kind == "amnesty_remission":
+            claim.surcharges_ended = True
+        claim.amnesty = None
+    pending[claim.id] = claim.amnesty
 
 
 @dataclass

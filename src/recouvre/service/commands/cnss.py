@@ -8,7 +8,8 @@ from datetime import date
 
 from recouvre.domain.money import Cents
 from recouvre.security.authorization import Actor
-from recouvre.service import seizures
+from recouvre.service import amnesty, seizures
+from recouvre.service.amnesty_settlement import AmnestyState
 from recouvre.service.context import Services
 from recouvre.service.door import guard_claim, on_claim
 
@@ -52,3 +53,22 @@ def seizures_of(services: Services, actor: Actor, organism: str, claim_ref: str)
     """The seizure acts of a claim (``claims.read``)."""
     guard_claim(services, actor, "claims.read", organism, claim_ref)
     return seizures.seizures(services, organism, claim_ref)
+
+
+def apply_amnesty(
+    services: Services, actor: Actor, organism: str, claim_ref: str, option: str, on: date, why: str = ""
+) -> AmnestyState:
+    """Record an employer's application for the amnesty campaign in force (``amnesty.apply``):
+    refused outside campaigns, for another claim than a contribution, or without the plan its
+    option needs; when the principal is already paid, the remission is booked at once."""
+    return on_claim(
+        services,
+        actor,
+        "amnesty.apply",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: amnesty.apply_amnesty(services, organism, claim_ref, option, on),
+        lambda state: {"amnesty": state.option, "rate": str(state.rate), "status": state.status},
+    )

@@ -1,9 +1,18 @@
-"""`recouvre seizure record|list`: the CNSS's seizures (saisie-arrêt) on claims in forced recovery.
+"""`recouvre seizure record|list` and `recouvre amnesty simulate|apply|offer`: the CNSS's own commands.
+
+Seizures (saisie-arrêt) on claims in forced recovery:
 
 * ``record --claim C --step served|declared|collected|released --ref REF --on DATE
   [--third-party NAME] [--amount 123.45] [--organism CODE]`` records one step of a seizure;
   ``collected`` books the sums received as a payment on the claim.
 * ``list --claim C [--organism CODE]`` prints the seizure acts of a claim.
+
+Amnesty campaigns (SCENARIOS.md "CNSS amnesty"):
+
+* ``simulate --on DATE [--organism CODE]``: what the campaign in force (or the last one encoded)
+  would cost (surcharges and costs remitted) and bring in (principal) on the current portfolio;
+* ``apply --claim C --option full|plan_24|plan_more --on DATE``: an employer's application;
+* ``offer --on DATE``: letters offering the open campaign to every eligible employer.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import actor, console, fail, money, organism_or_only, refused, services
+from recouvre.cli.common import actor, batch_actor, console, fail, money, organism_or_only, refused, services
 from recouvre.domain.money import AmountError, parse_amount
 from recouvre.service import commands
 from recouvre.service.seizures import STEP_LABELS, SeizureStep
@@ -100,3 +109,86 @@ def list_command(
     console.print(table)
     if not acts:
         console.print("Aucune saisie sur cette créance.")
+
+
+amnesty_app = typer.Typer(
+    help="Amnistie CNSS : demandes, simulation d'une campagne, offres.", no_args_is_help=True
+)
+OPTION_LABELS = {
+    "full": "paiement intégral",
+    "plan_24": "échéancier de 24 mois au plus",
+    "plan_more": "échéancier de plus de 24 mois",
+}
+
+
+@amnesty_app.command("simulate")
+def simulate_command(
+    ctx: typer.Context,
+    on: str = typer.Option(..., "--on", help="Date d'observation, YYYY-MM-DD"),
+    organism: str | None = typer.Option(None, "--organism", help="Code de l'organisme"),
+) -> None:
+    """What the campaign in force (or the last one encoded) would cost and bring in."""
+    day = _date(on, "--on")
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    with refused():
+        result = commands.cnss.simulate_amnesty(found, batch_actor(ctx), code, day)
+    fmt = money(found, code, day)
+    console.print(f"Simulation d'amnistie — {code} — {day.isoformat()}", highlight=False)
+    console.print(f"Grille : {escape(result.grid_source) or '(aucune)'}", highlight=False)
+    console.print(
+        f"{result.claims} créances de cotisations, {result.employers} employeurs ; principal restant dû "
+        f"{fmt(result.principal_due)} ; majorations et frais {fmt(result.surcharges_and_costs)}",
+        highlight=False,
+    )
+    table = Table(title="Si tous les employeurs éligibles choisissaient l'option")
+    for column in ("option", "taux de remise", "coût (remises)", "principal à encaisser"):
+        table.add_column(column)
+    for outcome in result.outcomes:
+        table.add_row(
+            OPTION_LABELS[outcome.option],
+            f"{outcome.rate} %".replace(".", ","),
+            fmt(outcome.remitted),
+            fmt(outcome.principal_to_collect),
+        )
+    console.print(table)
+
+
+@amnesty_app.command("apply")
+def apply_command(
+    ctx: typer.Context,
+    claim: str = typer.Option(..., "--claim", help="Référence de la créance"),
+    option: str = typer.Option(..., "--option", help="full, plan_24 ou plan_more"),
+    on: str = typer.Option(..., "--on", help="Date de la demande, YYYY-MM-DD"),
+    why: str = typer.Option("", "--why", help="Motif (piste d'audit)"),
+    organism: str | None = typer.Option(None, "--organism", help="Code de l'organisme"),
+) -> None:
+    """Record an employer's application for the campaign in force."""
+    day = _date(on, "--on")
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    with refused():
+        state = commands.cnss.apply_amnesty(found, actor(ctx), code, claim, option, day, why)
+    status = {"pending": "en attente du paiement du principal", "remitted": "remise accordée"}.get(
+        state.status, state.status
+    )
+    console.print(
+        f"{escape(claim)} : amnistie {OPTION_LABELS.get(state.option, state.option)} "
+        f"({state.rate} %) enregistrée le {day.isoformat()} — {status}",
+        highlight=False,
+    )
+
+
+@amnesty_app.command("offer")
+def offer_command(
+    ctx: typer.Context,
+    on: str = typer.Option(..., "--on", help="Date des courriers, YYYY-MM-DD"),
+    organism: str | None = typer.Option(None, "--organism", help="Code de l'organisme"),
+) -> None:
+    """Issue the letters offering the open campaign to every eligible employer."""
+    day = _date(on, "--on")
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    with refused():
+        count = commands.cnss.offer_amnesty(found, batch_actor(ctx), code, day)
+    console.print(f"{count} courrier(s) d'offre d'amnistie émis.", highlight=False)

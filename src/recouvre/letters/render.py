@@ -62,6 +62,7 @@ TITLES: dict[tuple[str, str], str] = {
     ("ma", "last_notice"): "Dernier avis sans frais",
     ("ma", "commandement"): "Commandement de payer",
     ("ma", "etat_de_produits"): "État de produits exécutoire",
+    ("ma", "amnesty_offer"): "Remise des majorations de retard : offre de la campagne en cours",
 }
 """The letter's title (its object), by country folder and type."""
 

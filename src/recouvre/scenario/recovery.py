@@ -31,6 +31,7 @@ LetterType = Literal[
     "last_notice",
     "commandement",
     "etat_de_produits",
+    "amnesty_offer",
 ]
 TaskType = Literal["phone_call", "review"]
 

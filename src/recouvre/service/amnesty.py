@@ -234,13 +234,10 @@ def offer_letters(services: Services, organism_code: str, on: date) -> int:
         for claim in claims:
             if amnesty_state(session, claim.claim_id, on) is None:
                 by_debtor[claim.debtor_id].append(claim)
-        refs = (
-            dict(
-                session.execute(select(DebtorRow.id, DebtorRow.ref).where(DebtorRow.id.in_(list(by_debtor))))
-            )
-            if by_debtor
-            else {}
-        )
+        refs: dict[int, str] = {}
+        if by_debtor:
+            query = select(DebtorRow.id, DebtorRow.ref).where(DebtorRow.id.in_(list(by_debtor)))
+            refs = {ident: ref for ident, ref in session.execute(query)}
         campaign = policy.version(GRID_KEY, on).valid_from.isoformat()
         drafts = [
             LetterDraft(

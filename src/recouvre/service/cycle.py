@@ -466,11 +466,10 @@ def _add_facts(session: Session, claims: dict[int, ClaimFacts], on: date) -> Non
             claims[claim_id].plan_credits = received
     promises: dict[int, list[ClaimEventRow]] = defaultdict(list)
     settled: set[str] = set()
-    amnesties: dict[int, str | None] = {}
     kinds = ("contribution_due", "promise", "promise_outcome", *AMNESTY_EVENTS)
     for event in _events(session, ids, kinds, on):
         if event.kind in AMNESTY_EVENTS:
-            _amnesty_fact(claims[event.claim_id], amnesties, event)
+            _amnesty_fact(claims[event.claim_id], event)
         elif event.kind == "contribution_due":
             claims[event.claim_id].contribution_due = date.fromisoformat(str(event.data["due_on"]))
         elif event.kind == "promise":
@@ -496,7 +495,7 @@ def _add_facts(session: Session, claims: dict[int, ClaimFacts], on: date) -> Non
 AMNESTY_EVENTS = ("amnesty", "amnesty_remission", "amnesty_lapsed")
 
 
-def _amnesty_fact(claim: ClaimFacts, pending: dict[int, str | None], event: ClaimEventRow) -> None:
+def _amnesty_fact(claim: ClaimFacts, event: ClaimEventRow) -> None:
     """A claim's CNSS amnesty from its events in date order: the pending option, or surcharges
     ended by the remission."""
     if event.kind == "amnesty":
@@ -505,7 +504,6 @@ def _amnesty_fact(claim: ClaimFacts, pending: dict[int, str | None], event: Clai
         if event.kind == "amnesty_remission":
             claim.surcharges_ended = True
         claim.amnesty = None
-    pending[claim.id] = claim.amnesty
 
 
 @dataclass

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import date
 
 from recouvre.domain.money import Cents
-from recouvre.security.authorization import Actor
+from recouvre.security.authorization import Actor, Subject
 from recouvre.service import amnesty, seizures
 from recouvre.service.amnesty_settlement import AmnestyState
+from recouvre.service.commands.batches import run_batch
 from recouvre.service.context import Services
-from recouvre.service.door import guard_claim, on_claim
+from recouvre.service.door import guard_any, guard_claim, on_claim
 
 
 def record_seizure(
@@ -71,4 +72,28 @@ def apply_amnesty(
         why,
         lambda: amnesty.apply_amnesty(services, organism, claim_ref, option, on),
         lambda state: {"amnesty": state.option, "rate": str(state.rate), "status": state.status},
+    )
+
+
+def simulate_amnesty(services: Services, actor: Actor, organism: str, on: date) -> amnesty.Simulation:
+    """What the campaign in force on ``on`` (or the last one encoded) would cost and bring in on
+    the current portfolio (``reports.portfolio``, or ``simulate.run`` for the batch account)."""
+    guard_any(services, actor, ("reports.portfolio", "simulate.run"), Subject(organism=organism))
+    with services.db.unit_of_work() as session:
+        _, known = services.organism(session, organism)
+    return amnesty.simulate(services, organism, on, services.policy(known))
+
+
+def offer_amnesty(services: Services, actor: Actor, organism: str, on: date) -> int:
+    """Issue the letters offering the open campaign to every eligible employer (a batch of the
+    outbox: ``letters.print``); returns how many letters are new."""
+    return run_batch(
+        services,
+        actor,
+        "letters.print",
+        organism=organism,
+        subject="offre d'amnistie aux employeurs éligibles",
+        on=on,
+        run=lambda: amnesty.offer_letters(services, organism, on),
+        describe=lambda count: {"letters": count},
     )

@@ -7,6 +7,9 @@ Seizures (saisie-arrêt) on claims in forced recovery:
   ``collected`` books the sums received as a payment on the claim.
 * ``list --claim C [--organism CODE]`` prints the seizure acts of a claim.
 
+Contributions due: ``recouvre import contributions FILE --organism CODE`` (columns in
+``recouvre.adapters.contributions``), registered on the ``import`` command group.
+
 Amnesty campaigns (SCENARIOS.md "CNSS amnesty"):
 
 * ``simulate --on DATE [--organism CODE]``: what the campaign in force (or the last one encoded)
@@ -23,9 +26,23 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import actor, batch_actor, console, fail, money, organism_or_only, refused, services
+from recouvre.adapters.contributions import parse_contributions
+from recouvre.cli import imports as imports_cli
+from recouvre.cli.common import (
+    FORBIDDEN,
+    actor,
+    batch_actor,
+    console,
+    fail,
+    money,
+    organism_or_only,
+    refused,
+    services,
+)
+from recouvre.domain.model import DomainError
 from recouvre.domain.money import AmountError, parse_amount
-from recouvre.service import commands
+from recouvre.security.authorization import Forbidden
+from recouvre.service import BatchRejected, commands, contributions
 from recouvre.service.seizures import STEP_LABELS, SeizureStep
 
 seizure_app = typer.Typer(
@@ -192,3 +209,34 @@ def offer_command(
     with refused():
         count = commands.cnss.offer_amnesty(found, batch_actor(ctx), code, day)
     console.print(f"{count} courrier(s) d'offre d'amnistie émis.", highlight=False)
+
+
+@imports_cli.app.command("contributions")
+def import_contributions_command(
+    ctx: typer.Context, file: imports_cli.FileArgument, organism: imports_cli.OrganismOption
+) -> None:
+    """Import contributions due (CNSS): one row per employer and period (employer, ice, period,
+    amount, due_on[, ref]); all or nothing, every error listed."""
+    found = services(ctx)
+    imports_cli.organism_or_fail(found, organism)
+    who = batch_actor(ctx)
+    table = imports_cli._read(file)
+    refs = {ref for row in table.rows if (ref := row.get("employer")) is not None}
+    batch, problems = parse_contributions(table, organism, contributions.employers(found, organism, refs))
+    if problems:
+        raise imports_cli.refuse_file(file, problems)
+    items = [(item.claim, item.due_on) for item in batch.items]
+    try:
+        result = commands.cnss.import_contributions(found, who, organism, items, source=file.name)
+    except BatchRejected as error:
+        raise imports_cli.refuse_file(file, batch.locate(error.problems)) from None
+    except Forbidden as error:
+        raise fail(f"refusé : {escape(error.reason)}", FORBIDDEN) from None
+    except DomainError as error:
+        raise fail(escape(str(error))) from None
+    console.print(
+        f"cotisations dues ({escape(file.name)}, {len(items)} lignes) : {result.created} créées / "
+        f"{result.unchanged} inchangées ; {result.due_dates} échéances enregistrées",
+        highlight=False,
+        soft_wrap=True,
+    )

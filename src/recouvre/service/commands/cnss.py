@@ -4,15 +4,17 @@ and simulations, imports of contributions due (RULES.md §11; SCENARIOS.md "CNSS
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
+from recouvre.domain.model import Claim
 from recouvre.domain.money import Cents
 from recouvre.security.authorization import Actor, Subject
-from recouvre.service import amnesty, seizures
+from recouvre.service import amnesty, contributions, door, seizures
 from recouvre.service.amnesty_settlement import AmnestyState
 from recouvre.service.commands.batches import run_batch
 from recouvre.service.context import Services
-from recouvre.service.door import guard_any, guard_claim, on_claim
+from recouvre.service.door import guard, guard_any, guard_claim, on_claim
 
 
 def record_seizure(
@@ -97,3 +99,24 @@ def offer_amnesty(services: Services, actor: Actor, organism: str, on: date) -> 
         run=lambda: amnesty.offer_letters(services, organism, on),
         describe=lambda count: {"letters": count},
     )
+
+
+def import_contributions(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    items: Sequence[tuple[Claim, date]],
+    *,
+    source: str = "",
+) -> contributions.ContributionsResult:
+    """Establish a file of contributions due with their due dates (``imports.run``), all or
+    nothing: one act, the claims, their due dates and the audit row in one transaction."""
+    guard(services, actor, "imports.run", Subject(organism=organism))
+    with door.act(
+        services, actor, "imports.run", organism=organism, subject=f"cotisations dues {source}".strip()
+    ) as current:
+        done = contributions.establish_contributions(services, organism, items)
+        current.note(
+            contributions=len(items), created=done.created, unchanged=done.unchanged, due_dates=done.due_dates
+        )
+    return done

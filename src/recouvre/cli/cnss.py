@@ -240,3 +240,74 @@ def import_contributions_command(
         highlight=False,
         soft_wrap=True,
     )
+
+
+facility_app = typer.Typer(
+    help="Arrangements de facilités de paiement (CNSS) : octroi sous conditions, suivi des défauts.",
+    no_args_is_help=True,
+)
+
+
+@facility_app.command("grant")
+def facility_grant_command(
+    ctx: typer.Context,
+    claim: str = typer.Option(..., "--claim", help="Référence de la créance"),
+    monthly: str = typer.Option(..., "--monthly", help="Échéance mensuelle, ex. 1500.00"),
+    first_due: str = typer.Option(..., "--first-due", help="Première échéance, YYYY-MM-DD"),
+    on: str = typer.Option(..., "--on", help="Date de l'arrangement, YYYY-MM-DD"),
+    down_payment: str = typer.Option("0", "--down-payment", help="Acompte versé ce jour"),
+    why: str = typer.Option("", "--why", help="Motif (piste d'audit)"),
+    organism: str | None = typer.Option(None, "--organism", help="Code de l'organisme"),
+) -> None:
+    """Grant a payment facility on a contribution claim under the CNSS's conditions."""
+    day = _date(on, "--on")
+    first = _date(first_due, "--first-due")
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    try:
+        cents = parse_amount(monthly, field="--monthly")
+        down = parse_amount(down_payment, field="--down-payment")
+    except AmountError as error:
+        raise fail(escape(str(error))) from None
+    with refused():
+        plan = commands.cnss.grant_facility(
+            found, actor(ctx), code, claim, cents, first, day, down_payment=down, key=f"cli-{day}", why=why
+        )
+    fmt = money(found, code, day)
+    console.print(
+        f"{escape(claim)} : arrangement de {plan.months} échéances de {fmt(plan.monthly)} à partir du "
+        f"{plan.first_due.isoformat()} (solde {fmt(plan.total)})",
+        highlight=False,
+    )
+
+
+@facility_app.command("stats")
+def facility_stats_command(
+    ctx: typer.Context,
+    on: str = typer.Option(..., "--on", help="Date d'observation, YYYY-MM-DD"),
+    organism: str | None = typer.Option(None, "--organism", help="Code de l'organisme"),
+) -> None:
+    """The organism's own share of arrangements not honoured, next to RULES.md's 53 %."""
+    day = _date(on, "--on")
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    with refused():
+        stats = commands.cnss.facility_stats(found, batch_actor(ctx), code, day)
+    share = stats.share
+
+    def shown(value: object) -> str:
+        return "—" if value is None else f"{value} %".replace(".", ",")
+
+    table = Table(title=f"Échéanciers et arrangements — {code} — {day.isoformat()}")
+    for column in ("", "cet organisme", "référence CNSS (RULES.md §11.2)"):
+        table.add_column(column)
+    table.add_row("échéanciers avec une échéance passée", str(share.plans), "")
+    table.add_row("dont arrangements CNSS", str(stats.facilities), "")
+    table.add_row("non honorés", str(share.not_honoured), "")
+    table.add_row("part non honorée", shown(share.share_not_honoured), shown(stats.rules_share_not_honoured))
+    table.add_row(
+        "échéances échues impayées",
+        shown(share.share_instalments_unpaid),
+        f"{shown(stats.rules_share_instalments_late)} payées en retard",
+    )
+    console.print(table)

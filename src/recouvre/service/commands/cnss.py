@@ -10,11 +10,12 @@ from datetime import date
 from recouvre.domain.model import Claim
 from recouvre.domain.money import Cents
 from recouvre.security.authorization import Actor, Subject
-from recouvre.service import amnesty, contributions, door, seizures
+from recouvre.service import amnesty, contributions, door, facilities, seizures
 from recouvre.service.amnesty_settlement import AmnestyState
 from recouvre.service.commands.batches import run_batch
 from recouvre.service.context import Services
 from recouvre.service.door import guard, guard_any, guard_claim, on_claim
+from recouvre.service.plans import PlanView
 
 
 def record_seizure(
@@ -120,3 +121,47 @@ def import_contributions(
             contributions=len(items), created=done.created, unchanged=done.unchanged, due_dates=done.due_dates
         )
     return done
+
+
+def grant_facility(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    claim_ref: str,
+    monthly: Cents,
+    first_due: date,
+    on: date,
+    *,
+    down_payment: Cents = 0,
+    key: str,
+    why: str = "",
+) -> PlanView:
+    """Grant a CNSS payment facility under its conditions (``plans.agree``)."""
+    return on_claim(
+        services,
+        actor,
+        "plans.agree",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: facilities.grant_facility(
+            services,
+            organism,
+            claim_ref,
+            monthly,
+            first_due,
+            on,
+            down_payment=down_payment,
+            key=key,
+            by=actor.user,
+        ),
+        lambda plan: {"facility_monthly": plan.monthly, "months": plan.months, "down_payment": down_payment},
+    )
+
+
+def facility_stats(services: Services, actor: Actor, organism: str, on: date) -> facilities.FacilityStats:
+    """The organism's share of plans not honoured (``reports.portfolio``; ``simulate.run`` for the
+    batch account)."""
+    guard_any(services, actor, ("reports.portfolio", "simulate.run"), Subject(organism=organism))
+    return facilities.facility_stats(services, organism, on)

@@ -128,3 +128,25 @@ def test_cli_simulate_and_apply(db_url: str, services: Services) -> None:
         ["--db", db_url, "amnesty", "apply", "--claim", "C1", "--option", "plan_24", "--on", "2024-03-20"],
     )
     assert refused.exit_code == 2  # an application is a person's act: nobody named
+
+
+def test_api_application(services: Services) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from recouvre.api.app import create_api
+    from recouvre.api.deps import get_actor
+
+    app: FastAPI = create_api(services)
+    app.dependency_overrides[get_actor] = lambda: Actor("agent", frozenset({"case_worker"}), organism=MA)
+    client = TestClient(app)
+    url = f"/api/v1/organisms/{MA}/claims/C1/amnesty"
+    done = client.post(url, json={"on": "2024-03-20", "option": "full"})
+    assert done.status_code == 201, done.text
+    assert (done.json()["status"], done.json()["rate"]) == ("pending", "60")
+    again = client.post(url, json={"on": "2024-03-21", "option": "full"})
+    assert again.status_code == 409 and "déjà" in again.text
+    closed = client.post(
+        f"/api/v1/organisms/{MA}/claims/C2/amnesty", json={"on": "2025-02-01", "option": "full"}
+    )
+    assert closed.status_code == 409 and "aucune campagne" in closed.text

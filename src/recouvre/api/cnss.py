@@ -4,7 +4,7 @@ amnesty applications. Each route names its action (``x-action``, roles.yaml)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -89,3 +89,42 @@ def list_seizures(
 ) -> list[SeizureOut]:
     """The seizure acts recorded on a claim, in date order."""
     return [_out(act) for act in commands.cnss.seizures_of(services, actor, organism, claim)]
+
+
+class AmnestyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    on: date = Field(description="date de la demande")
+    option: Literal["full", "plan_24", "plan_more"] = Field(description="paiement intégral ou échéancier")
+    why: Annotated[str, Field(max_length=2000)] = ""
+
+
+class AmnestyOut(BaseModel):
+    claim: str
+    option: str
+    rate: str
+    applied_on: date
+    status: str
+    remitted: str
+
+
+@router.post(
+    "/organisms/{organism}/claims/{claim}/amnesty",
+    tags=["recouvrement forcé"],
+    response_model=AmnestyOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=action("amnesty.apply"),
+)
+def apply_amnesty(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, claim: RefPath, body: AmnestyIn
+) -> AmnestyOut:
+    """Record an employer's application for the CNSS amnesty campaign in force (refused outside a
+    campaign, for another claim than a contribution, or without the plan its option needs)."""
+    state = commands.cnss.apply_amnesty(services, actor, organism, claim, body.option, body.on, body.why)
+    return AmnestyOut(
+        claim=claim,
+        option=state.option,
+        rate=str(state.rate),
+        applied_on=state.applied_on,
+        status=state.status,
+        remitted=format_amount(state.remitted),
+    )

@@ -26,6 +26,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from recouvre.api.cnss import router as cnss_router
 from recouvre.api.deps import get_actor
 from recouvre.api.enforcement import router as enforcement_router
 from recouvre.api.routes import router
@@ -143,6 +144,7 @@ def create_api(services: Services, *, public_schema: bool | None = None) -> Fast
     app.state.services = services
     app.include_router(router)
     app.include_router(enforcement_router)
+    app.include_router(cnss_router)
     public = public_openapi() if public_schema is None else public_schema
     signed_in = [] if public else [Depends(get_actor)]
 

@@ -30,6 +30,7 @@ from recouvre.cli import (
     titles,
     users,
 )
+from recouvre.cli import cnss as cnss_cli
 from recouvre.cli.common import LAST_STATE, CliState, default_policy_dir, errors
 from recouvre.service.failures import database_failure
 
@@ -76,6 +77,9 @@ app.add_typer(claim_life.write_off_app, name="write-off")
 app.add_typer(claim_life.over_indebtedness_app, name="over-indebtedness")
 app.add_typer(claim_life.appeal_app, name="appeal")
 app.add_typer(titles.app, name="titles")
+app.add_typer(cnss_cli.seizure_app, name="seizure")
+app.add_typer(cnss_cli.amnesty_app, name="amnesty")
+app.add_typer(cnss_cli.facility_app, name="facility")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)

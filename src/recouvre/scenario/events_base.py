@@ -28,6 +28,7 @@ KNOWN_EVENTS = frozenset(
         "contribution_due",
         "contrainte",
         "injunction",
+        "amnesty",
     }
 )
 """Every event key of SCENARIOS.md, supported or not."""

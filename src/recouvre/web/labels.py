@@ -32,6 +32,7 @@ MOVEMENT = {
     "discharge": "effacement",
     "refund": "remboursement",
     "reversal": "contre-passation",
+    "costs": "frais de poursuite",
 }
 TASK_TYPE = {
     "phone_call": "appel téléphonique",

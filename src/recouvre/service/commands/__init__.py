@@ -5,7 +5,7 @@ never the service functions beneath them: each command authorises its actor (``s
 acts in one transaction with its audit row, and records what the rules refuse.
 """
 
-from recouvre.service.commands import over_indebtedness
+from recouvre.service.commands import cnss, over_indebtedness
 from recouvre.service.commands.appeals import (
     APPEAL_DECISIONS,
     ORGANISM_APPEAL,
@@ -80,6 +80,7 @@ __all__ = [
     "claim_title_id",
     "claim_titles",
     "close_task",
+    "cnss",
     "contentious_queue",
     "decide_appeal",
     "decide_proposal",

@@ -90,6 +90,12 @@ class ClaimFacts:
     """Money received since the last promise was recorded."""
     held: bool = False
     """Set by the step ``promises``: a promise not yet due holds the default step."""
+    placed: bool = False
+    """Placed with an agency on the cycle's date: the agency does its own reminders, the
+    ``defaults`` step takes no step for it (SCENARIOS.md "Agencies")."""
+    recalled: bool = False
+    """Had a placement recalled by the cycle's date: its default steps resume where they
+    stopped, one per cycle (never several at once)."""
 
 
 @dataclass(frozen=True)

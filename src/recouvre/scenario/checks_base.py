@@ -28,6 +28,8 @@ KNOWN_CHECKS = frozenset(
         "remission",
         "movements",
         "refused",
+        "placement",
+        "commission",
     }
 )
 """Every check of SCENARIOS.md, supported or not."""

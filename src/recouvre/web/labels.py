@@ -32,6 +32,7 @@ MOVEMENT = {
     "discharge": "effacement",
     "refund": "remboursement",
     "reversal": "contre-passation",
+    "costs": "frais de poursuite",
 }
 TASK_TYPE = {
     "phone_call": "appel téléphonique",
@@ -53,6 +54,7 @@ CHANNEL = {
     "card": "carte bancaire",
     "cheque": "chèque",
     "direct_debit": "prélèvement",
+    "agency": "encaissé par l'agence",
 }
 DEBTOR_KIND = {"person": "personne physique", "legal": "personne morale"}
 RESPONSIBILITY = {

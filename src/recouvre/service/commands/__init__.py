@@ -6,6 +6,12 @@ acts in one transaction with its audit row, and records what the rules refuse.
 """
 
 from recouvre.service.commands import over_indebtedness
+from recouvre.service.commands.agencies import (
+    list_agencies,
+    recall_claim,
+    record_agency_payment,
+    save_agency,
+)
 from recouvre.service.commands.appeals import (
     APPEAL_DECISIONS,
     ORGANISM_APPEAL,
@@ -81,6 +87,7 @@ __all__ = [
     "guard_debtor",
     "import_claims",
     "import_debtors",
+    "list_agencies",
     "mark_letter",
     "over_indebtedness",
     "pending_write_off",
@@ -88,8 +95,10 @@ __all__ = [
     "promise_to_pay",
     "propose_remission",
     "propose_write_off",
+    "recall_claim",
     "recall_placement",
     "record_acknowledgment",
+    "record_agency_payment",
     "record_contact",
     "record_contribution_due",
     "record_debtor_fact",
@@ -102,6 +111,7 @@ __all__ = [
     "revoke_mandate",
     "run_batch",
     "run_cycle",
+    "save_agency",
     "suspend_recovery",
     "sweep_implicit_rejections",
     "today",

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from recouvre.cli import (
+    agencies,
     audit,
     claim_life,
     cycle,
@@ -72,6 +73,7 @@ app.add_typer(claim_life.remission_app, name="remission")
 app.add_typer(claim_life.write_off_app, name="write-off")
 app.add_typer(claim_life.over_indebtedness_app, name="over-indebtedness")
 app.add_typer(claim_life.appeal_app, name="appeal")
+app.add_typer(agencies.app, name="agencies")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)

@@ -13,7 +13,7 @@ from recouvre.domain.errors import Refused
 from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import Phase
 from recouvre.security.authorization import Forbidden
-from recouvre.service import Services, agency_reports, commands
+from recouvre.service import Services, agency_reports, commands, placements
 from recouvre.service.claims import view_claim
 from recouvre.storage import repository
 from recouvre.storage.tables import ClaimStateRow
@@ -121,6 +121,9 @@ def test_amicable_statement_and_league(portfolio: Services) -> None:
     )
     (line,) = commands.agency_statements(portfolio, staff("accountant"), ORG, "2026-03", "acme")
     assert (line.collected, line.remitted, line.commission) == (10_000, 10_000, 800)
+    placements.save_agency(  # the service level: first reminder within 3 days of receipt
+        portfolio, ORG, placements.AgencySpec("acme", "amicable", Decimal("8.00"), first_reminder_days=3)
+    )
     rows = commands.agency_league(portfolio, staff("manager"), ORG, date(2026, 3, 1), date(2026, 3, 31))
     by_code = {row.agency: row for row in rows}
     assert [row.agency for row in rows] == ["beta", "acme", "huissier"]
@@ -129,6 +132,8 @@ def test_amicable_statement_and_league(portfolio: Services) -> None:
     assert by_code["acme"].cost_per_unit == Decimal("0.0800")
     assert by_code["acme"].days_to_first_contact == Decimal("3.5")  # (2 + 5) / 2
     assert by_code["acme"].asset_share == Decimal("50.00")
+    assert by_code["acme"].service_level_share == Decimal("50.00")  # C1 on time, C2 no letter
+    assert by_code["beta"].service_level_share is None
     assert by_code["beta"].recovery_rate == Decimal("25.00")
     assert by_code["beta"].days_to_first_contact is None
     assert by_code["huissier"].files == 0 and by_code["huissier"].cost_per_unit is None

@@ -340,6 +340,7 @@ class LeagueOut(BaseModel):
     cost_per_unit: Decimal | None
     days_to_first_contact: Decimal | None
     asset_share: Decimal
+    service_level_share: Decimal | None
 
 
 @router.get(
@@ -368,6 +369,7 @@ def league(
             cost_per_unit=row.cost_per_unit,
             days_to_first_contact=row.days_to_first_contact,
             asset_share=row.asset_share,
+            service_level_share=row.service_level_share,
         )
         for row in commands.agency_league(services, actor, organism, start, end)
     ]

@@ -420,6 +420,7 @@ LEAGUE_COLUMNS = (
     "cost_per_unit",
     "days_to_first_contact",
     "asset_share",
+    "service_level_share",
 )
 
 
@@ -443,6 +444,9 @@ class LeagueRow:
     """Mean days from receiving a file to the first contact or letter reported (1 decimal)."""
     asset_share: Decimal
     """Percent of the files with an asset found."""
+    service_level_share: Decimal | None = None
+    """Percent of the files whose first reminder letter was sent within the contract's
+    ``first_reminder_days`` of receipt (``None`` when the contract sets no such level)."""
 
     def as_row(self) -> dict[str, object]:
         return {
@@ -458,6 +462,9 @@ class LeagueRow:
             if self.days_to_first_contact is None
             else str(self.days_to_first_contact),
             "asset_share": str(self.asset_share),
+            "service_level_share": None
+            if self.service_level_share is None
+            else str(self.service_level_share),
         }
 
 
@@ -522,6 +529,7 @@ def league(services: Services, organism: str, start: date, end: date) -> list[Le
                 reports[int(claim_id)].append((str(kind), reported_on))
             delays: list[int] = []
             with_asset = 0
+            on_time = 0
             for claim_id in {claim_id for _, claim_id, _ in placed}:
                 received = min(placed_from for _, other, placed_from in placed if other == claim_id)
                 contacts = [
@@ -529,6 +537,9 @@ def league(services: Services, organism: str, start: date, end: date) -> list[Le
                 ]
                 if contacts:
                     delays.append((min(contacts) - received).days)
+                letters = [on for kind, on in reports[claim_id] if kind == "letter" and on >= received]
+                if agency.first_reminder_days is not None and letters:
+                    on_time += (min(letters) - received).days <= agency.first_reminder_days
                 if any(kind == "asset" for kind, _ in reports[claim_id]):
                     with_asset += 1
             rows.append(
@@ -543,6 +554,9 @@ def league(services: Services, organism: str, start: date, end: date) -> list[Le
                     cost_per_unit=_ratio(int(commission), int(collected), "0.0001") if collected else None,
                     days_to_first_contact=_ratio(sum(delays), len(delays), "0.1") if delays else None,
                     asset_share=_ratio(with_asset * 100, files, "0.01"),
+                    service_level_share=None
+                    if agency.first_reminder_days is None
+                    else _ratio(on_time * 100, files, "0.01"),
                 )
             )
         rows.sort(key=lambda row: (-row.recovery_rate, row.agency))

@@ -73,12 +73,14 @@ def claim_subject(services: Services, organism: str, claim_ref: str, on: date) -
         author = session.scalar(
             select(ClaimAuthorRow.established_by).where(ClaimAuthorRow.claim_id == row.id)
         )
-        return Subject(
-            organism=organism,
-            claim=claim_ref,
-            established_by=author,
-            placed_with=_agencies(session, [row.id], on),
-        )
+        placed_with = _agencies(session, [row.id], on)
+        if placed_with:  # prescription needs no act: a prescribed claim is no longer placed
+            from recouvre.service import prescription  # it reads queues, which read this module
+
+            _, found = services.organism(session, organism)
+            if row.id in prescription.prescribed_claims(session, [row.id], on, services.policy(found)):
+                placed_with = frozenset()
+        return Subject(organism=organism, claim=claim_ref, established_by=author, placed_with=placed_with)
 
 
 def debtor_subject(services: Services, organism: str, debtor_ref: str, on: date) -> Subject:

@@ -140,8 +140,8 @@ class AgencySpec:
     first_reminder_days: int | None = None
 
     def __post_init__(self) -> None:
-        if not self.code or len(self.code) > 64 or not all(c.isalnum() or c in "._-" for c in self.code):
-            raise DomainError("agency.id", self.code, "1 à 64 lettres, chiffres, . _ -")
+        if not self.code or len(self.code) > 64 or any(c.isspace() or c == "/" for c in self.code):
+            raise DomainError("agency.id", self.code, "1 à 64 caractères, sans espace ni /")
         if self.kind not in KINDS:
             raise DomainError("agency.kind", self.kind, "amicable ou bailiff")
         for rate in (self.commission_rate, *(segment.rate for segment in self.grid)):

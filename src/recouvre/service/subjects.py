@@ -27,7 +27,7 @@ from recouvre.storage import repository
 from recouvre.storage.back_office_tables import ClaimAuthorRow, PlacementRow
 from recouvre.storage.tables import ClaimRow
 
-AGENCY_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+AGENCY_CODE = re.compile(r"^[^\s/]{1,64}$")
 """An agency's code: a user's agency (lower case) or an agency of the organism's contracts."""
 
 
@@ -142,7 +142,7 @@ def place_claim(
 ) -> PlacementView:
     """Place a claim with an agency from a date; refused while it is placed elsewhere."""
     if not AGENCY_CODE.match(agency):
-        raise DomainError("agency", agency, "1 to 64 of A-Z a-z 0-9 . _ -")
+        raise DomainError("agency", agency, "1 à 64 caractères, sans espace ni /")
     with trail.unit_of_work(services) as session:
         organism_id, _ = services.organism(session, organism)
         claim = repository.claim_row(session, organism_id, claim_ref)

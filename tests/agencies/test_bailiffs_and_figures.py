@@ -16,6 +16,7 @@ from recouvre.security.authorization import Forbidden
 from recouvre.service import Services, agency_reports, commands, placements
 from recouvre.service.claims import view_claim
 from recouvre.storage import repository
+from recouvre.storage.repository import LetterDraft
 from recouvre.storage.tables import ClaimStateRow
 
 from .conftest import ON, ORG, agent, staff
@@ -86,6 +87,19 @@ def test_bailiff_acts_and_reconciliation(portfolio: Services) -> None:
         commands.report(
             portfolio, agent("acme"), ORG, "C3", "contact", ON, {"channel": "x", "outcome": "y"}, key="z"
         )
+    # The enforceable title's letter is handed over with the file, as a PDF.
+    with portfolio.db.unit_of_work() as session:
+        organism_id, _ = portfolio.organism(session, ORG)
+        row = repository.claim_row(session, organism_id, "C3")
+        assert row is not None
+        draft = LetterDraft(
+            f"{ORG}:C3:contrainte:test", organism_id, row.debtor_id, "contrainte", date(2026, 3, 2), (row.id,)
+        )
+        repository.insert_letters(session, [draft])
+    (file,) = commands.handover(portfolio, bailiff, ORG, "huissier", ON)
+    assert len(file.title_letters) == 1
+    pdfs = commands.handover_titles(portfolio, staff("accountant"), ORG, "huissier", ON)
+    assert [(claim, pdf[:4]) for claim, _, pdf in pdfs] == [("C3", b"%PDF")]
 
 
 def test_amicable_statement_and_league(portfolio: Services) -> None:

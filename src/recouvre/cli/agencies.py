@@ -206,13 +206,23 @@ def handover(
     on: DateOption,
     out: Annotated[Path, typer.Option("--out", help="Fichier à écrire : .csv ou .parquet")],
     organism: OrganismOption = None,
+    titles: Annotated[
+        Path | None, typer.Option("--titles-dir", help="Dossier où écrire les PDF des titres exécutoires")
+    ] = None,
 ) -> None:
-    """Write the files placed with an agency (the handover file)."""
+    """Write the files placed with an agency (the handover file), and for a bailiff the PDFs of
+    the enforceable titles."""
     found = services(ctx)
     code = organism_or_only(found, organism)
     files = attempt(lambda: commands.handover(found, batch_actor(ctx), code, agency, _date(on)))
     write_rows([item.as_row() for item in files], HANDOVER_COLUMNS, out)
     console.print(f"{len(files)} dossier(s) écrits dans {out}")
+    if titles is not None:
+        pdfs = attempt(lambda: commands.handover_titles(found, batch_actor(ctx), code, agency, _date(on)))
+        titles.mkdir(parents=True, exist_ok=True)
+        for claim, letter, pdf in pdfs:
+            (titles / f"{claim}-{letter}.pdf").write_bytes(pdf)
+        console.print(f"{len(pdfs)} titre(s) exécutoire(s) écrits dans {titles}")
 
 
 @app.command("statement")

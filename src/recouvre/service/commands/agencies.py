@@ -11,7 +11,17 @@ from recouvre.domain.errors import Refused
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents, format_amount
 from recouvre.security.authorization import Actor, Forbidden, Subject
-from recouvre.service import agency_reports, agency_work, decisions, door, placements, plans, subjects, trail
+from recouvre.service import (
+    agency_reports,
+    agency_work,
+    decisions,
+    door,
+    letters,
+    placements,
+    plans,
+    subjects,
+    trail,
+)
 from recouvre.service.commands.delegation import place_claim
 from recouvre.service.context import Services
 from recouvre.service.door import guard, on_claim
@@ -313,3 +323,16 @@ def agency_league(
     """The agencies' league table (the organism's steering)."""
     guard(services, actor, "agencies.read", Subject(organism=organism))
     return agency_reports.league(services, organism, start, end)
+
+
+def handover_titles(
+    services: Services, actor: Actor, organism: str, agency: str, on: date
+) -> list[tuple[str, int, bytes]]:
+    """The PDFs of the enforceable titles of the files placed with a bailiff on ``on``:
+    ``(claim, letter id, PDF)``, handed over with the file (issue 11, procedure 11)."""
+    files = handover(services, actor, organism, agency, on)
+    return [
+        (item.claim_ref, letter, letters.render(services, letter))
+        for item in files
+        for letter in item.title_letters
+    ]

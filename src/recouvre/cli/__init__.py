@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from recouvre.cli import (
+    agencies,
     audit,
     claim_life,
     cycle,
@@ -80,6 +81,7 @@ app.add_typer(titles.app, name="titles")
 app.add_typer(cnss_cli.seizure_app, name="seizure")
 app.add_typer(cnss_cli.amnesty_app, name="amnesty")
 app.add_typer(cnss_cli.facility_app, name="facility")
+app.add_typer(agencies.app, name="agencies")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)

@@ -29,6 +29,8 @@ KNOWN_CHECKS = frozenset(
         "movements",
         "refused",
         "title",
+        "placement",
+        "commission",
     }
 )
 """Every check of SCENARIOS.md, supported or not."""

@@ -29,6 +29,8 @@ KNOWN_EVENTS = frozenset(
         "contrainte",
         "injunction",
         "amnesty",
+        "placement",
+        "agency_payment",
     }
 )
 """Every event key of SCENARIOS.md, supported or not."""

@@ -65,7 +65,7 @@ from recouvre.domain.model import Organism, Phase
 from recouvre.domain.steps import steps_named
 from recouvre.domain.thresholds import recovery_minimums
 from recouvre.policy import Policy, PolicyError
-from recouvre.service import enforcement, prescription, queues
+from recouvre.service import enforcement, placements, prescription, queues
 from recouvre.service.batch import run_units, writing
 from recouvre.service.context import Services
 from recouvre.service.plans import plan_rows_for
@@ -460,6 +460,10 @@ def _add_facts(session: Session, claims: dict[int, ClaimFacts], on: date) -> Non
     """The facts few claims have: a plan, a contribution due date, promises, and the money
     received since the plan or the last promise."""
     ids = list(claims)
+    for claim_id in placements.placed_claim_ids(session, ids, on):
+        claims[claim_id].placed = True
+    for claim_id in placements.recalled_claim_ids(session, ids, on):
+        claims[claim_id].recalled = True
     plan_starts: dict[int, date] = {}
     for claim_id, plan_row in plan_rows_for(session, ids, on).items():
         claims[claim_id].plan = PlanTerms(plan_row.first_due, plan_row.monthly_cents, plan_row.total_cents)

@@ -54,6 +54,7 @@ CHANNEL = {
     "card": "carte bancaire",
     "cheque": "chèque",
     "direct_debit": "prélèvement",
+    "agency": "encaissé par l'agence",
 }
 DEBTOR_KIND = {"person": "personne physique", "legal": "personne morale"}
 RESPONSIBILITY = {

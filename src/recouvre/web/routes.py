@@ -166,6 +166,8 @@ def home_path(web: WebSession, organism: str | None = None) -> str:
     if code is None:
         return "/organismes"
     base = f"/o/{path_part(code)}"
+    if web.actor.agency is not None:  # an agency's home: the files placed with it
+        return f"{base}/agence"
     if web.can("queues.read"):
         return f"{base}/corbeilles"
     if web.can("proposals.read"):
@@ -996,3 +998,7 @@ def search(
         return render(request, "search.html", {"org": shown, "searched": searched, "error": ""}, web=web)
 
     return guarded(web, run)
+
+
+# The agency portal's pages (recouvre.web.agency_pages): imported last, it adds its routes above.
+from recouvre.web import agency_pages as agency_pages  # noqa: E402

@@ -22,6 +22,7 @@ from pathlib import Path
 import jinja2
 
 from recouvre.domain.money import Cents, format_eur
+from recouvre.letters.act_titles import ACT_TITLES
 from recouvre.letters.context import LetterContext
 
 TEMPLATES = Path(str(files("recouvre.letters") / "templates"))
@@ -61,6 +62,7 @@ TITLES: dict[tuple[str, str], str] = {
     ("ma", "change_of_debtor"): "Avis de transfert de débiteur",
 }
 """The letter's title (its object), by country folder and type."""
+TITLES.update(ACT_TITLES)
 
 LETTER_TYPES = tuple(dict.fromkeys(letter_type for _, letter_type in TITLES))
 

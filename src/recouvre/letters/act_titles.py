@@ -1,0 +1,12 @@
+"""Titles of the letters of recovery for a third party, appeals and write-offs (merged into
+``render.TITLES``, kept apart so that each procedure adds its own lines)."""
+
+from __future__ import annotations
+
+ACT_TITLES: dict[tuple[str, str], str] = {
+    ("fr", "transfer_departement"): "Transfert d'une créance de revenu de solidarité active",
+    ("fr", "transfer_notice"): "Transfert de votre dette au département",
+    ("fr", "appeal_acknowledgment"): "Accusé de réception de votre recours",
+    ("fr", "appeal_decision"): "Décision sur votre recours",
+    ("fr", "write_off_decision"): "Décision d'admission en non-valeur",
+}

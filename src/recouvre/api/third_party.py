@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -12,9 +12,10 @@ from pydantic import BaseModel, Field
 
 from recouvre.api.deps import ActorDep, OrganismPath, RefPath, ServicesDep
 from recouvre.api.routes import ERRORS, action
-from recouvre.domain.money import format_amount
+from recouvre.domain.money import format_amount, parse_amount
+from recouvre.domain.satd import DebtKind
 from recouvre.domain.third_party import Funder
-from recouvre.service import third_party
+from recouvre.service import satd, third_party
 from recouvre.service.commands import third_party as commands
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["recouvrement pour tiers"])
@@ -206,3 +207,152 @@ def statement(
             for line in found.lines
         ],
     )
+
+
+# SATD received ------------------------------------------------------------------------------------
+
+
+class SatdIn(BaseModel):
+    creditor: str = Field(min_length=1, max_length=200, description="comptable public saisissant")
+    reference: str = Field(min_length=1, max_length=64, description="référence de l'avis")
+    kind: DebtKind = Field(description="fraud (indu frauduleux), maintenance (dette alimentaire) ou other")
+    amount: str = Field(description="montant de la saisie, en euros")
+    received_on: date
+    received_at: datetime | None = Field(default=None, description="heure de réception (rang des saisies)")
+    why: str = Field(default="", max_length=2000)
+
+
+class SatdActIn(BaseModel):
+    on: date
+    why: str = Field(default="", max_length=2000)
+
+
+class SatdOut(BaseModel):
+    id: int
+    debtor: str
+    creditor: str
+    reference: str
+    kind: DebtKind
+    amount: str
+    received_on: date
+    status: str
+    released_on: date | None
+    set_aside: str
+    paid: str
+    remaining: str
+
+
+class PayableOut(BaseModel):
+    id: int
+    notice: int
+    debtor: str
+    creditor: str
+    benefit: str
+    paid_on: date
+    due_on: date
+    amount: str
+    status: str
+    settled_on: date | None
+
+
+def _satd(view: satd.NoticeView) -> SatdOut:
+    return SatdOut(
+        id=view.id,
+        debtor=view.debtor_ref,
+        creditor=view.creditor,
+        reference=view.reference,
+        kind=view.kind,
+        amount=format_amount(view.amount),
+        received_on=view.received_on,
+        status=view.status,
+        released_on=view.released_on,
+        set_aside=format_amount(view.set_aside),
+        paid=format_amount(view.paid),
+        remaining=format_amount(view.remaining),
+    )
+
+
+def _payable(view: satd.PayableView) -> PayableOut:
+    return PayableOut(
+        id=view.id,
+        notice=view.notice_id,
+        debtor=view.debtor_ref,
+        creditor=view.creditor,
+        benefit=view.benefit,
+        paid_on=view.paid_on,
+        due_on=view.due_on,
+        amount=format_amount(view.amount),
+        status=view.status,
+        settled_on=view.settled_on,
+    )
+
+
+@router.post(
+    "/organisms/{organism}/debtors/{debtor}/satd",
+    response_model=SatdOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=action("satd.record"),
+)
+def record_satd(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, debtor: RefPath, body: SatdIn
+) -> SatdOut:
+    """Record a SATD received against the debtor's benefits (CSS L553-4: only what the law allows)."""
+    return _satd(
+        commands.record_satd(
+            services,
+            actor,
+            organism,
+            debtor,
+            creditor=body.creditor,
+            reference=body.reference,
+            kind=body.kind,
+            amount=parse_amount(body.amount, field="amount"),
+            received_on=body.received_on,
+            received_at=body.received_at,
+            why=body.why,
+        )
+    )
+
+
+@router.get(
+    "/organisms/{organism}/debtors/{debtor}/satd",
+    response_model=list[SatdOut],
+    openapi_extra=action("debtors.read"),
+)
+def debtor_satd(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, debtor: RefPath
+) -> list[SatdOut]:
+    """The SATD received against the debtor."""
+    return [_satd(view) for view in commands.satd_notices(services, actor, organism, debtor)]
+
+
+@router.post(
+    "/organisms/{organism}/satd/{notice}/release",
+    response_model=SatdOut,
+    openapi_extra=action("satd.release"),
+)
+def release_satd(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, notice: int, body: SatdActIn
+) -> SatdOut:
+    """The seizing creditor lifts its notice (mainlevée)."""
+    return _satd(commands.release_satd(services, actor, organism, notice, body.on, body.why))
+
+
+@router.get(
+    "/organisms/{organism}/satd-payables", response_model=list[PayableOut], openapi_extra=action("satd.pay")
+)
+def satd_payables(services: ServicesDep, actor: ActorDep, organism: OrganismPath) -> list[PayableOut]:
+    """The sums set aside for seizing creditors and not yet paid, by due date (30 days)."""
+    return [_payable(view) for view in commands.satd_payables(services, actor, organism)]
+
+
+@router.post(
+    "/organisms/{organism}/satd-payables/{payable}/payment",
+    response_model=PayableOut,
+    openapi_extra=action("satd.pay"),
+)
+def pay_satd(
+    services: ServicesDep, actor: ActorDep, organism: OrganismPath, payable: int, body: SatdActIn
+) -> PayableOut:
+    """Record the payment of a sum set aside to the seizing creditor."""
+    return _payable(commands.pay_satd(services, actor, organism, payable, body.on, body.why))

@@ -29,7 +29,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from recouvre.domain.errors import NotFound, Refused
+from recouvre.domain.days import RANGE_REASON, supported
+from recouvre.domain.errors import DomainError, NotFound, Refused
 from recouvre.domain.model import Benefit, Creditor
 from recouvre.domain.money import Cents
 from recouvre.domain.third_party import (
@@ -442,8 +443,13 @@ class Statement:
 
 
 def month_bounds(month: str) -> tuple[date, date]:
-    """``2027-03`` → 1 and 31 March 2027."""
-    start = date.fromisoformat(f"{month}-01")
+    """``2027-03`` → 1 and 31 March 2027; ``DomainError`` for anything else."""
+    try:
+        start = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise DomainError("month", month, "un mois AAAA-MM") from None
+    if not supported(start) or not supported(start.replace(day=28)):
+        raise DomainError("month", month, RANGE_REASON)
     end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return start, end
 

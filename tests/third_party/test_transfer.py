@@ -183,3 +183,12 @@ def test_monthly_statement_per_creditor(services: Services, setup: Setup, tmp_pa
     columns, values = third_party.statement_rows(dep)
     write_rows(tmp_path / "s.csv", columns, values)
     assert "TOTAL" in (tmp_path / "s.csv").read_text(encoding="utf-8")
+
+
+def test_transfer_recalls_a_running_placement(services: Services, setup: Setup) -> None:
+    from recouvre.service import subjects
+
+    setup(make_claim("C1", debtor="D2"))
+    placed = subjects.place_claim(services, ORG, "C1", "acme", date(2026, 3, 1), by="agent7")
+    third_party.transfer(services, ORG, "C1", ON, departement="44", actor="compta")
+    assert subjects.get_placement(services, ORG, placed.id).placed_until == ON

@@ -45,10 +45,11 @@ from recouvre.domain.third_party import (
     transfer_figures,
     transfer_refusal,
 )
-from recouvre.service import queues, suspensions
+from recouvre.service import queues, subjects, suspensions
 from recouvre.service.claims import find_claim
 from recouvre.service.context import Services, refusals
 from recouvre.storage import repository
+from recouvre.storage.back_office_tables import PlacementRow
 from recouvre.storage.repository import LetterDraft
 from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow
 from recouvre.storage.third_party_tables import ClaimTransferRow
@@ -250,6 +251,13 @@ def transfer(
             why=f"transfert au département {target}",
         )
         queues.close_tasks_of_claims(services, session, organism_code, on, [row.id])
+        # A placement with an agency ends with the transfer: the claim is no longer the organism's to
+        # recover (SCENARIOS.md "Agencies": recalled the same day when recovery stops).
+        for placement in session.scalars(
+            select(PlacementRow).where(PlacementRow.claim_id == row.id, subjects.placed_on(on))
+        ):
+            placement.placed_until = on
+            placement.recalled_by = actor or "system"
         data = _letter_data(record)
         repository.insert_letters(
             session,

@@ -57,7 +57,7 @@ STATE_BENEFITS = frozenset({Benefit.AAH, Benefit.PPA})
 FNAL_BENEFITS = frozenset({Benefit.APL, Benefit.ALS})
 """RULES.md §9 [H] for APL; ALS financed by the FNAL is general knowledge [L]."""
 
-_DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
+_DEPARTEMENT = re.compile(r"^(0[1-9]|1[0-9]|2[1-9]|[3-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 """INSEE département codes: 01–95 (20 replaced by 2A and 2B), 971–976 overseas."""
 
 COSTS = "costs"

@@ -26,20 +26,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.days import RANGE_REASON, supported
 from recouvre.domain.errors import DomainError, NotFound, Refused
-from recouvre.domain.model import Benefit, Creditor
+from recouvre.domain.ledger import Movement, MovementKind
+from recouvre.domain.model import Creditor
 from recouvre.domain.money import Cents
 from recouvre.domain.third_party import (
+    FNAL_BENEFITS,
     FUNDER_NAMES,
+    STATE_BENEFITS,
     Funder,
     StatementFigures,
     TransferFigures,
     departement_code,
-    funder_of,
     move_refusal,
     statement_figures,
     transfer_figures,
@@ -51,7 +53,7 @@ from recouvre.service.context import Services, refusals
 from recouvre.storage import repository
 from recouvre.storage.back_office_tables import PlacementRow
 from recouvre.storage.repository import LetterDraft
-from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow
+from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow, MovementRow
 from recouvre.storage.third_party_tables import ClaimTransferRow
 
 TRANSFERRED_EVENT = "transferred"
@@ -450,6 +452,20 @@ class Statement:
         return sum(line.recovered for line in self.lines)
 
 
+def _movement(row: MovementRow) -> Movement:
+    return Movement(
+        key=row.key,
+        kind=MovementKind(row.kind),
+        amount=row.amount_cents,
+        signed=row.signed_cents,
+        booked_on=row.booked_on,
+        sequence=row.sequence,
+        reverses=row.reverses_key,
+        channel=row.channel,
+        note=row.note,
+    )
+
+
 def month_bounds(month: str) -> tuple[date, date]:
     """``2027-03`` → 1 and 31 March 2027; ``DomainError`` for anything else."""
     try:
@@ -470,42 +486,68 @@ def statement(
     claim by claim; claims with nothing in the month are left out."""
     start, end = month_bounds(month)
     code = departement_code(departement) if departement else None
+    if funder is Funder.DEPARTEMENT:
+        whose = ClaimRow.creditor == Creditor.DEPARTEMENT.value
+    else:
+        benefits = FNAL_BENEFITS if funder is Funder.FNAL else STATE_BENEFITS
+        whose = and_(
+            ClaimRow.creditor == Creditor.OWN.value, ClaimRow.benefit.in_(sorted(b.value for b in benefits))
+        )
     with services.db.unit_of_work() as session:
         organism_id, _ = services.organism(session, organism_code)
-        candidates = [
-            (claim, ref)
-            for claim, ref in session.execute(
-                select(ClaimRow, DebtorRow.ref)
-                .join(DebtorRow, DebtorRow.id == ClaimRow.debtor_id)
-                .where(ClaimRow.organism_id == organism_id, ClaimRow.established_on <= end)
-                .order_by(ClaimRow.ref)
-            ).all()
-            if funder_of(Benefit(claim.benefit), Creditor(claim.creditor)) is funder
-        ]
-        transferred_ids = set(
-            session.scalars(
-                select(ClaimEventRow.claim_id).where(
-                    ClaimEventRow.kind == TRANSFERRED_EVENT, ClaimEventRow.occurred_on <= end
-                )
-            )
+        active = (
+            select(MovementRow.claim_id)
+            .where(MovementRow.booked_on >= start, MovementRow.booked_on <= end)
+            .distinct()
+            .scalar_subquery()
         )
+        candidates = session.execute(
+            select(ClaimRow.id, ClaimRow.ref, ClaimRow.benefit, DebtorRow.ref)
+            .join(DebtorRow, DebtorRow.id == ClaimRow.debtor_id)
+            .where(ClaimRow.organism_id == organism_id, whose, ClaimRow.id.in_(active))
+            .order_by(ClaimRow.ref)
+        ).all()
+        ids = [row[0] for row in candidates]
+        movements: dict[int, list[Movement]] = {}
+        departements: dict[int, str] = {}
+        transferred_ids: set[int] = set()
+        for part in repository.chunks(ids):
+            for row in session.scalars(
+                select(MovementRow)
+                .where(MovementRow.claim_id.in_(part), MovementRow.booked_on <= end)
+                .order_by(MovementRow.claim_id, MovementRow.sequence)
+            ):
+                movements.setdefault(row.claim_id, []).append(_movement(row))
+            for claim_id, kind, data in session.execute(
+                select(ClaimEventRow.claim_id, ClaimEventRow.kind, ClaimEventRow.data)
+                .where(
+                    ClaimEventRow.claim_id.in_(part),
+                    ClaimEventRow.kind.in_((DEPARTEMENT_EVENT, TRANSFERRED_EVENT)),
+                    ClaimEventRow.occurred_on <= end,
+                )
+                .order_by(ClaimEventRow.claim_id, ClaimEventRow.occurred_on, ClaimEventRow.id)
+            ):
+                if kind == TRANSFERRED_EVENT:
+                    transferred_ids.add(claim_id)
+                else:
+                    departements[claim_id] = str(data["code"])
         lines: list[StatementLine] = []
-        for claim, debtor_ref in candidates:
-            dep = current_departement(session, claim.id, end) if funder is Funder.DEPARTEMENT else None
+        for claim_id, claim_ref, benefit, debtor_ref in candidates:
+            dep = departements.get(claim_id) if funder is Funder.DEPARTEMENT else None
             if code is not None and dep != code:
                 continue
-            figures = statement_figures(repository.load_ledger(session, claim.id, until=end), start, end)
+            figures = statement_figures(movements.get(claim_id, []), start, end)
             if figures == StatementFigures():
                 continue
             lines.append(
                 StatementLine(
-                    claim.ref,
+                    claim_ref,
                     debtor_ref,
-                    claim.benefit,
+                    benefit,
                     dep,
                     figures.established,
                     figures.recovered,
-                    claim.id in transferred_ids,
+                    claim_id in transferred_ids,
                 )
             )
         name = FUNDER_NAMES[funder] + (f" {code}" if code else "")

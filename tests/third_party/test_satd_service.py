@@ -9,9 +9,10 @@ import pytest
 
 from recouvre.domain.model import Benefit, Creditor
 from recouvre.domain.satd import DebtKind
+from recouvre.domain.satd import explain_in_french as satd_in_french
 from recouvre.domain.withholding import BenefitPayment
 from recouvre.service import Refused, Services, satd
-from recouvre.service.withholding import apply_benefit_payments
+from recouvre.service.withholding import apply_benefit_payments, explain
 
 from .conftest import ORG, Setup, make_claim
 
@@ -45,6 +46,9 @@ def test_share_after_own_withholding_due_in_30_days(services: Services, setup: S
     assert withheld == 5_000  # the organism's own claim first
     # AF 30 000 − 5 000 withheld = 25 000 seizable; RSA never.
     assert net == 80_000 - 5_000 - 25_000
+    [explained] = explain(services, ORG, "D1", PAID)
+    [line] = satd_in_french(explained.explanation)
+    assert "SIP Nantes" in line and "250,00" in line and "04/04/2027" in line
     [payable] = satd.payables(services, ORG)
     assert (payable.amount, payable.benefit, payable.due_on) == (25_000, "AF", date(2027, 4, 4))
     assert satd.notices(services, ORG, "D1")[0].remaining == 75_000

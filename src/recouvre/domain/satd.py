@@ -41,7 +41,7 @@ from enum import StrEnum
 
 from recouvre.domain.errors import DomainError
 from recouvre.domain.model import Benefit
-from recouvre.domain.money import Cents
+from recouvre.domain.money import Cents, format_eur
 
 PAYMENT_DAYS = 30
 """LPF L262 (RULES.md §2.5): the third party pays the seizing creditor within 30 days."""
@@ -146,3 +146,22 @@ def seize(paid: Mapping[Benefit, Cents], own_withheld: Cents, notices: Sequence[
             taken[benefit] = take
         seizures.append(Seizure(notice.id, taken))
     return seizures
+
+
+def explain_in_french(explanation: Mapping[str, object]) -> list[str]:
+    """The SATD part of a benefit payment's explanation (``satd`` entries), in plain French."""
+    entries = explanation.get("satd")
+    if not isinstance(entries, list):
+        return []
+
+    lines = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        due = date.fromisoformat(str(entry["due_on"]))
+        lines.append(
+            f"Saisie administrative à tiers détenteur de {entry['creditor']} (réf. {entry['reference']}) : "
+            f"{format_eur(int(str(entry['amount_cents'])))} prélevés sur les prestations saisissables, "
+            f"après les retenues de l'organisme, à reverser au créancier au plus tard le {due.strftime('%d/%m/%Y')}."
+        )
+    return lines

@@ -162,6 +162,7 @@ def explain_in_french(explanation: Mapping[str, object]) -> list[str]:
         lines.append(
             f"Saisie administrative à tiers détenteur de {entry['creditor']} (réf. {entry['reference']}) : "
             f"{format_eur(int(str(entry['amount_cents'])))} prélevés sur les prestations saisissables, "
-            f"après les retenues de l'organisme, à reverser au créancier au plus tard le {due.strftime('%d/%m/%Y')}."
+            f"après les retenues de l'organisme, à reverser au créancier au plus tard "
+            f"le {due.strftime('%d/%m/%Y')}."
         )
     return lines

@@ -52,6 +52,12 @@ Setup = Callable[..., None]
 
 
 @pytest.fixture
+def services(any_services: Services) -> Services:
+    """Every third-party service test runs on SQLite and on PostgreSQL (when available)."""
+    return any_services
+
+
+@pytest.fixture
 def setup(services: Services) -> Setup:
     def _setup(*claims: Claim) -> None:
         register_debtors(

@@ -192,3 +192,10 @@ def test_transfer_recalls_a_running_placement(services: Services, setup: Setup) 
     placed = subjects.place_claim(services, ORG, "C1", "acme", date(2026, 3, 1), by="agent7")
     third_party.transfer(services, ORG, "C1", ON, departement="44", actor="compta")
     assert subjects.get_placement(services, ORG, placed.id).placed_until == ON
+
+
+def test_a_prescribed_claim_is_not_transferred(services: Services, setup: Setup) -> None:
+    setup(make_claim("C1", debtor="D2"))  # one line paid on 2025-09-05: time-barred on 2027-09-05
+    with pytest.raises(Refused, match="prescrite"):
+        third_party.transfer(services, ORG, "C1", date(2027, 9, 6), departement="44")
+    assert third_party.transfer(services, ORG, "C1", date(2027, 9, 4), departement="44").balance == 60_000

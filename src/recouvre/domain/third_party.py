@@ -98,6 +98,7 @@ def transfer_refusal(
     receives_benefits: bool,
     transferred: bool,
     departement: str | None,
+    prescribed: bool = False,
 ) -> str | None:
     """Why an RSA claim may not be transferred to the département (R-TIERS-1), or ``None``.
 
@@ -111,6 +112,8 @@ def transfer_refusal(
         return "la créance a déjà été transférée au département"
     if balance <= 0:
         return "la créance ne présente plus de solde à transférer"
+    if prescribed:
+        return "la créance est prescrite (CSS L553-1) : il n'y a plus rien à recouvrer ni à transférer"
     if receives_benefits:
         return (
             "le débiteur perçoit encore des prestations : la Caf poursuit le recouvrement par retenues "

@@ -47,7 +47,7 @@ from recouvre.domain.third_party import (
     transfer_figures,
     transfer_refusal,
 )
-from recouvre.service import queues, subjects, suspensions
+from recouvre.service import prescription, queues, subjects, suspensions
 from recouvre.service.claims import find_claim
 from recouvre.service.context import Services, refusals
 from recouvre.storage import repository
@@ -188,7 +188,7 @@ def transfer(
     debtor's ``receives_benefits`` is then cleared). A replay on the same date changes nothing."""
     code = departement_code(departement) if departement else None
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
-        _, row = find_claim(services, session, organism_code, claim_ref)
+        organism, row = find_claim(services, session, organism_code, claim_ref)
         debtor = session.get(DebtorRow, row.debtor_id)
         assert debtor is not None
         key = _key(organism_code, claim_ref, "transfer")
@@ -207,12 +207,14 @@ def transfer(
             debtor.receives_benefits = False
         target = code or current_departement(session, row.id, on)
         ledger = repository.load_ledger(session, row.id, until=on)
+        policy = services.policy(organism)
         refusal = transfer_refusal(
             creditor=Creditor(row.creditor),
             balance=ledger.balance,
             receives_benefits=debtor.receives_benefits,
             transferred=_transferred(session, row.id, on),
             departement=target,
+            prescribed=row.id in prescription.prescribed_claims(session, [row.id], on, policy),
         )
         if refusal is not None or target is None:
             raise Refused("third_party_transfer", claim_ref, refusal or "département inconnu")

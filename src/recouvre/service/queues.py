@@ -64,6 +64,7 @@ CLOSE_REASONS: dict[str, str] = {
     ClaimStatus.CANCELLED.value: "créance annulée",
     ClaimStatus.DISCHARGED.value: "créance effacée (rétablissement personnel)",
     ClaimStatus.TRANSFERRED.value: "créance transférée",
+    "title_drafted": "titre exécutoire rédigé (contrainte ou injonction de payer)",
     ClaimStatus.NOT_RECOVERED.value: "créance non recouvrée (sous le seuil de recouvrement)",
 }
 """Why the system closed a task (``tasks.close_reason``, a stable code) and what the pages say."""

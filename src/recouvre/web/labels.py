@@ -102,6 +102,8 @@ EVENT = {
     "court_action": "action en justice de l'organisme",
     "remission_request": "demande de remise",
     "acknowledgment": "reconnaissance de dette",
+    "title": "titre exécutoire",
+    "enforcement_act": "acte d'exécution (signification)",
     "transferred": "transfert de la créance au département",
     "departement": "département créancier (déménagement du débiteur)",
 }

@@ -28,6 +28,17 @@ from recouvre.service.commands.decisions import (
     revive_write_off,
 )
 from recouvre.service.commands.delegation import place_claim, recall_placement
+from recouvre.service.commands.enforcement import (
+    claim_title_id,
+    claim_titles,
+    contentious_queue,
+    draft_title,
+    record_title_act,
+    sign_title,
+    sign_titles,
+    signature_basket,
+    title_document,
+)
 from recouvre.service.commands.letters import mark_letter
 from recouvre.service.commands.queues import TaskChange, assign_task, close_task
 from recouvre.service.commands.recovery import (
@@ -66,12 +77,16 @@ __all__ = [
     "agree_plan",
     "assign_task",
     "change_roles",
+    "claim_title_id",
+    "claim_titles",
     "close_task",
+    "contentious_queue",
     "decide_appeal",
     "decide_proposal",
     "decide_remission",
     "decide_user",
     "disable_user",
+    "draft_title",
     "establish_claim",
     "file_appeal",
     "grant_mandate",
@@ -95,6 +110,7 @@ __all__ = [
     "record_debtor_fact",
     "record_payment",
     "record_registered_letter",
+    "record_title_act",
     "reissue_activation",
     "request_remission",
     "resume_recovery",
@@ -102,8 +118,12 @@ __all__ = [
     "revoke_mandate",
     "run_batch",
     "run_cycle",
+    "sign_title",
+    "sign_titles",
+    "signature_basket",
     "suspend_recovery",
     "sweep_implicit_rejections",
+    "title_document",
     "today",
     "withdraw_appeal",
 ]

@@ -3,7 +3,7 @@
 what each benefit payment owes the seizing creditor (``satd_payables``)
 
 Revision ID: 0016_third_party
-Revises: 0007_user_administration
+Revises: 0009_enforcement
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_third_party"
-down_revision = "0007_user_administration"
+down_revision = "0009_enforcement"
 branch_labels = None
 depends_on = None
 

@@ -32,6 +32,8 @@ def _value(column: sa.Column[Any], number: int) -> Any:
         return date(2026, 1, 2)
     if isinstance(kind, sa.JSON):
         return {}
+    if isinstance(kind, sa.LargeBinary):
+        return f"v{number}".encode()
     length = getattr(kind, "length", None) or 16
     return f"v{number}"[:length]
 

@@ -199,3 +199,22 @@ def test_a_prescribed_claim_is_not_transferred(services: Services, setup: Setup)
     with pytest.raises(Refused, match="prescrite"):
         third_party.transfer(services, ORG, "C1", date(2027, 9, 6), departement="44")
     assert third_party.transfer(services, ORG, "C1", date(2027, 9, 4), departement="44").balance == 60_000
+
+
+def test_transfer_closes_the_claims_open_tasks(services: Services, setup: Setup) -> None:
+    from recouvre.storage import repository
+    from recouvre.storage.repository import TaskDraft
+
+    setup(make_claim("C1", debtor="D2"))
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, ORG)
+        row = repository.claim_row(session, organism_id, "C1")
+        assert row is not None
+        repository.insert_tasks(
+            session,
+            [TaskDraft(f"{ORG}:C1:review:t", organism_id, row.debtor_id, row.id, "review", date(2026, 3, 2))],
+        )
+    third_party.transfer(services, ORG, "C1", ON, departement="44")
+    with services.db.unit_of_work() as session:
+        task = session.scalar(select(TaskRow).where(TaskRow.key == f"{ORG}:C1:review:t"))
+        assert task is not None and (task.status, task.closed_on) == ("done", ON)

@@ -28,6 +28,7 @@ from recouvre.cli import (
     serve,
     simulate,
     summary,
+    third_party,
     titles,
     users,
 )
@@ -82,6 +83,8 @@ app.add_typer(cnss_cli.seizure_app, name="seizure")
 app.add_typer(cnss_cli.amnesty_app, name="amnesty")
 app.add_typer(cnss_cli.facility_app, name="facility")
 app.add_typer(agencies.app, name="agencies")
+app.add_typer(third_party.app, name="third-party")
+app.add_typer(third_party.satd_app, name="satd")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)

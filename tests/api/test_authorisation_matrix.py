@@ -218,6 +218,31 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/organisms/{organism}/satd-payables/{payable}/payment"): Call(
         frozenset({ACC}), {"payable": "999"}, {"on": "2026-03-10"}
     ),
+    # Enforcement titles (api/enforcement.py): no title 1 exists in the fixture, so the allowed
+    # roles get past authorisation and then 404 (or 200 with the refusal for the batch signature).
+    ("GET", "/api/v1/organisms/{organism}/claims/{claim}/titles"): Call(
+        STAFF_READERS, {"claim": "C1"}, query={"on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/titles"): Call(
+        frozenset({CW}), {"claim": "C2"}, {"on": ON}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/titles/basket"): Call(frozenset({DIR}), query={"on": ON}),
+    ("POST", "/api/v1/organisms/{organism}/titles/signatures"): Call(
+        frozenset({DIR}), body={"on": ON, "titles": [1]}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/titles/queue"): Call(
+        frozenset({CW, ACC, PHONE, MAN, AUD}), query={"on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/titles/{title}/acts"): Call(
+        frozenset({CW, DIR}), {"title": "1"}, {"act": "served", "on": ON, "via": "bailiff"}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/titles/{title}/document"): Call(STAFF_READERS, {"title": "1"}),
+    ("POST", "/api/v1/organisms/{organism}/letters/{letter}/status"): Call(
+        frozenset({CW}), {"letter": "999999"}, {"status": "delivered", "on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/acknowledgments"): Call(
+        frozenset({CW, ACC}), {"claim": "C4"}, {"on": "2026-03-02"}
+    ),
 }
 
 

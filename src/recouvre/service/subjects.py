@@ -25,7 +25,7 @@ from recouvre.service.accounts import NAME
 from recouvre.service.context import Services
 from recouvre.storage import repository
 from recouvre.storage.back_office_tables import ClaimAuthorRow, PlacementRow
-from recouvre.storage.tables import ClaimRow
+from recouvre.storage.tables import ClaimRow, DebtorRow
 
 
 def placed_on(on: date) -> Any:
@@ -70,11 +70,13 @@ def claim_subject(services: Services, organism: str, claim_ref: str, on: date) -
         author = session.scalar(
             select(ClaimAuthorRow.established_by).where(ClaimAuthorRow.claim_id == row.id)
         )
+        owner = session.scalar(select(DebtorRow.ref).where(DebtorRow.id == row.debtor_id))
         return Subject(
             organism=organism,
             claim=claim_ref,
             established_by=author,
             placed_with=_agencies(session, [row.id], on),
+            owner=owner,
         )
 
 
@@ -86,7 +88,9 @@ def debtor_subject(services: Services, organism: str, debtor_ref: str, on: date)
         if debtor_id is None:
             raise NotFound("debtor", debtor_ref, f"no such debtor in {organism}")
         claims = session.scalars(select(ClaimRow.id).where(ClaimRow.debtor_id == debtor_id))
-        return Subject(organism=organism, debtor=debtor_ref, placed_with=_agencies(session, claims, on))
+        return Subject(
+            organism=organism, debtor=debtor_ref, placed_with=_agencies(session, claims, on), owner=debtor_ref
+        )
 
 
 @dataclass(frozen=True)

@@ -310,3 +310,19 @@ def test_sign_out_ends_the_session(space: Site) -> None:
     answer = space.client.post("/debiteur/deconnexion", data={"csrf": csrf(page)})
     assert answer.status_code == 200 and "Vous êtes déconnecté" in answer.text
     assert space.client.get("/debiteur/dossier", follow_redirects=False).status_code == 303
+
+
+def test_the_debtor_chooses_his_channels_dated_with_their_source(space: Site) -> None:
+    page = sign_in(space)
+    answer = space.client.post("/debiteur/preferences", data={"csrf": csrf(page), "email": "oui"})
+    assert answer.status_code == 200 and "préférences de contact sont enregistrées" in answer.text
+    from recouvre.storage.channels_tables import ChannelConsentRow
+
+    with space.services.db.unit_of_work() as session:
+        rows = [
+            (r.channel, r.granted, r.source, r.recorded_by)
+            for r in session.scalars(select(ChannelConsentRow))
+        ]
+    assert rows == [("email", True, "espace débiteur", "debiteur:D1")]
+    assert 'id="pref-email" name="email" value="oui" checked' in answer.text
+    assert audit(space, "consents.record", "done")[-1].actor == "debiteur:D1"

@@ -19,6 +19,7 @@ from recouvre.cli import (
     imports,
     letters,
     organisms,
+    outbox,
     payments,
     policy,
     prescription,
@@ -72,6 +73,7 @@ app.add_typer(claim_life.remission_app, name="remission")
 app.add_typer(claim_life.write_off_app, name="write-off")
 app.add_typer(claim_life.over_indebtedness_app, name="over-indebtedness")
 app.add_typer(claim_life.appeal_app, name="appeal")
+app.add_typer(outbox.app, name="outbox")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)

@@ -58,6 +58,7 @@ DONE = {
     "echeancier": "Votre échéancier est accordé.",
     "echeancier-demande": "Votre demande d'échéancier est transmise à un conseiller, qui vous répondra.",
     "remise": "Votre demande de remise est enregistrée ; vous recevrez la décision par courrier.",
+    "preferences": "Vos préférences de contact sont enregistrées.",
 }
 
 
@@ -322,6 +323,7 @@ def file_page(request: Request, services: ServicesDep, me: DebtorDep) -> Respons
                 "file": found,
                 "explained": space.my_explanations(services, me.actor),
                 "documents": space.my_documents(services, me.actor),
+                "consents": space.my_consents(services, me.actor),
                 "done": DONE.get(request.query_params.get("fait", ""), ""),
             },
             me,
@@ -379,6 +381,18 @@ def document(services: ServicesDep, me: DebtorDep, document_id: IdPath) -> Respo
             media_type=content_type,
             headers={"Content-Disposition": f'attachment; filename="{safe}"', "Cache-Control": "no-store"},
         )
+
+    return _guarded(run)
+
+
+@router.post(f"{BASE}/preferences")
+async def preferences(request: Request, services: ServicesDep, me: DebtorDep) -> Response:
+    fields = await _checked(request, me)
+    wanted = {channel: fields.get(channel) == "oui" for channel in messaging.CHANNELS}
+
+    def run() -> Response:
+        space.set_consents(services, me.actor, wanted, me.today)
+        return redirect(f"{BASE}/dossier?fait=preferences")
 
     return _guarded(run)
 

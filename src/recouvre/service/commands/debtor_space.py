@@ -19,12 +19,23 @@ from recouvre.adapters.card_payments import CardPayment
 from recouvre.domain.appeals import Appellant
 from recouvre.domain.money import Cents, format_amount
 from recouvre.security.authorization import Actor, Subject
-from recouvre.service import appeals, claims, debtor_space, letters, models, plans, queries, remission
+from recouvre.service import (
+    appeals,
+    claims,
+    debtor_space,
+    letters,
+    models,
+    outbox,
+    plans,
+    queries,
+    remission,
+)
 from recouvre.service.commands.appeals import file_appeal as file_appeal_command
 from recouvre.service.commands.decisions import request_remission
+from recouvre.service.commands.outbox import record_consent
 from recouvre.service.commands.recovery import agree_plan
 from recouvre.service.context import Services
-from recouvre.service.door import act, guard, guard_debtor
+from recouvre.service.door import act, guard, guard_debtor, today
 from recouvre.storage import repository
 from recouvre.storage.repository import TaskDraft
 
@@ -112,6 +123,26 @@ def my_explanations(services: Services, actor: Actor) -> list[debtor_space.Expla
     organism, debtor = _debtor(actor)
     own(services, actor, "debtors.read")
     return debtor_space.explained_payments(services, organism, debtor)
+
+
+def my_consents(services: Services, actor: Actor) -> dict[str, outbox.ConsentView | None]:
+    organism, debtor = _debtor(actor)
+    own(services, actor, "debtors.read")
+    return outbox.consents_of(services, organism, debtor, today(services))
+
+
+def set_consents(services: Services, actor: Actor, wanted: dict[str, bool], on: date) -> list[str]:
+    """The debtor's own choice of channels, recorded where it changes (source: his space)."""
+    organism, debtor = _debtor(actor)
+    current = outbox.consents_of(services, organism, debtor, on)
+    changed = []
+    for channel, granted in wanted.items():
+        view = current.get(channel)
+        if (view is None and not granted) or (view is not None and view.granted == granted):
+            continue
+        record_consent(services, actor, organism, debtor, channel, granted, on, "espace débiteur")
+        changed.append(channel)
+    return changed
 
 
 # Paying ------------------------------------------------------------------------------------------

@@ -953,3 +953,7 @@ def audit_verify(services: ServicesDep, actor: ActorDep) -> models.VerificationO
         if found.broken is None
         else models.BrokenOut(seq=found.broken.seq, row_id=found.broken.row_id, reason=found.broken.reason),
     )
+
+
+# Later families add their routes to this router (same prefix, same authorisation matrix).
+from recouvre.api import campaigns as campaigns  # noqa: E402

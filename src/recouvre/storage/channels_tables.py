@@ -102,3 +102,41 @@ class OutboxMessageRow(Base):
     provider_id: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CampaignRow(Base):
+    """A phone campaign (télérecouvrement) at one of the four triggers, over a period."""
+
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    organism_id: Mapped[int] = mapped_column(ForeignKey("organisms.id"))
+    trigger: Mapped[str] = mapped_column(String(32))
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CampaignTargetRow(Base):
+    """A line of a campaign's call list: a debtor (and the claim that triggered the call), and
+    what became of the call: outcome, promise, callback."""
+
+    __tablename__ = "campaign_targets"
+    __table_args__ = (
+        Index("ix_campaign_targets_campaign", "campaign_id", "status"),
+        Index("uq_campaign_targets_campaign_debtor", "campaign_id", "debtor_id", unique=True),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtors.id"))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    triggered_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    reached: Mapped[bool] = mapped_column(default=False)
+    called_on: Mapped[date | None] = mapped_column(Date)
+    called_by: Mapped[str | None] = mapped_column(String(100))
+    callback_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")

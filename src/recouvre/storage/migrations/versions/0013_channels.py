@@ -1,5 +1,6 @@
 """debtor channels: the debtor's own space (one-time sign-in codes, sessions, supporting
-documents), consent to e-mail and SMS, and the outbox of e-mails and text messages
+documents), consent to e-mail and SMS, the outbox of e-mails and text messages, and the phone
+campaigns with their call lists
 
 Revision ID: 0013_channels
 Revises: 0007_user_administration
@@ -114,9 +115,50 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name=op.f("uq_outbox_messages_key")),
     )
     op.create_index("ix_outbox_messages_status", "outbox_messages", ["status", "next_attempt_at"])
+    op.create_table(
+        "campaigns",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("organism_id", ID, nullable=False),
+        sa.Column("trigger", sa.String(length=32), nullable=False),
+        sa.Column("period_from", sa.Date(), nullable=False),
+        sa.Column("period_to", sa.Date(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", STAMP, nullable=False),
+        _fk("campaigns", "organism_id", "organisms"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaigns")),
+    )
+    op.create_table(
+        "campaign_targets",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("campaign_id", ID, nullable=False),
+        sa.Column("debtor_id", ID, nullable=False),
+        sa.Column("claim_id", ID, nullable=False),
+        sa.Column("triggered_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=32), nullable=True),
+        sa.Column("reached", sa.Boolean(), nullable=False),
+        sa.Column("called_on", sa.Date(), nullable=True),
+        sa.Column("called_by", sa.String(length=100), nullable=True),
+        sa.Column("callback_on", sa.Date(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        _fk("campaign_targets", "campaign_id", "campaigns"),
+        _fk("campaign_targets", "debtor_id", "debtors"),
+        _fk("campaign_targets", "claim_id", "claims"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaign_targets")),
+    )
+    op.create_index("ix_campaign_targets_campaign", "campaign_targets", ["campaign_id", "status"])
+    op.create_index(
+        "uq_campaign_targets_campaign_debtor", "campaign_targets", ["campaign_id", "debtor_id"], unique=True
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_campaign_targets_campaign_debtor", table_name="campaign_targets")
+    op.drop_index("ix_campaign_targets_campaign", table_name="campaign_targets")
+    op.drop_table("campaign_targets")
+    op.drop_table("campaigns")
     op.drop_index("ix_outbox_messages_status", table_name="outbox_messages")
     op.drop_table("outbox_messages")
     op.drop_index("ix_channel_consents_debtor", table_name="channel_consents")

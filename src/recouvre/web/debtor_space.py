@@ -322,6 +322,7 @@ def file_page(request: Request, services: ServicesDep, me: DebtorDep) -> Respons
             {
                 "file": found,
                 "explained": space.my_explanations(services, me.actor),
+                "rules": space.my_rules(services, me.actor),
                 "documents": space.my_documents(services, me.actor),
                 "consents": space.my_consents(services, me.actor),
                 "done": DONE.get(request.query_params.get("fait", ""), ""),

@@ -23,6 +23,7 @@ from recouvre.service import (
     appeals,
     claims,
     debtor_space,
+    explanations,
     letters,
     models,
     outbox,
@@ -123,6 +124,13 @@ def my_explanations(services: Services, actor: Actor) -> list[debtor_space.Expla
     organism, debtor = _debtor(actor)
     own(services, actor, "debtors.read")
     return debtor_space.explained_payments(services, organism, debtor)
+
+
+def my_rules(services: Services, actor: Actor) -> tuple[str, ...]:
+    """The rules of the withholding in force today, in the words of the letters."""
+    organism, _ = _debtor(actor)
+    own(services, actor, "debtors.read")
+    return explanations.rules_for(services, organism, today(services))
 
 
 def my_consents(services: Services, actor: Actor) -> dict[str, outbox.ConsentView | None]:

@@ -38,6 +38,7 @@ TASK_TYPE = {
     "phone_call": "appel téléphonique",
     "review": "examen avant contentieux",
     "prescription_review": "prescription proche",
+    "plan_request": "demande d'échéancier (espace débiteur)",
 }
 TASK_STATUS = {"open": "à traiter", "done": "traitée"}
 OUTCOME = {code: outcome.label for code, outcome in load_outcomes().items()}

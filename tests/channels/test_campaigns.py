@@ -274,3 +274,31 @@ def test_the_campaign_pages(office: BackOffice) -> None:
         )
         assert done.status_code == 200 and "L'appel est enregistré." in done.text.replace("&#39;", "'")
         assert client.get(f"/o/{ORG}/campagnes/999").status_code == 404
+
+
+def test_end_of_rights_after_a_withholding(office: BackOffice) -> None:
+    from sqlalchemy import update
+
+    from recouvre.domain.withholding import BenefitPayment
+    from recouvre.service.withholding import apply_benefit_payments
+
+    services = office.services
+    with services.db.unit_of_work() as session:
+        session.execute(update(DebtorRow).where(DebtorRow.ref == "D2").values(receives_benefits=True))
+    outcomes = apply_benefit_payments(
+        services, ORG, [BenefitPayment("D2", date(2026, 3, 5), {"AL": 40_000})], "run-2026-03"
+    )
+    assert outcomes[0].withheld > 0
+    manager = accounts.actor_of(services, "manager")
+    before = commands.create_campaign(
+        services, manager, ORG, "end_of_rights", date(2026, 3, 1), date(2026, 3, 31)
+    )
+    assert before.targets == 0  # D2 still receives benefits
+    with services.db.unit_of_work() as session:
+        session.execute(update(DebtorRow).where(DebtorRow.ref == "D2").values(receives_benefits=False))
+    after = commands.create_campaign(
+        services, manager, ORG, "end_of_rights", date(2026, 4, 1), date(2026, 4, 30)
+    )
+    assert after.targets == 1
+    _, lines, script = commands.call_list(services, manager, ORG, after.id, date(2026, 4, 2))
+    assert lines[0].debtor_ref == "D2" and "prestations ont pris fin" in script

@@ -307,3 +307,46 @@ def test_the_cli_sends_through_the_smtp_server_named_in_the_environment(
     assert len(inbox.messages) == len(by_debtor["D1"])
     code, out = cli("--as", "case_worker", "outbox", "list")
     assert code == 0 and "envoyé" in out, out
+
+
+def test_the_staff_page_of_a_debtors_channels(office: Services) -> None:
+    import re
+
+    from web.conftest import PASSWORD, build_app
+
+    with build_app(office) as client:
+        page = client.get("/connexion")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token is not None
+        signed = client.post(
+            "/connexion",
+            data={"identifiant": "case_worker", "mot_de_passe": PASSWORD, "csrf": token.group(1)},
+        )
+        csrf = re.search(r'name="csrf" value="([^"]+)"', signed.text)
+        assert csrf is not None
+        assert "/debiteurs/D1/canaux" in client.get(f"/o/{ORG}/debiteurs/D1").text
+        page = client.get(f"/o/{ORG}/debiteurs/D1/canaux")
+        assert page.status_code == 200 and "jamais demandé" in page.text
+        refused = client.post(
+            f"/o/{ORG}/debiteurs/D1/canaux",
+            data={
+                "csrf": csrf.group(1),
+                "canal": "pigeon",
+                "accord": "oui",
+                "date": "2026-03-01",
+                "source": "x",
+            },
+        )
+        assert refused.status_code == 400
+        done = client.post(
+            f"/o/{ORG}/debiteurs/D1/canaux",
+            data={
+                "csrf": csrf.group(1),
+                "canal": "sms",
+                "accord": "oui",
+                "date": "2026-03-01",
+                "source": "appel",
+            },
+        )
+        assert done.status_code == 200 and "accord est enregistré" in done.text.replace("&#39;", "'")
+        assert "appel" in done.text and "case_worker" in done.text

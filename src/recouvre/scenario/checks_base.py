@@ -28,6 +28,8 @@ KNOWN_CHECKS = frozenset(
         "remission",
         "movements",
         "refused",
+        "campaign_lines",
+        "campaign_kpis",
     }
 )
 """Every check of SCENARIOS.md, supported or not."""

@@ -26,6 +26,8 @@ KNOWN_EVENTS = frozenset(
         "over_indebtedness",
         "write_off",
         "contribution_due",
+        "campaign",
+        "call",
     }
 )
 """Every event key of SCENARIOS.md, supported or not."""

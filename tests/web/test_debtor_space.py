@@ -326,3 +326,21 @@ def test_the_debtor_chooses_his_channels_dated_with_their_source(space: Site) ->
     assert rows == [("email", True, "espace débiteur", "debiteur:D1")]
     assert 'id="pref-email" name="email" value="oui" checked' in answer.text
     assert audit(space, "consents.record", "done")[-1].actor == "debiteur:D1"
+
+
+def test_the_delivery_is_recorded_after_the_answer(space: Site) -> None:
+    ask_code(space, "D1")
+    with space.services.db.unit_of_work() as session:
+        row = session.scalars(select(OutboxMessageRow)).one()
+        assert (row.kind, row.status, row.attempts, row.address) == (
+            "sign_in_code",
+            "sent",
+            1,
+            "marie@example.org",
+        )
+    space.services.transports = {}  # no channel configured: the code is not sent, and it is said
+    space.client.cookies.clear()
+    ask_code(space, "D1")
+    with space.services.db.unit_of_work() as session:
+        statuses = [r.status for r in session.scalars(select(OutboxMessageRow).order_by(OutboxMessageRow.id))]
+    assert statuses == ["sent", "failed"]

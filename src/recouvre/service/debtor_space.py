@@ -6,8 +6,9 @@ Sign-in (no password):
 1. the debtor names his organism and his file number (the reference on every letter) and a
    channel, e-mail or SMS; a 6-digit code is drawn (``secrets``), kept as the SHA-256 of a random
    salt and the code (never the code itself), valid ``CODE_MINUTES`` minutes for at most
-   ``MAX_ATTEMPTS`` tries, and sent at once to the address the organism holds, never to one
-   typed in the form. The answer is the same whether the file exists, has that channel or not:
+   ``MAX_ATTEMPTS`` tries, and sent to the address the organism holds (never to one
+   typed in the form) once the answer has left, so its timing tells nothing. The answer is the same
+   whether the file exists, has that channel or not:
    the form reveals nobody. At most ``CODES_PER_HOUR`` codes per file and hour; requests and
    failed codes are also throttled per client address and per file (``Services.codes_throttle``,
    growing delays);
@@ -24,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -123,21 +124,26 @@ def _throttle_key(organism: str, debtor_ref: str) -> str:
     return f"debiteur:{organism}:{debtor_ref}"
 
 
+def _nothing() -> None:
+    """What is left to do when no code was drawn (the same answer, nothing to send)."""
+
+
 def request_code(
     services: Services, organism: str, debtor_ref: str, channel: str, *, address: str | None
-) -> None:
-    """Draw and send a sign-in code when the file exists and holds an address on ``channel``.
+) -> Callable[[], None]:
+    """Draw a sign-in code when the file exists and holds an address on ``channel``; return the
+    sending of it, to be done once the answer has left (so that its time tells nothing).
 
-    Returns the same (nothing) in every other case; raises ``Throttled`` when this client or
-    this file asked too often (whether the file exists or not)."""
+    The same (a sending that may do nothing) in every other case; raises ``Throttled`` when this
+    client asked too often (whether the file exists or not)."""
     if channel not in messaging.CHANNELS:
-        return
+        return _nothing
     now = services.clock()
     if address is not None:
         services.codes_throttle.hit(now, f"demandes:{address}", REQUESTS_RULE)
     target = _target(services, organism, debtor_ref, channel)
     if target is None or target.address is None:
-        return
+        return _nothing
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     salt = secrets.token_hex(16)
     with trail.unit_of_work(services) as session:
@@ -162,7 +168,7 @@ def request_code(
                 ),
                 now,
             )
-            return
+            return _nothing
         session.add(
             DebtorCodeRow(
                 organism_id=target.organism_id,
@@ -175,26 +181,25 @@ def request_code(
                 attempts=0,
             )
         )
-        status, error, provider = _send_code(services, channel, target.address, code)
-        session.add(
-            OutboxMessageRow(
-                key=f"code:{target.debtor_id}:{now.isoformat()}:{salt[:8]}",
-                organism_id=target.organism_id,
-                debtor_id=target.debtor_id,
-                channel=channel,
-                kind="sign_in_code",
-                address=target.address,
-                subject="Votre code de connexion",
-                body=code_text("••••••"),
-                status=status,
-                attempts=1,
-                next_attempt_at=now,
-                last_error=error,
-                provider_id=provider,
-                created_at=now,
-                sent_at=now if status == "sent" else None,
-            )
+        message = OutboxMessageRow(
+            key=f"code:{target.debtor_id}:{now.isoformat()}:{salt[:8]}",
+            organism_id=target.organism_id,
+            debtor_id=target.debtor_id,
+            channel=channel,
+            kind="sign_in_code",
+            address=target.address,
+            subject="Votre code de connexion",
+            body=code_text("••••••"),
+            status="queued",
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            provider_id="",
+            created_at=now,
         )
+        session.add(message)
+        session.flush()
+        message_id = message.id
         trail.append(
             session,
             trail.Entry(
@@ -202,10 +207,22 @@ def request_code(
                 "space.code",
                 organism=organism,
                 subject=f"{organism} débiteur {debtor_ref}",
-                after={"channel": channel, "delivery": status},
+                after={"channel": channel},
             ),
             now,
         )
+    recipient = target.address
+
+    def deliver() -> None:
+        status, error, provider = _send_code(services, channel, recipient, code)
+        with services.db.unit_of_work() as session:
+            row = session.get(OutboxMessageRow, message_id)
+            if row is not None:
+                row.status, row.last_error, row.provider_id = status, error, provider
+                row.attempts = 1
+                row.sent_at = services.clock() if status == "sent" else None
+
+    return deliver
 
 
 def code_text(code: str) -> str:

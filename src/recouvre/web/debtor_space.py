@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
@@ -244,7 +245,7 @@ async def ask_code(request: Request, services: ServicesDep) -> Response:
             request, services, "debiteur_connexion.html", {**context, "error": problems}, status=400
         )
     try:
-        debtor_space.request_code(services, organism, ref, channel, address=_address(request))
+        deliver = debtor_space.request_code(services, organism, ref, channel, address=_address(request))
     except Throttled as error:
         response = _sign_in_page(
             request,
@@ -255,12 +256,15 @@ async def ask_code(request: Request, services: ServicesDep) -> Response:
         )
         response.headers["Retry-After"] = str(error.retry_after)
         return response
-    return _sign_in_page(
+    response = _sign_in_page(
         request,
         services,
         "debiteur_code.html",
         {"organism": organism, "ref": ref, "channel": debtor_space.CHANNEL_NAMES[channel], "error": ""},
     )
+    # The code is sent once the answer has left: its time is the same whoever was named.
+    response.background = BackgroundTask(deliver)
+    return response
 
 
 @router.post(f"{BASE}/connexion")

@@ -9,11 +9,11 @@ from datetime import date
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from fastapi import Path, Query, status
+from fastapi import Path, status
 from pydantic import BaseModel, Field
 
 from recouvre.api.deps import ActorDep, OrganismPath, ServicesDep
-from recouvre.api.routes import router
+from recouvre.api.routes import OnQuery, router
 from recouvre.domain.money import format_amount, parse_amount
 from recouvre.service import campaigns as campaign_rules
 from recouvre.service.commands import campaigns as commands
@@ -22,7 +22,6 @@ from recouvre.service.models import Amount, Request
 TAGS: list[str | Enum] = ["télérecouvrement"]
 IdPath = Annotated[int, Path(ge=1, le=2**62)]
 Trigger = Literal["new_claim_without_rights", "default_m1", "default_m2", "end_of_rights"]
-OnQuery = Annotated[date, Query(description="jour de la liste ou du bilan (AAAA-MM-JJ)")]
 
 
 def _action(name: str) -> dict[str, Any]:

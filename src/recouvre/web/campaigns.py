@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
+from recouvre.domain.days import supported
 from recouvre.service import campaigns as rules
 from recouvre.service.commands import campaigns as commands
 from recouvre.web.pages import path_part, render
@@ -37,9 +38,10 @@ DONE = {
 
 def _day(request: Request, default: date) -> date:
     try:
-        return date.fromisoformat(request.query_params.get("jour", ""))
+        found = date.fromisoformat(request.query_params.get("jour", ""))
     except ValueError:
         return default
+    return found if supported(found) else default
 
 
 def _list_page(

@@ -160,6 +160,19 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/mandates/{mandate}/revoke"): Call(
         frozenset({DIR}), {"mandate": "mandate"}, {"on": "2026-03-10", "why": "m"}
     ),
+    ("POST", "/api/v1/organisms/{organism}/campaigns"): Call(
+        frozenset({MAN}), body={"trigger": "default_m2", "period_from": "2026-02-01", "period_to": ON}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/campaigns"): Call(frozenset({CW, PHONE, MAN, AUD})),
+    ("GET", "/api/v1/organisms/{organism}/campaigns/{campaign}/calls"): Call(
+        frozenset({CW, PHONE, MAN, AUD}), {"campaign": "999"}, query={"on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/campaigns/{campaign}/calls/{line}"): Call(
+        frozenset({CW, PHONE}), {"campaign": "999", "line": "1"}, {"outcome": "no_answer", "on": ON}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/campaigns/{campaign}/kpis"): Call(
+        frozenset({CW, PHONE, MAN, AUD}), {"campaign": "999"}, query={"on": ON}
+    ),
     ("GET", "/api/v1/audit"): Call(frozenset({AUD})),
     ("GET", "/api/v1/audit/verify"): Call(frozenset({AUD})),
     # Agencies (recouvre.api.agencies): the organism reads and manages them; an agency user reads

@@ -959,3 +959,6 @@ def audit_verify(services: ServicesDep, actor: ActorDep) -> models.VerificationO
 
 # Imported last: the module adds its routes to ``router`` (defined above) as it is read.
 from recouvre.api import agencies as agencies  # noqa: E402
+
+# Later families add their routes to this router (same prefix, same authorisation matrix).
+from recouvre.api import campaigns as campaigns  # noqa: E402

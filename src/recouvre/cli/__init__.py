@@ -13,6 +13,7 @@ import typer
 from recouvre.cli import (
     agencies,
     audit,
+    campaigns,
     claim_life,
     cycle,
     explain,
@@ -21,6 +22,7 @@ from recouvre.cli import (
     letters,
     operations,
     organisms,
+    outbox,
     payments,
     policy,
     prescription,
@@ -85,6 +87,8 @@ app.add_typer(cnss_cli.facility_app, name="facility")
 app.add_typer(agencies.app, name="agencies")
 app.add_typer(third_party.app, name="third-party")
 app.add_typer(third_party.satd_app, name="satd")
+app.add_typer(outbox.app, name="outbox")
+app.add_typer(campaigns.app, name="campaign")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)

@@ -213,6 +213,10 @@ class LetterContext:
     data: Mapping[str, object]
     """The letter's data as recorded (read-only), for what ``terms`` does not name."""
     surcharge: SurchargeRule | None = None
+    withholding_rules: tuple[str, ...] = ()
+    """The rules of the withholding on benefits in force, in plain French (notification, statement)."""
+    withholding_lines: tuple[str, ...] = ()
+    """How the withholding of the payment a statement is about was computed, in plain French."""
 
     @property
     def claimed(self) -> Cents:

@@ -52,6 +52,7 @@ TITLES: dict[tuple[str, str], str] = {
     ("fr", "remission_decision"): "Décision sur votre demande de remise de dette",
     ("fr", "claims_list"): "État des créances en cours",
     ("fr", "change_of_debtor"): "Notification de dette — changement de débiteur",
+    ("fr", "withholding_statement"): "Votre retenue mensuelle sur prestations change",
     ("ma", "notification"): "Avis de débit de cotisations",
     ("ma", "reminder_1"): "Avis de relance",
     ("ma", "reminder_2"): "Second avis de relance",

@@ -31,6 +31,8 @@ KNOWN_CHECKS = frozenset(
         "title",
         "placement",
         "commission",
+        "campaign_lines",
+        "campaign_kpis",
     }
 )
 """Every check of SCENARIOS.md, supported or not."""

@@ -31,6 +31,8 @@ KNOWN_EVENTS = frozenset(
         "amnesty",
         "placement",
         "agency_payment",
+        "campaign",
+        "call",
     }
 )
 """Every event key of SCENARIOS.md, supported or not."""

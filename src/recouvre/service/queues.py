@@ -433,7 +433,11 @@ def close_task(
     why: str = "",
     action: str = "tasks.close",
 ) -> TaskChange:
-    """Close an open task with its outcome (reached, no answer, promise…)."""
+    """Close an open task with its outcome, one of the codes of ``call_outcomes.yaml`` (reached,
+    no answer, promise…): any other code is refused."""
+    from recouvre.service.campaigns import check_outcome
+
+    check_outcome(outcome)
 
     def change(task: TaskRow) -> None:
         if task.status != TASK_OPEN:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 from fastapi.routing import APIRoute
 
+from recouvre.api.cnss import router as cnss_router
 from recouvre.api.routes import router
 from recouvre.security.roles import default_roles
 
@@ -160,13 +161,24 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/api/v1/audit"): Call(frozenset({AUD})),
     ("GET", "/api/v1/audit/verify"): Call(frozenset({AUD})),
+    # The CNSS's own routes (api/cnss.py): seizures after the commandement, amnesty applications
+    # (C1 is no contribution in forced recovery: the allowed roles are refused by the rules, 409).
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/seizures"): Call(
+        frozenset({CW, ACC}),
+        {"claim": "C1"},
+        {"on": ON, "step": "served", "reference": "S1", "third_party": "B"},
+    ),
+    ("GET", "/api/v1/organisms/{organism}/claims/{claim}/seizures"): Call(STAFF_READERS, {"claim": "C1"}),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/amnesty"): Call(
+        frozenset({CW, ACC}), {"claim": "C1"}, {"on": ON, "option": "full"}
+    ),
 }
 
 
 def endpoints(back_office: BackOffice) -> set[tuple[str, str]]:
     """The API's routes, from its router and from its OpenAPI document (both must agree)."""
     found: set[tuple[str, str]] = set()
-    for route in router.routes:
+    for route in [*router.routes, *cnss_router.routes]:
         if isinstance(route, APIRoute):
             found.update((method, route.path) for method in route.methods)
     published = back_office.client.get("/openapi.json", headers=back_office.headers("auditor")).json()[

@@ -953,3 +953,9 @@ def audit_verify(services: ServicesDep, actor: ActorDep) -> models.VerificationO
         if found.broken is None
         else models.BrokenOut(seq=found.broken.seq, row_id=found.broken.row_id, reason=found.broken.reason),
     )
+
+
+# Agencies and the agency portal (recouvre.api.agencies) ------------------------------------------
+
+# Imported last: the module adds its routes to ``router`` (defined above) as it is read.
+from recouvre.api import agencies as agencies  # noqa: E402

@@ -96,6 +96,12 @@ class ClaimFacts:
     """The option of a CNSS amnesty applied for and still pending (``domain.amnesty``)."""
     surcharges_ended: bool = False
     """A CNSS amnesty's remission was booked: no further surcharge (SCENARIOS.md "CNSS amnesty")."""
+    placed: bool = False
+    """Placed with an agency on the cycle's date: the agency does its own reminders, the
+    ``defaults`` step takes no step for it (SCENARIOS.md "Agencies")."""
+    recalled: bool = False
+    """Had a placement recalled by the cycle's date: its default steps resume where they
+    stopped, one per cycle (never several at once)."""
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,7 @@ def decide_step(
     formal_notice_months: int,
     repeat_window_months: int,
     notice: FinalNotice | None = None,
+    one_step: bool = False,
 ) -> StepDecision:
     """The one step of this cycle for a claim with ``defaults`` unpaid due dates.
 
@@ -131,6 +132,8 @@ def decide_step(
       country (``notice``, ``default_steps.FINAL_NOTICES``): in France the contentious phase
       (the review task drafts the enforcement title); at the CNSS the commandement, with its
       costs, and the enforcement phase.
+    - ``one_step`` (a claim recalled from an agency, SCENARIOS.md "Agencies"): the steps resume
+      where they stopped, one per cycle: the step taken is at most the one after the last reached.
     """
     if notice is None:
         notice = FinalNotice(FORMAL_NOTICE, "review", months=formal_notice_months)
@@ -162,6 +165,8 @@ def decide_step(
         moved = replace(state, phase=Phase.CONTENTIOUS)
         return StepDecision(moved, task="review", contentious=True, reason="formal notice expired")
     target = min(sum(1 for step in ordered if step.defaults <= defaults) + state.step_offset, len(ordered))
+    if one_step:
+        target = min(target, max(reached, state.step_offset) + 1)
     if target <= reached:
         return StepDecision(state, reason="step already taken")
     step = ordered[target - 1]
@@ -225,19 +230,21 @@ def defaults(claims: Mapping[int, ClaimFacts], rules: CycleRules, run: CycleRun)
     states = rows.states
     # decide_step is pure and most claims share a state (one object per shard, see the service's
     # loader) and a default count: decided once each.
-    decided: dict[tuple[int, int], StepDecision] = {}
+    decided: dict[tuple[int, int, bool], StepDecision] = {}
     notice = rules.notice
     step_datas: dict[tuple[str, int], dict[str, object]] = {}
     for claim in claims.values():
         state = claim.state
+        if claim.placed:  # the agency does its own reminders: no letter, no task, no phase change
+            continue
         if claim.total <= 0 and state.episode_since is None:
             continue
         count = default_count(claim, rules, on, recent_withholding)
         if claim.held and count > 0:
             continue
-        decision = decided.get((id(state), count))
+        decision = decided.get((id(state), count, claim.recalled))
         if decision is None:
-            decision = decided[(id(state), count)] = decide_step(
+            decision = decided[(id(state), count, claim.recalled)] = decide_step(
                 state,
                 count,
                 on,
@@ -245,6 +252,7 @@ def defaults(claims: Mapping[int, ClaimFacts], rules: CycleRules, run: CycleRun)
                 formal_notice_months=rules.formal_notice_months,
                 repeat_window_months=rules.repeat_window_months,
                 notice=notice,
+                one_step=claim.recalled,
             )
         if decision.state is not state and decision.state != state:
             states.setdefault((id(state), id(decision.state)), (state, decision.state, []))[2].append(

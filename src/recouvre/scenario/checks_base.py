@@ -28,6 +28,9 @@ KNOWN_CHECKS = frozenset(
         "remission",
         "movements",
         "refused",
+        "title",
+        "placement",
+        "commission",
     }
 )
 """Every check of SCENARIOS.md, supported or not."""

@@ -26,7 +26,11 @@ KNOWN_EVENTS = frozenset(
         "over_indebtedness",
         "write_off",
         "contribution_due",
+        "contrainte",
+        "injunction",
         "amnesty",
+        "placement",
+        "agency_payment",
     }
 )
 """Every event key of SCENARIOS.md, supported or not."""

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from recouvre.domain.amnesty import principal_paid, remission_owed
 from recouvre.domain.ledger import Ledger, MovementKind, MovementRequest
+from recouvre.service import placements
 from recouvre.service.context import Services
 from recouvre.storage import repository
 from recouvre.storage.tables import ClaimEventRow, ClaimRow, OrganismRow
@@ -122,7 +123,8 @@ def settle(session: Session, services: Services, row: ClaimRow, on: date) -> int
         REMITTED,
         {"amount_cents": amount, "rate": str(state.rate), "base_cents": base, "option": state.option},
     )
-    # WIRE(agencies): the amnesty's remission is a remission like any other — recall the claim's
-    # placement here, the same day (SCENARIOS.md "Agencies": a placement is recalled when the claim
-    # is granted a remission), with the agencies helper's recall function, in this session.
+    # A remission like any other: the claim's placement is recalled the same day (SCENARIOS.md
+    # "Agencies").
+    _, found = services.organism(session, code)
+    placements.recall_ended(session, row.organism_id, on, [row.id], policy=services.policy(found))
     return amount

@@ -65,7 +65,7 @@ from recouvre.domain.model import Organism, Phase
 from recouvre.domain.steps import steps_named
 from recouvre.domain.thresholds import recovery_minimums
 from recouvre.policy import Policy, PolicyError
-from recouvre.service import prescription, queues
+from recouvre.service import enforcement, placements, prescription, queues
 from recouvre.service.batch import run_units, writing
 from recouvre.service.context import Services
 from recouvre.service.plans import plan_rows_for
@@ -263,7 +263,7 @@ def _run_shard(services: Services, job: _ShardJob, start: int) -> int:
             _prepare_writes(session, plan, services.clock(), f"cycle {job.month} of {job.organism_code}")
         try:
             with writing(services), services.db.unit_of_work() as session:
-                return _write_shard(session, job, start, plan)
+                return _write_shard(services, session, job, start, plan)
         except _StaleShard:
             continue
         except Exception as error:
@@ -329,6 +329,9 @@ def _load_claims(
         .join(DebtorRow, DebtorRow.id == ClaimRow.debtor_id)
         .join(ClaimStateRow, ClaimStateRow.claim_id == ClaimRow.id)
         .where(*in_shard)
+        # Claims in id order whatever the engine's plan: the letters list their claims in this
+        # order (PostgreSQL's hash joins gave another order from one run to the next).
+        .order_by(ClaimRow.id)
     )
     claims: dict[int, ClaimFacts] = {}
     states: dict[tuple[Any, ...], DefaultState] = {}
@@ -457,6 +460,10 @@ def _add_facts(session: Session, claims: dict[int, ClaimFacts], on: date) -> Non
     """The facts few claims have: a plan, a contribution due date, promises, and the money
     received since the plan or the last promise."""
     ids = list(claims)
+    for claim_id in placements.placed_claim_ids(session, ids, on):
+        claims[claim_id].placed = True
+    for claim_id in placements.recalled_claim_ids(session, ids, on):
+        claims[claim_id].recalled = True
     plan_starts: dict[int, date] = {}
     for claim_id, plan_row in plan_rows_for(session, ids, on).items():
         claims[claim_id].plan = PlanTerms(plan_row.first_due, plan_row.monthly_cents, plan_row.total_cents)
@@ -651,7 +658,7 @@ def _prepare_writes(session: Session, plan: _ShardPlan, recorded_at: Any, where:
     )
 
 
-def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan) -> int:
+def _write_shard(services: Services, session: Session, job: _ShardJob, start: int, plan: _ShardPlan) -> int:
     """Write what was prepared for a shard, and the shard as done, in the caller's transaction.
 
     The shard's row goes first: it takes the write lock at once, and a shard already done (by
@@ -666,11 +673,10 @@ def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan)
     served = [
         event[1] for event in plan.events if event[3] == "phase" and event[4].get("title") == ETAT_DE_PRODUITS
     ]
-    # WIRE(enforcement): record etat_de_produits title — each claim id of ``served`` got the CNSS
-    # commandement in this shard (letter, costs, phase enforcement): record for it an enforceable
-    # title of kind ``etat_de_produits`` dated ``job.on`` (service/enforcement.py), in this same
-    # transaction, so that the scenario check ``title`` reads ``enforceable``.
-    del served
+    # The commandement served in this shard makes the CNSS's état de produits the claim's
+    # enforceable title (RULES.md §11.2), in the shard's own transaction.
+    for claim_id in served:
+        enforcement.record_enforceable_title(session, services, claim_id, job.on)
     if plan.state_update is not None and plan.state_update.run(session) != plan.changed:
         raise _StaleShard(start)
     session.execute(

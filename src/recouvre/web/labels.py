@@ -54,6 +54,7 @@ CHANNEL = {
     "card": "carte bancaire",
     "cheque": "chèque",
     "direct_debit": "prélèvement",
+    "agency": "encaissé par l'agence",
 }
 DEBTOR_KIND = {"person": "personne physique", "legal": "personne morale"}
 RESPONSIBILITY = {
@@ -103,6 +104,8 @@ EVENT = {
     "court_action": "action en justice de l'organisme",
     "remission_request": "demande de remise",
     "acknowledgment": "reconnaissance de dette",
+    "title": "titre exécutoire",
+    "enforcement_act": "acte d'exécution (signification)",
 }
 CONTACT_CHANNEL = {
     "phone": "téléphone",

@@ -106,6 +106,10 @@ EVENT = {
     "acknowledgment": "reconnaissance de dette",
     "title": "titre exécutoire",
     "enforcement_act": "acte d'exécution (signification)",
+    "seizure": "saisie-arrêt",
+    "amnesty": "demande d'amnistie",
+    "amnesty_remission": "remise au titre de l'amnistie",
+    "amnesty_lapsed": "amnistie caduque (défaut de l'échéancier)",
 }
 CONTACT_CHANNEL = {
     "phone": "téléphone",

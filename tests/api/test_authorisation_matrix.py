@@ -175,6 +175,17 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/api/v1/audit"): Call(frozenset({AUD})),
     ("GET", "/api/v1/audit/verify"): Call(frozenset({AUD})),
+    # The CNSS's own routes (api/cnss.py): seizures after the commandement, amnesty applications
+    # (C1 is no contribution in forced recovery: the allowed roles are refused by the rules, 409).
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/seizures"): Call(
+        frozenset({CW, ACC}),
+        {"claim": "C1"},
+        {"on": ON, "step": "served", "reference": "S1", "third_party": "B"},
+    ),
+    ("GET", "/api/v1/organisms/{organism}/claims/{claim}/seizures"): Call(STAFF_READERS, {"claim": "C1"}),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/amnesty"): Call(
+        frozenset({CW, ACC}), {"claim": "C1"}, {"on": ON, "option": "full"}
+    ),
     # Agencies (recouvre.api.agencies): the organism reads and manages them; an agency user reads
     # its own files and statements, reports on the files placed with it, declares its collections.
     ("GET", "/api/v1/organisms/{organism}/agencies"): Call(AGENCY_READERS),

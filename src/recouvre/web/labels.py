@@ -103,6 +103,10 @@ EVENT = {
     "enforcement_act": "acte d'exécution (signification)",
     "transferred": "transfert de la créance au département",
     "departement": "département créancier (déménagement du débiteur)",
+    "seizure": "saisie-arrêt",
+    "amnesty": "demande d'amnistie",
+    "amnesty_remission": "remise au titre de l'amnistie",
+    "amnesty_lapsed": "amnistie caduque (défaut de l'échéancier)",
 }
 CONTACT_CHANNEL = {
     "phone": "téléphone",

@@ -17,6 +17,7 @@ from recouvre.cli import (
     explain,
     generate,
     imports,
+    indicators,
     letters,
     organisms,
     payments,
@@ -74,6 +75,7 @@ app.add_typer(claim_life.over_indebtedness_app, name="over-indebtedness")
 app.add_typer(claim_life.appeal_app, name="appeal")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
+app.command("indicators")(indicators.indicators)
 app.command("simulate")(simulate.simulate_command)
 app.command("serve")(serve.serve)
 
@@ -92,6 +94,7 @@ READ_ONLY = frozenset(
         "scenario run",
         "serve",
         "summary",
+        "indicators",
         "users list",
     }
 )

@@ -1,0 +1,142 @@
+"""Indicators: the domain arithmetic (property tests), the set-based recovery rate against a
+per-claim recomputation from the ledgers, the API route and ``recouvre indicators --format json``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from recouvre.cli import app
+from recouvre.domain import indicators as rules
+from recouvre.domain.ledger import MovementKind
+from recouvre.scenario.runner import run_file
+from recouvre.service import indicators
+from recouvre.service.context import Services, open_services
+from recouvre.storage.tables import ClaimRow, MovementRow
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+
+
+@given(st.integers(-(10**12), 10**12), st.integers(1, 10**12))
+def test_percent_is_rounded_once_half_up(numerator: int, denominator: int) -> None:
+    exact = Decimal(numerator) * 100 / Decimal(denominator)
+    assert rules.percent(numerator, denominator) == exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_percent_half_up_and_not_computable() -> None:
+    assert rules.percent(1, 8) == Decimal("12.50")
+    assert rules.percent(1, 3) == Decimal("33.33")
+    assert rules.percent(2, 3) == Decimal("66.67")
+    assert rules.percent(1, 1600) == Decimal("0.06")  # 0.0625 -> 0.06; 0.0625 is not a tie
+    assert rules.percent(1, 800) == Decimal("0.13")  # 0.125 -> half up
+    assert rules.percent(5, 0) is None
+    assert rules.RecoveryRateInputs(0, 0, 0).rate is None
+
+
+def test_costs_are_new_and_remissions_not_recovered() -> None:
+    assert "costs" in rules.NEW_KINDS
+    assert not rules.NOT_RECOVERED_KINDS & rules.RECOVERED_KINDS
+
+
+def test_months_before() -> None:
+    assert indicators.months_before(date(2026, 6, 30), 12) == date(2025, 7, 1)
+    assert indicators.months_before(date(2026, 12, 31), 12) == date(2026, 1, 1)
+    assert indicators.months_before(date(2024, 2, 28), 12) == date(2023, 3, 1)  # 2023-02-29 does not exist
+
+
+def test_dispersion() -> None:
+    spread = rules.dispersion([Decimal("1.00"), Decimal("3.00")])
+    assert (spread.minimum, spread.maximum, spread.mean, spread.stdev) == (
+        Decimal("1.00"),
+        Decimal("3.00"),
+        Decimal("2.00"),
+        Decimal("1.00"),
+    )
+    assert rules.dispersion([]).count == 0
+
+
+def _by_hand(services: Services, start: date, end: date) -> Decimal | None:
+    """The recovery rate recomputed claim by claim from the ledgers (the reference)."""
+    with services.db.unit_of_work() as session:
+        movements = session.query(MovementRow).all()
+        kind_of = {row.key: row.kind for row in movements}
+        claims = {row.id for row in session.query(ClaimRow).all()}
+    recovered = new = 0
+    totals = dict.fromkeys(claims, 0)
+    for row in movements:
+        if row.booked_on < start:
+            totals[row.claim_id] += row.signed_cents
+        if not start <= row.booked_on <= end:
+            continue
+        if row.kind in {MovementKind.PAYMENT.value, MovementKind.WITHHOLDING.value}:
+            recovered += row.amount_cents
+        elif row.kind == MovementKind.REFUND.value or (
+            row.kind == MovementKind.REVERSAL.value
+            and kind_of.get(row.reverses_key or "")
+            in {
+                "payment",
+                "withholding",
+            }
+        ):
+            recovered -= row.amount_cents
+        if row.kind in {"established", "indemnity", "surcharge", "costs"}:
+            new += row.amount_cents
+    stock = sum(max(total, 0) for total in totals.values())
+    return rules.percent(recovered, stock + new)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "kpi_payment_beyond_balance_refund.yaml",
+        "kpi_remissions_stock_before.yaml",
+        "kpi_withholding_zero_denominator.yaml",
+    ],
+)
+def test_set_based_rate_agrees_with_the_ledgers(tmp_path: Path, name: str) -> None:
+    url = f"sqlite:///{tmp_path / 'kpi.db'}"
+    outcome = run_file(SCENARIOS / name, db_url=url)
+    assert outcome.code == 0, outcome
+    services = open_services(url)
+    start = date(2025, 11, 1)
+    while start < date(2026, 4, 1):
+        for days in (0, 30, 90):
+            end = start + timedelta(days=days)
+            report = indicators.compute(services, "CAF-TEST", start, end, ["recovery_rate"])
+            assert report.get("recovery_rate").result.value == _by_hand(services, start, end), (start, end)
+        start += timedelta(days=17)
+
+
+def test_cli_json_has_every_indicator(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kpi.db'}"
+    assert run_file(SCENARIOS / "kpi_remissions_stock_before.yaml", db_url=url).code == 0
+    result = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            url,
+            "indicators",
+            "--organism",
+            "CAF-TEST",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-03-31",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == set(rules.DEFINITION_OF)
+    assert data["recovery_rate"]["value"] == "20.00"
+    assert data["recovery_rate"]["definition"]
+    assert data["agency_league"]["available"] is False and data["agency_league"]["value"] is None
+    assert data["remission_rate"]["value"] == "16.67"  # 250 / 1500

@@ -19,6 +19,7 @@ from recouvre.cli import (
     imports,
     indicators,
     letters,
+    network,
     organisms,
     payments,
     policy,
@@ -69,6 +70,7 @@ app.add_typer(letters.app, name="letters")
 app.add_typer(prescription.app, name="prescription")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
+app.add_typer(network.app, name="network")
 app.add_typer(claim_life.remission_app, name="remission")
 app.add_typer(claim_life.write_off_app, name="write-off")
 app.add_typer(claim_life.over_indebtedness_app, name="over-indebtedness")
@@ -95,6 +97,7 @@ READ_ONLY = frozenset(
         "serve",
         "summary",
         "indicators",
+        "network show",
         "users list",
     }
 )

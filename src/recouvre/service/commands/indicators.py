@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from datetime import date
 
 from recouvre.security.authorization import Actor, Subject
-from recouvre.service import indicators
+from recouvre.service import dashboards, indicators
 from recouvre.service.context import Services
-from recouvre.service.door import guard
+from recouvre.service.door import NETWORK, guard
 
 READ = "reports.portfolio"
 
@@ -25,3 +25,15 @@ def read_indicators(
     """The indicators of ``organism`` from ``start`` to ``end`` included (default: all of them)."""
     guard(services, actor, READ, Subject(organism=organism))
     return indicators.compute(services, organism, start, end, names)
+
+
+def read_dashboard(
+    services: Services, actor: Actor, organism: str, start: date, end: date
+) -> dashboards.Dashboard:
+    """The dashboard of ``organism``; a network user (no organism of his own) also sees every
+    organism compared, a local user only his own."""
+    guard(services, actor, READ, Subject(organism=organism))
+    network = actor.organism is None
+    if network:
+        guard(services, actor, READ, Subject(organism=NETWORK))
+    return dashboards.build(services, organism, start, end, network=network)

@@ -1,0 +1,55 @@
+"""The dashboards (``/o/ORG/pilotage``): who may open them, the figures in the tables, the
+charts' data block, the drill-down links and the exports (CSV, XLSX)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+from openpyxl import load_workbook
+
+from .conftest import ORG, Site
+
+BASE = f"/o/{ORG}/pilotage"
+PERIOD = {"du": "2026-01-01", "au": "2026-03-31"}
+
+
+def test_manager_sees_the_dashboard_with_tables_and_drill_down(site: Site) -> None:
+    site.sign_in("manager")
+    page = site.client.get(BASE, params=PERIOD)
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "Taux de recouvrement financier" in html
+    assert 'id="graphique-tendance"' in html and 'id="graphique-pyramide"' in html
+    assert f'href="/o/{ORG}/corbeilles?type=review"' in html  # drill-down to the queue
+    assert "<caption>Solde restant dû par ancienneté et par phase</caption>" in html
+    found = re.search(r'<script type="application/json" id="donnees-graphiques">(.*?)</script>', html, re.S)
+    assert found is not None
+    data = json.loads(found.group(1))
+    assert [point["month"] for point in data["trend"]][-3:] == ["2026-01", "2026-02", "2026-03"]
+    assert len(data["pyramid"]) == 5
+    assert '<a href="/o/CAF-TEST/pilotage">Pilotage</a>' in html or "/pilotage" in html
+
+
+def test_case_worker_may_not_open_it(site: Site) -> None:
+    site.sign_in("case_worker")
+    assert site.client.get(BASE, params=PERIOD).status_code == 403
+
+
+def test_exports(site: Site) -> None:
+    site.sign_in("director")
+    csv_export = site.client.get(f"{BASE}/export.csv", params=PERIOD)
+    assert csv_export.status_code == 200
+    assert "recovery_rate" in csv_export.text and "# Pyramide" in csv_export.text
+    xlsx = site.client.get(f"{BASE}/export.xlsx", params=PERIOD)
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["Indicateurs", "Tendance", "Phases", "Pyramide", "Organismes"]
+    names = [row[0] for row in book["Indicateurs"].iter_rows(values_only=True)]
+    assert "recovery_rate" in names
+
+
+def test_a_bad_period_is_refused(site: Site) -> None:
+    site.sign_in("manager")
+    assert site.client.get(BASE, params={"du": "2026-04-01", "au": "2026-03-01"}).status_code == 400

@@ -562,3 +562,15 @@ def flat_rows(report: IndicatorReport) -> list[tuple[str, str, str, str, str, st
                 (definition.name, definition.label, key, "" if detail is None else str(detail), available, "")
             )
     return rows
+
+
+def latest_movement_on(services: Services, organism_code: str) -> date | None:
+    """The latest day a movement was booked on one of the organism's claims (``None``: none)."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism_code)
+        latest: date | None = session.scalar(
+            select(func.max(MovementRow.booked_on))
+            .join(ClaimRow, ClaimRow.id == MovementRow.claim_id)
+            .where(ClaimRow.organism_id == organism_id)
+        )
+        return latest

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -32,7 +32,7 @@ from recouvre.domain.money import Cents, format_amount
 from recouvre.policy import Policy
 from recouvre.service import prescription
 from recouvre.service.context import Services
-from recouvre.storage.tables import ClaimEventRow, ClaimRow, MovementRow, OrganismRow, TaskRow
+from recouvre.storage.tables import ClaimEventRow, ClaimLineRow, ClaimRow, MovementRow, OrganismRow, TaskRow
 
 NOT_AVAILABLE = "non disponible"
 
@@ -46,6 +46,34 @@ class Period:
     start: date
     end: date
     policy: Policy | None = None
+    cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+    """Sums already read during one report (several indicators share them)."""
+
+    def flows(self, session: Session, start: date, end: date) -> Flows:
+        """This organism's ``flows`` from ``start`` to ``end``, read once per report."""
+        every = self.cache.get(("flows", start, end, None))
+        if every is not None:
+            return every.get(self.organism_id, Flows())  # type: ignore[no-any-return]
+        key = ("flows", start, end, self.organism_id)
+        if key not in self.cache:
+            self.cache[key] = flows(session, start, end, [self.organism_id]).get(self.organism_id, Flows())
+        return self.cache[key]  # type: ignore[no-any-return]
+
+    def stock(self, session: Session, on: date) -> Cents:
+        """This organism's ``stock`` at the end of ``on``, read once per report."""
+        every = self.cache.get(("stock", on, None))
+        if every is not None:
+            return int(every.get(self.organism_id, 0))
+        key = ("stock", on, self.organism_id)
+        if key not in self.cache:
+            self.cache[key] = stock(session, on, [self.organism_id]).get(self.organism_id, 0)
+        return int(self.cache[key])
+
+    def inputs(self, session: Session, start: date, end: date) -> rules.RecoveryRateInputs:
+        moved = self.flows(session, start, end)
+        return rules.RecoveryRateInputs(
+            moved.recovered, self.stock(session, start - timedelta(days=1)), moved.new
+        )
 
 
 @dataclass(frozen=True)
@@ -210,7 +238,7 @@ def _phase_on(day: Any, claim_id: Any) -> ColumnElement[Any]:
 
 
 def _recovery_rate(session: Session, period: Period) -> Result:
-    inputs = recovery_inputs(session, period.organism_id, period.start, period.end)
+    inputs = period.inputs(session, period.start, period.end)
     return Result(
         inputs.rate,
         {"recovered": inputs.recovered, "stock": inputs.stock, "new": inputs.new},
@@ -219,7 +247,7 @@ def _recovery_rate(session: Session, period: Period) -> Result:
 
 
 def _recovered_vs_detected(session: Session, period: Period) -> Result:
-    moved = flows(session, period.start, period.end, [period.organism_id]).get(period.organism_id, Flows())
+    moved = period.flows(session, period.start, period.end)
     rate = rules.percent(moved.recovered, moved.new)
     return Result(rate, {"recovered": moved.recovered, "new": moved.new})
 
@@ -254,7 +282,7 @@ def _recovered_by_phase(session: Session, period: Period) -> Result:
 
 
 def _withholding_share(session: Session, period: Period) -> Result:
-    moved = flows(session, period.start, period.end, [period.organism_id]).get(period.organism_id, Flows())
+    moved = period.flows(session, period.start, period.end)
     return Result(
         rules.percent(moved.withheld, moved.recovered),
         {"withheld": moved.withheld, "recovered": moved.recovered},
@@ -335,7 +363,7 @@ def months_before(end: date, months: int) -> date:
 
 def _rolling_12_months(session: Session, period: Period) -> Result:
     start = months_before(period.end, 12)
-    inputs = recovery_inputs(session, period.organism_id, start, period.end)
+    inputs = period.inputs(session, start, period.end)
     return Result(
         inputs.rate,
         {
@@ -349,14 +377,22 @@ def _rolling_12_months(session: Session, period: Period) -> Result:
 
 
 def remission_rates(
-    session: Session, start: date, end: date
+    session: Session, start: date, end: date, period: Period | None = None
 ) -> dict[str, tuple[Decimal | None, Cents, Cents]]:
-    """Per organism code: (remission rate, remitted, stock + new) over the period (set-based)."""
-    moved = flows(session, start, end)
-    before = stock(session, start - timedelta(days=1))
+    """Per organism code: (remission rate, remitted, stock + new) over the period (set-based).
+    With ``period`` and a base of one organism, the sums the report already read are reused."""
     codes = {
         int(ident): str(code) for ident, code in session.execute(select(OrganismRow.id, OrganismRow.code))
     }
+    if period is not None and set(codes) == {period.organism_id}:
+        moved = {period.organism_id: period.flows(session, start, end)}
+        before = {period.organism_id: period.stock(session, start - timedelta(days=1))}
+    else:
+        moved = flows(session, start, end)
+        before = stock(session, start - timedelta(days=1))
+        if period is not None:
+            period.cache[("flows", start, end, None)] = moved
+            period.cache[("stock", start - timedelta(days=1), None)] = before
     found: dict[str, tuple[Decimal | None, Cents, Cents]] = {}
     for ident, code in sorted(codes.items(), key=lambda item: str(item[1])):
         flow = moved.get(ident, Flows())
@@ -366,8 +402,8 @@ def remission_rates(
 
 
 def _remission_rate(session: Session, period: Period) -> Result:
-    moved = flows(session, period.start, period.end, [period.organism_id]).get(period.organism_id, Flows())
-    before = stock(session, period.start - timedelta(days=1), [period.organism_id]).get(period.organism_id, 0)
+    moved = period.flows(session, period.start, period.end)
+    before = period.stock(session, period.start - timedelta(days=1))
     return Result(
         rules.percent(moved.remitted, before + moved.new),
         {"remitted": moved.remitted, "stock": before, "new": moved.new},
@@ -375,7 +411,7 @@ def _remission_rate(session: Session, period: Period) -> Result:
 
 
 def _remission_dispersion(session: Session, period: Period) -> Result:
-    rates = remission_rates(session, period.start, period.end)
+    rates = remission_rates(session, period.start, period.end, period)
     spread = rules.dispersion([rate for rate, _, _ in rates.values() if rate is not None])
     return Result(
         [
@@ -399,8 +435,23 @@ def _time_barred_next_90_days(session: Session, period: Period) -> Result:
     if terms is None:
         return Result(None, available=False, note="pas de règle de prescription pour cet organisme")
     until = period.end + timedelta(days=90)
+    # Only the claims that could be time-barred by ``until`` are read further: the youngest line
+    # (the detection for fraud) plus the shortest period in force, in days of 365 (never later
+    # than the true bar date); interruptions only push it later (``prescription._may_be_barred``).
+    line_cutoff = until - timedelta(days=365 * min(item.years for item in terms.years))
+    fraud_cutoff = until - timedelta(days=365 * min(item.years for item in terms.fraud_years))
+    younger_line = (
+        select(ClaimLineRow.id)
+        .where(ClaimLineRow.claim_id == ClaimRow.id, ClaimLineRow.paid_on > line_cutoff)
+        .exists()
+    )
     claims: Select[Any] = select(ClaimRow.id).where(
-        ClaimRow.organism_id == period.organism_id, ClaimRow.established_on <= period.end
+        ClaimRow.organism_id == period.organism_id,
+        ClaimRow.established_on <= period.end,
+        or_(
+            and_(ClaimRow.responsibility != "fraud", ~younger_line),
+            and_(ClaimRow.responsibility == "fraud", ClaimRow.detected_on <= fraud_cutoff),
+        ),
     )
     found = prescription.standings(session, claims, period.end, terms, until)
     at_risk = [

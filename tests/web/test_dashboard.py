@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from html import unescape
 
 from openpyxl import load_workbook
 
@@ -24,9 +25,9 @@ def test_manager_sees_the_dashboard_with_tables_and_drill_down(site: Site) -> No
     assert 'id="graphique-tendance"' in html and 'id="graphique-pyramide"' in html
     assert f'href="/o/{ORG}/corbeilles?type=review"' in html  # drill-down to the queue
     assert "<caption>Solde restant dû par ancienneté et par phase</caption>" in html
-    found = re.search(r'<script type="application/json" id="donnees-graphiques">(.*?)</script>', html, re.S)
+    found = re.search(r'id="donnees-graphiques" hidden data-graphiques="([^"]*)"', html)
     assert found is not None
-    data = json.loads(found.group(1))
+    data = json.loads(unescape(found.group(1)))
     assert [point["month"] for point in data["trend"]][-3:] == ["2026-01", "2026-02", "2026-03"]
     assert len(data["pyramid"]) == 5
     assert '<a href="/o/CAF-TEST/pilotage">Pilotage</a>' in html or "/pilotage" in html
@@ -53,3 +54,32 @@ def test_exports(site: Site) -> None:
 def test_a_bad_period_is_refused(site: Site) -> None:
     site.sign_in("manager")
     assert site.client.get(BASE, params={"du": "2026-04-01", "au": "2026-03-01"}).status_code == 400
+
+
+def test_director_compares_two_policies(site: Site) -> None:
+    csrf = site.sign_in("director")
+    form = site.client.get(f"{BASE}/comparaison")
+    assert form.status_code == 200 and "Comparer deux politiques" in form.text
+    fields = {
+        "csrf": csrf,
+        "base_name": "Actuelle",
+        "base": "",
+        "candidate_name": "Délai 30 jours",
+        "candidate": "recovery.start_delay_days: 30",
+        "start": "2026-04",
+        "months": "1",
+        "seed": "7",
+        "format": "html",
+    }
+    done = site.client.post(f"{BASE}/comparaison", data=fields)
+    assert done.status_code == 200, done.text
+    assert "Résultats côte à côte" in done.text and "Délai 30 jours" in done.text and "<svg" in done.text
+    pdf = site.client.post(f"{BASE}/comparaison", data={**fields, "format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    bad = site.client.post(f"{BASE}/comparaison", data={**fields, "candidate": "pas.une.cle: 3"})
+    assert bad.status_code == 422
+
+
+def test_manager_may_not_run_a_comparison(site: Site) -> None:
+    site.sign_in("manager")
+    assert site.client.get(f"{BASE}/comparaison").status_code == 403

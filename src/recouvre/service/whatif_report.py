@@ -188,7 +188,9 @@ def _workload(a: RunResult, b: RunResult) -> list[tuple[str, int, int]]:
     return rows
 
 
-def render_html(comparison: Comparison) -> str:
+def render_html(comparison: Comparison, *, fragment: bool = False) -> str:
+    """The report as a whole HTML document, or (``fragment``) its body alone, to be shown inside
+    a page of the back office (no style, no script: inline SVG and tables only)."""
     a, b = comparison.base, comparison.candidate
     months = [row.month for row in a.months]
     burden_b = {item.decile: item for item in b.burden}
@@ -229,7 +231,7 @@ def render_html(comparison: Comparison) -> str:
         ),
     }
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-    return environment.get_template("whatif_report.html").render(context)
+    return environment.get_template("whatif_body.html" if fragment else "whatif_report.html").render(context)
 
 
 def render_pdf(html: str) -> bytes:

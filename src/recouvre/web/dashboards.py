@@ -12,14 +12,24 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
+import yaml
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from recouvre.service import dashboards
+from recouvre.domain.defaults import add_months
+from recouvre.domain.errors import DomainError
+from recouvre.policy import PolicyError
+from recouvre.security.authorization import Subject
+from recouvre.service import dashboards, whatif, whatif_report
 from recouvre.service import indicators as service_indicators
+from recouvre.service.commands import guard
 from recouvre.service.commands.indicators import read_dashboard
+from recouvre.service.commands.whatif import ACTION as WHATIF
+from recouvre.service.commands.whatif import compare_policies
+from recouvre.service.cycle import parse_month
+from recouvre.web.forms import FormError
 from recouvre.web.pages import PageError, render
-from recouvre.web.routes import OrganismPath, ServicesDep, SessionDep, guarded, organism_shown
+from recouvre.web.routes import FormDep, OrganismPath, ServicesDep, SessionDep, guarded, organism_shown
 
 router = APIRouter(include_in_schema=False)
 DayQuery = Annotated[str | None, Query(max_length=10)]
@@ -101,7 +111,7 @@ def dashboard_page(
                 "figures": figures,
                 "phases": PHASE_LABELS,
                 "drill": DRILL_DOWN,
-                "chart_json": json.dumps(chart_data(board), ensure_ascii=False).replace("</", "<\\/"),
+                "chart_json": json.dumps(chart_data(board), ensure_ascii=False),
                 "query": f"du={board.start.isoformat()}&au={board.end.isoformat()}",
             },
             web=web,
@@ -191,6 +201,127 @@ def dashboard_xlsx(
             buffer.getvalue(),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="pilotage-{organism}.xlsx"'},
+        )
+
+    return guarded(web, run)
+
+
+# Policy what-if (directors) ---------------------------------------------------------------------
+
+EXAMPLE_CANDIDATE = "withholding.arrears_rate: 50\nrecovery.start_delay_days: 30\n"
+MAX_MONTHS = 12
+
+
+def _policy_set(text: str, name: str, label: str) -> whatif.PolicySet:
+    try:
+        raw = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError:
+        raise FormError(label, "YAML illisible (une ligne « clé: valeur » par paramètre)") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise FormError(label, "une ligne « clé: valeur » par paramètre")
+    return whatif.PolicySet(name, {str(key): value for key, value in raw.items()}, "formulaire")
+
+
+def _whatif_page(
+    request: Request,
+    services: ServicesDep,
+    web: SessionDep,
+    organism: str,
+    values: dict[str, str],
+    *,
+    report: str = "",
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "whatif.html",
+        {
+            "org": organism_shown(services, organism),
+            "values": values,
+            "report": report,
+            "error": error,
+            "max_months": MAX_MONTHS,
+        },
+        web=web,
+        status=status,
+    )
+
+
+def _defaults(services: ServicesDep, organism: str) -> dict[str, str]:
+    latest = service_indicators.latest_movement_on(services, organism)
+    start = add_months(date(latest.year, latest.month, 1), 1) if latest else date.today().replace(day=1)
+    return {
+        "base_name": "Politique actuelle",
+        "base": "",
+        "candidate_name": "Politique candidate",
+        "candidate": EXAMPLE_CANDIDATE,
+        "start": f"{start:%Y-%m}",
+        "months": "12",
+        "seed": "42",
+    }
+
+
+@router.get("/o/{organism}/pilotage/comparaison")
+def whatif_form(request: Request, services: ServicesDep, web: SessionDep, organism: OrganismPath) -> Response:
+    def run() -> Response:
+        guard(services, web.actor, WHATIF, Subject(organism=organism))
+        return _whatif_page(request, services, web, organism, _defaults(services, organism))
+
+    return guarded(web, run)
+
+
+@router.post("/o/{organism}/pilotage/comparaison")
+def whatif_run(
+    request: Request, services: ServicesDep, web: SessionDep, form: FormDep, organism: OrganismPath
+) -> Response:
+    def run() -> Response:
+        values = {key: form.fields.get(key, "") for key in _defaults(services, organism)}
+        try:
+            base = _policy_set(
+                form.text("base", "Paramètres de la politique actuelle", max_length=4000),
+                form.text("base_name", "Nom", max_length=60) or "Politique actuelle",
+                "Paramètres de la politique actuelle",
+            )
+            candidate = _policy_set(
+                form.text("candidate", "Paramètres de la politique candidate", max_length=4000),
+                form.text("candidate_name", "Nom", max_length=60) or "Politique candidate",
+                "Paramètres de la politique candidate",
+            )
+            if base.name == candidate.name:
+                candidate = whatif.PolicySet(
+                    f"{candidate.name} (candidate)", candidate.values, candidate.source
+                )
+            try:
+                start = parse_month(form.text("start", "Premier mois", required=True, max_length=7))
+            except ValueError:
+                raise FormError("Premier mois", "AAAA-MM") from None
+            months_text = form.text("months", "Nombre de mois", required=True, max_length=2)
+            seed_text = form.text("seed", "Graine", required=True, max_length=9)
+            if not months_text.isdigit() or not 1 <= int(months_text) <= MAX_MONTHS:
+                raise FormError("Nombre de mois", f"de 1 à {MAX_MONTHS}")
+            if not seed_text.isdigit():
+                raise FormError("Graine", "un nombre entier positif")
+            result = compare_policies(
+                services, web.actor, organism, start, int(months_text), int(seed_text), base, candidate
+            )
+        except (FormError, DomainError, PolicyError) as error:
+            message = (
+                str(error)
+                if isinstance(error, FormError | PolicyError)
+                else f"{error.field} : {error.reason}"
+            )
+            return _whatif_page(request, services, web, organism, values, error=message, status=422)
+        if form.fields.get("format") == "pdf":
+            return Response(
+                whatif_report.render_pdf(whatif_report.render_html(result)),
+                media_type="application/pdf",
+                headers={"Content-Disposition": f'attachment; filename="comparaison-{organism}.pdf"'},
+            )
+        return _whatif_page(
+            request, services, web, organism, values, report=whatif_report.render_html(result, fragment=True)
         )
 
     return guarded(web, run)

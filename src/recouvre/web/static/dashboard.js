@@ -1,10 +1,10 @@
-/* Recouvre dashboards: draws the charts from the page's JSON data block with Apache ECharts
+/* Recouvre dashboards: draws the charts from the figures in the page (attribute data-graphiques, JSON) with Apache ECharts
    (vendored, SVG renderer). The same figures are in the tables next to each chart. */
 (function () {
   "use strict";
   var source = document.getElementById("donnees-graphiques");
   if (!source || typeof echarts === "undefined") { return; }
-  var data = JSON.parse(source.textContent);
+  var data = JSON.parse(source.getAttribute("data-graphiques"));
   var euro = function (cents) { return (cents / 100).toLocaleString("fr-FR", { maximumFractionDigits: 0 }) + " " + data.currency; };
   var charts = [];
 

@@ -53,6 +53,9 @@ def build(root: Path, organisms: int, months: list[str], seed: int) -> tuple[int
                 "withheld": int(recovered * 0.7),
                 "remitted": remitted,
                 "balance_end": end,
+                "recovered_amicable": int(recovered * 0.8),
+                "recovered_contentious": recovered - int(recovered * 0.8),
+                "recovered_enforcement": 0,
             }
             pq.write_table(
                 pa.Table.from_pylist([summary], schema=snapshots.SUMMARY_SCHEMA), target / snapshots.SUMMARY

@@ -51,3 +51,19 @@ def test_an_unfinished_month_is_not_written(tmp_path: Path) -> None:
     with pytest.raises(DomainError):
         snapshots.write_month(open_services(url), "CAF-TEST", "2026-03", tmp_path, until=date(2026, 3, 30))
     assert snapshots.months("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+
+
+def test_dashboard_trend_from_snapshots_equals_the_live_one(tmp_path: Path) -> None:
+    from recouvre.service import dashboards
+
+    url = f"sqlite:///{tmp_path / 'kpi.db'}"
+    assert run_file(SCENARIOS / "kpi_payment_beyond_balance_refund.yaml", db_url=url).code == 0
+    services = open_services(url)
+    root = tmp_path / "snapshots"
+    snapshots.write_months(services, ["CAF-TEST"], "2025-05", "2026-03", root, until=date(2026, 3, 31))
+    start, end = date(2026, 1, 1), date(2026, 4, 15)
+    live = dashboards.build(services, "CAF-TEST", start, end, network=False)
+    stored = dashboards.build(services, "CAF-TEST", start, end, network=False, snapshot_root=root)
+    assert stored.trend == live.trend
+    assert [point.month for point in live.trend][-4:] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    assert sum(point.recovered for point in live.trend) == 50_000 - 15_000

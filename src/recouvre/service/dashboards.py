@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from recouvre.domain import indicators as rules
 from recouvre.domain.money import Cents
-from recouvre.service import indicators
+from recouvre.service import indicators, snapshots
 from recouvre.service.context import Services
 from recouvre.storage.tables import OrganismRow
 
@@ -71,17 +72,45 @@ def _month_end(first: date) -> date:
 
 
 def build(
-    services: Services, organism: str, start: date, end: date, *, network: bool, months: int = 12
+    services: Services,
+    organism: str,
+    start: date,
+    end: date,
+    *,
+    network: bool,
+    months: int = 12,
+    snapshot_root: Path | None = None,
 ) -> Dashboard:
     """The dashboard of ``organism`` from ``start`` to ``end``; the trend covers the ``months``
-    months that end with ``end``'s month; ``network``: compare every organism of the base."""
+    months that end with ``end``'s month; ``network``: compare every organism of the base.
+    The months of the trend whose snapshot exists under ``snapshot_root`` (ended months, written
+    by ``recouvre network snapshot``) are read from it, the others from the database."""
     report = indicators.compute(services, organism, start, end)
     trend: list[MonthPoint] = []
+    starts = _month_starts(end, months)
+    stored = (
+        snapshots.month_summaries(snapshot_root, organism, [f"{first:%Y-%m}" for first in starts])
+        if snapshot_root is not None and snapshot_root.is_dir()
+        else {}
+    )
     with services.db.unit_of_work() as session:
         organism_id, known = services.organism(session, organism)
         policy = services.policy(known)
-        for first in _month_starts(end, months):
+        for first in starts:
             last = min(_month_end(first), end)
+            kept = stored.get(f"{first:%Y-%m}")
+            if kept is not None and last == _month_end(first):
+                trend.append(
+                    MonthPoint(
+                        kept.month,
+                        kept.recovered,
+                        kept.new,
+                        kept.stock_start,
+                        rules.percent(kept.recovered, kept.stock_start + kept.new),
+                        {phase: kept.by_phase.get(phase, 0) for phase in PHASES},
+                    )
+                )
+                continue
             inputs = indicators.recovery_inputs(session, organism_id, first, last)
             phases = indicators.REGISTRY["recovered_by_phase"](
                 session, indicators.Period(organism_id, organism, first, last, policy)

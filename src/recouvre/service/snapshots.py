@@ -52,6 +52,9 @@ SUMMARY_SCHEMA = pa.schema(
         ("withheld", pa.int64()),
         ("remitted", pa.int64()),
         ("balance_end", pa.int64()),
+        ("recovered_amicable", pa.int64()),
+        ("recovered_contentious", pa.int64()),
+        ("recovered_enforcement", pa.int64()),
     ]
 )
 STOCK_SCHEMA = pa.schema(
@@ -94,6 +97,20 @@ def months(first: str, last: str) -> list[str]:
     return found
 
 
+PHASES = ("amicable", "contentious", "enforcement")
+
+
+def _previous_balance(root: Path, organism: str, start: date) -> Cents | None:
+    """The balance at the end of the previous month, from its snapshot when it was written (the
+    stock at the start of a month is the balance at the end of the one before)."""
+    before = start - timedelta(days=1)
+    path = folder(root, organism, f"{before.year:04d}-{before.month:02d}") / SUMMARY
+    if not path.exists():
+        return None
+    rows = pq.read_table(path, columns=["balance_end"]).to_pylist()
+    return int(rows[0]["balance_end"]) if rows else None
+
+
 def folder(root: Path, organism: str, month: str) -> Path:
     return root / f"organism={organism}" / f"month={month}"
 
@@ -115,12 +132,21 @@ def write_month(services: Services, organism: str, month: str, root: Path, *, un
         return Written(organism, month, target, False)
     if end > until:
         raise DomainError("month", month, f"le mois n'est pas terminé au {until.isoformat()}")
+    previous = _previous_balance(root, organism, start)
     with services.db.unit_of_work() as session:
         organism_id, known = services.organism(session, organism)
         moved = indicators.flows(session, start, end, [organism_id]).get(organism_id, indicators.Flows())
-        before = indicators.stock(session, start - timedelta(days=1), [organism_id]).get(organism_id, 0)
+        before = (
+            previous
+            if previous is not None
+            else indicators.stock(session, start - timedelta(days=1), [organism_id]).get(organism_id, 0)
+        )
         period = indicators.Period(organism_id, organism, start, end, services.policy(known))
         ageing = indicators.REGISTRY["stock_ageing"](session, period)
+        phases = {
+            str(line["phase"]): int(line["amount"])
+            for line in indicators.REGISTRY["recovered_by_phase"](session, period).value
+        }
     lines: list[dict[str, Any]] = list(ageing.value)
     summary = pa.Table.from_pylist(
         [
@@ -133,6 +159,7 @@ def write_month(services: Services, organism: str, month: str, root: Path, *, un
                 "withheld": moved.withheld,
                 "remitted": moved.remitted,
                 "balance_end": int(ageing.details["total"]),
+                **{f"recovered_{phase}": phases.get(phase, 0) for phase in PHASES},
             }
         ],
         schema=SUMMARY_SCHEMA,
@@ -301,3 +328,43 @@ def network_view(root: Path, first: str, last: str, organisms: Iterable[str] | N
             )
         ),
     )
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    """One organism's month as its snapshot recorded it (cents)."""
+
+    month: str
+    stock_start: Cents
+    recovered: Cents
+    new: Cents
+    by_phase: dict[str, Cents]
+
+
+def month_summaries(root: Path, organism: str, wanted: Iterable[str]) -> dict[str, MonthSummary]:
+    """The months of ``wanted`` whose snapshot exists, read with DuckDB in one statement (what a
+    dashboard draws without touching the database)."""
+    import duckdb
+
+    files = _files(root, list(wanted), [organism], SUMMARY)
+    if not files:
+        return {}
+    connection = duckdb.connect()
+    try:
+        rows = connection.execute(
+            "SELECT month, stock_start, recovered, new, recovered_amicable, recovered_contentious, "
+            "recovered_enforcement FROM read_parquet(?, union_by_name = true) ORDER BY month",
+            [files],
+        ).fetchall()
+    finally:
+        connection.close()
+    return {
+        str(row[0]): MonthSummary(
+            str(row[0]),
+            int(row[1] or 0),
+            int(row[2] or 0),
+            int(row[3] or 0),
+            {phase: int(value or 0) for phase, value in zip(PHASES, row[4:7], strict=True)},
+        )
+        for row in rows
+    }

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from recouvre.security.authorization import Actor, Subject
-from recouvre.service import dashboards, indicators
+from recouvre.service import dashboards, indicators, snapshots
 from recouvre.service.context import Services
 from recouvre.service.door import NETWORK, guard
 
@@ -36,4 +36,6 @@ def read_dashboard(
     network = actor.organism is None
     if network:
         guard(services, actor, READ, Subject(organism=NETWORK))
-    return dashboards.build(services, organism, start, end, network=network)
+    return dashboards.build(
+        services, organism, start, end, network=network, snapshot_root=snapshots.default_root()
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import func
 from typer.testing import CliRunner
 
 from recouvre.cli import app
@@ -140,3 +141,50 @@ def test_cli_json_has_every_indicator(tmp_path: Path) -> None:
     assert data["recovery_rate"]["definition"]
     assert data["agency_league"]["available"] is False and data["agency_league"]["value"] is None
     assert data["remission_rate"]["value"] == "16.67"  # 250 / 1500
+
+
+def test_a_reversed_payment_is_not_recovered(tmp_path: Path) -> None:
+    """A returned direct debit books a ``reversal`` naming the payment: the payment no longer
+    counts as recovered from the day of the reversal (SCENARIOS.md, Indicators)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from recouvre.storage import repository
+
+    url = f"sqlite:///{tmp_path / 'kpi.db'}"
+    assert run_file(SCENARIOS / "kpi_payment_beyond_balance_refund.yaml", db_url=url).code == 0
+    services = open_services(url)
+    with services.db.unit_of_work() as session:
+        payment = session.execute(
+            select(MovementRow)
+            .join(ClaimRow, ClaimRow.id == MovementRow.claim_id)
+            .where(ClaimRow.ref == "P", MovementRow.kind == "payment")
+        ).scalar_one()
+        last = session.scalar(
+            select(func.max(MovementRow.sequence)).where(MovementRow.claim_id == payment.claim_id)
+        )
+        session.connection().execute(
+            repository.core(MovementRow).insert(),
+            [
+                {
+                    "key": f"{payment.key}:reversal",
+                    "claim_id": payment.claim_id,
+                    "sequence": int(last or 0) + 1,
+                    "kind": "reversal",
+                    "amount_cents": payment.amount_cents,
+                    "signed_cents": payment.amount_cents,
+                    "booked_on": date(2026, 2, 10),
+                    "reverses_key": payment.key,
+                    "channel": None,
+                    "note": "AM04",
+                    "recorded_at": datetime.now(UTC),
+                }
+            ],
+        )
+    # Q1: recovered 500 - 150 (refund) - 200 (reversal) = 150; stock 1000; new 650 -> 9.09
+    q1 = indicators.compute(services, "CAF-TEST", date(2026, 1, 1), date(2026, 3, 31), ["recovery_rate"])
+    assert str(q1.get("recovery_rate").result.value) == "9.09"
+    assert q1.get("recovery_rate").result.value == _by_hand(services, date(2026, 1, 1), date(2026, 3, 31))
+    january = indicators.compute(services, "CAF-TEST", date(2026, 1, 1), date(2026, 1, 31), ["recovery_rate"])
+    assert str(january.get("recovery_rate").result.value) == "30.30"  # the reversal is booked later

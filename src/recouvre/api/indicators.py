@@ -8,10 +8,18 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import AfterValidator
 
 from recouvre.api.deps import ActorDep, OrganismPath, ServicesDep
+from recouvre.domain.days import RANGE_REASON, supported
 from recouvre.service import indicators as service_indicators
 from recouvre.service.commands.indicators import READ, read_indicators
+
+
+def _supported(day: date) -> date:
+    if not supported(day):
+        raise ValueError(RANGE_REASON)
+    return day
 
 
 def register(router: APIRouter) -> None:
@@ -30,8 +38,14 @@ def organism_indicators(
     services: ServicesDep,
     actor: ActorDep,
     organism: OrganismPath,
-    start: Annotated[date, Query(alias="from", description="premier jour de la période (AAAA-MM-JJ)")],
-    end: Annotated[date, Query(alias="to", description="dernier jour de la période, inclus")],
+    start: Annotated[
+        date,
+        AfterValidator(_supported),
+        Query(alias="from", description="premier jour de la période (AAAA-MM-JJ)"),
+    ],
+    end: Annotated[
+        date, AfterValidator(_supported), Query(alias="to", description="dernier jour de la période, inclus")
+    ],
     format: Annotated[Literal["json", "csv"], Query(description="json (défaut) ou csv")] = "json",
 ) -> dict[str, Any] | Response:
     """The indicators of the organism from ``from`` to ``to``: one object whose keys are the

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from recouvre.domain import indicators as rules
+from recouvre.domain.days import check_day
 from recouvre.domain.errors import DomainError
 from recouvre.domain.money import Cents, format_amount
 from recouvre.policy import Policy
@@ -554,6 +555,8 @@ def compute(
     services: Services, organism_code: str, start: date, end: date, names: Iterable[str] | None = None
 ) -> IndicatorReport:
     """The indicators ``names`` (default: all) of the organism from ``start`` to ``end`` included."""
+    check_day(start, "from")
+    check_day(end, "to")
     if end < start:
         raise DomainError("period", f"{start}..{end}", "la fin précède le début")
     wanted = list(names) if names is not None else [definition.name for definition in rules.DEFINITIONS]

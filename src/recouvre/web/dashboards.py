@@ -16,6 +16,7 @@ import yaml
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from recouvre.domain.days import RANGE_REASON, supported
 from recouvre.domain.defaults import add_months
 from recouvre.domain.errors import DomainError
 from recouvre.policy import PolicyError
@@ -47,6 +48,8 @@ def _period(web_today: date, du: str | None, au: str | None) -> tuple[date, date
         start = date.fromisoformat(du) if du else date(end.year, 1, 1)
     except ValueError:
         raise PageError(400, "Période invalide", "Les dates s'écrivent AAAA-MM-JJ.") from None
+    if not (supported(start) and supported(end)):
+        raise PageError(400, "Période invalide", RANGE_REASON)
     if start > end or end - start > timedelta(days=3660):
         raise PageError(400, "Période invalide", "Le début doit précéder la fin (dix ans au plus).")
     return start, end

@@ -188,3 +188,22 @@ def test_a_reversed_payment_is_not_recovered(tmp_path: Path) -> None:
     assert q1.get("recovery_rate").result.value == _by_hand(services, date(2026, 1, 1), date(2026, 3, 31))
     january = indicators.compute(services, "CAF-TEST", date(2026, 1, 1), date(2026, 1, 31), ["recovery_rate"])
     assert str(january.get("recovery_rate").result.value) == "30.30"  # the reversal is booked later
+
+
+def test_a_local_reader_sees_only_his_organism_in_the_dispersion(tmp_path: Path) -> None:
+    from recouvre.domain.model import Country, Organism
+    from recouvre.service.registry import ensure_organism
+
+    url = f"sqlite:///{tmp_path / 'kpi.db'}"
+    assert run_file(SCENARIOS / "kpi_remissions_stock_before.yaml", db_url=url).code == 0
+    services = open_services(url)
+    ensure_organism(services, Organism(code="CAF-OTHER", country=Country.FR))
+    first, last = date(2026, 1, 1), date(2026, 3, 31)
+    network = indicators.compute(services, "CAF-TEST", first, last, ["remission_dispersion"])
+    local = indicators.compute(services, "CAF-TEST", first, last, ["remission_dispersion"], network=False)
+    assert [row["organism"] for row in network.get("remission_dispersion").result.value] == [
+        "CAF-OTHER",
+        "CAF-TEST",
+    ]
+    assert [row["organism"] for row in local.get("remission_dispersion").result.value] == ["CAF-TEST"]
+    assert local.get("remission_dispersion").result.details["organisms"] == 1  # CAF-OTHER: not computable

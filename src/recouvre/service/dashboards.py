@@ -85,7 +85,7 @@ def build(
     months that end with ``end``'s month; ``network``: compare every organism of the base.
     The months of the trend whose snapshot exists under ``snapshot_root`` (ended months, written
     by ``recouvre network snapshot``) are read from it, the others from the database."""
-    report = indicators.compute(services, organism, start, end)
+    report = indicators.compute(services, organism, start, end, network=network)
     trend: list[MonthPoint] = []
     starts = _month_starts(end, months)
     stored = (

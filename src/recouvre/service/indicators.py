@@ -47,6 +47,9 @@ class Period:
     start: date
     end: date
     policy: Policy | None = None
+    network: bool = True
+    """Whether the reader may see the other organisms by name (a network user, an operator);
+    a local reader sees the network's dispersion figures but only his own organism's line."""
     cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
     """Sums already read during one report (several indicators share them)."""
 
@@ -420,6 +423,7 @@ def _remission_dispersion(session: Session, period: Period) -> Result:
         [
             {"organism": code, "rate": rate, "remitted": remitted}
             for code, (rate, remitted, _) in rates.items()
+            if period.network or code == period.organism
         ],
         {
             "organisms": spread.count,
@@ -552,9 +556,16 @@ class IndicatorReport:
 
 
 def compute(
-    services: Services, organism_code: str, start: date, end: date, names: Iterable[str] | None = None
+    services: Services,
+    organism_code: str,
+    start: date,
+    end: date,
+    names: Iterable[str] | None = None,
+    *,
+    network: bool = True,
 ) -> IndicatorReport:
-    """The indicators ``names`` (default: all) of the organism from ``start`` to ``end`` included."""
+    """The indicators ``names`` (default: all) of the organism from ``start`` to ``end`` included;
+    ``network``: the reader may see the other organisms by name (``remission_dispersion``)."""
     check_day(start, "from")
     check_day(end, "to")
     if end < start:
@@ -567,7 +578,7 @@ def compute(
         organism_id, organism = services.organism(session, organism_code)
         policy = services.policy(organism)
         currency = policy.text("currency", end) if policy.has("currency") else "EUR"
-        period = Period(organism_id, organism_code, start, end, policy)
+        period = Period(organism_id, organism_code, start, end, policy, network)
         values = tuple(
             IndicatorValue(rules.DEFINITION_OF[name], REGISTRY[name](session, period)) for name in wanted
         )

@@ -24,7 +24,7 @@ def read_indicators(
 ) -> indicators.IndicatorReport:
     """The indicators of ``organism`` from ``start`` to ``end`` included (default: all of them)."""
     guard(services, actor, READ, Subject(organism=organism))
-    return indicators.compute(services, organism, start, end, names)
+    return indicators.compute(services, organism, start, end, names, network=actor.organism is None)
 
 
 def read_dashboard(

@@ -7,10 +7,12 @@ import io
 import json
 import re
 from html import unescape
+from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
-from .conftest import ORG, Site
+from .conftest import ORG, PASSWORD, Site
 
 BASE = f"/o/{ORG}/pilotage"
 PERIOD = {"du": "2026-01-01", "au": "2026-03-31"}
@@ -83,3 +85,25 @@ def test_director_compares_two_policies(site: Site) -> None:
 def test_manager_may_not_run_a_comparison(site: Site) -> None:
     site.sign_in("manager")
     assert site.client.get(f"{BASE}/comparaison").status_code == 403
+
+
+def test_network_page_reads_the_snapshots(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    from recouvre.service import accounts, snapshots
+
+    root = tmp_path / "snapshots"
+    monkeypatch.setenv(snapshots.DIRECTORY_VARIABLE, str(root))
+    snapshots.write_months(site.services, [ORG], "2026-01", "2026-02", root, until=date(2026, 2, 28))
+    accounts.add_user(site.services, "reseau", PASSWORD, ["manager"], organism=None, by="cli:setup")
+    site.sign_in("reseau")
+    page = site.client.get("/reseau/pilotage", params={"du": "2026-01", "au": "2026-02"})
+    assert page.status_code == 200, page.text
+    assert "Lu depuis les instantanés mensuels" in page.text and f">{ORG}</a>" in page.text
+    assert 'id="graphique-organismes"' in page.text
+    missing = site.client.get("/reseau/pilotage", params={"du": "2020-01", "au": "2020-02"})
+    assert missing.status_code == 200 and "recouvre network snapshot" in missing.text
+    site.sign_in("manager")  # a local manager: the network is not his
+    assert site.client.get("/reseau/pilotage", params={"du": "2026-01", "au": "2026-02"}).status_code == 403

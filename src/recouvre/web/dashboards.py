@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
@@ -21,10 +22,11 @@ from recouvre.domain.defaults import add_months
 from recouvre.domain.errors import DomainError
 from recouvre.policy import PolicyError
 from recouvre.security.authorization import Subject
-from recouvre.service import dashboards, whatif, whatif_report
+from recouvre.service import dashboards, snapshots, whatif, whatif_report
 from recouvre.service import indicators as service_indicators
 from recouvre.service.commands import guard
 from recouvre.service.commands.indicators import read_dashboard
+from recouvre.service.commands.network import read_network
 from recouvre.service.commands.whatif import ACTION as WHATIF
 from recouvre.service.commands.whatif import compare_policies
 from recouvre.service.cycle import parse_month
@@ -325,6 +327,88 @@ def whatif_run(
             )
         return _whatif_page(
             request, services, web, organism, values, report=whatif_report.render_html(result, fragment=True)
+        )
+
+    return guarded(web, run)
+
+
+# Network view (network users), read from the monthly snapshots --------------------------------
+
+MonthQuery = Annotated[str | None, Query(max_length=7)]
+
+
+def _twelve_months_to(last: str) -> str:
+    """The first of the twelve months that end with ``last`` (``last`` itself when unreadable)."""
+    try:
+        index = int(last[:4]) * 12 + int(last[5:7]) - 1 - 11
+    except ValueError:
+        return last
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+@router.get("/reseau/pilotage")
+def network_page(
+    request: Request, services: ServicesDep, web: SessionDep, du: MonthQuery = None, au: MonthQuery = None
+) -> Response:
+    def run() -> Response:
+        last = au or f"{web.today.year:04d}-{web.today.month:02d}"
+        first = du or _twelve_months_to(last)
+        started = time.perf_counter()
+        try:
+            view = read_network(services, web.actor, snapshots.default_root(), first, last)
+        except DomainError as error:
+            return render(
+                request,
+                "network.html",
+                {
+                    "view": None,
+                    "first": first,
+                    "last": last,
+                    "error": error.reason,
+                    "chart_json": "{}",
+                    "elapsed_ms": 0,
+                },
+                web=web,
+            )
+        elapsed_ms = round((time.perf_counter() - started) * 1000)
+        data = {
+            "currency": "€",
+            "trend": [
+                {
+                    "month": item.month,
+                    "recovered": item.recovered,
+                    "new": item.new,
+                    "stock": item.stock,
+                    "rate": _rate(item.recovery_rate),
+                    "by_phase": {},
+                }
+                for item in view.by_month
+            ],
+            "pyramid": [
+                {"band": band, "amicable": amount, "contentious": 0, "enforcement": 0}
+                for band, amount in view.stock_by_band
+            ],
+            "organisms": [
+                {
+                    "organism": item.organism,
+                    "recovery_rate": _rate(item.recovery_rate),
+                    "remission_rate": _rate(item.remission_rate),
+                }
+                for item in view.organisms
+            ],
+        }
+        return render(
+            request,
+            "network.html",
+            {
+                "view": view,
+                "first": first,
+                "last": last,
+                "error": "",
+                "chart_json": json.dumps(data, ensure_ascii=False),
+                "elapsed_ms": elapsed_ms,
+            },
+            web=web,
         )
 
     return guarded(web, run)

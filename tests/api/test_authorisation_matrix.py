@@ -122,6 +122,9 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("POST", "/api/v1/organisms/{organism}/cycles"): Call(frozenset({ADM}), body={"month": "2026-02"}),
     ("GET", "/api/v1/organisms/{organism}/summary"): Call(frozenset({ACC, DIR, MAN, AUD}), query={"on": ON}),
+    ("GET", "/api/v1/organisms/{organism}/indicators"): Call(
+        frozenset({ACC, DIR, MAN, AUD}), query={"from": "2026-01-01", "to": "2026-03-31"}
+    ),
     ("GET", "/api/v1/organisms/{organism}/queues"): Call(frozenset({CW, ACC, PHONE, MAN, AUD})),
     ("GET", "/api/v1/organisms/{organism}/tasks"): Call(
         frozenset({CW, ACC, PHONE, MAN, AUD}), query={"on": ON}

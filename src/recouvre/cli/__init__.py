@@ -19,7 +19,9 @@ from recouvre.cli import (
     explain,
     generate,
     imports,
+    indicators,
     letters,
+    network,
     operations,
     organisms,
     outbox,
@@ -76,6 +78,7 @@ app.add_typer(letters.app, name="letters")
 app.add_typer(prescription.app, name="prescription")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
+app.add_typer(network.app, name="network")
 app.add_typer(claim_life.remission_app, name="remission")
 app.add_typer(claim_life.write_off_app, name="write-off")
 app.add_typer(claim_life.over_indebtedness_app, name="over-indebtedness")
@@ -91,6 +94,7 @@ app.add_typer(outbox.app, name="outbox")
 app.add_typer(campaigns.app, name="campaign")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
+app.command("indicators")(indicators.indicators)
 app.command("simulate")(simulate.simulate_command)
 app.command("serve")(serve.serve)
 app.command("backup")(operations.backup)
@@ -113,6 +117,8 @@ READ_ONLY = frozenset(
         "scenario run",
         "serve",
         "summary",
+        "indicators",
+        "network show",
         "users list",
     }
 )

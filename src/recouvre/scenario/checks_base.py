@@ -33,6 +33,7 @@ KNOWN_CHECKS = frozenset(
         "commission",
         "campaign_lines",
         "campaign_kpis",
+        "kpi",
     }
 )
 """Every check of SCENARIOS.md, supported or not."""

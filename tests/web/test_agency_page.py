@@ -60,3 +60,14 @@ def test_agency_home_lists_its_files_and_takes_reports(site: Site) -> None:
 def test_staff_has_no_agency_page(site: Site) -> None:
     site.sign_in("case_worker")
     assert site.client.get(f"{BASE}/agence").status_code == 403
+
+
+def test_placement_and_reports_on_the_timeline(site: Site) -> None:
+    csrf = site.sign_in("collection_agency")
+    site.client.post(
+        f"{BASE}/agence/C3/compte-rendu", data={"csrf": csrf, "kind": "letter", "type": "reminder_1"}
+    )
+    site.sign_in("case_worker")
+    page = site.debtor_page("D2")
+    assert "Dossier confié à une agence</span> — confié à acme" in page
+    assert "Compte rendu de l&#39;agence</span> — acme : courrier envoyé : première relance" in page

@@ -104,6 +104,8 @@ EVENT = {
     "court_action": "action en justice de l'organisme",
     "remission_request": "demande de remise",
     "acknowledgment": "reconnaissance de dette",
+    "placement": "dossier confié à une agence",
+    "agency_report": "compte rendu de l'agence",
 }
 CONTACT_CHANNEL = {
     "phone": "téléphone",

@@ -71,3 +71,25 @@ def test_placement_and_reports_on_the_timeline(site: Site) -> None:
     page = site.debtor_page("D2")
     assert "Dossier confié à une agence</span> — confié à acme" in page
     assert "Compte rendu de l&#39;agence</span> — acme : courrier envoyé : première relance" in page
+
+
+def test_staff_decides_an_agency_proposal(site: Site) -> None:
+    csrf = site.sign_in("collection_agency")
+    site.client.post(
+        f"{BASE}/agence/C3/compte-rendu",
+        data={"csrf": csrf, "kind": "facility", "monthly": "25.00", "first_due": "2026-04-05"},
+    )
+    assert site.client.get(f"{BASE}/agences").status_code == 403  # not the agency's page
+    csrf = site.sign_in("case_worker")
+    page = site.client.get(f"{BASE}/agences")
+    assert page.status_code == 200
+    assert "Proposition de facilité de paiement — créance" in page.text and "25,00" in page.text
+    report_id = page.text.split('id="proposition-')[1].split('"')[0]
+    done = site.client.post(
+        f"{BASE}/agences/propositions/{report_id}/decision",
+        data={"csrf": csrf, "decision": "approuver", "date": "2026-03-15", "motif": "accord"},
+    )
+    assert done.status_code == 200 and "La décision est enregistrée." in done.text
+    assert "Aucune proposition n'attend de décision." in done.text
+    site.sign_in("auditor")
+    assert site.client.get(f"{BASE}/agences").status_code == 200

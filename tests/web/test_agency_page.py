@@ -3,6 +3,9 @@ a report on a file not placed with it is refused (403 page, ``denied`` row in th
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from sqlalchemy import select
 
 from recouvre.service import accounts, commands
@@ -93,3 +96,22 @@ def test_staff_decides_an_agency_proposal(site: Site) -> None:
     assert "Aucune proposition n'attend de décision." in done.text
     site.sign_in("auditor")
     assert site.client.get(f"{BASE}/agences").status_code == 200
+
+
+def test_staff_places_and_recalls_one_claim(site: Site) -> None:
+    from recouvre.service import placements
+
+    placements.save_agency(site.services, ORG, placements.AgencySpec("REC-NORD", "amicable", Decimal("7.50")))
+    csrf = site.sign_in("case_worker")
+    form = {"csrf": csrf, "creance": "C1", "agence": "REC-NORD", "date": "2026-03-15", "motif": "gros solde"}
+    done = site.client.post(f"{BASE}/agences/placement", data=form)
+    assert done.status_code == 200 and "Le dossier est confié (ou rappelé)." in done.text
+    assert site.client.post(f"{BASE}/agences/placement", data=form).status_code == 200  # a replay
+    again = site.client.post(f"{BASE}/agences/placement", data={**form, "agence": "acme"})
+    assert again.status_code == 409 and "déjà confiée à l&#39;agence REC-NORD" in again.text, again.text
+    back = site.client.post(f"{BASE}/agences/placement", data={**form, "action": "rappeler"})
+    assert back.status_code == 200
+    state = placements.placement_on(site.services, ORG, "C1", date(2026, 3, 15))
+    assert state is not None and state.status == "recalled"
+    agent_csrf = site.sign_in("collection_agency")
+    assert site.client.post(f"{BASE}/agences/placement", data={**form, "csrf": agent_csrf}).status_code == 403

@@ -189,6 +189,7 @@ def _staff_page(
                 services, web.actor, organism, today.replace(month=1, day=1), today
             ),
             "may_decide": web.can("agencies.decide"),
+            "may_place": web.can("placements.manage"),
             "done": done,
             "error": error,
         },
@@ -202,7 +203,10 @@ def agencies_page(
     request: Request, services: ServicesDep, web: SessionDep, organism: OrganismPath
 ) -> Response:
     """The organism's agencies: contracts, proposals to decide, this month's statements, league table."""
-    done = "La décision est enregistrée." if request.query_params.get("fait") == "decision" else ""
+    done = {
+        "decision": "La décision est enregistrée.",
+        "placement": "Le dossier est confié (ou rappelé).",
+    }.get(request.query_params.get("fait", ""), "")
     return guarded(web, lambda: _staff_page(request, services, web, organism, done=done))
 
 
@@ -226,5 +230,33 @@ def decide_report(
         except REFUSALS as error:
             return _staff_page(request, services, web, organism, error=refusal_text(error), status=409)
         return redirect(f"/o/{path_part(organism)}/agences?fait=decision")
+
+    return guarded(web, run)
+
+
+@router.post("/o/{organism}/agences/placement")
+def place_one(
+    request: Request,
+    services: ServicesDep,
+    web: SessionDep,
+    form: FormDep,
+    organism: OrganismPath,
+) -> Response:
+    """Place one claim with an agency (one by one, from the debtor's file), or recall it."""
+
+    def run() -> Response:
+        try:
+            claim = form.text("creance", "Créance", required=True, max_length=64)
+            agency = form.text("agence", "Agence", required=True, max_length=64)
+            action = form.choice("action", "Action", ["confier", "rappeler"], "confier")
+            on = form.day("date", "Date", web.today)
+            why = form.text("motif", "Motif")
+            if action == "confier":
+                commands.place_claim(services, web.actor, organism, claim, agency, on, why)
+            else:
+                commands.recall_claim(services, web.actor, organism, claim, agency, on, why)
+        except REFUSALS as error:
+            return _staff_page(request, services, web, organism, error=refusal_text(error), status=409)
+        return redirect(f"/o/{path_part(organism)}/agences?fait=placement")
 
     return guarded(web, run)

@@ -36,7 +36,7 @@ expect: [{date: 2026-02-01, placement: {C1: {agency: A1, status: placed}}, commi
     ]
 
 
-def test_bad_agencies_and_unknown_names() -> None:
+def test_bad_agencies() -> None:
     found = problems(
         """
 agencies: [{id: A1, kind: lawyer, commission_rate: "8.00"}, {id: A2, kind: amicable, commission_rate: "101"}]
@@ -46,9 +46,7 @@ expect: [{date: 2026-02-01, commission: {YY: "0.00"}, placement: {C1: {agency: X
     )
     assert any(line.startswith("agencies[0].kind") for line in found), found
     assert any(line.startswith("agencies[1].commission_rate") for line in found), found
-    assert "timeline[0].agency_payment.agency: no agency 'ZZ' in agencies" in found
-    assert "expect[0].commission.YY: no agency 'YY' in agencies" in found
-    assert "expect[0].placement.C1.agency: no agency 'XX' in agencies" in found
+    assert not any("ZZ" in line or "YY" in line or "XX" in line for line in found), found
 
 
 def test_duplicate_agency_id() -> None:

@@ -57,6 +57,8 @@ AGENCY_ROLE = "collection_agency"
 AGENCY_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """An agency's code, as its contract names it (``agencies.code``)."""
 SYSTEM_ROLE = "system"
+DEBTOR_ROLE = "debtor"
+"""The role of a debtor signed in to his own space (``service.debtor_space``): never a user's."""
 """The role of the batch runs' account (``roles.yaml``): never given to a user."""
 SYSTEM_ACTOR = Actor(user="system", roles=frozenset({SYSTEM_ROLE}))
 """Who acts when a batch run is started at the command line without ``--as``."""
@@ -205,6 +207,10 @@ def check_user(
             raise DomainError("roles", role, f"unknown role; one of {', '.join(sorted(known))}")
         if role == SYSTEM_ROLE:
             raise DomainError("roles", role, "the batch runs' role is given to no user")
+        if role == DEBTOR_ROLE:
+            raise DomainError(
+                "roles", role, "a debtor signs in to his own space with a one-time code, not as a user"
+            )
     if username == SYSTEM_ACTOR.user:
         raise DomainError("username", username, "reserved for the batch runs' account")
     if AGENCY_ROLE in chosen:

@@ -64,6 +64,7 @@ CLOSE_REASONS: dict[str, str] = {
     ClaimStatus.CANCELLED.value: "créance annulée",
     ClaimStatus.DISCHARGED.value: "créance effacée (rétablissement personnel)",
     ClaimStatus.TRANSFERRED.value: "créance transférée",
+    "title_drafted": "titre exécutoire rédigé (contrainte ou injonction de payer)",
     ClaimStatus.NOT_RECOVERED.value: "créance non recouvrée (sous le seuil de recouvrement)",
 }
 """Why the system closed a task (``tasks.close_reason``, a stable code) and what the pages say."""
@@ -432,7 +433,11 @@ def close_task(
     why: str = "",
     action: str = "tasks.close",
 ) -> TaskChange:
-    """Close an open task with its outcome (reached, no answer, promise…)."""
+    """Close an open task with its outcome, one of the codes of ``call_outcomes.yaml`` (reached,
+    no answer, promise…): any other code is refused."""
+    from recouvre.service.campaigns import check_outcome
+
+    check_outcome(outcome)
 
     def change(task: TaskRow) -> None:
         if task.status != TASK_OPEN:

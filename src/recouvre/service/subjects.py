@@ -25,7 +25,7 @@ from recouvre.service import queues, trail
 from recouvre.service.context import Services
 from recouvre.storage import repository
 from recouvre.storage.back_office_tables import ClaimAuthorRow, PlacementRow
-from recouvre.storage.tables import ClaimRow
+from recouvre.storage.tables import ClaimRow, DebtorRow
 
 AGENCY_CODE = re.compile(r"^[^\s/]{1,64}$")
 """An agency's code: a user's agency (lower case) or an agency of the organism's contracts."""
@@ -80,7 +80,14 @@ def claim_subject(services: Services, organism: str, claim_ref: str, on: date) -
             _, found = services.organism(session, organism)
             if row.id in prescription.prescribed_claims(session, [row.id], on, services.policy(found)):
                 placed_with = frozenset()
-        return Subject(organism=organism, claim=claim_ref, established_by=author, placed_with=placed_with)
+        owner = session.scalar(select(DebtorRow.ref).where(DebtorRow.id == row.debtor_id))
+        return Subject(
+            organism=organism,
+            claim=claim_ref,
+            established_by=author,
+            placed_with=placed_with,
+            owner=owner,
+        )
 
 
 def debtor_subject(services: Services, organism: str, debtor_ref: str, on: date) -> Subject:
@@ -91,7 +98,9 @@ def debtor_subject(services: Services, organism: str, debtor_ref: str, on: date)
         if debtor_id is None:
             raise NotFound("debtor", debtor_ref, f"no such debtor in {organism}")
         claims = session.scalars(select(ClaimRow.id).where(ClaimRow.debtor_id == debtor_id))
-        return Subject(organism=organism, debtor=debtor_ref, placed_with=_agencies(session, claims, on))
+        return Subject(
+            organism=organism, debtor=debtor_ref, placed_with=_agencies(session, claims, on), owner=debtor_ref
+        )
 
 
 @dataclass(frozen=True)

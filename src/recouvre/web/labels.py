@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from recouvre.letters.render import TITLES
+from recouvre.service.campaigns import load_outcomes
 
 CLAIM_STATUS = {
     "open": "en cours",
@@ -38,17 +39,11 @@ TASK_TYPE = {
     "phone_call": "appel téléphonique",
     "review": "examen avant contentieux",
     "prescription_review": "prescription proche",
+    "plan_request": "demande d'échéancier (espace débiteur)",
 }
 TASK_STATUS = {"open": "à traiter", "done": "traitée"}
-OUTCOME = {
-    "reached": "débiteur joint",
-    "promise": "promesse de paiement obtenue",
-    "plan": "échéancier négocié",
-    "no_answer": "pas de réponse",
-    "message_left": "message laissé",
-    "wrong_number": "numéro erroné",
-    "refused": "refus de payer",
-}
+OUTCOME = {code: outcome.label for code, outcome in load_outcomes().items()}
+"""The outcomes of a call or a task, as data (``service/call_outcomes.yaml``)."""
 CHANNEL = {
     "transfer": "virement",
     "card": "carte bancaire",
@@ -106,6 +101,14 @@ EVENT = {
     "acknowledgment": "reconnaissance de dette",
     "placement": "dossier confié à une agence",
     "agency_report": "compte rendu de l'agence",
+    "title": "titre exécutoire",
+    "enforcement_act": "acte d'exécution (signification)",
+    "transferred": "transfert de la créance au département",
+    "departement": "département créancier (déménagement du débiteur)",
+    "seizure": "saisie-arrêt",
+    "amnesty": "demande d'amnistie",
+    "amnesty_remission": "remise au titre de l'amnistie",
+    "amnesty_lapsed": "amnistie caduque (défaut de l'échéancier)",
 }
 CONTACT_CHANNEL = {
     "phone": "téléphone",

@@ -70,6 +70,8 @@ OrganismPath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za
 RefPath = Annotated[str, Path(min_length=1, max_length=64)]
 IdPath = Annotated[int, Path(ge=1, le=2**62)]
 DONE = {
+    "reconnaissance": "La reconnaissance de dette est enregistrée : elle interrompt la prescription.",
+    "courrier": "Le sort du courrier est enregistré.",
     "attribuee": "La tâche vous est attribuée.",
     "rendue": "La tâche est remise dans la corbeille.",
     "contact": "Le contact est enregistré et la tâche close.",

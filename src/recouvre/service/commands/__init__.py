@@ -5,7 +5,7 @@ never the service functions beneath them: each command authorises its actor (``s
 acts in one transaction with its audit row, and records what the rules refuse.
 """
 
-from recouvre.service.commands import over_indebtedness
+from recouvre.service.commands import cnss, over_indebtedness
 from recouvre.service.commands.agencies import (
     agency_league,
     agency_statements,
@@ -44,6 +44,17 @@ from recouvre.service.commands.decisions import (
     revive_write_off,
 )
 from recouvre.service.commands.delegation import place_claim, recall_placement
+from recouvre.service.commands.enforcement import (
+    claim_title_id,
+    claim_titles,
+    contentious_queue,
+    draft_title,
+    record_title_act,
+    sign_title,
+    sign_titles,
+    signature_basket,
+    title_document,
+)
 from recouvre.service.commands.letters import mark_letter
 from recouvre.service.commands.queues import TaskChange, assign_task, close_task
 from recouvre.service.commands.recovery import (
@@ -84,13 +95,18 @@ __all__ = [
     "agree_plan",
     "assign_task",
     "change_roles",
+    "claim_title_id",
+    "claim_titles",
     "close_task",
+    "cnss",
+    "contentious_queue",
     "decide_appeal",
     "decide_proposal",
     "decide_remission",
     "decide_report",
     "decide_user",
     "disable_user",
+    "draft_title",
     "establish_claim",
     "file_appeal",
     "grant_mandate",
@@ -123,6 +139,7 @@ __all__ = [
     "record_debtor_fact",
     "record_payment",
     "record_registered_letter",
+    "record_title_act",
     "reissue_activation",
     "report",
     "request_remission",
@@ -132,8 +149,12 @@ __all__ = [
     "run_batch",
     "run_cycle",
     "save_agency",
+    "sign_title",
+    "sign_titles",
+    "signature_basket",
     "suspend_recovery",
     "sweep_implicit_rejections",
+    "title_document",
     "today",
     "withdraw_appeal",
 ]

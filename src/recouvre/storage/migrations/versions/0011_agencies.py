@@ -3,7 +3,7 @@ they earn (``agency_commissions``), what they report on their files (``agency_re
 why a placement ended (``placements.recall_reason``)
 
 Revision ID: 0011_agencies
-Revises: 0007_user_administration
+Revises: 0009_enforcement
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_agencies"
-down_revision = "0007_user_administration"
+down_revision = "0009_enforcement"
 branch_labels = None
 depends_on = None
 

@@ -99,6 +99,8 @@ EVENT = {
     "court_action": "action en justice de l'organisme",
     "remission_request": "demande de remise",
     "acknowledgment": "reconnaissance de dette",
+    "placement": "dossier confié à une agence",
+    "agency_report": "compte rendu de l'agence",
     "title": "titre exécutoire",
     "enforcement_act": "acte d'exécution (signification)",
     "transferred": "transfert de la créance au département",

@@ -28,6 +28,7 @@ KNOWN_CHECKS = frozenset(
         "remission",
         "movements",
         "refused",
+        "unmatched",
     }
 )
 """Every check of SCENARIOS.md, supported or not."""

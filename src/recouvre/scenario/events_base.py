@@ -26,6 +26,10 @@ KNOWN_EVENTS = frozenset(
         "over_indebtedness",
         "write_off",
         "contribution_due",
+        "bank_credit",
+        "mandate",
+        "direct_debit_run",
+        "direct_debit_return",
     }
 )
 """Every event key of SCENARIOS.md, supported or not."""

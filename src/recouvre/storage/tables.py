@@ -330,3 +330,4 @@ class WithholdingOverrideRow(Base):
 # them on ``Base.metadata`` for Alembic and for every user of this module.
 from recouvre.storage import back_office_tables as back_office_tables  # noqa: E402
 from recouvre.storage import claim_life_tables as claim_life_tables  # noqa: E402
+from recouvre.storage import money_in_tables as money_in_tables  # noqa: E402

@@ -5,7 +5,7 @@ never the service functions beneath them: each command authorises its actor (``s
 acts in one transaction with its audit row, and records what the rules refuse.
 """
 
-from recouvre.service.commands import over_indebtedness
+from recouvre.service.commands import money_in, over_indebtedness
 from recouvre.service.commands.appeals import (
     APPEAL_DECISIONS,
     ORGANISM_APPEAL,
@@ -82,6 +82,7 @@ __all__ = [
     "import_claims",
     "import_debtors",
     "mark_letter",
+    "money_in",
     "over_indebtedness",
     "pending_write_off",
     "place_claim",

@@ -1,0 +1,170 @@
+"""Money in, through the door: bank credits and their unmatched queue, payment references,
+SEPA mandates, direct-debit collections and returns (SCENARIOS.md "Money in (normative)").
+
+The debtor's space calls ``payment_reference`` and ``sign_mandate`` (form ``electronic``) on
+behalf of the signed-in debtor's actor; the back office calls the same commands.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from recouvre.domain.money import Cents, format_amount
+from recouvre.security.authorization import Actor, Subject
+from recouvre.service import door, money_in, references
+from recouvre.service.context import Services
+from recouvre.service.door import guard, guard_debtor, on_claim
+
+CreditLine = money_in.CreditLine
+CreditView = money_in.CreditView
+MandateView = money_in.MandateView
+Collection = money_in.Collection
+
+
+def _describe_credit(credit: CreditView) -> dict[str, object]:
+    return {
+        "credit": credit.id,
+        "amount": format_amount(credit.amount),
+        "status": credit.status,
+        "claim": credit.claim_ref,
+        "reason": credit.reason,
+    }
+
+
+def receive_bank_credit(
+    services: Services, actor: Actor, organism: str, line: CreditLine, why: str = ""
+) -> CreditView:
+    """Record one credit line of a bank statement: booked on the claim its reference names, or
+    left in the unmatched queue. A line already received (same statement and entry) books nothing."""
+    guard(services, actor, "bank.receive", Subject(organism=organism))
+    with door.act(
+        services,
+        actor,
+        "bank.receive",
+        organism=organism,
+        subject=f"relevé {line.statement_id} écriture {line.entry_id}",
+        on=line.booked_on,
+        why=why,
+    ) as current:
+        credit = money_in.receive_credit(services, organism, line)
+        current.note(**_describe_credit(credit))
+    return credit
+
+
+def bank_credits(
+    services: Services, actor: Actor, organism: str, *, status: str | None = None, on: date | None = None
+) -> list[CreditView]:
+    """The organism's bank credits (the unmatched queue with ``status="unmatched"``)."""
+    guard(services, actor, "bank.read", Subject(organism=organism))
+    return money_in.credits(services, organism, status=status, on=on)
+
+
+def unmatched_on(services: Services, actor: Actor, organism: str, on: date) -> list[CreditView]:
+    """The credits booked on ``on`` that matched no claim, in the order received."""
+    guard(services, actor, "bank.read", Subject(organism=organism))
+    return money_in.unmatched_on(services, organism, on)
+
+
+def book_unmatched_credit(
+    services: Services, actor: Actor, organism: str, credit_id: int, claim_ref: str, on: date, why: str = ""
+) -> CreditView:
+    """The accountant's one action on an unmatched credit: book it on the chosen claim."""
+    guard(services, actor, "bank.assign", Subject(organism=organism))
+    return on_claim(
+        services,
+        actor,
+        "bank.assign",
+        organism,
+        claim_ref,
+        on,
+        why,
+        lambda: money_in.book_unmatched(services, organism, credit_id, claim_ref, on, by=actor.user),
+        _describe_credit,
+    )
+
+
+def return_unmatched_credit(
+    services: Services, actor: Actor, organism: str, credit_id: int, on: date, reason: str
+) -> CreditView:
+    """The accountant's other action on an unmatched credit: send it back to the payer."""
+    guard(services, actor, "bank.assign", Subject(organism=organism))
+    with door.act(
+        services, actor, "bank.assign", organism=organism, subject=f"crédit {credit_id}", on=on, why=reason
+    ) as current:
+        credit = money_in.return_unmatched(services, organism, credit_id, on, reason, by=actor.user)
+        current.note(**_describe_credit(credit))
+    return credit
+
+
+def payment_reference(services: Services, actor: Actor, organism: str, claim_ref: str) -> str:
+    """The claim's ISO 11649 payment reference (``RF…``), to quote on a transfer."""
+    door.guard_claim(services, actor, "claims.read", organism, claim_ref)
+    return references.reference_of(services, organism, claim_ref)
+
+
+def sign_mandate(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    debtor_ref: str,
+    iban: str,
+    signed_on: date,
+    *,
+    form: str = "paper",
+    rum: str | None = None,
+    bic: str | None = None,
+    why: str = "",
+) -> MandateView:
+    """Record a SEPA direct-debit mandate signed by the debtor (``paper``, or ``electronic`` in
+    the debtor's space). A bad IBAN is refused with the field named; nothing is recorded."""
+    subject = guard_debtor(services, actor, "debit_mandates.record", organism, debtor_ref)
+    with door.act(
+        services,
+        actor,
+        "debit_mandates.record",
+        organism=organism,
+        subject=subject.describe(),
+        on=signed_on,
+        why=why,
+    ) as current:
+        mandate = money_in.record_mandate(
+            services, organism, debtor_ref, iban, signed_on, form=form, rum=rum, bic=bic, by=actor.user
+        )
+        current.note(mandate=mandate.rum, iban=mandate.iban_masked, form=mandate.form)
+    return mandate
+
+
+def debtor_mandates(services: Services, actor: Actor, organism: str, debtor_ref: str) -> list[MandateView]:
+    guard_debtor(services, actor, "debtors.read", organism, debtor_ref)
+    return money_in.mandates_of(services, organism, debtor_ref)
+
+
+def run_direct_debits(services: Services, actor: Actor, organism: str, on: date) -> list[Collection]:
+    """Collect every plan instalment due on ``on`` from the debtors with a usable mandate."""
+    guard(services, actor, "direct_debits.run", Subject(organism=organism))
+    with door.act(
+        services, actor, "direct_debits.run", organism=organism, subject="prélèvements du jour", on=on
+    ) as current:
+        collected = money_in.run_direct_debits(services, organism, on)
+        current.note(
+            collections=len(collected),
+            total=format_amount(Cents(sum(item.amount for item in collected))),
+        )
+    return collected
+
+
+def return_direct_debit(
+    services: Services, actor: Actor, organism: str, claim_ref: str, on: date, reason: str
+) -> None:
+    """The bank returns the claim's last direct-debit collection: a reversal of the same amount."""
+    on_claim(
+        services,
+        actor,
+        "direct_debits.return",
+        organism,
+        claim_ref,
+        on,
+        reason,
+        lambda: money_in.return_direct_debit(services, organism, claim_ref, on, reason),
+        lambda request: {"reversal": request.key, "amount": format_amount(request.amount), "reason": reason},
+    )

@@ -20,14 +20,16 @@ bank credits and their unmatched queue, SEPA direct-debit mandates, collections 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from recouvre.domain import money_in as rules
-from recouvre.domain.errors import NotFound
+from recouvre.domain.errors import NotFound, Problem
 from recouvre.domain.ledger import MovementKind, MovementRequest
 from recouvre.domain.model import DomainError, PaymentChannel
 from recouvre.domain.money import Cents
@@ -544,3 +546,223 @@ def return_direct_debit(
         )
         payments.post(session, services, claim, request)
         return request
+
+
+# Statements, suggestions, bulk payments ----------------------------------------------------------
+
+CURRENCIES = {"FR": "EUR", "MA": "MAD"}
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    received: int
+    """Credit lines new in this import (the others were already received: nothing booked)."""
+    matched: int
+    unmatched: int
+    replayed: int
+
+
+def check_statement(
+    services: Services, organism_code: str, lines: Sequence[CreditLine], currency: str | None
+) -> list[Problem]:
+    """Every reason to refuse a statement before anything is booked: a currency other than the
+    organism's, an entry twice in the file, an entry already received with other content."""
+    problems: list[Problem] = []
+    with services.db.unit_of_work() as session:
+        organism_id, organism = services.organism(session, organism_code)
+        expected = CURRENCIES.get(organism.country.value)
+        if currency is not None and expected is not None and currency != expected:
+            problems.append(Problem(0, "devise", currency, f"l'organisme tient ses comptes en {expected}"))
+        seen: dict[tuple[str, str], int] = {}
+        for index, line in enumerate(lines):
+            key = (line.statement_id, line.entry_id)
+            if key in seen:
+                problems.append(
+                    Problem(
+                        index,
+                        "entry_id",
+                        line.entry_id,
+                        f"écriture en double (aussi élément {seen[key] + 1})",
+                    )
+                )
+            seen[key] = index
+            if line.amount <= 0:
+                problems.append(Problem(index, "amount", line.amount, "un crédit est un montant positif"))
+            existing = session.scalar(
+                select(BankCreditRow).where(
+                    BankCreditRow.organism_id == organism_id,
+                    BankCreditRow.statement_id == line.statement_id,
+                    BankCreditRow.entry_id == line.entry_id,
+                )
+            )
+            if existing is not None and (
+                existing.amount_cents != line.amount or existing.booked_on != line.booked_on
+            ):
+                problems.append(
+                    Problem(
+                        index, "entry_id", line.entry_id, "déjà reçue avec un autre montant ou une autre date"
+                    )
+                )
+    return problems
+
+
+def import_statement(services: Services, organism_code: str, lines: Sequence[CreditLine]) -> StatementResult:
+    """Receive every credit line of a statement (inside the caller's act: all or nothing)."""
+    before = {(item.statement_id, item.entry_id) for item in credits(services, organism_code)}
+    matched = unmatched = replayed = 0
+    for line in lines:
+        if (line.statement_id, line.entry_id) in before:
+            replayed += 1
+            continue
+        credit = receive_credit(services, organism_code, line)
+        if credit.status == MATCHED:
+            matched += 1
+        else:
+            unmatched += 1
+    return StatementResult(matched + unmatched, matched, unmatched, replayed)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    claim_ref: str
+    debtor_ref: str
+    debtor_name: str
+    balance: Cents
+    score: int
+    why: tuple[str, ...]
+
+
+def _words(text: str) -> set[str]:
+    return {word for word in re.split(r"[^A-Z0-9]+", text.upper()) if len(word) >= 3}
+
+
+def suggestions(services: Services, organism_code: str, credit_id: int, limit: int = 5) -> list[Suggestion]:
+    """Claims an unmatched credit may be for, best first: the same balance or instalment as the
+    amount, the payer's name like the debtor's, the claim's or debtor's number in the text, a
+    claim notified before the credit. Only claims with something owed on the credit's date."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism_code)
+        row = session.scalar(
+            select(BankCreditRow).where(
+                BankCreditRow.id == credit_id, BankCreditRow.organism_id == organism_id
+            )
+        )
+        if row is None:
+            raise NotFound("credit", credit_id, "aucun crédit bancaire de ce numéro dans l'organisme")
+        on = row.booked_on
+        totals = (
+            select(MovementRow.claim_id, func.sum(MovementRow.signed_cents).label("total"))
+            .join(ClaimRow, ClaimRow.id == MovementRow.claim_id)
+            .where(ClaimRow.organism_id == organism_id, MovementRow.booked_on <= on)
+            .group_by(MovementRow.claim_id)
+            .subquery()
+        )
+        words = _words(row.payer_name)
+        text = row.reference.upper()
+        name_filters = [DebtorRow.name.ilike(f"%{word}%") for word in sorted(words)[:5]]
+        query = (
+            select(ClaimRow, DebtorRow, totals.c.total)
+            .join(DebtorRow, DebtorRow.id == ClaimRow.debtor_id)
+            .join(totals, totals.c.claim_id == ClaimRow.id)
+            .where(totals.c.total > 0)
+            .where(or_(totals.c.total == row.amount_cents, *name_filters, ClaimRow.ref.in_(_words(text))))
+            .limit(200)
+        )
+        found = list(session.execute(query))
+        plans = plan_rows_for(session, [claim.id for claim, _, _ in found], on)
+        ranked: list[Suggestion] = []
+        for claim, debtor, total in found:
+            why: list[str] = []
+            score = 0
+            if int(total) == row.amount_cents:
+                score += 3
+                why.append("montant égal au solde")
+            plan = plans.get(claim.id)
+            if plan is not None and plan.monthly_cents == row.amount_cents:
+                score += 3
+                why.append("montant égal à l'échéance")
+            common = words & _words(debtor.name)
+            if common:
+                score += 2 * len(common)
+                why.append("nom du payeur proche du débiteur")
+            if claim.ref.upper() in text or debtor.ref.upper() in text:
+                score += 4
+                why.append("numéro cité dans le libellé")
+            if claim.notified_on is not None and claim.notified_on <= on:
+                score += 1
+            if score:
+                ranked.append(Suggestion(claim.ref, debtor.ref, debtor.name, int(total), score, tuple(why)))
+        ranked.sort(key=lambda item: (-item.score, item.claim_ref))
+        return ranked[:limit]
+
+
+@dataclass(frozen=True)
+class BulkPayment:
+    payment_id: str
+    claim_ref: str | None
+    reference: str | None
+    amount: Cents
+    paid_on: date
+    channel: PaymentChannel
+
+
+def check_bulk_payments(
+    services: Services, organism_code: str, items: Sequence[BulkPayment]
+) -> list[Problem]:
+    """Every problem of a file of cheques and cash-desk payments (nothing is booked with one)."""
+    problems: list[Problem] = []
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism_code)
+        ensure_references(session, organism_id, organism_code)
+        for index, item in enumerate(items):
+            claim = _bulk_claim(session, organism_id, item)
+            if claim is None:
+                field_name, value = (
+                    ("claim", item.claim_ref) if item.claim_ref else ("reference", item.reference)
+                )
+                problems.append(Problem(index, field_name, value, "ne désigne aucune créance de l'organisme"))
+            elif item.paid_on < claim.established_on:
+                problems.append(
+                    Problem(index, "paid_on", item.paid_on.isoformat(), "avant la constatation de la créance")
+                )
+    return problems
+
+
+def _bulk_claim(session: Session, organism_id: int, item: BulkPayment) -> ClaimRow | None:
+    if item.claim_ref is not None:
+        return repository.claim_row(session, organism_id, item.claim_ref)
+    if item.reference is None or rules.reference_problem(item.reference) is not None:
+        return None
+    return claim_of_reference(session, organism_id, rules.compact_reference(item.reference))
+
+
+def book_bulk_payments(services: Services, organism_code: str, items: Sequence[BulkPayment]) -> int:
+    """Book each payment once (``payment_id`` is its idempotency key); returns how many are new."""
+    new = 0
+    with services.db.unit_of_work() as session:
+        organism_id, organism = services.organism(session, organism_code)
+        touched: list[int] = []
+        for item in items:
+            claim = _bulk_claim(session, organism_id, item)
+            if claim is None:  # checked before: never here
+                raise DomainError("claim", item.claim_ref or item.reference, "ne désigne aucune créance")
+            _, booked = payments.post(
+                session,
+                services,
+                claim,
+                MovementRequest(
+                    key=f"{organism_code}:{claim.ref}:payment:file:{item.payment_id}"[:200],
+                    kind=MovementKind.PAYMENT,
+                    amount=item.amount,
+                    booked_on=item.paid_on,
+                    channel=item.channel.value,
+                    note=f"remise {item.payment_id}",
+                ),
+            )
+            new += int(booked)
+            touched.append(claim.id)
+        for day in sorted({item.paid_on for item in items}):
+            queues.close_tasks_of_ended_claims(
+                session, organism_id, day, touched, policy=services.policy(organism)
+            )
+    return new

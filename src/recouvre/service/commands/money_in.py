@@ -7,8 +7,10 @@ behalf of the signed-in debtor's actor; the back office calls the same commands.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
+from recouvre.domain.errors import BatchRejected
 from recouvre.domain.money import Cents, format_amount
 from recouvre.security.authorization import Actor, Subject
 from recouvre.service import door, money_in, references
@@ -168,3 +170,69 @@ def return_direct_debit(
         lambda: money_in.return_direct_debit(services, organism, claim_ref, on, reason),
         lambda request: {"reversal": request.key, "amount": format_amount(request.amount), "reason": reason},
     )
+
+
+StatementResult = money_in.StatementResult
+Suggestion = money_in.Suggestion
+BulkPayment = money_in.BulkPayment
+
+
+def import_bank_statement(
+    services: Services,
+    actor: Actor,
+    organism: str,
+    lines: Sequence[CreditLine],
+    *,
+    currency: str | None = None,
+    source: str = "",
+) -> StatementResult:
+    """Import the credit lines of a bank statement, all or nothing: every problem is listed
+    (``BatchRejected``) before anything is booked; a line already received books nothing."""
+    guard(services, actor, "bank.receive", Subject(organism=organism))
+    problems = money_in.check_statement(services, organism, lines, currency)
+    with door.act(
+        services,
+        actor,
+        "bank.receive",
+        organism=organism,
+        subject=f"relevé {source}".strip(),
+        on=min((line.booked_on for line in lines), default=None),
+    ) as current:
+        if problems:
+            raise BatchRejected(problems)
+        result = money_in.import_statement(services, organism, lines)
+        current.note(
+            statements=sorted({line.statement_id for line in lines}),
+            received=result.received,
+            matched=result.matched,
+            unmatched=result.unmatched,
+            replayed=result.replayed,
+        )
+    return result
+
+
+def credit_suggestions(services: Services, actor: Actor, organism: str, credit_id: int) -> list[Suggestion]:
+    """The claims an unmatched credit may be for, best first (amount, name, number, date)."""
+    guard(services, actor, "bank.read", Subject(organism=organism))
+    return money_in.suggestions(services, organism, credit_id)
+
+
+def import_bulk_payments(
+    services: Services, actor: Actor, organism: str, items: Sequence[BulkPayment], *, source: str = ""
+) -> int:
+    """Book a file of cheques and cash-desk payments, all or nothing; returns how many are new."""
+    guard(services, actor, "payments.record", Subject(organism=organism))
+    problems = money_in.check_bulk_payments(services, organism, items)
+    with door.act(
+        services,
+        actor,
+        "payments.record",
+        organism=organism,
+        subject=f"remise de paiements {source}".strip(),
+        on=min((item.paid_on for item in items), default=None),
+    ) as current:
+        if problems:
+            raise BatchRejected(problems)
+        new = money_in.book_bulk_payments(services, organism, items)
+        current.note(payments=len(items), new=new)
+    return new

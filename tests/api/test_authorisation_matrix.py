@@ -160,6 +160,31 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/api/v1/audit"): Call(frozenset({AUD})),
     ("GET", "/api/v1/audit/verify"): Call(frozenset({AUD})),
+    # Money in (api/money_in.py): the accountant receives and reconciles bank credits.
+    ("POST", "/api/v1/organisms/{organism}/bank/statements"): Call(frozenset({ACC})),
+    ("GET", "/api/v1/organisms/{organism}/bank/credits"): Call(frozenset({CW, ACC, AUD})),
+    ("GET", "/api/v1/organisms/{organism}/bank/credits/{credit}/suggestions"): Call(
+        frozenset({CW, ACC, AUD}), {"credit": "1"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/bank/credits/{credit}/book"): Call(
+        frozenset({ACC}), {"credit": "1"}, {"claim": "C2", "on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/bank/credits/{credit}/return"): Call(
+        frozenset({ACC}), {"credit": "1"}, {"on": ON, "reason": "inconnu"}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/claims/{claim}/payment-reference"): Call(
+        STAFF_READERS, {"claim": "C1"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/debtors/{debtor}/sepa-mandates"): Call(
+        frozenset({CW, ACC}), {"debtor": "D1"}, {"iban": "FR1420041010050500013M02606", "signed_on": ON}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/debtors/{debtor}/sepa-mandates"): Call(
+        STAFF_READERS, {"debtor": "D1"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/direct-debits/runs"): Call(frozenset({ACC}), body={"on": ON}),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/direct-debit-returns"): Call(
+        frozenset({ACC}), {"claim": "C2"}, {"on": ON, "reason": "AM04"}
+    ),
 }
 
 

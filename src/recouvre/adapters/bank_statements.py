@@ -51,6 +51,8 @@ from recouvre.domain.money_in import REFERENCE_BODY_MAX
 CAMT_NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})$")
 RF_START = re.compile(r"^RF\d{2}[A-Z0-9]*$")
 MAX_BYTES = 50 * 1024 * 1024
+MAX_AMOUNT = Decimal("999999999999.99")
+"""The largest amount the ledger takes (``domain.money``)."""
 """A statement file larger than this is refused (a day's statement is a few megabytes)."""
 
 
@@ -114,10 +116,9 @@ def find_reference(texts: Iterable[str]) -> str:
     return " ".join(pieces)[:140]
 
 
-def detect_format(path: Path) -> str:
-    """``camt.053`` or ``cfonb120`` from the file's first characters."""
-    with path.open("rb") as handle:
-        head = handle.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+def detect_format(data: bytes) -> str:
+    """``camt.053`` or ``cfonb120`` from the first characters of a statement."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
         return "camt.053"
     if head[:2] in (b"01", b"04", b"05", b"07"):
@@ -125,23 +126,34 @@ def detect_format(path: Path) -> str:
     return "inconnu"
 
 
-def parse_statement_file(path: Path) -> ParsedStatement:
-    kind = detect_format(path)
-    if path.stat().st_size > MAX_BYTES:
+def parse_statement(data: bytes) -> ParsedStatement:
+    """A statement's content, camt.053 or CFONB 120 (recognised from its first characters)."""
+    kind = detect_format(data)
+    if len(data) > MAX_BYTES:
         parsed = ParsedStatement(kind)
         parsed.problems.append(
             ImportProblem(0, "", "", f"fichier trop volumineux (plus de {MAX_BYTES} octets)")
         )
         return parsed
     if kind == "camt.053":
-        return parse_camt053(path.read_bytes())
+        return parse_camt053(data)
     if kind == "cfonb120":
-        return parse_cfonb120(path.read_bytes())
+        return parse_cfonb120(data)
     parsed = ParsedStatement(kind)
     parsed.problems.append(
         ImportProblem(0, "", "", "format de relevé non reconnu : attendu camt.053 (XML) ou CFONB 120")
     )
     return parsed
+
+
+def parse_statement_file(path: Path) -> ParsedStatement:
+    if path.stat().st_size > MAX_BYTES:
+        parsed = ParsedStatement("inconnu")
+        parsed.problems.append(
+            ImportProblem(0, "", "", f"fichier trop volumineux (plus de {MAX_BYTES} octets)")
+        )
+        return parsed
+    return parse_statement(path.read_bytes())
 
 
 # camt.053 ---------------------------------------------------------------------------------------
@@ -154,8 +166,10 @@ def _decimal_amount(text: str | None) -> Cents | None:
         value = Decimal(text.strip())
     except InvalidOperation:
         return None
+    if not value.is_finite() or value <= 0 or value > MAX_AMOUNT:
+        return None
     cents = value * 100
-    if cents != cents.to_integral_value() or value <= 0:
+    if cents != cents.to_integral_value():
         return None
     return int(cents)
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from pydantic import AfterValidator
 
+from recouvre.api import money_in
 from recouvre.api.deps import ActorDep, OrganismPath, RefPath, ServicesDep, get_token
 from recouvre.domain.days import RANGE_REASON, supported
 from recouvre.domain.model import Claim, UndueLine
@@ -953,3 +954,7 @@ def audit_verify(services: ServicesDep, actor: ActorDep) -> models.VerificationO
         if found.broken is None
         else models.BrokenOut(seq=found.broken.seq, row_id=found.broken.row_id, reason=found.broken.reason),
     )
+
+
+# Money in (bank statements, unmatched queue, SEPA mandates and direct debits): api/money_in.py
+money_in.register(router)

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from recouvre.web import bank as bank  # registers the unmatched bank credits' page
 from recouvre.web.pages import PageError, SignInRequired, render
 from recouvre.web.routes import home_path, redirect, router
 from recouvre.web.session import SESSION_COOKIE, clear_cookie, load_secret

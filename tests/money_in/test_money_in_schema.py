@@ -14,5 +14,5 @@ def test_migration_matches_the_tables(sqlite_db: Database) -> None:
     assert recouvre.storage.money_in_tables.BankCreditRow.__tablename__ in Base.metadata.tables
     with sqlite_db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    ours = {"payment_references", "bank_credits", "debit_mandates"}
+    ours = {"payment_references", "bank_credits", "debit_mandates", "debit_notices"}
     assert [d for d in differences if any(name in str(d) for name in ours)] == []

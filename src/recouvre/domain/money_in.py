@@ -188,3 +188,39 @@ def instalment_due_on(first_due: date, on: date) -> bool:
 def collection_amount(monthly: Cents, balance: Cents) -> Cents:
     """The instalment, capped at the balance (SCENARIOS.md ``direct_debit_run``)."""
     return max(min(monthly, balance), 0)
+
+
+# Pre-notification and collection files -----------------------------------------------------------
+
+PRENOTIFICATION_DAYS = 14
+"""Days before a collection's due date by which the debtor must have been told its amount and
+date: the SEPA Core rulebook's default (14 calendar days unless creditor and debtor agreed on
+another delay; RULES.md §12, "Pre-notification before debiting is required", length [M])."""
+END_TO_END_MAX = 35
+
+
+def prenotified_in_time(notified_on: date | None, due_on: date, days: int = PRENOTIFICATION_DAYS) -> bool:
+    """Whether a collection due on ``due_on`` was pre-notified at least ``days`` days before."""
+    return notified_on is not None and (due_on - notified_on).days >= days
+
+
+def end_to_end_id(claim_id: int, due_on: date) -> str:
+    """The collection's end-to-end id (at most 35 characters), quoted back by the bank's returns
+    and rejects (pain.002, camt.054): it names the claim and the due date."""
+    return f"RCV-{claim_id}-{due_on:%Y%m%d}"
+
+
+def parse_end_to_end_id(text: str) -> tuple[int, date] | None:
+    match = re.fullmatch(r"RCV-(\d{1,18})-(\d{8})", text.strip())
+    if match is None:
+        return None
+    try:
+        day = date(int(match.group(2)[:4]), int(match.group(2)[4:6]), int(match.group(2)[6:]))
+    except ValueError:
+        return None
+    return int(match.group(1)), day
+
+
+def sequence_type(last_collected_on: date | None) -> str:
+    """SEPA sequence type: ``FRST`` for a mandate's first collection, ``RCUR`` afterwards."""
+    return "FRST" if last_collected_on is None else "RCUR"

@@ -79,3 +79,19 @@ class DebitMandateRow(Base):
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class DebitNoticeRow(Base):
+    """The pre-notification of one direct-debit collection (claim, due date, amount), sent to
+    the debtor at least 14 days before the due date (``domain.money_in.PRENOTIFICATION_DAYS``)."""
+
+    __tablename__ = "debit_notices"
+    __table_args__ = (UniqueConstraint("claim_id", "due_on", name="uq_debit_notices_claim_due"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    organism_id: Mapped[int] = mapped_column(ForeignKey("organisms.id"))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    mandate_id: Mapped[int] = mapped_column(ForeignKey("debit_mandates.id"))
+    due_on: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    notified_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -13,7 +13,7 @@ from datetime import date
 from recouvre.domain.errors import BatchRejected
 from recouvre.domain.money import Cents, format_amount
 from recouvre.security.authorization import Actor, Subject
-from recouvre.service import door, money_in, references
+from recouvre.service import door, money_in, references, sepa
 from recouvre.service.context import Services
 from recouvre.service.door import guard, guard_debtor, on_claim
 
@@ -235,4 +235,64 @@ def import_bulk_payments(
             raise BatchRejected(problems)
         new = money_in.book_bulk_payments(services, organism, items)
         current.note(payments=len(items), new=new)
+    return new
+
+
+Notice = sepa.Notice
+Creditor = sepa.Creditor
+CollectionFile = sepa.CollectionFile
+ReturnedCollection = sepa.ReturnedCollection
+
+
+def prenotify_collections(
+    services: Services, actor: Actor, organism: str, due_on: date, notified_on: date
+) -> list[Notice]:
+    """Pre-notify every collection due on ``due_on`` (at least 14 days before it, to be filed)."""
+    guard(services, actor, "direct_debits.run", Subject(organism=organism))
+    with door.act(
+        services,
+        actor,
+        "direct_debits.run",
+        organism=organism,
+        subject=f"pré-notification {due_on}",
+        on=notified_on,
+    ) as current:
+        notices = sepa.prenotify(services, organism, due_on, notified_on)
+        current.note(due_on=due_on, notices=len(notices))
+    return notices
+
+
+def collection_file(
+    services: Services, actor: Actor, organism: str, due_on: date, creditor: Creditor, on: date
+) -> CollectionFile:
+    """The pain.008 file of the collections due on ``due_on`` (IBAN and BIC checked, XSD-valid)."""
+    guard(services, actor, "direct_debits.run", Subject(organism=organism))
+    with door.act(
+        services, actor, "direct_debits.run", organism=organism, subject=f"fichier pain.008 {due_on}", on=on
+    ) as current:
+        produced = sepa.collection_file(services, organism, due_on, creditor)
+        current.note(
+            due_on=due_on,
+            collections=len(produced.included),
+            total=format_amount(produced.total),
+            excluded=[f"{problem.value}: {problem.reason}" for problem in produced.excluded],
+        )
+    return produced
+
+
+def import_direct_debit_returns(
+    services: Services, actor: Actor, organism: str, data: bytes, on: date, *, source: str = ""
+) -> int:
+    """Book the returns and rejects of a pain.002 or camt.054 as reversals, all or nothing."""
+    guard(services, actor, "direct_debits.return", Subject(organism=organism))
+    returned, problems = sepa.parse_returns(data)
+    if not problems:
+        problems = sepa.check_returns(services, organism, returned)
+    with door.act(
+        services, actor, "direct_debits.return", organism=organism, subject=f"rejets {source}".strip(), on=on
+    ) as current:
+        if problems:
+            raise BatchRejected(problems)
+        new = sepa.book_returns(services, organism, returned, on)
+        current.note(returned=len(returned), new=new)
     return new

@@ -1,6 +1,7 @@
 """money in: each claim's ISO 11649 payment reference (``payment_references``), the bank credits
 received, matched or waiting in the unmatched queue (``bank_credits``), and the debtors' SEPA
-direct-debit mandates (``debit_mandates``)
+direct-debit mandates (``debit_mandates``) and the pre-notifications of their collections
+(``debit_notices``)
 
 Revision ID: 0012_money_in
 Revises: 0007_user_administration
@@ -88,9 +89,30 @@ def upgrade() -> None:
         sa.UniqueConstraint("organism_id", "rum", name="uq_debit_mandates_rum"),
     )
     op.create_index("ix_debit_mandates_debtor", "debit_mandates", ["debtor_id", "signed_on"], unique=False)
+    op.create_table(
+        "debit_notices",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("organism_id", ID, nullable=False),
+        sa.Column("claim_id", ID, nullable=False),
+        sa.Column("mandate_id", ID, nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("notified_on", sa.Date(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], name=op.f("fk_debit_notices_claim_id_claims")),
+        sa.ForeignKeyConstraint(
+            ["mandate_id"], ["debit_mandates.id"], name=op.f("fk_debit_notices_mandate_id_debit_mandates")
+        ),
+        sa.ForeignKeyConstraint(
+            ["organism_id"], ["organisms.id"], name=op.f("fk_debit_notices_organism_id_organisms")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_debit_notices")),
+        sa.UniqueConstraint("claim_id", "due_on", name="uq_debit_notices_claim_due"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("debit_notices")
     op.drop_index("ix_debit_mandates_debtor", table_name="debit_mandates")
     op.drop_table("debit_mandates")
     op.drop_index("ix_bank_credits_status", table_name="bank_credits")

@@ -13,7 +13,7 @@ from datetime import date
 from recouvre.domain.errors import BatchRejected
 from recouvre.domain.money import Cents, format_amount
 from recouvre.security.authorization import Actor, Subject
-from recouvre.service import door, money_in, references, sepa
+from recouvre.service import decisions, door, money_in, references, refunds, sepa
 from recouvre.service.context import Services
 from recouvre.service.door import guard, guard_debtor, on_claim
 
@@ -296,3 +296,34 @@ def import_direct_debit_returns(
         new = sepa.book_returns(services, organism, returned, on)
         current.note(returned=len(returned), new=new)
     return new
+
+
+TransferFile = refunds.TransferFile
+
+
+def propose_refund(
+    services: Services, actor: Actor, organism: str, claim_ref: str, on: date, why: str
+) -> decisions.ProposalView:
+    """A case worker proposes repaying the claim's credit by SEPA transfer; an accountant, another
+    person, decides it (``commands.decide_proposal`` with kind ``refund``), which books the
+    ``refund`` movement."""
+    with door.audited_claim_act(services, actor, "refunds.propose", organism, claim_ref, on, why):
+        return decisions.propose_refund(services, organism, claim_ref, on, by=actor.user, why=why)
+
+
+def refund_transfer_file(
+    services: Services, actor: Actor, organism: str, on: date, *, name: str, iban: str, bic: str
+) -> TransferFile:
+    """The pain.001 file of the approved refunds not yet transferred (each one once)."""
+    guard(services, actor, "refunds.transfer", Subject(organism=organism))
+    with door.act(
+        services,
+        actor,
+        "refunds.transfer",
+        organism=organism,
+        subject=f"virements de remboursement {on}",
+        on=on,
+    ) as current:
+        produced = refunds.transfer_file(services, organism, on, name=name, iban=iban, bic=bic)
+        current.note(refunds=[ref for ref, _ in produced.refunds], total=format_amount(produced.total))
+    return produced

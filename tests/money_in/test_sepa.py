@@ -171,3 +171,38 @@ def test_rejects_and_returns_are_booked_as_reversals_once(ready: Services) -> No
     unknown = PAIN_002.format(e2e="RCV-999999-20260405").encode()
     with pytest.raises(BatchRejected):
         money_in.import_direct_debit_returns(ready, ACCOUNTANT, ORG, unknown, date(2026, 4, 7))
+
+
+def test_the_command_line_writes_the_collection_file(ready: Services, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from recouvre.cli import app as cli_app
+
+    url = str(ready.db.engine.url)
+    env = {"RECOUVRE_USER": ""}
+    runner = CliRunner()
+    notified = runner.invoke(
+        cli_app, ["--db", url, "bank", "prenotify", "--due", "2026-04-05", "--on", "2026-03-20"], env=env
+    )
+    assert notified.exit_code == 0, notified.output
+    target = tmp_path / "prelevements.xml"
+    written = runner.invoke(
+        cli_app,
+        [
+            *("--db", url, "bank", "collections", "--due", "2026-04-05", "--name", "CAF TEST"),
+            *(
+                "--iban",
+                CREDITOR.iban,
+                "--bic",
+                CREDITOR.bic,
+                "--ics",
+                CREDITOR.creditor_id,
+                "-o",
+                str(target),
+            ),
+        ],
+        env=env,
+    )
+    assert written.exit_code == 0, written.output
+    xmlschema.XMLSchema(str(XSD)).validate(target.read_text(encoding="utf-8"))
+    assert "3 prélèvement(s)" in " ".join(written.output.split())

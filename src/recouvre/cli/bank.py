@@ -179,3 +179,130 @@ def bulk_payments(ctx: typer.Context, file: FileArgument, organism: OrganismOpti
         located = [ImportProblem(rows[p.index].line, p.field, str(p.value), p.reason) for p in error.problems]
         raise refuse_file(file, located) from None
     console.print(f"{file.name} : {len(items)} paiement(s), {new} nouveau(x).")
+
+
+# SEPA direct debits and refunds ---------------------------------------------------------------
+
+
+def _day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{name} {text!r} : date AAAA-MM-JJ attendue", 2) from None
+
+
+@app.command("prenotify")
+def prenotify(
+    ctx: typer.Context,
+    due: Annotated[str, typer.Option("--due", help="Date d'échéance des prélèvements (AAAA-MM-JJ)")],
+    on: Annotated[str, typer.Option("--on", help="Date de la pré-notification (AAAA-MM-JJ)")],
+    organism: OrganismOption = None,
+) -> None:
+    """Pré-notifier les prélèvements d'une échéance (au moins 14 jours avant pour être présentés)."""
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    notices = attempt(
+        lambda: money_in.prenotify_collections(
+            found, batch_actor(ctx), code, _day(due, "--due"), _day(on, "--on")
+        )
+    )
+    show = money(found, code)
+    for item in notices:
+        console.print(
+            f"{item.debtor_ref} créance {item.claim_ref} : {show(item.amount)} le {item.due_on:%d/%m/%Y}"
+        )
+    console.print(f"{len(notices)} pré-notification(s).")
+
+
+@app.command("collections")
+def collections(
+    ctx: typer.Context,
+    due: Annotated[str, typer.Option("--due", help="Date d'échéance (AAAA-MM-JJ)")],
+    name: Annotated[str, typer.Option("--name", help="Nom du créancier")],
+    iban: Annotated[str, typer.Option("--iban", help="IBAN du compte de l'organisme")],
+    bic: Annotated[str, typer.Option("--bic", help="BIC de la banque de l'organisme")],
+    ics: Annotated[str, typer.Option("--ics", help="Identifiant créancier SEPA (ICS)")],
+    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, help="Fichier pain.008 à écrire")],
+    organism: OrganismOption = None,
+) -> None:
+    """Écrire le fichier de prélèvements SEPA (pain.008) d'une échéance, validé par son schéma XSD."""
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    creditor = money_in.Creditor(name, iban, bic, ics)
+    due_on = _day(due, "--due")
+    try:
+        produced = attempt(
+            lambda: money_in.collection_file(found, batch_actor(ctx), code, due_on, creditor, date.today())
+        )
+    except BatchRejected as error:
+        raise fail("; ".join(f"{p.field} : {p.reason}" for p in error.problems)) from None
+    output.write_bytes(produced.xml)
+    show = money(found, code)
+    for problem in produced.excluded:
+        console.print(f"écarté : créance {problem.value} — {problem.reason}")
+    console.print(f"{output.name} : {len(produced.included)} prélèvement(s), {show(produced.total)}.")
+
+
+@app.command("returns")
+def returns(ctx: typer.Context, file: FileArgument, organism: OrganismOption = None) -> None:
+    """Enregistrer les rejets (pain.002) et retours (camt.054) de prélèvements : contre-passations."""
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    data = file.read_bytes()
+    try:
+        new = attempt(
+            lambda: money_in.import_direct_debit_returns(
+                found, actor(ctx), code, data, date.today(), source=file.name
+            )
+        )
+    except BatchRejected as error:
+        located = [ImportProblem(0, p.field, str(p.value), p.reason) for p in error.problems]
+        raise refuse_file(file, located) from None
+    console.print(f"{file.name} : {new} prélèvement(s) contre-passé(s).")
+
+
+@app.command("refund-propose")
+def refund_propose(
+    ctx: typer.Context,
+    claim: Annotated[str, typer.Argument(help="Créance dont le trop-perçu est à rembourser")],
+    why: Annotated[str, typer.Option("--why", help="Motif")],
+    on: Annotated[str | None, typer.Option("--on", help="Date (AAAA-MM-JJ, défaut : aujourd'hui)")] = None,
+    organism: OrganismOption = None,
+) -> None:
+    """Proposer le remboursement d'un trop-perçu (décidé par une autre personne, comptable)."""
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    day = date.today() if on is None else _day(on, "--on")
+    who = actor(ctx)
+    proposal = attempt(lambda: money_in.propose_refund(found, who, code, claim, day, why))
+    amount = money(found, code)(int(str(proposal.payload["amount_cents"])))
+    console.print(
+        f"proposition n° {proposal.id} : rembourser {amount} sur {proposal.payload['iban_masked']}."
+    )
+
+
+@app.command("refunds")
+def refund_transfers(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="Nom de l'organisme (donneur d'ordre)")],
+    iban: Annotated[str, typer.Option("--iban", help="IBAN du compte de l'organisme")],
+    bic: Annotated[str, typer.Option("--bic", help="BIC de la banque de l'organisme")],
+    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, help="Fichier pain.001 à écrire")],
+    on: Annotated[str | None, typer.Option("--on", help="Date d'exécution (AAAA-MM-JJ)")] = None,
+    organism: OrganismOption = None,
+) -> None:
+    """Écrire le fichier de virements SEPA (pain.001) des remboursements décidés, une fois chacun."""
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    day = date.today() if on is None else _day(on, "--on")
+    who = actor(ctx)
+    try:
+        produced = attempt(
+            lambda: money_in.refund_transfer_file(found, who, code, day, name=name, iban=iban, bic=bic)
+        )
+    except BatchRejected as error:
+        raise fail("; ".join(f"{p.field} : {p.reason}" for p in error.problems)) from None
+    output.write_bytes(produced.xml)
+    console.print(
+        f"{output.name} : {len(produced.refunds)} virement(s), {money(found, code)(produced.total)}."
+    )

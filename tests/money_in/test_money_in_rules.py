@@ -82,3 +82,26 @@ def test_instalments_fall_due_on_the_same_day_or_the_months_last() -> None:
     assert not rules.instalment_due_on(date(2026, 1, 5), date(2025, 12, 5))
     assert rules.collection_amount(10_000, 5_000) == 5_000
     assert rules.collection_amount(10_000, 0) == 0
+
+
+def _cfonb_encode(cents: int) -> str:
+    """The CFONB signed amount of ``cents`` (2 decimals), written independently of the parser."""
+    digits = f"{abs(cents):014d}"
+    last = int(digits[-1])
+    sign = ("{ABCDEFGHI" if cents >= 0 else "}JKLMNOPQR")[last]
+    return digits[:-1] + sign
+
+
+@given(st.integers(min_value=-(10**13) + 1, max_value=10**13 - 1))
+def test_cfonb_amounts_round_trip(cents: int) -> None:
+    from recouvre.adapters.bank_statements import cfonb_amount
+
+    assert cfonb_amount(_cfonb_encode(cents), 2) == cents
+
+
+@given(st.integers(min_value=1, max_value=99_999_999_999_999))
+def test_camt_amounts_are_exact_cents(cents: int) -> None:
+    from recouvre.adapters.bank_statements import _decimal_amount
+
+    assert _decimal_amount(f"{cents // 100}.{cents % 100:02d}") == cents
+    assert _decimal_amount(f"{cents // 100}.{cents % 100:02d}1") is None

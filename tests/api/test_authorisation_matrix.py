@@ -185,6 +185,26 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/organisms/{organism}/claims/{claim}/direct-debit-returns"): Call(
         frozenset({ACC}), {"claim": "C2"}, {"on": ON, "reason": "AM04"}
     ),
+    ("POST", "/api/v1/organisms/{organism}/direct-debits/prenotifications"): Call(
+        frozenset({ACC}), body={"due_on": "2026-04-05", "on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/direct-debits/files"): Call(
+        frozenset({ACC}),
+        body={
+            "due_on": "2026-04-05",
+            "on": ON,
+            "creditor": {"name": "CAF", "iban": "FR7630006000011234567890189", "bic": "AGRIFRPP"},
+            "creditor_id": "FR72ZZZ123456",
+        },
+    ),
+    ("POST", "/api/v1/organisms/{organism}/direct-debits/returns"): Call(frozenset({ACC}), query={"on": ON}),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/refund-proposals"): Call(
+        frozenset({CW}), {"claim": "C2"}, {"on": ON, "why": "trop-perçu"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/refunds/files"): Call(
+        frozenset({ACC}),
+        body={"on": ON, "debtor": {"name": "CAF", "iban": "FR7630006000011234567890189", "bic": "AGRIFRPP"}},
+    ),
 }
 
 

@@ -8,7 +8,7 @@ lookups of bank credits. Claims get theirs when established (``service.claims`` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,10 +36,38 @@ def assign_references(
     missing = [(claim_id, ref) for claim_id, ref in claims if claim_id not in found]
     if not missing:
         return found
-    wanted = {claim_id: rules.candidate_references(organism_code, ref) for claim_id, ref in missing}
-    every = sorted({reference for candidates in wanted.values() for reference in candidates})
+    # The readable reference first (one lookup per chunk); the digests only for the few claims
+    # whose readable reference is taken, by another claim of the organism or of this batch.
+    readable = {claim_id: rules.readable_reference(organism_code, ref) for claim_id, ref in missing}
+    taken = _taken(session, organism_id, readable.values())
+    rows = []
+    clashes: list[tuple[int, str]] = []
+    for claim_id, ref in missing:
+        reference = readable[claim_id]
+        if reference in taken:
+            clashes.append((claim_id, ref))
+            continue
+        taken.add(reference)
+        found[claim_id] = reference
+        rows.append({"claim_id": claim_id, "organism_id": organism_id, "reference": reference})
+    if clashes:
+        wanted = {claim_id: rules.candidate_references(organism_code, ref)[1:] for claim_id, ref in clashes}
+        taken |= _taken(session, organism_id, [item for items in wanted.values() for item in items])
+        for claim_id, _ in clashes:
+            chosen = next((item for item in wanted[claim_id] if item not in taken), None)
+            if chosen is None:  # five digests all taken: never seen, but never silent
+                raise DomainError("reference", claim_id, "aucune référence de paiement libre")
+            taken.add(chosen)
+            found[claim_id] = chosen
+            rows.append({"claim_id": claim_id, "organism_id": organism_id, "reference": chosen})
+    repository.fast_insert(session, PaymentReferenceRow, rows)
+    return found
+
+
+def _taken(session: Session, organism_id: int, references: Iterable[str]) -> set[str]:
+    """Which of these references other claims of the organism already hold."""
     taken: set[str] = set()
-    for chunk in repository.chunks(every):
+    for chunk in repository.chunks(sorted(set(references))):
         taken.update(
             session.scalars(
                 select(PaymentReferenceRow.reference).where(
@@ -48,16 +76,7 @@ def assign_references(
                 )
             )
         )
-    rows = []
-    for claim_id, _ in missing:
-        reference = next((item for item in wanted[claim_id] if item not in taken), None)
-        if reference is None:  # five digests all taken: never seen, but never silent
-            raise DomainError("reference", claim_id, "aucune référence de paiement libre")
-        taken.add(reference)
-        found[claim_id] = reference
-        rows.append({"claim_id": claim_id, "organism_id": organism_id, "reference": reference})
-    repository.fast_insert(session, PaymentReferenceRow, rows)
-    return found
+    return taken
 
 
 def ensure_references(session: Session, organism_id: int, organism_code: str) -> None:

@@ -48,7 +48,8 @@ def claim(ref: str, debtor: str = "D1") -> Claim:
 
 
 @pytest.fixture
-def ready(services: Services) -> Services:
+def ready(any_services: Services) -> Services:
+    services = any_services
     register_debtors(services, ORG, [Debtor(organism=ORG, ref="D1", kind=DebtorKind.PERSON)])
     # "C-1" and "C1" read the same once punctuation is dropped: the second gets another reference.
     establish_claims(services, ORG, [claim("C1"), claim("C-1")])

@@ -37,7 +37,8 @@ XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"
 
 
 @pytest.fixture
-def ready(services: Services) -> Services:
+def ready(any_services: Services) -> Services:
+    services = any_services
     register_debtors(
         services,
         ORG,

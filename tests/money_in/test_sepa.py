@@ -209,3 +209,20 @@ def test_the_command_line_writes_the_collection_file(ready: Services, tmp_path: 
     assert written.exit_code == 0, written.output
     xmlschema.XMLSchema(str(XSD)).validate(target.read_text(encoding="utf-8"))
     assert "3 prélèvement(s)" in " ".join(written.output.split())
+
+
+def test_the_prenotification_letter_states_amount_date_and_mandate(ready: Services) -> None:
+    from sqlalchemy import select
+
+    from recouvre.letters.render import render_html
+    from recouvre.service.letter_context import letter_context
+    from recouvre.storage.tables import LetterRow
+
+    money_in.prenotify_collections(ready, SYSTEM, ORG, DUE, date(2026, 3, 20))
+    money_in.prenotify_collections(ready, SYSTEM, ORG, DUE, date(2026, 3, 20))  # a replay: no new letter
+    with ready.db.unit_of_work() as session:
+        letters = session.scalars(select(LetterRow).where(LetterRow.type == "debit_prenotification")).all()
+        assert len(letters) == 3  # one per debtor
+        html = render_html(letter_context(session, letters[0].id))
+    assert "Avis de prélèvement SEPA" in html and "5 avril 2026" in html
+    assert "CAF-TEST-D1-20260115" in html and "100,00" in html

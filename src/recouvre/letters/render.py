@@ -51,6 +51,7 @@ TITLES: dict[tuple[str, str], str] = {
     ("fr", "remission_decision"): "Décision sur votre demande de remise de dette",
     ("fr", "claims_list"): "État des créances en cours",
     ("fr", "change_of_debtor"): "Notification de dette — changement de débiteur",
+    ("fr", "debit_prenotification"): "Avis de prélèvement SEPA",
     ("ma", "notification"): "Avis de débit de cotisations",
     ("ma", "reminder_1"): "Avis de relance",
     ("ma", "reminder_2"): "Dernier avis sans frais",
@@ -73,6 +74,7 @@ REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
         "appeal_deadline",
     ),
     ("fr", "formal_notice"): ("deadline",),
+    ("fr", "debit_prenotification"): ("deadline", "amount", "mandate"),
     ("ma", "formal_notice"): ("deadline",),
 }
 """Data a letter cannot be printed without (R-NOTIF-1: a notification missing its time limits

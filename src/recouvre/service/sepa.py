@@ -2,9 +2,11 @@
 and the bank's returns and rejects (pain.002, camt.054).
 
 * **Pre-notification.** ``prenotify`` records, for each plan instalment due on a date from the
-  debtors with a usable mandate, the notice telling the debtor its amount and date (one per
-  claim and due date). A collection is put in a file only when its notice was given at least
-  ``PRENOTIFICATION_DAYS`` (14) days before the due date (SEPA Core rulebook default).
+  debtors with a usable mandate, the notice of its amount and date (one per claim and due
+  date), and issues the debtor's letter ``debit_prenotification`` (one per debtor and due date,
+  in the outbox like every letter: printed, or sent by the channels). A collection is put in a
+  file only when its notice was given at least ``PRENOTIFICATION_DAYS`` (14) days before the
+  due date (SEPA Core rulebook default).
 * **Collection files.** ``collection_file`` writes the pain.008.001.02 file of a due date with
   ``sepaxml``, which validates it against the pain.008 XSD it ships. Every IBAN and BIC is
   checked with ``schwifty`` first, and the creditor identifier (ICS) with python-stdnum
@@ -41,6 +43,7 @@ from recouvre.service.money_in import _totals_on, _usable_mandates
 from recouvre.service.plans import plan_rows_for
 from recouvre.storage import repository
 from recouvre.storage.money_in_tables import DebitMandateRow, DebitNoticeRow
+from recouvre.storage.repository import LetterDraft
 from recouvre.storage.tables import ClaimRow, DebtorRow, MovementRow
 
 
@@ -77,6 +80,7 @@ def prenotify(services: Services, organism_code: str, due_on: date, notified_on:
         )
         plans = plan_rows_for(session, [claim.id for claim, _ in claims], due_on)
         totals = _totals_on(session, [claim.id for claim, _ in claims], notified_on)
+        letters: dict[int, list[tuple[int, int]]] = {}
         for claim, debtor_ref in claims:
             plan = plans.get(claim.id)
             if plan is None or not rules.instalment_due_on(plan.first_due, due_on):
@@ -101,7 +105,27 @@ def prenotify(services: Services, organism_code: str, due_on: date, notified_on:
                 )
                 session.add(existing)
             notices.append(Notice(claim.ref, debtor_ref, due_on, existing.amount_cents, existing.notified_on))
+            letters.setdefault(claim.debtor_id, []).append((claim.id, existing.amount_cents))
         session.flush()
+        repository.insert_letters(
+            session,
+            [
+                LetterDraft(
+                    key=f"{organism_code}:{debtor_id}:debit_prenotification:{due_on.isoformat()}",
+                    organism_id=organism_id,
+                    debtor_id=debtor_id,
+                    type="debit_prenotification",
+                    issued_on=notified_on,
+                    claim_ids=tuple(claim_id for claim_id, _ in covered),
+                    data={
+                        "deadline": due_on.isoformat(),
+                        "amount_cents": sum(amount for _, amount in covered),
+                        "mandate": mandates[debtor_id].rum,
+                    },
+                )
+                for debtor_id, covered in sorted(letters.items())
+            ],
+        )
     return notices
 
 

@@ -28,6 +28,7 @@ PUBLIC = frozenset({"public"})
 CW, ACC, DIR, BOARD, PHONE, AGENCY, MAN, AUD, ADM = ROLES
 STAFF_READERS = frozenset({CW, ACC, DIR, BOARD, PHONE, AGENCY, MAN, AUD})
 SEARCHERS = STAFF_READERS - {BOARD}
+AGENCY_READERS = frozenset({CW, ACC, DIR, MAN, AUD})
 ON = "2026-03-01"
 
 
@@ -160,6 +161,35 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/api/v1/audit"): Call(frozenset({AUD})),
     ("GET", "/api/v1/audit/verify"): Call(frozenset({AUD})),
+    # Agencies (recouvre.api.agencies): the organism reads and manages them; an agency user reads
+    # its own files and statements, reports on the files placed with it, declares its collections.
+    ("GET", "/api/v1/organisms/{organism}/agencies"): Call(AGENCY_READERS),
+    ("POST", "/api/v1/organisms/{organism}/agencies"): Call(
+        frozenset({DIR, MAN}), body={"code": "acme", "kind": "amicable", "commission_rate": "8.00"}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/agencies/{agency}/files"): Call(
+        AGENCY_READERS | {AGENCY}, {"agency": "acme"}, query={"on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/agency-payments"): Call(
+        frozenset({CW, ACC, AGENCY}),
+        {"claim": "C1"},
+        {"agency": "acme", "amount": "1", "on": "2026-03-02", "key": "AG"},
+    ),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/agency-reports"): Call(
+        frozenset({AGENCY}),
+        {"claim": "C1"},
+        {"kind": "contact", "on": ON, "data": {"channel": "phone", "outcome": "reached"}, "key": "R1"},
+    ),
+    ("GET", "/api/v1/organisms/{organism}/agency-reports"): Call(AGENCY_READERS | {AGENCY}),
+    ("POST", "/api/v1/organisms/{organism}/agency-reports/{report_id}/decision"): Call(
+        frozenset({CW, ACC}), {"report_id": "999"}, {"approve": False, "on": "2026-03-02"}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/agency-statements"): Call(
+        AGENCY_READERS | {AGENCY}, query={"month": "2026-03"}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/agency-league"): Call(
+        AGENCY_READERS, query={"from": "2026-01-01", "to": "2026-03-31"}
+    ),
     # Money in (api/money_in.py): the accountant receives and reconciles bank credits.
     ("POST", "/api/v1/organisms/{organism}/bank/statements"): Call(frozenset({ACC})),
     ("GET", "/api/v1/organisms/{organism}/bank/credits"): Call(frozenset({CW, ACC, AUD})),

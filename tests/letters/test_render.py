@@ -72,7 +72,7 @@ SPECIFIC: dict[tuple[str, str], tuple[str, ...]] = {
         "Damancom",
     ),
     ("MA", "reminder_1"): ("Avis de relance", "majorations de retard"),
-    ("MA", "reminder_2"): ("Dernier avis sans frais", "vingt jours", "commandement"),
+    ("MA", "reminder_2"): ("Second avis de relance", "dernier avis sans frais", "commandement"),
     ("MA", "formal_notice"): (
         "Mise en demeure",
         "mise en demeure",

@@ -956,5 +956,10 @@ def audit_verify(services: ServicesDep, actor: ActorDep) -> models.VerificationO
     )
 
 
+# Agencies and the agency portal (recouvre.api.agencies) ------------------------------------------
+
+# Imported last: the module adds its routes to ``router`` (defined above) as it is read.
+from recouvre.api import agencies as agencies  # noqa: E402
+
 # Money in (bank statements, unmatched queue, SEPA mandates and direct debits): api/money_in.py
 money_in.register(router)

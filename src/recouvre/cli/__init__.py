@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from recouvre.cli import (
+    agencies,
     audit,
     bank,
     claim_life,
@@ -19,6 +20,7 @@ from recouvre.cli import (
     generate,
     imports,
     letters,
+    operations,
     organisms,
     payments,
     policy,
@@ -27,9 +29,12 @@ from recouvre.cli import (
     serve,
     simulate,
     summary,
+    titles,
     users,
 )
+from recouvre.cli import cnss as cnss_cli
 from recouvre.cli.common import LAST_STATE, CliState, default_policy_dir, errors
+from recouvre.service.failures import database_failure
 
 app = typer.Typer(
     name="recouvre",
@@ -73,11 +78,19 @@ app.add_typer(claim_life.remission_app, name="remission")
 app.add_typer(claim_life.write_off_app, name="write-off")
 app.add_typer(claim_life.over_indebtedness_app, name="over-indebtedness")
 app.add_typer(claim_life.appeal_app, name="appeal")
+app.add_typer(titles.app, name="titles")
+app.add_typer(cnss_cli.seizure_app, name="seizure")
+app.add_typer(cnss_cli.amnesty_app, name="amnesty")
+app.add_typer(cnss_cli.facility_app, name="facility")
+app.add_typer(agencies.app, name="agencies")
 app.add_typer(bank.app, name="bank")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)
 app.command("serve")(serve.serve)
+app.command("backup")(operations.backup)
+app.command("restore")(operations.restore)
+app.command("ready")(operations.ready)
 
 
 READ_ONLY = frozenset(
@@ -90,6 +103,7 @@ READ_ONLY = frozenset(
         "organisms list",
         "policy show",
         "prescription show",
+        "ready",
         "remission list",
         "scenario run",
         "serve",
@@ -184,7 +198,14 @@ def audit_cli_command(argv: list[str], exit_code: int) -> None:
 def main() -> None:
     argv = sys.argv[1:]
     try:
-        app()
+        try:
+            app()
+        except Exception as error:
+            failure = database_failure(error)
+            if failure is None:
+                raise
+            errors.print(f"[bold red]erreur[/]: {failure.message}", highlight=False)
+            raise SystemExit(failure.exit_code) from None
     except SystemExit as ended:
         code = ended.code if isinstance(ended.code, int) else (0 if ended.code is None else 1)
         audit_cli_command(argv, code)

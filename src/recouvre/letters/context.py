@@ -120,11 +120,18 @@ class ClaimInfo:
     refunded: Cents
     total: Cents
     """The signed sum of the movements: the balance when positive, a credit when negative."""
+    costs: Cents = 0
+    """Enforcement costs (the CNSS commandement's)."""
 
     @property
     def claimed(self) -> Cents:
-        """What was put at the debtor's charge: principal, fraud indemnity, surcharges."""
-        return self.principal + self.indemnity + self.surcharges
+        """What was put at the debtor's charge: principal, fraud indemnity, surcharges, costs."""
+        return self.principal + self.indemnity + self.surcharges + self.costs
+
+    @property
+    def extra(self) -> Cents:
+        """What the organism added to the principal: fraud indemnity, surcharges, costs."""
+        return self.indemnity + self.surcharges + self.costs
 
     @property
     def settled(self) -> Cents:

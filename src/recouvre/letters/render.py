@@ -54,12 +54,16 @@ TITLES: dict[tuple[str, str], str] = {
     ("fr", "debit_prenotification"): "Avis de prélèvement SEPA",
     ("ma", "notification"): "Avis de débit de cotisations",
     ("ma", "reminder_1"): "Avis de relance",
-    ("ma", "reminder_2"): "Dernier avis sans frais",
+    ("ma", "reminder_2"): "Second avis de relance",
     ("ma", "formal_notice"): "Mise en demeure",
     ("ma", "contrainte"): "Commandement de payer",
     ("ma", "remission_decision"): "Décision sur votre demande de remise des majorations",
     ("ma", "claims_list"): "Relevé des créances",
     ("ma", "change_of_debtor"): "Avis de transfert de débiteur",
+    ("ma", "last_notice"): "Dernier avis sans frais",
+    ("ma", "commandement"): "Commandement de payer",
+    ("ma", "etat_de_produits"): "État de produits exécutoire",
+    ("ma", "amnesty_offer"): "Remise des majorations de retard : offre de la campagne en cours",
 }
 """The letter's title (its object), by country folder and type."""
 
@@ -76,6 +80,7 @@ REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
     ("fr", "formal_notice"): ("deadline",),
     ("fr", "debit_prenotification"): ("deadline", "amount", "mandate"),
     ("ma", "formal_notice"): ("deadline",),
+    ("ma", "last_notice"): ("deadline",),
 }
 """Data a letter cannot be printed without (R-NOTIF-1: a notification missing its time limits
 would make them unenforceable; a formal notice states its deadline)."""

@@ -28,6 +28,9 @@ KNOWN_CHECKS = frozenset(
         "remission",
         "movements",
         "refused",
+        "title",
+        "placement",
+        "commission",
         "unmatched",
     }
 )

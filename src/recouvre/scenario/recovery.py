@@ -28,6 +28,10 @@ LetterType = Literal[
     "contrainte",
     "remission_decision",
     "claims_list",
+    "last_notice",
+    "commandement",
+    "etat_de_produits",
+    "amnesty_offer",
 ]
 TaskType = Literal["phone_call", "review"]
 

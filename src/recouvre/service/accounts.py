@@ -54,6 +54,8 @@ from recouvre.storage.back_office_tables import (
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 AGENCY_ROLE = "collection_agency"
+AGENCY_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+"""An agency's code, as its contract names it (``agencies.code``)."""
 SYSTEM_ROLE = "system"
 """The role of the batch runs' account (``roles.yaml``): never given to a user."""
 SYSTEM_ACTOR = Actor(user="system", roles=frozenset({SYSTEM_ROLE}))
@@ -206,8 +208,8 @@ def check_user(
     if username == SYSTEM_ACTOR.user:
         raise DomainError("username", username, "reserved for the batch runs' account")
     if AGENCY_ROLE in chosen:
-        if agency is None or not NAME.match(agency):
-            raise DomainError("agency", agency, f"a {AGENCY_ROLE} user names the agency (a-z 0-9 . _ -)")
+        if agency is None or not AGENCY_CODE.match(agency):  # the code of an agency's contract
+            raise DomainError("agency", agency, f"a {AGENCY_ROLE} user names the agency (A-Z a-z 0-9 . _ -)")
         if len(chosen) > 1:
             raise DomainError("roles", list(chosen), f"{AGENCY_ROLE} is not combined with internal roles")
     elif agency is not None:

@@ -118,6 +118,7 @@ def _claim(
         written_off=-signed(MovementKind.WRITE_OFF, MovementKind.DISCHARGE),
         refunded=signed(MovementKind.REFUND),
         total=sum(sums.values()),
+        costs=signed(MovementKind.COSTS),
     )
 
 

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from recouvre.web import bank as bank  # registers the unmatched bank credits' page
+from recouvre.web.enforcement import router as enforcement_router
 from recouvre.web.pages import PageError, SignInRequired, render
 from recouvre.web.routes import home_path, redirect, router
 from recouvre.web.session import SESSION_COOKIE, clear_cookie, load_secret
@@ -76,6 +77,7 @@ def mount_web(app: FastAPI, *, secret: bytes | None = None) -> None:
         if not (isinstance(route, APIRoute) and route.path == "/" and "GET" in (route.methods or ()))
     ]
     app.include_router(router)
+    app.include_router(enforcement_router)
     app.mount(STATIC_PATH, StaticFiles(packages=[("recouvre.web", "static")]), name="static")
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(PageError, _page_error)

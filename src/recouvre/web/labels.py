@@ -32,6 +32,7 @@ MOVEMENT = {
     "discharge": "effacement",
     "refund": "remboursement",
     "reversal": "contre-passation",
+    "costs": "frais de poursuite",
 }
 TASK_TYPE = {
     "phone_call": "appel téléphonique",
@@ -53,6 +54,7 @@ CHANNEL = {
     "card": "carte bancaire",
     "cheque": "chèque",
     "direct_debit": "prélèvement",
+    "agency": "encaissé par l'agence",
 }
 DEBTOR_KIND = {"person": "personne physique", "legal": "personne morale"}
 RESPONSIBILITY = {
@@ -102,6 +104,8 @@ EVENT = {
     "court_action": "action en justice de l'organisme",
     "remission_request": "demande de remise",
     "acknowledgment": "reconnaissance de dette",
+    "title": "titre exécutoire",
+    "enforcement_act": "acte d'exécution (signification)",
 }
 CONTACT_CHANNEL = {
     "phone": "téléphone",

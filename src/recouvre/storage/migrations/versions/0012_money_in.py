@@ -4,7 +4,7 @@ direct-debit mandates (``debit_mandates``) and the pre-notifications of their co
 (``debit_notices``)
 
 Revision ID: 0012_money_in
-Revises: 0007_user_administration
+Revises: 0011_agencies
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_money_in"
-down_revision = "0007_user_administration"
+down_revision = "0011_agencies"
 branch_labels = None
 depends_on = None
 

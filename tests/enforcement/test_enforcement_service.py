@@ -162,3 +162,23 @@ def test_annulled_title_brings_the_claim_back_to_draft(contentious: Services) ->
     second = commands.draft_title(contentious, WORKER, ORG, "C4", date(2026, 9, 2))
     assert second.id != draft.id
     assert enforcement.title_state(contentious, ORG, "C4", date(2026, 9, 2)) is TitleState.ANNULLED
+
+
+def test_acts_replayed_record_nothing(contentious: Services) -> None:
+    draft = commands.draft_title(contentious, WORKER, ORG, "C1", ON, key="k1")
+    assert commands.draft_title(contentious, WORKER, ORG, "C1", ON, key="k1").id == draft.id
+    commands.sign_title(contentious, DIRECTOR, ORG, draft.id, ON)
+    again = commands.sign_title(contentious, DIRECTOR, ORG, draft.id, ON)
+    assert again.state is TitleState.ISSUED
+    day = date(2026, 6, 8)
+    commands.record_title_act(
+        contentious, WORKER, ORG, draft.id, TitleAct.SERVED, day, via=ServiceVia.BAILIFF
+    )
+    view = commands.record_title_act(
+        contentious, WORKER, ORG, draft.id, TitleAct.SERVED, day, via=ServiceVia.BAILIFF
+    )
+    assert [act.act for act in view.acts].count(TitleAct.SERVED) == 1
+    with pytest.raises(Refused):  # served again another day: refused
+        commands.record_title_act(
+            contentious, WORKER, ORG, draft.id, TitleAct.SERVED, date(2026, 6, 9), via=ServiceVia.BAILIFF
+        )

@@ -105,6 +105,9 @@ def test_queue_basket_and_acts(contentious: Services) -> None:
         )
         assert answer.status_code == 200, answer.text
         assert "La reconnaissance de dette est enregistrée" in answer.text
+        timeline = client.get(f"/o/{ORG}/debiteurs/D1")
+        assert "contrainte n° " in timeline.text and "signée et décernée" in timeline.text
+        assert "signifiée / notifiée" in timeline.text
         assert "Prescription : reconnaissance de dette" in answer.text
     found = claim_interruptions(contentious, ORG, "C4", date(2026, 6, 30))
     assert [item.on for item in found if item.kind.value == "acknowledgment"] == [date(2026, 6, 2)]

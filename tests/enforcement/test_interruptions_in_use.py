@@ -111,3 +111,27 @@ def test_cli_acknowledgment_is_listed_by_prescription_show(contentious: Services
     shown = runner.invoke(cli, ["--db", url, "prescription", "show", "C1", "--date", "2026-06-01"])
     assert shown.exit_code == 0, shown.output
     assert "reconnaissance de dette" in shown.output
+
+
+def test_contrainte_delivered_by_registered_letter_is_served_on_receipt(contentious: Services) -> None:
+    from recouvre.domain.enforcement import TitleState
+    from recouvre.service import enforcement
+
+    draft = commands.draft_title(contentious, WORKER, ORG, "C1", date(2026, 6, 5))
+    commands.sign_title(contentious, person("dir", "director"), ORG, draft.id, date(2026, 6, 5))
+    with contentious.db.unit_of_work() as session:
+        letter = session.scalar(select(LetterRow.id).where(LetterRow.type == "contrainte"))
+    assert letter is not None
+    commands.mark_letter(contentious, SYSTEM, letter, LetterStatus.SENT, date(2026, 6, 5))
+    commands.mark_letter(contentious, WORKER, letter, LetterStatus.DELIVERED, date(2026, 6, 8))
+    view = enforcement.titles_of(contentious, ORG, "C1", date(2026, 6, 8))[-1]
+    assert view.state is TitleState.SERVED
+    assert (view.served_on, view.served_via, view.opposition_until) == (
+        date(2026, 6, 8),
+        "registered_letter",
+        date(2026, 6, 23),
+    )
+    assert enforcement.title_state(contentious, ORG, "C1", date(2026, 6, 24)) is TitleState.ENFORCEABLE
+    kinds = _kinds(contentious, "C1")
+    assert (date(2026, 6, 5), InterruptionKind.REGISTERED_LETTER, "delivered") in kinds
+    assert any(item[:2] == (date(2026, 6, 8), InterruptionKind.ENFORCEMENT_ACT) for item in kinds)

@@ -33,8 +33,7 @@ def _value(column: sa.Column[Any], number: int) -> Any:
     if isinstance(kind, sa.JSON):
         return {}
     if isinstance(kind, sa.LargeBinary):
-        return b"v"
-
+        return f"v{number}".encode()
     length = getattr(kind, "length", None) or 16
     return f"v{number}"[:length]
 

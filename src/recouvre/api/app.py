@@ -30,6 +30,7 @@ from recouvre.api.cnss import router as cnss_router
 from recouvre.api.deps import get_actor
 from recouvre.api.enforcement import router as enforcement_router
 from recouvre.api.routes import router
+from recouvre.api.third_party import router as third_party_router
 from recouvre.domain.errors import BatchRejected, Busy, NotFound, Refused
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import AmountError
@@ -145,6 +146,7 @@ def create_api(services: Services, *, public_schema: bool | None = None) -> Fast
     app.include_router(router)
     app.include_router(enforcement_router)
     app.include_router(cnss_router)
+    app.include_router(third_party_router)
     public = public_openapi() if public_schema is None else public_schema
     signed_in = [] if public else [Depends(get_actor)]
 

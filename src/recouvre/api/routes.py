@@ -376,7 +376,7 @@ def decide_appeal(
     director records the court's decision."""
     amount = None if body.amount is None else parse_amount(body.amount, field="amount")
     view = commands.decide_appeal(
-        services, actor, organism, claim, body.on, body.outcome, amount, why=body.why
+        services, actor, organism, claim, body.on, body.outcome, amount, why=body.why, reasons=body.reasons
     )
     return _appeal_result(services, organism, view, body.on)
 

@@ -29,6 +29,7 @@ from recouvre.cli import (
     serve,
     simulate,
     summary,
+    third_party,
     titles,
     users,
 )
@@ -83,6 +84,8 @@ app.add_typer(cnss_cli.seizure_app, name="seizure")
 app.add_typer(cnss_cli.amnesty_app, name="amnesty")
 app.add_typer(cnss_cli.facility_app, name="facility")
 app.add_typer(agencies.app, name="agencies")
+app.add_typer(third_party.app, name="third-party")
+app.add_typer(third_party.satd_app, name="satd")
 app.add_typer(bank.app, name="bank")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)

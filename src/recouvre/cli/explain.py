@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 
 from recouvre.cli.common import console, fail, money, organism_or_only, services
+from recouvre.domain.satd import explain_in_french as satd_in_french
 from recouvre.domain.withholding import explain_in_french
 from recouvre.service import NotFound
 from recouvre.service.withholding import explain
@@ -62,7 +63,7 @@ def withholding(
             highlight=False,
             soft_wrap=True,
         )
-        for line in explain_in_french(payment.explanation):
+        for line in [*explain_in_french(payment.explanation), *satd_in_french(payment.explanation)]:
             console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import jinja2
 
 from recouvre.domain.money import Cents, format_eur
+from recouvre.letters.act_titles import ACT_REQUIRED, ACT_TITLES
 from recouvre.letters.context import LetterContext
 
 TEMPLATES = Path(str(files("recouvre.letters") / "templates"))
@@ -66,6 +67,7 @@ TITLES: dict[tuple[str, str], str] = {
     ("ma", "amnesty_offer"): "Remise des majorations de retard : offre de la campagne en cours",
 }
 """The letter's title (its object), by country folder and type."""
+TITLES.update(ACT_TITLES)
 
 LETTER_TYPES = tuple(dict.fromkeys(letter_type for _, letter_type in TITLES))
 
@@ -84,6 +86,7 @@ REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
 }
 """Data a letter cannot be printed without (R-NOTIF-1: a notification missing its time limits
 would make them unenforceable; a formal notice states its deadline)."""
+REQUIRED.update(ACT_REQUIRED)
 
 
 class UnknownLetterType(LookupError):
@@ -133,6 +136,7 @@ def environment() -> jinja2.Environment:
     env.filters["date_long"] = date_long
     env.filters["date_short"] = date_short
     env.filters["month_year"] = month_year
+    env.filters["iso_long"] = lambda text: date_long(date.fromisoformat(str(text)))
     return env
 
 

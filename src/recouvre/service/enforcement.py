@@ -517,6 +517,20 @@ def title_view(session: Session, title: EnforcementTitleRow, on: date) -> TitleV
     return _view(title, ref, _acts(session, [title.id]).get(title.id, []), on)
 
 
+def _replayed(
+    session: Session, title: EnforcementTitleRow, act: TitleAct, on: date, why: str, suffix: str = ""
+) -> bool:
+    """Whether this very act (same title, act, date and reason) is already recorded: a replay
+    (a form sent twice, a scenario replayed) records nothing; another one is judged by the rules."""
+    key = f"{title.key}:{act.value}{suffix}"
+    found = session.execute(
+        select(EnforcementTitleActRow.occurred_on, EnforcementTitleActRow.why).where(
+            EnforcementTitleActRow.key == key
+        )
+    ).first()
+    return found is not None and (found[0], found[1]) == (on, why)
+
+
 def _checked(
     session: Session,
     services: Services,
@@ -577,6 +591,8 @@ def sign(
         title = find_title(services, session, organism_code, title_id)
         kind = TitleKind(title.kind)
         act = TitleAct.ISSUED if kind is TitleKind.CONTRAINTE else TitleAct.FILED
+        if _replayed(session, title, act, on, why):
+            return title_view(session, title, on)
         claim, current = _checked(session, services, organism_code, title, act, on)
         if current.state is TitleState.DRAFTED:
             refusal = _refusal_of_claim(session, services, organism_code, claim, kind, on)
@@ -654,6 +670,9 @@ def record_act(
         title = find_title(services, session, organism_code, title_id)
         kind = TitleKind(title.kind)
         event = _event_name(kind)
+        replay_suffix = f":{hearing_on.isoformat()}" if act is TitleAct.HEARING and hearing_on else ""
+        if _replayed(session, title, act, on, why, replay_suffix):
+            return title_view(session, title, on)
         claim, _ = _checked(session, services, organism_code, title, act, on)
         data: dict[str, object] = {}
         suffix = ""

@@ -41,6 +41,8 @@ class Sent:
     type: str
     sent_on: date
     claims: tuple[str, ...]
+    title: int | None = None
+    """The enforcement title a contrainte letter notifies."""
 
 
 def before_marking(services: Services, letter_id: int) -> Sent | None:
@@ -59,7 +61,15 @@ def before_marking(services: Services, letter_id: int) -> Sent | None:
             .where(LetterClaimRow.letter_id == letter_id)
             .order_by(ClaimRow.ref)
         )
-        return Sent(letter_id, organism, letter.type, letter.status_on or letter.issued_on, tuple(refs))
+        title = (letter.data or {}).get("title")
+        return Sent(
+            letter_id,
+            organism,
+            letter.type,
+            letter.status_on or letter.issued_on,
+            tuple(refs),
+            int(str(title)) if title is not None else None,
+        )
 
 
 def outcome_of(status: LetterStatus, note: str | None) -> LetterOutcome | None:
@@ -90,3 +100,31 @@ def record_delivery(services: Services, sent: Sent, status: LetterStatus, note: 
             key=f"letter-{sent.letter_id}",
         )
     return list(sent.claims) if outcome.value in interruptions.INTERRUPTING_OUTCOMES else []
+
+
+def serve_contrainte(services: Services, sent: Sent, status: LetterStatus, on: date, by: str) -> list[int]:
+    """A contrainte sent by registered letter and delivered on ``on`` is notified that day (CSS
+    R133-3: by any means giving proof of the date of receipt): its title is ``served`` via
+    ``registered_letter`` on the date of receipt, and the opposition window runs from it. Only a
+    title still ``issued`` is served this way; returns the titles served."""
+    if sent.type != "contrainte" or status is not LetterStatus.DELIVERED:
+        return []
+    from recouvre.domain.enforcement import ServiceVia, TitleAct, TitleState
+    from recouvre.service import enforcement
+
+    served: list[int] = []
+    for claim in sent.claims:
+        for view in enforcement.titles_of(services, sent.organism, claim, on):
+            if view.state is TitleState.ISSUED and view.id == sent.title:
+                enforcement.record_act(
+                    services,
+                    sent.organism,
+                    view.id,
+                    TitleAct.SERVED,
+                    on,
+                    by=by,
+                    why=f"courrier {sent.letter_id} distribué",
+                    via=ServiceVia.REGISTERED_LETTER,
+                )
+                served.append(view.id)
+    return served

@@ -106,6 +106,8 @@ EVENT = {
     "acknowledgment": "reconnaissance de dette",
     "title": "titre exécutoire",
     "enforcement_act": "acte d'exécution (signification)",
+    "transferred": "transfert de la créance au département",
+    "departement": "département créancier (déménagement du débiteur)",
 }
 CONTACT_CHANNEL = {
     "phone": "téléphone",

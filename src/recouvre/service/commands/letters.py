@@ -42,5 +42,12 @@ def mark_letter(
             if changed and sent is not None
             else []
         )
-        current.note(status=status.value, changed=changed, note=note or "", interrupts=interrupted)
+        served = (
+            letter_interruptions.serve_contrainte(services, sent, status, on, actor.user)
+            if changed and sent is not None
+            else []
+        )
+        current.note(
+            status=status.value, changed=changed, note=note or "", interrupts=interrupted, served=served
+        )
     return changed

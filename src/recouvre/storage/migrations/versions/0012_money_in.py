@@ -4,7 +4,7 @@ direct-debit mandates (``debit_mandates``) and the pre-notifications of their co
 (``debit_notices``)
 
 Revision ID: 0012_money_in
-Revises: 0011_agencies
+Revises: 0016_third_party
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_money_in"
-down_revision = "0011_agencies"
+down_revision = "0016_third_party"
 branch_labels = None
 depends_on = None
 

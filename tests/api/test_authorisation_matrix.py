@@ -270,6 +270,51 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/organisms/{organism}/claims/{claim}/acknowledgments"): Call(
         frozenset({CW, ACC}), {"claim": "C4"}, {"on": "2026-03-02"}
     ),
+    # Money in (api/money_in.py): the accountant receives and reconciles bank credits.
+    ("POST", "/api/v1/organisms/{organism}/bank/statements"): Call(frozenset({ACC})),
+    ("GET", "/api/v1/organisms/{organism}/bank/credits"): Call(frozenset({CW, ACC, AUD})),
+    ("GET", "/api/v1/organisms/{organism}/bank/credits/{credit}/suggestions"): Call(
+        frozenset({CW, ACC, AUD}), {"credit": "1"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/bank/credits/{credit}/book"): Call(
+        frozenset({ACC}), {"credit": "1"}, {"claim": "C2", "on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/bank/credits/{credit}/return"): Call(
+        frozenset({ACC}), {"credit": "1"}, {"on": ON, "reason": "inconnu"}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/claims/{claim}/payment-reference"): Call(
+        STAFF_READERS, {"claim": "C1"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/debtors/{debtor}/sepa-mandates"): Call(
+        frozenset({CW, ACC}), {"debtor": "D1"}, {"iban": "FR1420041010050500013M02606", "signed_on": ON}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/debtors/{debtor}/sepa-mandates"): Call(
+        STAFF_READERS, {"debtor": "D1"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/direct-debits/runs"): Call(frozenset({ACC}), body={"on": ON}),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/direct-debit-returns"): Call(
+        frozenset({ACC}), {"claim": "C2"}, {"on": ON, "reason": "AM04"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/direct-debits/prenotifications"): Call(
+        frozenset({ACC}), body={"due_on": "2026-04-05", "on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/direct-debits/files"): Call(
+        frozenset({ACC}),
+        body={
+            "due_on": "2026-04-05",
+            "on": ON,
+            "creditor": {"name": "CAF", "iban": "FR7630006000011234567890189", "bic": "AGRIFRPP"},
+            "creditor_id": "FR72ZZZ123456",
+        },
+    ),
+    ("POST", "/api/v1/organisms/{organism}/direct-debits/returns"): Call(frozenset({ACC}), query={"on": ON}),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/refund-proposals"): Call(
+        frozenset({CW}), {"claim": "C2"}, {"on": ON, "why": "trop-perçu"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/refunds/files"): Call(
+        frozenset({ACC}),
+        body={"on": ON, "debtor": {"name": "CAF", "iban": "FR7630006000011234567890189", "bic": "AGRIFRPP"}},
+    ),
 }
 
 

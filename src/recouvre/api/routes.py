@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from pydantic import AfterValidator
 
 from recouvre.api import indicators as indicators_routes
+from recouvre.api import money_in
 from recouvre.api.deps import ActorDep, OrganismPath, RefPath, ServicesDep, get_token
 from recouvre.domain.days import RANGE_REASON, supported
 from recouvre.domain.model import Claim, UndueLine
@@ -966,3 +967,6 @@ from recouvre.api import campaigns as campaigns  # noqa: E402
 
 # Indicators (recouvre.api.indicators) -----------------------------------------------------------
 indicators_routes.register(router)
+
+# Money in (bank statements, unmatched queue, SEPA mandates and direct debits): api/money_in.py
+money_in.register(router)

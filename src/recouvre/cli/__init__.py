@@ -13,6 +13,7 @@ import typer
 from recouvre.cli import (
     agencies,
     audit,
+    bank,
     campaigns,
     claim_life,
     cycle,
@@ -92,6 +93,7 @@ app.add_typer(third_party.app, name="third-party")
 app.add_typer(third_party.satd_app, name="satd")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(campaigns.app, name="campaign")
+app.add_typer(bank.app, name="bank")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("indicators")(indicators.indicators)

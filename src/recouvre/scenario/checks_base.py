@@ -34,6 +34,7 @@ KNOWN_CHECKS = frozenset(
         "campaign_lines",
         "campaign_kpis",
         "kpi",
+        "unmatched",
     }
 )
 """Every check of SCENARIOS.md, supported or not."""

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from recouvre.web import bank as bank  # registers the unmatched bank credits' page
 from recouvre.web import campaigns, channels, dashboards, debtor_space
 from recouvre.web.enforcement import router as enforcement_router
 from recouvre.web.pages import PageError, SignInRequired, render

@@ -137,7 +137,11 @@ APPEAL_OUTCOME = {
     "reduced": "accueilli en partie : la créance est réduite",
 }
 APPELLANT = {"debtor": "le débiteur", "organism": "l'organisme (appel d'un jugement)"}
-PROPOSAL_KIND = {"write_off": "admission en non-valeur", "remission": "remise de dette"}
+PROPOSAL_KIND = {
+    "write_off": "admission en non-valeur",
+    "remission": "remise de dette",
+    "refund": "remboursement d'un trop-perçu",
+}
 PROPOSAL_STATUS = {"pending": "en attente", "approved": "approuvée", "rejected": "rejetée"}
 REQUESTER = {"debtor": "le débiteur", "representative": "son représentant", "mandatary": "son mandataire"}
 AUTHORITY = {

@@ -734,12 +734,14 @@ def _enforcement_pipeline(session: Session, period: Period) -> Result:
         ),
         else_=act.act,
     ).label("state")
-    query = (
-        select(titles.c.kind, state, func.count(), func.coalesce(func.sum(titles.c.amount), 0))
-        .select_from(titles)
-        .join(act, act.id == titles.c.act_id)
-        .group_by(titles.c.kind, state)
-    )
+    # The state is computed in a subquery and grouped on its column (never on an expression
+    # with bound literals, which PostgreSQL would not recognise as the selected one).
+    stated = (
+        select(titles.c.kind, titles.c.amount, state).select_from(titles).join(act, act.id == titles.c.act_id)
+    ).subquery()
+    query = select(
+        stated.c.kind, stated.c.state, func.count(), func.coalesce(func.sum(stated.c.amount), 0)
+    ).group_by(stated.c.kind, stated.c.state)
     by_state: dict[str, dict[str, Any]] = {
         name: {
             "state": name,

@@ -14,7 +14,8 @@ def test_indicators_as_json_and_csv(back_office: BackOffice) -> None:
     rate = data["recovery_rate"]
     assert rate["unit"] == "percent" and rate["definition"].startswith("Montants recouvrés")
     assert rate["stock"] == "0.00" and rate["new"] != "0.00"
-    assert data["enforcement_pipeline"]["available"] is False
+    pipeline = data["enforcement_pipeline"]
+    assert pipeline["available"] is True and pipeline["titles"] == 0 and len(pipeline["value"]) == 8
     response = back_office.client.get(
         BASE,
         headers=back_office.headers("director"),

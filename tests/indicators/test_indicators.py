@@ -139,7 +139,7 @@ def test_cli_json_has_every_indicator(tmp_path: Path) -> None:
     assert set(data) == set(rules.DEFINITION_OF)
     assert data["recovery_rate"]["value"] == "20.00"
     assert data["recovery_rate"]["definition"]
-    assert data["agency_league"]["available"] is False and data["agency_league"]["value"] is None
+    assert data["agency_league"]["available"] is True and data["agency_league"]["value"] == []  # no agency
     assert data["remission_rate"]["value"] == "16.67"  # 250 / 1500
 
 

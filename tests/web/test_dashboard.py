@@ -107,3 +107,42 @@ def test_network_page_reads_the_snapshots(
     assert missing.status_code == 200 and "recouvre network snapshot" in missing.text
     site.sign_in("manager")  # a local manager: the network is not his
     assert site.client.get("/reseau/pilotage", params={"du": "2026-01", "au": "2026-02"}).status_code == 403
+
+
+def test_the_procedures_indicators_are_shown(site: Site) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from recouvre.service import accounts, placements
+    from recouvre.service.commands import campaigns
+
+    placements.save_agency(
+        site.services, ORG, placements.AgencySpec("AG-NORD", "amicable", Decimal("8.00"), name="Agence Nord")
+    )
+    manager = accounts.actor_of(site.services, "manager")
+    campaigns.create_campaign(
+        site.services, manager, ORG, "default_m2", date(2026, 3, 1), date(2026, 3, 31), name="Mars"
+    )
+    site.sign_in("manager")
+    page = site.client.get(BASE, params=PERIOD)
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "Titres exécutoires en cours" in html and 'id="graphique-titres"' in html
+    assert "<caption>Titres exécutoires par état</caption>" in html and "exécutoire" in html
+    assert "Classement des agences de recouvrement" in html and "AG-NORD — Agence Nord" in html
+    assert "Télérecouvrement" in html and '<th scope="row">Mars</th>' in html
+    assert "60,00 % joints, 73,00 % efficaces, -47,00 % de mises en demeure" in html
+    assert "non disponible" not in html
+    found = re.search(r'id="donnees-graphiques" hidden data-graphiques="([^"]*)"', html)
+    assert found is not None
+    data = json.loads(unescape(found.group(1)))
+    assert [row["state"] for row in data["titles"]] == [
+        "drafted",
+        "issued",
+        "filed",
+        "granted",
+        "served",
+        "opposed",
+        "enforceable",
+        "annulled",
+    ]

@@ -15,6 +15,7 @@ from rich.table import Table
 from recouvre.cli.common import attempt, console, fail, organism_or_only, services, state
 from recouvre.cli.generate import parse_date
 from recouvre.domain.money import format_money, parse_amount
+from recouvre.service import campaigns
 from recouvre.service import indicators as service_indicators
 from recouvre.service.commands.indicators import read_indicators
 
@@ -25,6 +26,29 @@ WORDS = {
     "enforcement": "exécution forcée",
     "phone_call": "appels",
     "review": "revues",
+    **campaigns.TRIGGERS,
+}
+PERCENT_KEYS = frozenset(
+    {
+        "share",
+        "rate",
+        "recovery_rate",
+        "commission_rate",
+        "reached_rate",
+        "effective_rate",
+        "formal_notices_change",
+    }
+)
+COUNT_WORDS = {
+    "titles": "titres",
+    "files": "dossiers",
+    "targets": "lignes",
+    "called": "appelées",
+    "reached": "joints",
+    "effective": "efficaces",
+    "formal_notices": "mises en demeure",
+    "previous_targets": "lignes un an plus tôt",
+    "previous_formal_notices": "mises en demeure un an plus tôt",
 }
 
 
@@ -43,14 +67,20 @@ def _breakdown(lines: list[dict[str, Any]], currency: str) -> str:
     for line in lines[:12]:
         parts = []
         for key, item in line.items():
-            if key in {"amount", "balance", "remitted"} and item is not None:
+            if key in {"amount", "balance", "remitted", "placed_balance", "collected", "commission"} and (
+                item is not None
+            ):
                 parts.append(format_money(parse_amount(item, allow_negative=True), currency))
-            elif key in {"share", "rate"}:
+            elif key in PERCENT_KEYS:
                 parts.append("non calculable" if item is None else f"{str(item).replace('.', ',')} %")
             elif key in {"mean_age_days", "max_age_days"}:
                 parts.append(f"{'âge moyen' if key == 'mean_age_days' else 'âge max'} {item} j")
             elif key == "tasks":
                 parts.append(f"{item} tâches")
+            elif key in COUNT_WORDS:
+                parts.append(f"{item} {COUNT_WORDS[key]}")
+            elif key in {"state", "campaign"} or item == "":
+                continue
             else:
                 parts.append(WORDS.get(str(item), str(item)))
         shown.append(" · ".join(parts))

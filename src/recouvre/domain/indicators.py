@@ -196,21 +196,40 @@ DEFINITIONS: tuple[IndicatorDefinition, ...] = (
     IndicatorDefinition(
         "phone_campaign",
         "Télérecouvrement",
-        "Taux de joignabilité (appels aboutis ÷ appels passés) et taux d'efficacité (promesses ou "
-        "paiements ÷ débiteurs joints) des campagnes d'appels.",
+        "Pour chaque campagne d'appels dont la période croise celle du rapport, d'après le dernier "
+        "appel enregistré sur chacune de ses lignes (une ligne par débiteur) : lignes, lignes "
+        "appelées, débiteurs joints ; taux de joignabilité = lignes jointes ÷ lignes × 100 ; taux "
+        "d'efficacité = lignes jointes dont la créance a reçu un paiement ou une retenue, ou a fait "
+        "l'objet d'un échéancier, entre l'appel et la fin de la période ÷ lignes jointes × 100 ; "
+        "mises en demeure évitées = évolution, en %, du nombre de créances des lignes ayant reçu une "
+        "mise en demeure entre le début de la campagne et la fin de la période, par ligne, par "
+        "rapport à la même population un an plus tôt sur la même durée (non calculable sans "
+        "mise en demeure l'année précédente). Références de l'offre partagée : 60 % joints, 73 % "
+        "efficaces, −47 % de mises en demeure.",
         "table",
     ),
     IndicatorDefinition(
         "enforcement_pipeline",
         "Titres exécutoires en cours",
-        "Nombre et montants des titres (contraintes, injonctions de payer) par état : délivré, "
-        "signifié, opposé, exécutoire, annulé.",
+        "Nombre et montant (solde porté par le titre à sa signature ou à son dépôt) des titres "
+        "(contraintes, injonctions de payer, états de produits) rédigés au plus tard le dernier jour "
+        "de la période, par état ce jour-là : l'état issu du dernier acte daté jusqu'à ce jour "
+        "(projet, décerné, requête déposée, ordonnance rendue, signifié, opposé, annulé ; une "
+        "décision qui rejette ou réduit l'opposition rend le titre exécutoire, une décision qui "
+        "l'accueille l'annule) ; un titre signifié dont le délai d'opposition a expiré avant ce jour "
+        "sans opposition est exécutoire. Un titre annulé puis remplacé compte une fois annulé et "
+        "son remplaçant dans son propre état.",
         "table",
     ),
     IndicatorDefinition(
         "agency_league",
         "Classement des agences de recouvrement",
-        "Par agence : montants confiés, montants recouvrés, taux de recouvrement et commissions.",
+        "Par agence ou commissaire de justice sous contrat : dossiers confiés à un moment de la "
+        "période ; montant confié = somme, pour chaque placement de la période, du solde de la "
+        "créance la veille de son placement ; montant recouvré = paiements encaissés par l'agence "
+        "et comptabilisés dans la période ; commissions de ces paiements ; taux de recouvrement = "
+        "recouvré ÷ confié × 100 (non calculable si rien n'est confié) ; part des commissions = "
+        "commissions ÷ recouvré × 100. Classement par taux de recouvrement décroissant.",
         "table",
     ),
 )

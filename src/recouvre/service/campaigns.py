@@ -503,6 +503,19 @@ def _formal_notices(session: Session, claim_ids: Sequence[int], start: date, end
     return int(count or 0)
 
 
+def previous_population(
+    session: Session, organism_id: int, trigger: str, start: date, end: date
+) -> list[tuple[int, int, date]]:
+    """The lines a campaign at ``trigger`` from ``start`` to ``end`` would have (debtor id, claim
+    id, triggered on): the population the formal notices are compared with a year earlier."""
+    return _targets(session, organism_id, trigger, start, end)
+
+
+def formal_notices_of(session: Session, claim_ids: Sequence[int], start: date, end: date) -> int:
+    """How many of ``claim_ids`` received a formal notice from ``start`` to ``end``."""
+    return _formal_notices(session, claim_ids, start, end)
+
+
 def kpis(services: Services, organism: str, campaign_id: int, on: date) -> Kpis:
     with services.db.unit_of_work() as session:
         row = _campaign(session, services, organism, campaign_id)

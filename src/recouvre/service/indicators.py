@@ -6,9 +6,9 @@ computations are a few grouped SQL statements over the whole organism (SQLAlchem
 on SQLite and PostgreSQL), never a loop over claims in Python; the arithmetic (rates, rounding,
 bands) is the domain's.
 
-Entries marked ``# WIRE(<helper>)`` belong to procedures whose tables are built elsewhere
-(enforcement titles, agencies, phone campaigns): until they are wired they answer
-``available=False`` with the reason, never a made-up number.
+The procedures' indicators (phone campaigns, enforcement titles, agencies) read their own
+tables the same way: one grouped statement each (a few for the campaigns' previous-year
+comparison, one per campaign, never one per claim).
 
 To add an indicator: its definition in ``domain.indicators.DEFINITIONS``, its computation here,
 one line in ``REGISTRY``.
@@ -22,18 +22,34 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from recouvre.domain import indicators as rules
 from recouvre.domain.days import check_day
+from recouvre.domain.enforcement import KIND_LABELS, STATE_LABELS, TitleAct, TitleKind, TitleState
 from recouvre.domain.errors import DomainError
 from recouvre.domain.money import Cents, format_amount
 from recouvre.policy import Policy
-from recouvre.service import prescription
+from recouvre.service import campaigns, prescription
 from recouvre.service.context import Services
-from recouvre.storage.tables import ClaimEventRow, ClaimLineRow, ClaimRow, MovementRow, OrganismRow, TaskRow
+from recouvre.storage.agency_tables import AgencyCommissionRow, AgencyRow
+from recouvre.storage.back_office_tables import PlacementRow
+from recouvre.storage.channels_tables import CampaignRow, CampaignTargetRow
+from recouvre.storage.enforcement_tables import EnforcementTitleActRow, EnforcementTitleRow
+from recouvre.storage.tables import (
+    ClaimEventRow,
+    ClaimLineRow,
+    ClaimRow,
+    LetterClaimRow,
+    LetterRow,
+    MovementRow,
+    OrganismRow,
+    PlanRow,
+    TaskRow,
+)
 
 NOT_AVAILABLE = "non disponible"
 
@@ -109,8 +125,28 @@ class IndicatorValue:
         }
 
 
+COUNT_KEYS = frozenset(
+    {
+        "count",
+        "claims",
+        "tasks",
+        "titles",
+        "files",
+        "campaign",
+        "targets",
+        "called",
+        "reached",
+        "effective",
+        "formal_notices",
+        "previous_targets",
+        "previous_formal_notices",
+    }
+)
+"""Keys whose integers are counts (the other integers are amounts in cents)."""
+
+
 def _unit_of(key: str) -> str:
-    return "count" if key in {"count", "claims", "tasks"} or key.endswith("_days") else "amount"
+    return "count" if key in COUNT_KEYS or key.endswith("_days") else "amount"
 
 
 def _plain(value: Any, unit: str) -> Any:
@@ -506,12 +542,330 @@ def _task_workload(session: Session, period: Period) -> Result:
     return Result(rows(queues, "queue"), {"by_agent": rows(agents, "agent")})
 
 
-def _not_wired(helper: str, what: str) -> Callable[[Session, Period], Result]:
-    def compute(session: Session, period: Period) -> Result:
-        del session, period
-        return Result(None, available=False, note=f"{NOT_AVAILABLE} : {what} ({helper})")
+# --------------------------------------------------------------------------- procedures
 
-    return compute
+
+def _phone_campaign(session: Session, period: Period) -> Result:
+    """The organism's phone campaigns whose period meets the report's, with the KPIs of
+    ``service.campaigns.kpis`` on the report's last day (the same figures, set-based)."""
+    money = exists().where(
+        MovementRow.claim_id == CampaignTargetRow.claim_id,
+        _in(MovementRow.kind, campaigns.MONEY),
+        MovementRow.booked_on >= CampaignTargetRow.called_on,
+        MovementRow.booked_on <= period.end,
+    )
+    plan = exists().where(
+        PlanRow.claim_id == CampaignTargetRow.claim_id,
+        PlanRow.agreed_on >= CampaignTargetRow.called_on,
+        PlanRow.agreed_on <= period.end,
+    )
+    effective = and_(
+        CampaignTargetRow.reached.is_(True), CampaignTargetRow.called_on.is_not(None), or_(money, plan)
+    )
+    lines = (
+        select(
+            CampaignRow.id,
+            CampaignRow.name,
+            CampaignRow.trigger,
+            CampaignRow.period_from,
+            CampaignRow.period_to,
+            func.count(CampaignTargetRow.id),
+            func.coalesce(func.sum(case((CampaignTargetRow.attempts > 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((CampaignTargetRow.reached.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((effective, 1), else_=0)), 0),
+        )
+        .select_from(CampaignRow)
+        .outerjoin(CampaignTargetRow, CampaignTargetRow.campaign_id == CampaignRow.id)
+        .where(
+            CampaignRow.organism_id == period.organism_id,
+            CampaignRow.period_from <= period.end,
+            CampaignRow.period_to >= period.start,
+        )
+        .group_by(
+            CampaignRow.id,
+            CampaignRow.name,
+            CampaignRow.trigger,
+            CampaignRow.period_from,
+            CampaignRow.period_to,
+        )
+        .order_by(CampaignRow.period_from, CampaignRow.id)
+    )
+    notices = dict(
+        session.execute(
+            select(CampaignRow.id, func.count(func.distinct(LetterClaimRow.claim_id)))
+            .select_from(CampaignRow)
+            .join(CampaignTargetRow, CampaignTargetRow.campaign_id == CampaignRow.id)
+            .join(LetterClaimRow, LetterClaimRow.claim_id == CampaignTargetRow.claim_id)
+            .join(LetterRow, LetterRow.id == LetterClaimRow.letter_id)
+            .where(
+                CampaignRow.organism_id == period.organism_id,
+                CampaignRow.period_from <= period.end,
+                CampaignRow.period_to >= period.start,
+                LetterRow.type == campaigns.FORMAL_NOTICE,
+                LetterRow.issued_on >= CampaignRow.period_from,
+                LetterRow.issued_on <= period.end,
+            )
+            .group_by(CampaignRow.id)
+        ).all()
+    )
+    year = relativedelta(years=1)
+    rows: list[dict[str, Any]] = []
+    totals = dict.fromkeys(
+        (
+            "targets",
+            "called",
+            "reached",
+            "effective",
+            "formal_notices",
+            "previous_targets",
+            "previous_formal_notices",
+        ),
+        0,
+    )
+    for ident, name, trigger, period_from, period_to, targets, called, reached, effective_ in session.execute(
+        lines
+    ):
+        # The same trigger population one year earlier (one statement per campaign, as the
+        # campaign's own KPIs compute it).
+        previous = campaigns.previous_population(
+            session, period.organism_id, trigger, period_from - year, period_to - year
+        )
+        previous_notices = campaigns.formal_notices_of(
+            session, [claim_id for _, claim_id, _ in previous], period_from - year, period.end - year
+        )
+        figures = {
+            "targets": int(targets),
+            "called": int(called),
+            "reached": int(reached),
+            "effective": int(effective_),
+            "formal_notices": int(notices.get(ident, 0)),
+            "previous_targets": len(previous),
+            "previous_formal_notices": previous_notices,
+        }
+        for key, value in figures.items():
+            totals[key] += value
+        rows.append(
+            {
+                "campaign": int(ident),
+                "name": str(name),
+                "trigger": str(trigger),
+                "from": period_from.isoformat(),
+                "to": period_to.isoformat(),
+                **figures,
+                **_campaign_rates(figures),
+            }
+        )
+    return Result(
+        rows,
+        {
+            **totals,
+            **_campaign_rates(totals),
+            "seed_reached_rate": Decimal(str(campaigns.SEED["reached"] * 100)).quantize(Decimal("0.01")),
+            "seed_effective_rate": Decimal(str(campaigns.SEED["effective"] * 100)).quantize(Decimal("0.01")),
+            "seed_formal_notices_change": Decimal(str(campaigns.SEED["formal_notices"] * 100)).quantize(
+                Decimal("0.01")
+            ),
+        },
+    )
+
+
+def _campaign_rates(figures: Mapping[str, int]) -> dict[str, Decimal | None]:
+    """Reached ÷ lines, effective ÷ reached, and the change in formal notices per line against
+    the same population a year earlier (percent, two decimals half up; ``None``: not computable)."""
+    now, before = figures["formal_notices"], figures["previous_formal_notices"]
+    lines, previous = figures["targets"], figures["previous_targets"]
+    change = (
+        rules.percent(now * previous - before * lines, before * lines)
+        if lines and previous and before
+        else None
+    )
+    return {
+        "reached_rate": rules.percent(figures["reached"], lines),
+        "effective_rate": rules.percent(figures["effective"], figures["reached"]),
+        "formal_notices_change": change,
+    }
+
+
+TITLE_STATES = ("drafted", "issued", "filed", "granted", "served", "opposed", "enforceable", "annulled")
+"""The states of a title in the order of the pipeline (``domain.enforcement.TitleState``)."""
+
+
+def _enforcement_pipeline(session: Session, period: Period) -> Result:
+    """The organism's titles drafted by the end of the period, by their state that day: the
+    state after their latest act by then (a hearing changes nothing; a decision ``upheld``
+    annuls, another makes enforceable), and a served title whose opposition window ended before
+    that day is enforceable (``domain.enforcement.state_on``, in SQL)."""
+    latest = (
+        select(EnforcementTitleActRow.id)
+        .where(
+            EnforcementTitleActRow.title_id == EnforcementTitleRow.id,
+            EnforcementTitleActRow.occurred_on <= period.end,
+            EnforcementTitleActRow.act != TitleAct.HEARING.value,
+        )
+        .order_by(EnforcementTitleActRow.occurred_on.desc(), EnforcementTitleActRow.id.desc())
+        .limit(1)
+        .correlate(EnforcementTitleRow)
+        .scalar_subquery()
+    )
+    titles = (
+        select(
+            EnforcementTitleRow.kind.label("kind"),
+            EnforcementTitleRow.amount_cents.label("amount"),
+            EnforcementTitleRow.opposition_until.label("window"),
+            latest.label("act_id"),
+        )
+        .where(
+            EnforcementTitleRow.organism_id == period.organism_id,
+            EnforcementTitleRow.drafted_on <= period.end,
+        )
+        .subquery()
+    )
+    act = EnforcementTitleActRow
+    state = case(
+        (
+            act.act == TitleAct.DECIDED.value,
+            case((act.outcome == "upheld", literal("annulled")), else_=literal("enforceable")),
+        ),
+        (
+            and_(
+                act.act == TitleAct.SERVED.value, titles.c.window.is_not(None), titles.c.window < period.end
+            ),
+            literal("enforceable"),
+        ),
+        else_=act.act,
+    ).label("state")
+    # The state is computed in a subquery and grouped on its column (never on an expression
+    # with bound literals, which PostgreSQL would not recognise as the selected one).
+    stated = (
+        select(titles.c.kind, titles.c.amount, state).select_from(titles).join(act, act.id == titles.c.act_id)
+    ).subquery()
+    query = select(
+        stated.c.kind, stated.c.state, func.count(), func.coalesce(func.sum(stated.c.amount), 0)
+    ).group_by(stated.c.kind, stated.c.state)
+    by_state: dict[str, dict[str, Any]] = {
+        name: {
+            "state": name,
+            "label": STATE_LABELS[TitleState(name)],
+            "titles": 0,
+            "amount": 0,
+            "by_kind": {},
+        }
+        for name in TITLE_STATES
+    }
+    for kind, name, count, amount in session.execute(query):
+        line = by_state.setdefault(
+            str(name), {"state": str(name), "label": str(name), "titles": 0, "amount": 0, "by_kind": {}}
+        )
+        line["titles"] += int(count)
+        line["amount"] += int(amount)
+        line["by_kind"][str(kind)] = line["by_kind"].get(str(kind), 0) + int(count)
+    rows = [
+        {
+            **line,
+            "by_kind": ", ".join(
+                f"{KIND_LABELS[TitleKind(k)]} : {n}" for k, n in sorted(line["by_kind"].items())
+            ),
+        }
+        for line in by_state.values()
+    ]
+    return Result(
+        rows,
+        {
+            "titles": sum(int(row["titles"]) for row in rows),
+            "amount": sum(int(row["amount"]) for row in rows),
+        },
+    )
+
+
+def _agency_league(session: Session, period: Period) -> Result:
+    """Per agency of the organism: the files placed with it at some time in the period, their
+    balances on the day each was placed, and what it collected and earned in the period (the
+    figures of ``service.agency_reports.league``, set-based)."""
+    before_placed = (
+        select(func.coalesce(func.sum(MovementRow.signed_cents), 0))
+        .where(
+            MovementRow.claim_id == PlacementRow.claim_id, MovementRow.booked_on < PlacementRow.placed_from
+        )
+        .correlate(PlacementRow)
+        .scalar_subquery()
+    )
+    placed = (
+        select(
+            PlacementRow.agency.label("agency"),
+            PlacementRow.claim_id.label("claim_id"),
+            before_placed.label("balance"),
+        )
+        .join(ClaimRow, ClaimRow.id == PlacementRow.claim_id)
+        .where(
+            ClaimRow.organism_id == period.organism_id,
+            PlacementRow.placed_from <= period.end,
+            or_(PlacementRow.placed_until.is_(None), PlacementRow.placed_until > period.start),
+        )
+        .subquery()
+    )
+    files = {
+        str(agency): (int(count), int(balance))
+        for agency, count, balance in session.execute(
+            select(
+                placed.c.agency,
+                func.count(func.distinct(placed.c.claim_id)),
+                func.coalesce(func.sum(case((placed.c.balance > 0, placed.c.balance), else_=0)), 0),
+            ).group_by(placed.c.agency)
+        )
+    }
+    earned = {
+        str(code): (int(collected), int(commission))
+        for code, collected, commission in session.execute(
+            select(
+                AgencyRow.code,
+                func.coalesce(func.sum(AgencyCommissionRow.collected_cents), 0),
+                func.coalesce(func.sum(AgencyCommissionRow.commission_cents), 0),
+            )
+            .join(AgencyRow, AgencyRow.id == AgencyCommissionRow.agency_id)
+            .where(
+                AgencyRow.organism_id == period.organism_id,
+                AgencyCommissionRow.booked_on >= period.start,
+                AgencyCommissionRow.booked_on <= period.end,
+            )
+            .group_by(AgencyRow.code)
+        )
+    }
+    rows: list[dict[str, Any]] = []
+    for code, kind, name in session.execute(
+        select(AgencyRow.code, AgencyRow.kind, AgencyRow.name).where(
+            AgencyRow.organism_id == period.organism_id
+        )
+    ):
+        count, balance = files.get(str(code), (0, 0))
+        collected, commission = earned.get(str(code), (0, 0))
+        rows.append(
+            {
+                "agency": str(code),
+                "name": str(name or ""),
+                "kind": str(kind),
+                "files": count,
+                "placed_balance": balance,
+                "collected": collected,
+                "commission": commission,
+                "recovery_rate": rules.percent(collected, balance),
+                "commission_rate": rules.percent(commission, collected),
+            }
+        )
+    rows.sort(
+        key=lambda row: (row["recovery_rate"] is None, -(row["recovery_rate"] or Decimal(0)), row["agency"])
+    )
+    placed_total = sum(int(row["placed_balance"]) for row in rows)
+    collected_total = sum(int(row["collected"]) for row in rows)
+    return Result(
+        rows,
+        {
+            "files": sum(int(row["files"]) for row in rows),
+            "placed_balance": placed_total,
+            "collected": collected_total,
+            "commission": sum(int(row["commission"]) for row in rows),
+            "recovery_rate": rules.percent(collected_total, placed_total),
+        },
+    )
 
 
 Computation = Callable[[Session, Period], Result]
@@ -527,14 +881,9 @@ REGISTRY: dict[str, Computation] = {
     "remission_dispersion": _remission_dispersion,
     "time_barred_next_90_days": _time_barred_next_90_days,
     "task_workload": _task_workload,
-    # WIRE(phone-campaigns): call outcomes (reached, promise, paid) by campaign.
-    "phone_campaign": _not_wired("phone-campaigns", "les campagnes d'appels ne sont pas encore enregistrées"),
-    # WIRE(enforcement-titles): titles by state (issued, served, opposed, enforceable, annulled).
-    "enforcement_pipeline": _not_wired(
-        "enforcement-titles", "les titres exécutoires ne sont pas encore enregistrés"
-    ),
-    # WIRE(agencies): placements, collected amounts and commissions by agency.
-    "agency_league": _not_wired("agencies", "les placements en agence ne sont pas encore enregistrés"),
+    "phone_campaign": _phone_campaign,
+    "enforcement_pipeline": _enforcement_pipeline,
+    "agency_league": _agency_league,
 }
 assert set(REGISTRY) == set(rules.DEFINITION_OF), "every defined indicator has a computation"
 
@@ -603,7 +952,12 @@ def flat_rows(report: IndicatorReport) -> list[tuple[str, str, str, str, str, st
         value = data["value"]
         if isinstance(value, list):
             main = next(
-                (key for key in ("amount", "balance", "rate", "tasks") if value and key in value[0]), ""
+                (
+                    key
+                    for key in ("amount", "balance", "rate", "tasks", "collected", "reached_rate")
+                    if value and key in value[0]
+                ),
+                "",
             )
             for line in value:
                 rows.append(

@@ -85,6 +85,10 @@ def chart_data(board: dashboards.Dashboard) -> dict[str, Any]:
             }
             for item in board.organisms
         ],
+        "titles": [
+            {"state": row["state"], "label": row["label"], "titles": row["titles"], "amount": row["amount"]}
+            for row in (board.report.get("enforcement_pipeline").result.value or [])
+        ],
     }
 
 

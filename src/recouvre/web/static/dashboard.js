@@ -71,5 +71,15 @@
     ]
   });
 
+  if (data.titles) {
+    draw("graphique-titres", {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      grid: { left: 60, right: 20, top: 30, bottom: 60 },
+      xAxis: { type: "category", data: data.titles.map(function (t) { return t.label; }), axisLabel: { rotate: 20 } },
+      yAxis: { type: "value", name: "titres", minInterval: 1 },
+      series: [{ name: "Titres", type: "bar", data: data.titles.map(function (t) { return t.titles; }) }]
+    });
+  }
+
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

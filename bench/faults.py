@@ -6,7 +6,8 @@ Usage::
         [--steps payments,cycle] [--db postgresql://user@host:port/maintenance_db]
         [--pg-control scripts/postgres.sh]
 
-For each step (the monthly benefit-payment file withheld, then the monthly cycle) the same
+For each step (the monthly benefit-payment file withheld, the monthly cycle, a camt.053 bank
+statement imported) the same
 portfolio is set up, the step is run once without interruption and every table's content
 digest kept (``storage.operations.content_digests``: surrogate ids and wall-clock stamps left
 out). Then, ``--runs`` times: a fresh copy of the portfolio, the step started as a separate
@@ -48,6 +49,7 @@ from sqlalchemy.engine import make_url
 from recouvre.adapters.generator import PortfolioSpec, load_portfolio
 from recouvre.domain.model import Country
 from recouvre.service import Services
+from recouvre.service.references import assign_references
 from recouvre.storage.database import Database
 from recouvre.storage.operations import content_digests
 
@@ -88,6 +90,7 @@ class Bench:
         self.seed = seed
         self.server = server
         self.payment_file = folder / "payments.csv"
+        self.statement_file = folder / "statement.camt053.xml"
         self._base: Path | None = None
         self._count = 0
 
@@ -119,6 +122,9 @@ class Bench:
         load_portfolio(Services(database), spec, self.debtors)
         if not self.payment_file.exists():
             self._write_payment_file(database)
+        references = _payment_references(database)
+        if not self.statement_file.exists():
+            write_statement(self.statement_file, references)
         database.dispose()
         if with_payments:
             run(payments_command(target, self.payment_file, self.folder, workers=1), check=True)
@@ -152,6 +158,44 @@ class Bench:
             admin.dispose()
 
 
+def _payment_references(database: Database) -> list[str]:
+    """Every claim's payment reference, given now (as the letters would have given them)."""
+    services = Services(database)
+    with database.unit_of_work() as session:
+        organism_id, _ = services.organism(session, ORGANISM)
+        claims = [
+            (int(ident), str(ref))
+            for ident, ref in session.execute(
+                text("SELECT id, ref FROM claims WHERE organism_id = :o ORDER BY id"), {"o": organism_id}
+            )
+        ]
+        found = assign_references(session, organism_id, ORGANISM, claims)
+    return [found[ident] for ident, _ in claims]
+
+
+def write_statement(path: Path, references: list[str]) -> None:
+    """A camt.053.001.08 statement with one credit of 7.00 per claim, quoting its reference, and
+    one credit every tenth quoting no known reference (for the unmatched queue)."""
+    entries = []
+    for number, reference in enumerate(references, start=1):
+        quoted = reference if number % 10 else f"RF00NOPE{number}"
+        entries.append(
+            f'<Ntry><NtryRef>{number}</NtryRef><Amt Ccy="EUR">7.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+            f"<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>{PAID_ON}</Dt></BookgDt><NtryDtls><TxDtls>"
+            f'<Amt Ccy="EUR">7.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf><Strd><CdtrRefInf>'
+            f"<Ref>{quoted}</Ref></CdtrRefInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        )
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
+        f"<GrpHdr><MsgId>FAULTS-1</MsgId><CreDtTm>{PAID_ON}T20:00:00</CreDtTm></GrpHdr>"
+        f"<Stmt><Id>FAULTS-STMT-1</Id><CreDtTm>{PAID_ON}T20:00:00</CreDtTm>"
+        "<Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id><Ccy>EUR</Ccy></Acct>"
+        + "".join(entries)
+        + "</Stmt></BkToCstmrStmt></Document>"
+    )
+
+
 def _psycopg(url: str) -> str:
     return make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
@@ -162,6 +206,10 @@ def payments_command(target: Target, payment_file: Path, folder: Path, workers: 
         *RECOUVRE, "--db", target.url, "payments", "withhold", str(payment_file),
         "--organism", ORGANISM, "--output", str(output), "--workers", str(workers), "--chunk", "100",
     ]  # fmt: skip
+
+
+def bank_command(target: Target, statement: Path) -> list[str]:
+    return [*RECOUVRE, "--db", target.url, "bank", "import", str(statement), "--organism", ORGANISM]
 
 
 def cycle_command(target: Target, workers: int) -> list[str]:
@@ -270,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--debtors", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--steps", default="payments,cycle")
+    parser.add_argument("--steps", default="payments,cycle,bank")
     parser.add_argument("--db", default=None, help="PostgreSQL server URL (a maintenance database)")
     parser.add_argument(
         "--pg-control", type=Path, default=None, help="scripts/postgres.sh, to restart the server"
@@ -288,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
                 target, bench.payment_file, Path(folder), options.workers
             ),
             "cycle": lambda target: cycle_command(target, options.workers),
+            "bank": lambda target: bank_command(target, bench.statement_file),
         }
         for step in options.steps.split(","):
             outcome = trial(bench, step, steps[step], options.runs, faults, options.pg_control)

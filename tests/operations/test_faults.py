@@ -28,7 +28,7 @@ def _lines(output: str) -> list[dict[str, object]]:
 def test_killed_and_resumed_steps_end_identical_on_sqlite(capsys: pytest.CaptureFixture[str]) -> None:
     status = faults.main(["--runs", "2", "--debtors", "150", "--workers", "2", "--seed", "3"])
     outcomes = _lines(capsys.readouterr().out)
-    assert [outcome["step"] for outcome in outcomes] == ["payments", "cycle"]
+    assert [outcome["step"] for outcome in outcomes] == ["payments", "cycle", "bank"]
     assert all(outcome["runs"] == 2 and outcome["identical"] == 2 for outcome in outcomes), outcomes
     assert status == 0
 

@@ -21,7 +21,7 @@ app = typer.Typer(
 @app.command("run")
 def run(
     ctx: typer.Context,
-    month: str = typer.Option(..., "--month", help="Mois du cycle, YYYY-MM"),
+    month: str = typer.Option(..., "--month", help="Mois du cycle, AAAA-MM"),
     organism: str | None = typer.Option(None, "--organism", help="Code de l'organisme"),
     on: str | None = typer.Option(
         None, "--date", help="Date du cycle (par défaut le premier jour du mois suivant le mois du cycle)"
@@ -30,8 +30,14 @@ def run(
     workers: int = typer.Option(
         default_workers(), "--workers", min=1, help="Processus de décision (par défaut : un par cœur)"
     ),
+    without_payment_run: bool = typer.Option(
+        False,
+        "--without-payment-run",
+        help="Lancer le cycle sans le paiement des prestations du mois (à confirmer exprès : "
+        "les créances recouvrées par retenue paraîtraient en défaillance)",
+    ),
 ) -> None:
-    """Run (or resume) the monthly cycle; a second run of the same month changes nothing."""
+    """Lance (ou reprend) le cycle mensuel ; relancer un mois déjà traité ne change rien."""
     try:
         first = parse_month(month)
         run_on = (
@@ -63,6 +69,7 @@ def run(
                 shard_debtors=shard_size,
                 workers=workers,
                 progress=advance,
+                without_payment_run=without_payment_run,
             )
     table = Table(title=f"Cycle {summary.month} — {summary.organism} — {summary.run_on.isoformat()}")
     table.add_column("")

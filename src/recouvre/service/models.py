@@ -276,6 +276,11 @@ class PaymentIn(Request):
         description="référence du paiement: le même paiement envoyé deux fois n'est compté qu'une fois"
     )
     why: Why = ""
+    confirm_overpayment: bool = Field(
+        default=False,
+        description="confirme un paiement supérieur au solde: l'excédent devient un trop-perçu à "
+        "rembourser (sans cette confirmation, un tel paiement est refusé)",
+    )
 
 
 class PaymentOut(BaseModel):
@@ -440,6 +445,12 @@ class ProposalOut(BaseModel):
 class CycleIn(Request):
     month: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", examples=["2026-03"])]
     on: date | None = Field(default=None, description="date du cycle (défaut: 1er jour du mois suivant)")
+    without_payment_run: bool = Field(
+        default=False,
+        description="confirme que le cycle tourne sans le paiement des prestations du mois "
+        "(sans cette confirmation, le cycle d'un organisme qui recouvre par retenue est refusé "
+        "tant que le paiement du mois n'est pas enregistré)",
+    )
 
 
 class CycleOut(BaseModel):

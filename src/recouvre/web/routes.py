@@ -26,7 +26,7 @@ from starlette.responses import RedirectResponse, Response
 
 from recouvre.domain.appeals import AppealOutcome, Appellant
 from recouvre.domain.days import supported
-from recouvre.domain.errors import BatchRejected, NotFound, Refused
+from recouvre.domain.errors import BatchRejected, NotFound, Overpayment, Refused
 from recouvre.domain.model import DomainError, PaymentChannel
 from recouvre.domain.money import AmountError
 from recouvre.security.authorization import Forbidden, Subject
@@ -199,6 +199,8 @@ def not_found(web: WebSession, error: NotFound) -> PageError:
 def refusal_text(error: Exception) -> str:
     if isinstance(error, FormError):
         return str(error)
+    if isinstance(error, Overpayment | Refused):
+        return error.reason
     if isinstance(error, DomainError):
         return f"{error.field} : {error.reason}"
     if isinstance(error, BatchRejected):
@@ -595,6 +597,7 @@ def _debtor_page(
     failed: tuple[str, str] | None = None,
     values: dict[str, str] | None = None,
     status: int = 200,
+    overpayment: Overpayment | None = None,
 ) -> Response:
     found = door_reads.debtor_file(services, web.actor, organism, debtor, on)
     shown = organism_shown(services, organism)
@@ -625,6 +628,8 @@ def _debtor_page(
             "outcomes": labels.OUTCOME,
             "appeal_deciders": {stage.value: name for stage, name in commands.APPEAL_DECISIONS.items()},
             "organism_appeal": commands.ORGANISM_APPEAL,
+            "overpayment": overpayment,
+            "credit_total": sum((Decimal(claim.credit) for claim in found.claims), Decimal(0)),
         },
         web=web,
         status=status,
@@ -720,7 +725,18 @@ def _claim_action(
         key = form.text("cle", "Référence du paiement", required=True, max_length=100)
         if not KEY.fullmatch(key):
             raise FormError("Référence du paiement", "lettres, chiffres et . _ : - seulement")
-        commands.record_payment(services, actor, organism, claim, amount, on, channel, key, why)
+        commands.record_payment(
+            services,
+            actor,
+            organism,
+            claim,
+            amount,
+            on,
+            channel,
+            key,
+            why,
+            confirm_overpayment=form.fields.get("confirmer_trop_percu") == "1",
+        )
     elif name == "promesse":
         amount = form.amount("montant", "Montant promis")
         due = form.day("echeance", "Date promise")
@@ -845,6 +861,7 @@ def claim_action(
                 failed=(claim, action),
                 values=form.fields,
                 status=409 if not isinstance(error, FormError) else 422,
+                overpayment=error if isinstance(error, Overpayment) else None,
             )
         return redirect(
             f"/o/{path_part(organism)}/debiteurs/{path_part(debtor)}?fait={action}#creance-{path_part(claim)}"

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from recouvre.web import back_office
 from recouvre.web.pages import PageError, SignInRequired, render
 from recouvre.web.routes import home_path, redirect, router
 from recouvre.web.session import SESSION_COOKIE, clear_cookie, load_secret
@@ -75,6 +76,7 @@ def mount_web(app: FastAPI, *, secret: bytes | None = None) -> None:
         if not (isinstance(route, APIRoute) and route.path == "/" and "GET" in (route.methods or ()))
     ]
     app.include_router(router)
+    app.include_router(back_office.router)
     app.mount(STATIC_PATH, StaticFiles(packages=[("recouvre.web", "static")]), name="static")
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(PageError, _page_error)

@@ -180,3 +180,66 @@ def day(value: date | str | None) -> str:
         return ""
     found = value if isinstance(value, date) else date.fromisoformat(str(value))
     return found.strftime("%d/%m/%Y")
+
+
+AUDIT_OUTCOME = {
+    "done": "faite",
+    "refused": "refusée par les règles",
+    "denied": "interdite au rôle",
+    "failed": "en échec",
+}
+EXTRA_ACTIONS = {
+    "auth.sign_in": "connexion",
+    "auth.sign_out": "déconnexion",
+    "users.reject": "rejeter la création d'un utilisateur ou le changement de ses rôles",
+}
+
+
+def action_label(action: str) -> str:
+    """An action of the audit trail in French (``roles.yaml``'s label), the code when unknown."""
+    from recouvre.security.roles import default_roles
+
+    return default_roles().actions.get(action) or EXTRA_ACTIONS.get(action, action)
+
+
+def roles_text(roles: object) -> str:
+    """Roles in French, separated by commas."""
+    from recouvre.security.roles import default_roles
+
+    known = default_roles().role_labels
+    names = [str(role) for role in roles] if isinstance(roles, list | tuple | set | frozenset) else []
+    return ", ".join(ROLE.get(name) or known.get(name, name) for name in names) or "aucun"
+
+
+def mandate_label(power: str) -> str:
+    from recouvre.security.roles import default_roles
+
+    return default_roles().mandate_labels.get(power, power)
+
+
+def month_label(month: str) -> str:
+    """``2027-03`` → ``mars 2027``."""
+    from recouvre.domain.french import month_name
+
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        return month_name(date(year, number, 1))
+    except ValueError:
+        return month
+
+
+def long_day(value: date | str | None) -> str:
+    """``2027-03-05`` → ``5 mars 2027`` (a date in a sentence)."""
+    from recouvre.domain.french import long_date
+
+    if value is None or value == "":
+        return ""
+    return long_date(value if isinstance(value, date) else date.fromisoformat(str(value)))
+
+
+def rate_of(cents: int, rate: object) -> int:
+    """``rate`` percent of ``cents`` (an estimate shown before a decision), rounded to the cent."""
+    try:
+        return int((Decimal(cents) * Decimal(str(rate)) / 100).quantize(Decimal(1)))
+    except InvalidOperation:
+        return 0

@@ -31,9 +31,10 @@ from recouvre.domain.model import DomainError, PaymentChannel
 from recouvre.domain.money import AmountError
 from recouvre.security.authorization import Forbidden, Subject
 from recouvre.service import accounts, commands, models, queries, trail
+from recouvre.service.commands import back_office as office_reads
 from recouvre.service.commands import reads as door_reads
 from recouvre.service.context import Services
-from recouvre.service.decisions import ProposalKind, ProposalStatus
+from recouvre.service.decisions import ProposalKind
 from recouvre.web import labels, reads
 from recouvre.web.forms import BodyTooLarge, Form, FormError, read_form
 from recouvre.web.pages import PageError, SignInRequired, WebSession, path_part, render
@@ -111,7 +112,11 @@ def optional_session(request: Request, services: Services) -> WebSession | None:
     except accounts.Unauthenticated:
         return None
     today = commands.today(services)
-    return WebSession(actor, token, csrf_token(secret, token), reads.allowed_actions(actor, today), today)
+    allowed = reads.allowed_actions(actor, today)
+    inbox = 0
+    if actor.organism is not None and "proposals.read" in allowed:
+        inbox = office_reads.decidable_count(services, actor, actor.organism)
+    return WebSession(actor, token, csrf_token(secret, token), allowed, today, inbox)
 
 
 def web_session(request: Request, services: ServicesDep) -> WebSession:
@@ -161,9 +166,21 @@ def local(url: str, default: str) -> str:
 
 def home_path(web: WebSession, organism: str | None = None) -> str:
     code = organism or web.actor.organism
+    if web.can("users.manage") and not web.can("queues.read"):
+        return "/utilisateurs"
+    if code is None and web.can("audit.read"):
+        return "/audit"
     if code is None:
         return "/organismes"
     base = f"/o/{path_part(code)}"
+    if web.can("tasks.assign") and web.can("reports.portfolio") and not web.can("payments.record"):
+        return f"{base}/pilotage"
+    if web.can("mandates.manage"):
+        return f"{base}/direction"
+    if web.can("appeals.decide_board"):
+        return f"{base}/commission"
+    if web.can("audit.read"):
+        return "/audit"
     if web.can("queues.read"):
         return f"{base}/corbeilles"
     if web.can("proposals.read"):
@@ -882,7 +899,8 @@ def _proposals_page(
     error: str = "",
     status: int = 200,
 ) -> Response:
-    pending = door_reads.proposals(services, web.actor, organism, status=ProposalStatus.PENDING)
+    lines = office_reads.proposals(services, web.actor, organism, web.today)
+    pending = [line.proposal for line in lines]
     shown = organism_shown(services, organism)
     decidable = {
         proposal.id: web.can(proposal.decide_action) and proposal.proposed_by != web.actor.user
@@ -894,6 +912,7 @@ def _proposals_page(
         {
             "org": shown,
             "proposals": pending,
+            "lines": {line.proposal.id: line for line in lines},
             "decidable": decidable,
             "done": DONE.get(request.query_params.get("fait", ""), ""),
             "error": error,

@@ -273,3 +273,38 @@ def currency(services: Services, organism: str, on: date) -> str:
     with services.db.unit_of_work() as session:
         _, found = services.organism(session, organism)
     return queues.currency_of(services, found, on)
+
+
+def task_type(services: Services, organism: str, task_id: int) -> str | None:
+    """The type of a task of ``organism`` (``None`` when there is no such task: the command's
+    own checks say so)."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism)
+        task = session.get(TaskRow, task_id)
+        if task is None or task.organism_id != organism_id:
+            return None
+        return task.type
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    outcome: str
+    note: str
+
+
+def task_outcomes(services: Services, organism: str, task_ids: list[int]) -> dict[int, TaskOutcome]:
+    """The outcome and note recorded when each task (closed by a person) was closed."""
+    if not task_ids:
+        return {}
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism)
+        rows = session.execute(
+            select(TaskRow.id, TaskRow.data).where(
+                TaskRow.organism_id == organism_id, TaskRow.id.in_(sorted(set(task_ids)))
+            )
+        )
+        found: dict[int, TaskOutcome] = {}
+        for ident, data in rows:
+            if isinstance(data, dict) and data.get("outcome"):
+                found[int(ident)] = TaskOutcome(str(data["outcome"]), str(data.get("note") or ""))
+        return found

@@ -21,11 +21,13 @@ from recouvre.security.authorization import Subject
 from recouvre.service import back_office, commands
 from recouvre.service.commands import back_office as office_reads
 from recouvre.service.commands import reads as door_reads
+from recouvre.web import labels
 from recouvre.web.pages import PageError, WebSession, path_part, render
 from recouvre.web.routes import (
     REFUSALS,
     USER_NAME,
     FormDep,
+    IdPath,
     OrganismPath,
     OrganismShown,
     ServicesDep,
@@ -35,6 +37,7 @@ from recouvre.web.routes import (
     redirect,
     refusal_text,
 )
+from recouvre.web.routes import _debtor_page as debtor_file_page
 
 router = APIRouter(include_in_schema=False)
 AUDIT_PAGE = 50
@@ -330,5 +333,52 @@ def decide_user(
         return _users_page(
             request, services, web, done="La décision sur le compte est enregistrée.", activation=link
         )
+
+    return guarded(web, run)
+
+
+# Review tasks -----------------------------------------------------------------------------------
+
+
+@router.post("/o/{organism}/taches/{task}/decision-examen")
+def decide_review(
+    request: Request,
+    services: ServicesDep,
+    web: SessionDep,
+    form: FormDep,
+    organism: OrganismPath,
+    task: IdPath,
+) -> Response:
+    """A review before enforcement is closed by a decision on the file (not by a contact)."""
+    debtor = form.fields.get("debiteur", "")[:64]
+
+    def run() -> Response:
+        try:
+            decision = form.choice("decision", "Décision", ["kept_amicable", "write_off_proposed"])
+            commands.decide_review(
+                services,
+                web.actor,
+                organism,
+                task,
+                decision,
+                form.day("date", "Date de la décision", web.today),
+                form.text("motif", "Motif de la décision", required=True),
+                authority=form.choice("autorite", "Autorité compétente", list(labels.AUTHORITY), "board"),
+                reasons=form.text("raisons", "Éléments du dossier"),
+            )
+        except REFUSALS as error:
+            return debtor_file_page(
+                request,
+                services,
+                web,
+                organism,
+                debtor,
+                web.today,
+                error=refusal_text(error),
+                failed=("tache", str(task)),
+                values=form.fields,
+                status=409,
+            )
+        return redirect(f"/o/{path_part(organism)}/debiteurs/{path_part(debtor)}?fait=examen#taches")
 
     return guarded(web, run)

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from recouvre.letters.render import TITLES
+from recouvre.service import outcomes
 
 CLAIM_STATUS = {
     "open": "en cours",
@@ -39,15 +40,9 @@ TASK_TYPE = {
     "prescription_review": "prescription proche",
 }
 TASK_STATUS = {"open": "à traiter", "done": "traitée"}
-OUTCOME = {
-    "reached": "débiteur joint",
-    "promise": "promesse de paiement obtenue",
-    "plan": "échéancier négocié",
-    "no_answer": "pas de réponse",
-    "message_left": "message laissé",
-    "wrong_number": "numéro erroné",
-    "refused": "refus de payer",
-}
+OUTCOME = outcomes.labels_for("phone_call")
+"""The outcomes of a phone call (the one list: ``service/outcomes.yaml``)."""
+REVIEW_OUTCOME = outcomes.labels_for("review")
 CHANNEL = {
     "transfer": "virement",
     "card": "carte bancaire",
@@ -110,12 +105,8 @@ CONTACT_CHANNEL = {
     "visit": "accueil",
     "sms": "SMS",
 }
-CONTACT_OUTCOME = {
-    "reached": "débiteur joint",
-    "not_reached": "débiteur non joint",
-    "promise": "promesse de paiement",
-    "plan": "échéancier négocié",
-}
+CONTACT_OUTCOME = outcomes.labels_for("contact")
+ALL_OUTCOMES = {code: item.label for code, item in outcomes.all_outcomes().items()}
 APPEAL_STAGE = {"amicable": "la commission de recours amiable", "court": "le tribunal"}
 """After « devant »."""
 APPEAL_STATUS = {
@@ -243,3 +234,12 @@ def rate_of(cents: int, rate: object) -> int:
         return int((Decimal(cents) * Decimal(str(rate)) / 100).quantize(Decimal(1)))
     except InvalidOperation:
         return 0
+
+
+def outcomes_for(task_type: str) -> dict[str, str]:
+    """The outcomes a task of ``task_type`` may be closed with (``service/outcomes.yaml``)."""
+    return outcomes.labels_for(task_type) if task_type in outcomes.USES else OUTCOME
+
+
+TITLE_DRAFT_ROUTE = "/o/{organism}/titres/nouveau?creance={claim}"
+"""WIRE: the enforcement pages draft the title (helper ``enforcement``); the review is closed there."""

@@ -88,6 +88,7 @@ DONE = {
     "recours": "Le recours est enregistré.",
     "decision-recours": "La décision sur le recours est enregistrée et appliquée à la créance.",
     "retrait-recours": "Le désistement du recours est enregistré.",
+    "examen": "La décision sur le dossier est enregistrée et l'examen clos.",
 }
 REFUSALS = (DomainError, AmountError, BatchRejected, Refused, FormError)
 TASK_TYPES_FIRST = tuple(labels.TASK_TYPE)

@@ -42,6 +42,7 @@ from recouvre.service.commands.recovery import (
     resume_recovery,
     suspend_recovery,
 )
+from recouvre.service.commands.reviews import decide_review
 from recouvre.service.commands.users import (
     activate_user,
     add_user,
@@ -70,6 +71,7 @@ __all__ = [
     "decide_appeal",
     "decide_proposal",
     "decide_remission",
+    "decide_review",
     "decide_user",
     "disable_user",
     "establish_claim",

@@ -15,6 +15,7 @@ from recouvre.cli import (
     claim_life,
     cycle,
     explain,
+    french,
     generate,
     imports,
     letters,
@@ -35,6 +36,7 @@ app = typer.Typer(
     help="Recouvre : recouvrement des indus et des cotisations.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 
 
@@ -76,6 +78,7 @@ app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)
 app.command("serve")(serve.serve)
+french.apply(app)  # the help in French (cli/french.py)
 
 
 READ_ONLY = frozenset(

@@ -47,3 +47,10 @@ CLAIM_STATUS = {
     "not_recovered": "non recouvrée",
 }
 """A claim's status as a user reads it (the web labels use the same words)."""
+
+TASK_TYPE = {
+    "phone_call": "appels téléphoniques",
+    "review": "examens avant contentieux",
+    "prescription_review": "prescriptions proches",
+}
+"""Task types as a count's label (« 12 appels téléphoniques »)."""

@@ -308,3 +308,18 @@ def task_outcomes(services: Services, organism: str, task_ids: list[int]) -> dic
             if isinstance(data, dict) and data.get("outcome"):
                 found[int(ident)] = TaskOutcome(str(data["outcome"]), str(data.get("note") or ""))
         return found
+
+
+def claims_established_after(services: Services, organism: str, on: date) -> int:
+    """How many of the organism's claims are established after ``on`` (a summary at ``on`` does
+    not count them: said beside it, so that it agrees with what was generated or imported)."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism)
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(ClaimRow)
+                .where(ClaimRow.organism_id == organism_id, ClaimRow.established_on > on)
+            )
+            or 0
+        )

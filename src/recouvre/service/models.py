@@ -96,6 +96,7 @@ class DebtorSearch(Request):
     name: Annotated[str | None, Field(max_length=200)] = None
     nir: Annotated[str | None, Field(max_length=32, description="NIR complet (recherche exacte)")] = None
     ref: Annotated[str | None, Field(max_length=64, description="référence, exacte ou début")] = None
+    ice: Annotated[str | None, Field(max_length=15, description="ICE d'une entreprise (CNSS), exact")] = None
     on: date = Field(description="date de la situation (soldes)")
     limit: Annotated[int, Field(ge=1, le=200)] = 50
 

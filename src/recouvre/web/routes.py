@@ -6,8 +6,9 @@ authorise and write the audit trail. A button the user's roles do not allow is n
 shown, and the server refuses it anyway: ``Forbidden`` becomes a 403 page (and a ``denied`` row
 of the audit trail, written by ``guard``).
 
-URLs carry no personal data: a search (a NIR is one) is a POST; the pages show NIR and IBAN
-masked, as the queries return them.
+URLs carry no personal data: a search is a GET with a bookmarkable address (``?q=…&page=…``),
+except a NIR, sent by the form in a POST's body and never read from an address; the pages show
+NIR and IBAN masked, as the queries return them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from recouvre.domain import identifiers
 from recouvre.domain.appeals import AppealOutcome, Appellant
 from recouvre.domain.days import supported
 from recouvre.domain.errors import BatchRejected, NotFound, Overpayment, Refused
@@ -958,6 +960,12 @@ def decide(
 # Search -----------------------------------------------------------------------------------------
 
 
+SEARCH_PAGE = 25
+SEARCH_LIMIT = 200
+"""At most this many debtors per criterion; the page says « 200 ou plus » beyond."""
+ICE_LIKE = re.compile(r"^[0-9]{15}$")
+
+
 @dataclass(frozen=True)
 class SearchShown:
     label: str
@@ -965,21 +973,64 @@ class SearchShown:
     keep: str
     """What to put back in the field (never a NIR)."""
     results: list[models.DebtorListItem]
+    page: int = 1
+    link: Callable[[int], str] | None = None
+    """The address of another page of the same search (a GET, bookmarkable); none for a NIR."""
+
+    @property
+    def total(self) -> int:
+        return len(self.results)
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + SEARCH_PAGE - 1) // SEARCH_PAGE, 1)
+
+    @property
+    def shown(self) -> list[models.DebtorListItem]:
+        start = (self.page - 1) * SEARCH_PAGE
+        return self.results[start : start + SEARCH_PAGE]
+
+    @property
+    def capped(self) -> bool:
+        return self.total >= SEARCH_LIMIT
 
 
-def search_debtors(services: Services, web: WebSession, organism: str, text: str) -> SearchShown:
-    """A name (contains), a NIR (exact, 13 or 15 characters, spaces ignored), a debtor reference
+def nir_problem(compact: str) -> str:
+    """Why a NIR typed in full (15 characters) is not valid: its key (« clé ») most often."""
+    if len(compact) != 15:
+        return ""
+    try:
+        identifiers.nir(compact)
+    except DomainError:
+        return (
+            "Ce NIR n'est pas valable : la clé (les deux derniers chiffres) ne correspond pas aux "
+            "13 premiers caractères. Vérifiez la saisie ; sans la clé, saisissez les 13 premiers."
+        )
+    return ""
+
+
+def search_debtors(
+    services: Services, web: WebSession, organism: str, text: str, *, country: str = "FR"
+) -> SearchShown:
+    """A name (contains), a NIR (exact, 13 or 15 characters, spaces ignored), an ICE (a CNSS
+    employer, 15 digits), a debtor reference — the allocataire's or the affiliation number —
     (exact or beginning) or a claim reference (exact)."""
     compact = text.replace(" ", "").upper()
     today = web.today
-    if NIR_LIKE.match(compact):
+    if country == "FR" and NIR_LIKE.match(compact):
         results = door_reads.search_debtors(
-            services, web.actor, organism, models.DebtorSearch(nir=compact, on=today)
+            services, web.actor, organism, models.DebtorSearch(nir=compact, on=today, limit=SEARCH_LIMIT)
         )
         return SearchShown(f"NIR {queries.masked('nir', compact)}", "", results)
     found: dict[str, models.DebtorListItem] = {}
-    for criteria in (models.DebtorSearch(name=text, on=today), models.DebtorSearch(ref=text, on=today)):
-        for item in door_reads.search_debtors(services, web.actor, organism, criteria):
+    criteria = [
+        models.DebtorSearch(name=text, on=today, limit=SEARCH_LIMIT),
+        models.DebtorSearch(ref=text, on=today, limit=SEARCH_LIMIT),
+    ]
+    if ICE_LIKE.match(compact):
+        criteria.append(models.DebtorSearch(ice=compact, on=today, limit=SEARCH_LIMIT))
+    for search in criteria:
+        for item in door_reads.search_debtors(services, web.actor, organism, search):
             found.setdefault(item.ref, item)
     if web.can("claims.read") and 0 < len(text) <= 64 and " " not in text.strip():
         try:
@@ -995,16 +1046,74 @@ def search_debtors(services: Services, web: WebSession, organism: str, text: str
     return SearchShown(f"« {text} »", text, sorted(found.values(), key=lambda item: item.ref))
 
 
+def _search_page(
+    request: Request,
+    services: Services,
+    web: WebSession,
+    organism: str,
+    *,
+    searched: SearchShown | None = None,
+    error: str = "",
+    notice: str = "",
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "search.html",
+        {
+            "org": organism_shown(services, organism),
+            "searched": searched,
+            "error": error,
+            "notice": notice,
+        },
+        web=web,
+        status=status,
+    )
+
+
 @router.get("/o/{organism}/recherche")
-def search_page(request: Request, services: ServicesDep, web: SessionDep, organism: OrganismPath) -> Response:
+def search_page(
+    request: Request,
+    services: ServicesDep,
+    web: SessionDep,
+    organism: OrganismPath,
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    """The search as a GET: its address can be kept and shared (``?q=…&page=…``). A NIR is never
+    searched from an address (it would stay in the browser's history and the logs): the form
+    sends it in the body."""
+
     def run() -> Response:
         commands.guard(services, web.actor, "debtors.search", Subject(organism=organism))
-        return render(
-            request,
-            "search.html",
-            {"org": organism_shown(services, organism), "searched": None, "error": ""},
-            web=web,
+        text = q.strip()
+        if not text:
+            return _search_page(request, services, web, organism)
+        shown = organism_shown(services, organism)
+        compact = text.replace(" ", "").upper()
+        if shown.country == "FR" and NIR_LIKE.match(compact):
+            return _search_page(
+                request,
+                services,
+                web,
+                organism,
+                notice="Un NIR ne se cherche pas depuis l'adresse de la page (il y resterait) : "
+                "saisissez-le dans le champ ci-dessous.",
+            )
+        if len(text) < 2:
+            return _search_page(
+                request, services, web, organism, error="Saisissez au moins deux caractères.", status=422
+            )
+        found = search_debtors(services, web, organism, text, country=shown.country)
+        base = f"/o/{path_part(organism)}/recherche?"
+        searched = SearchShown(
+            found.label,
+            found.keep,
+            found.results,
+            page=min(page, found.pages),
+            link=lambda number: base + urlencode({"q": text, "page": number}),
         )
+        return _search_page(request, services, web, organism, searched=searched)
 
     return guarded(web, run)
 
@@ -1013,21 +1122,24 @@ def search_page(request: Request, services: ServicesDep, web: SessionDep, organi
 def search(
     request: Request, services: ServicesDep, web: SessionDep, form: FormDep, organism: OrganismPath
 ) -> Response:
-    """Search by POST: what is typed (a NIR) stays out of URLs and access logs."""
+    """The search form: a NIR is searched here, in the body, and answered at once; anything else
+    is sent on to the bookmarkable GET address."""
 
     def run() -> Response:
         commands.guard(services, web.actor, "debtors.search", Subject(organism=organism))
         shown = organism_shown(services, organism)
         text = form.fields.get("q", "").strip()[:200]
         if len(text) < 2:
-            return render(
-                request,
-                "search.html",
-                {"org": shown, "searched": None, "error": "Saisissez au moins deux caractères."},
-                web=web,
-                status=422,
+            return _search_page(
+                request, services, web, organism, error="Saisissez au moins deux caractères.", status=422
             )
-        searched = search_debtors(services, web, organism, text)
-        return render(request, "search.html", {"org": shown, "searched": searched, "error": ""}, web=web)
+        compact = text.replace(" ", "").upper()
+        if shown.country == "FR" and NIR_LIKE.match(compact):
+            problem = nir_problem(compact)
+            if problem:
+                return _search_page(request, services, web, organism, error=problem, status=422)
+            searched = search_debtors(services, web, organism, text, country=shown.country)
+            return _search_page(request, services, web, organism, searched=searched)
+        return redirect(f"/o/{path_part(organism)}/recherche?" + urlencode({"q": text}))
 
     return guarded(web, run)

@@ -323,3 +323,47 @@ def claims_established_after(services: Services, organism: str, on: date) -> int
             )
             or 0
         )
+
+
+@dataclass(frozen=True)
+class ClaimGuidance:
+    """What the claim's forms propose: the plan's allowed range and instalment, the pending
+    remission request's proposed rate and route."""
+
+    balance: int
+    max_months: int | None
+    min_monthly: int | None
+    proposed_monthly: int | None
+    remission_pending: bool
+    remission_rate: str | None
+    remission_route: str | None
+
+
+def claim_guidance(services: Services, organism: str, claim_ref: str, on: date) -> ClaimGuidance:
+    from recouvre.service import remission
+
+    view = claims.view_claim(services, organism, claim_ref, on)
+    balance = max(view.balance, 0)
+    with services.db.unit_of_work() as session:
+        _, found = services.organism(session, organism)
+    policy = services.policy(found)
+    max_months = (
+        int(policy.get("recovery.max_plan_months", on)) if "recovery.max_plan_months" in policy else None
+    )
+    min_monthly = None if not max_months or not balance else -(-balance // max_months)
+    proposed = None if min_monthly is None else -(-min_monthly // 100) * 100  # whole units, rounded up
+    if proposed is not None:
+        proposed = min(proposed, balance)
+    case = remission.case_on(services, organism, claim_ref, on)
+    pending = case is not None and case.status.value == "pending"
+    return ClaimGuidance(
+        balance,
+        max_months,
+        min_monthly,
+        proposed,
+        pending,
+        None
+        if not pending or case is None or case.proposed_rate is None
+        else f"{case.proposed_rate.normalize():f}",
+        None if not pending or case is None else case.route.value,
+    )

@@ -243,3 +243,11 @@ def outcomes_for(task_type: str) -> dict[str, str]:
 
 TITLE_DRAFT_ROUTE = "/o/{organism}/titres/nouveau?creance={claim}"
 """WIRE: the enforcement pages draft the title (helper ``enforcement``); the review is closed there."""
+
+
+def plain_amount(cents: int | None) -> str:
+    """Cents as a form's value, French decimal comma, no currency: ``12050`` → ``120,50``."""
+    if cents is None:
+        return ""
+    units, rest = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{units},{rest:02d}"

@@ -649,6 +649,12 @@ def _debtor_page(
             "appeal_deciders": {stage.value: name for stage, name in commands.APPEAL_DECISIONS.items()},
             "organism_appeal": commands.ORGANISM_APPEAL,
             "overpayment": overpayment,
+            "guidance": {
+                claim.ref: office_reads.claim_guidance(services, web.actor, organism, claim.ref, on)
+                for claim in found.claims
+                if claim.status in ("open", "suspended")
+                and (web.can("plans.agree") or web.can("remissions.propose"))
+            },
             "credit_total": sum((Decimal(claim.credit) for claim in found.claims), Decimal(0)),
         },
         web=web,
@@ -745,6 +751,9 @@ def _claim_action(
         key = form.text("cle", "Référence du paiement", required=True, max_length=100)
         if not KEY.fullmatch(key):
             raise FormError("Référence du paiement", "lettres, chiffres et . _ : - seulement")
+        reference = form.text("reference", "Référence du moyen de paiement", max_length=100)
+        if reference:
+            why = f"{why} (référence : {reference})".strip()
         commands.record_payment(
             services,
             actor,

@@ -8,7 +8,7 @@ from datetime import date
 from recouvre.security.authorization import Actor, Subject
 from recouvre.service import back_office, decisions, trail
 from recouvre.service.context import Services
-from recouvre.service.door import allowed, guard
+from recouvre.service.door import allowed, guard, guard_claim
 
 
 def workload(services: Services, actor: Actor, organism: str, on: date) -> list[back_office.AgentLoad]:
@@ -80,3 +80,10 @@ def audit_page(
 def pending_user_changes(services: Services, actor: Actor) -> list[back_office.PendingUserChange]:
     guard(services, actor, "users.read")
     return back_office.pending_user_changes(services, actor.organism)
+
+
+def claim_guidance(
+    services: Services, actor: Actor, organism: str, claim_ref: str, on: date
+) -> back_office.ClaimGuidance:
+    guard_claim(services, actor, "claims.read", organism, claim_ref)
+    return back_office.claim_guidance(services, organism, claim_ref, on)

@@ -100,3 +100,22 @@ def test_a_review_kept_amicable_needs_a_reason(site: Site) -> None:
         site.services, actor, ORG, task, "kept_amicable", date(2026, 3, 12), "plan de paiement en vue"
     )
     assert done is not None
+
+
+def test_internal_notes_of_a_proposal_never_reach_the_letter(site: Site) -> None:
+    from recouvre.storage.tables import LetterRow
+
+    director = accounts.actor_of(site.services, "director")
+    commands.decide_proposal(
+        site.services,
+        director,
+        ORG,
+        ProposalKind.REMISSION,
+        site.ids["remission"],
+        True,
+        date(2026, 3, 16),
+        "vu",
+    )
+    with site.services.db.unit_of_work() as session:
+        letter = session.scalars(select(LetterRow).where(LetterRow.type == "remission_decision")).one()
+        assert "situation" not in str(letter.data) and "ressources faibles" not in str(letter.data)

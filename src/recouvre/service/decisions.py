@@ -291,6 +291,8 @@ def decide_proposal(
                 why=why,
             )
         else:
+            # The proposal's « éléments du dossier » are internal notes: they stay on the
+            # proposal and in the audit trail, never in the letter the debtor receives.
             remission.decide_remission(
                 services,
                 organism,
@@ -298,7 +300,7 @@ def decide_proposal(
                 on,
                 str(proposal.payload["rate"]),
                 "",
-                reasons,
+                "",
                 actor=by,
                 why=why,
             )

@@ -127,3 +127,20 @@ def test_a_cycle_before_the_payment_run_is_refused_unless_confirmed(site: Site) 
         )
     assert payment_runs.booked(services, ORG, date(2026, 4, 1))
     commands.run_cycle(services, admin, ORG, "2026-04", date(2026, 5, 1))
+
+
+def test_a_refusal_of_the_rules_reads_in_french(site: Site) -> None:
+    csrf = site.sign_in("case_worker")
+    response = site.client.post(
+        f"{BASE}/creances/C1/promesse",
+        data={
+            "csrf": csrf,
+            "debiteur": "D1",
+            "montant": "50",
+            "echeance": "2026-03-01",
+            "date": "2026-03-11",
+        },
+    )
+    assert response.status_code == 409
+    assert "date promise : avant la date de la promesse" in response.text
+    assert "before" not in response.text

@@ -89,6 +89,22 @@ def cycle_results(services: Services, organism: str, limit: int = 36) -> list[Cy
         if month in found:
             continue
         found[month] = CycleResult(month, row.occurred_on, row.actor, row.recorded_at, dict(row.after or {}))
+    # Cycles run by a batch without their own audit row (a simulation): their letters say what
+    # they did, month by month.
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism)
+        letters: dict[str, dict[str, int]] = {}
+        days: dict[str, date] = {}
+        for cycle_month, kind, issued_on, count in session.execute(
+            select(LetterRow.cycle, LetterRow.type, func.min(LetterRow.issued_on), func.count())
+            .where(LetterRow.organism_id == organism_id, LetterRow.cycle.is_not(None))
+            .group_by(LetterRow.cycle, LetterRow.type)
+        ):
+            letters.setdefault(str(cycle_month), {})[str(kind)] = int(count)
+            days[str(cycle_month)] = min(days.get(str(cycle_month), issued_on), issued_on)
+    for month, counts in letters.items():
+        if month not in found:
+            found[month] = CycleResult(month, days[month], "", datetime.min, {"letters": counts})
     return sorted(found.values(), key=lambda result: result.month, reverse=True)[:limit]
 
 

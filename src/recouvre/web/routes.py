@@ -29,6 +29,7 @@ from recouvre.domain import identifiers
 from recouvre.domain.appeals import AppealOutcome, Appellant
 from recouvre.domain.days import supported
 from recouvre.domain.errors import BatchRejected, NotFound, Overpayment, Refused
+from recouvre.domain.french import explain
 from recouvre.domain.model import DomainError, PaymentChannel
 from recouvre.domain.money import AmountError
 from recouvre.security.authorization import Forbidden, Subject
@@ -222,9 +223,9 @@ def refusal_text(error: Exception) -> str:
     if isinstance(error, Overpayment | Refused):
         return error.reason
     if isinstance(error, DomainError):
-        return f"{error.field} : {error.reason}"
+        return explain(error.field, error.reason)
     if isinstance(error, BatchRejected):
-        return "; ".join(f"{p.field} : {p.reason}" for p in error.problems)
+        return "; ".join(explain(p.field, p.reason) for p in error.problems)
     return str(error)
 
 

@@ -73,5 +73,9 @@ def run_cycle(
             workers=workers,
             progress=progress,
         ),
-        describe=lambda summary: {"already_done": summary.already_done, **summary.as_data()},
+        describe=lambda summary: {
+            "already_done": summary.already_done,
+            "without_payment_run": without_payment_run,
+            **summary.as_data(),
+        },
     )

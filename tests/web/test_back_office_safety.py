@@ -144,3 +144,13 @@ def test_a_refusal_of_the_rules_reads_in_french(site: Site) -> None:
     assert response.status_code == 409
     assert "date promise : avant la date de la promesse" in response.text
     assert "before" not in response.text
+
+
+def test_a_settled_claim_offers_no_promise_plan_or_suspension(site: Site) -> None:
+    csrf = site.sign_in("case_worker")
+    page = pay(site, csrf, "400").text
+    start = page.index('id="creance-C1"')
+    section = page[start : page.index('<section id="creance-', start + 10)]
+    assert "Le recouvrement de cette créance est terminé (soldée)" in section
+    for action in ("/promesse", "/echeancier", "/suspension"):
+        assert f'C1{action}"' not in section

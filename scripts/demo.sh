@@ -46,7 +46,7 @@ for role in administrator director case_worker accountant board_member phone_ope
     [ "$role" = collection_agency ] && extra=(--agency acme-recouvrement)
     who=()
     [ "$role" != administrator ] && who=(--as demo.administrator)
-    token="$(cli "${who[@]}" users add "$user" --role "$role" --organism CAF-DEMO --name "Démo ${role}" \
+    token="$(cli "${who[@]}" users add "$user" --role "$role" --organism CAF-DEMO --name "Démo $(role_label "$role")" \
         "${extra[@]}" --why "démonstration" | token_of)"
     if [ -z "$token" ]; then  # a financial duty: approved by the director (the system for the first)
         approver=()

@@ -97,6 +97,12 @@ EVENT = {
     "court_action": "action en justice de l'organisme",
     "remission_request": "demande de remise",
     "acknowledgment": "reconnaissance de dette",
+    "remission_decision": "décision sur la demande de remise",
+    "transferred": "transfert de la créance",
+    "undeliverable": "courrier non distribuable",
+    "placement": "dossier confié à une agence",
+    "recall": "dossier rappelé de l'agence",
+    "write_off_revived": "reprise après admission en non-valeur",
 }
 CONTACT_CHANNEL = {
     "phone": "téléphone",
@@ -145,12 +151,23 @@ CURRENCY = {"FR": "€", "MA": "MAD"}
 
 
 def label(table: dict[str, str], code: object) -> str:
+    """The French word for ``code``; a code without one is shown without its underscores."""
     text = "" if code is None else str(code)
-    return table.get(text, text)
+    return table.get(text, text.replace("_", " "))
+
+
+EXTRA_LETTER_TITLES = {
+    "last_notice": "Dernier avis sans frais",
+    "commandement": "Commandement de payer",
+    "remission_decision": "Décision sur la demande de remise",
+    "claims_list": "État des créances",
+}
+"""Letters without a title of their own in this country (a type of the other country's cycle)."""
 
 
 def letter_title(letter_type: str, country: str = "FR") -> str:
-    return TITLES.get((country.lower(), letter_type), letter_type)
+    found = TITLES.get((country.lower(), letter_type)) or TITLES.get(("fr", letter_type))
+    return found or EXTRA_LETTER_TITLES.get(letter_type, letter_type.replace("_", " "))
 
 
 def amount(value: object, currency: str = "€") -> str:

@@ -2,7 +2,8 @@
 # Demo: a fresh SQLite database, a synthetic Caf portfolio of 10,000 debtors whose claims arrive
 # over the 24 months before 2026-11-01, then 12 simulated months (benefit payments withheld,
 # debtors paying, agreeing plans or defaulting, one monthly cycle a month), then the
-# month-by-month table and the portfolio summary at the end.
+# month-by-month table and the portfolio summary at the end; then the same for a CNSS portfolio
+# of 2,000 employers over 6 months (surcharges, reminders, last notices, commandements).
 # Usage: bash scripts/demo.sh DBFILE   (`make demo` passes demo.db)
 set -euo pipefail
 
@@ -18,6 +19,12 @@ rm -f -- "$db" "$db-wal" "$db-shm" "$db.audit-key" "$db.audit-heads.jsonl"
 "$recouvre" --db "sqlite:///$db" generate --debtors 10000 --seed 42 --as-of 2026-11-01
 "$recouvre" --db "sqlite:///$db" simulate --start 2025-11 --months 12 --seed 42
 "$recouvre" --db "sqlite:///$db" summary --on 2026-10-31
+# The CNSS: 2,000 employers with unpaid contributions, then 6 simulated months in which new
+# declarations go unpaid and the cycle books surcharges, reminders, last notices ("dernier avis
+# sans frais") and commandements with their costs, month by month.
+"$recouvre" --db "sqlite:///$db" generate --country MA --debtors 2000 --seed 42 --as-of 2026-05-01
+"$recouvre" --db "sqlite:///$db" simulate --organism CNSS-DEMO --start 2026-05 --months 6 --seed 42
+"$recouvre" --db "sqlite:///$db" summary --organism CNSS-DEMO --on 2026-10-31
 
 # The back office: one demo user per role, with a password drawn now (no secret in the repo),
 # then the server on http://127.0.0.1:8000 (DEMO_SERVE=0 stops here, e.g. in scripts).

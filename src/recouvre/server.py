@@ -21,6 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recouvre.api import create_api
 from recouvre.api.body_limit import BodyLimit
+from recouvre.api.idempotency import IdempotencyKeys
+from recouvre.api.operations import RequestMetrics
+from recouvre.api.operations import router as operations_router
 from recouvre.service.context import Services
 from recouvre.web import mount_web
 
@@ -80,7 +83,10 @@ class SecurityHeaders:
 
 def create_app(services: Services) -> FastAPI:
     app = create_api(services)
+    app.include_router(operations_router)  # /health, /ready, /metrics: probes and scraper
     mount_web(app)  # the back office pages: "/", sign-in, queues, debtor files
+    app.add_middleware(IdempotencyKeys)  # a write sent again with its key is answered once
+    app.add_middleware(RequestMetrics)  # latency by route template
     app.add_middleware(BodyLimit)  # every route: 413 past MAX_BODY_BYTES, before any parsing
     app.add_middleware(SecurityHeaders)  # outermost: the 413 and every other answer carry them
     return app

@@ -169,7 +169,13 @@ def test_the_batch_check_agrees_with_ledger_post(
         signed = (
             request.amount
             if request.kind
-            in {MovementKind.ESTABLISHED, MovementKind.INDEMNITY, MovementKind.SURCHARGE, MovementKind.REFUND}
+            in {
+                MovementKind.ESTABLISHED,
+                MovementKind.INDEMNITY,
+                MovementKind.SURCHARGE,
+                MovementKind.REFUND,
+                MovementKind.COSTS,  # SCENARIOS.md "Movement kinds": costs (+)
+            }
             else -request.amount
         )
         if request.kind is MovementKind.REVERSAL and movement is not None:

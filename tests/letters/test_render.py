@@ -11,6 +11,8 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
+from recouvre.domain import withholding as domain_withholding
+from recouvre.domain import withholding_rules
 from recouvre.domain.launch import payment_reference
 from recouvre.letters import context as context_module
 from recouvre.letters import render as render_module
@@ -72,7 +74,7 @@ SPECIFIC: dict[tuple[str, str], tuple[str, ...]] = {
         "Damancom",
     ),
     ("MA", "reminder_1"): ("Avis de relance", "majorations de retard"),
-    ("MA", "reminder_2"): ("Dernier avis sans frais", "vingt jours", "commandement"),
+    ("MA", "reminder_2"): ("Second avis de relance", "dernier avis sans frais", "commandement"),
     ("MA", "formal_notice"): (
         "Mise en demeure",
         "mise en demeure",
@@ -252,6 +254,9 @@ def test_no_word_is_glued_to_the_next_by_template_whitespace(
         Path(context_module.__file__),
         Path(render_module.__file__),
         Path(__file__).with_name("conftest.py"),
+        # The explanation of the withholding is written by the domain, in the debtor space's words.
+        Path(withholding_rules.__file__),
+        Path(domain_withholding.__file__),
     ]
     vocabulary = {word.lower() for path in sources for word in WORD.findall(path.read_text())}
     glued: dict[str, str] = {}

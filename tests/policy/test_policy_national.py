@@ -137,14 +137,28 @@ def test_cnss_parameters_and_the_2025_reform() -> None:
     assert reform.value == Decimal("0.5") and reform.unverified and "02.24" in reform.reference
     assert MA.whole("cnss.last_notice_days", date(2026, 1, 1)) == 20
     assert MA.percent("cnss.commandement_costs", date(2026, 1, 1)) == 2
-    assert MA.rates("cnss.amnesty", date(2023, 9, 21)) is None
-    assert MA.rates("cnss.amnesty", date(2023, 9, 22)) == {
+    # The 2023 campaign opens with the minister's decision 005/2023 of 17 October 2023 (its
+    # board decision of 22/09/2023 needed it); 002/2020 closed on 31/12/2022.
+    assert MA.rates("cnss.amnesty", date(2023, 10, 16)) is None
+    assert MA.rates("cnss.amnesty", date(2023, 10, 17)) == {
         "full": Decimal(60),
         "plan_24": Decimal(50),
         "plan_more": Decimal(40),
     }
     assert MA.rates("cnss.amnesty", date(2025, 1, 15)) is not None
     assert MA.rates("cnss.amnesty", date(2025, 1, 16)) is None
+    assert MA.rates("cnss.amnesty", date(2015, 3, 17)) == {
+        "full": Decimal(100),
+        "plan_24": Decimal(0),
+        "plan_more": Decimal(0),
+    }
+    assert MA.rates("cnss.amnesty", date(2016, 3, 18)) is None
+    assert MA.rates("cnss.amnesty", date(2022, 12, 31)) == {
+        "full": Decimal(90),
+        "plan_24": Decimal(90),
+        "plan_more": Decimal(60),
+    }
+    assert MA.whole("cnss.amnesty_max_plan_months", date(2022, 12, 31)) == 42
 
 
 def test_other_national_defaults() -> None:

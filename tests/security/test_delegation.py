@@ -57,7 +57,7 @@ def test_mandates(portfolio: Services) -> None:
 def test_placements(portfolio: Services) -> None:
     placed = subjects.place_claim(portfolio, ORG, "C1", "acme", date(2026, 3, 1), by="cw")
     assert subjects.place_claim(portfolio, ORG, "C1", "acme", date(2026, 3, 1), by="cw") == placed  # a replay
-    with pytest.raises(DomainError, match="already placed with acme"):
+    with pytest.raises(DomainError, match="déjà confiée à l'agence acme"):
         subjects.place_claim(portfolio, ORG, "C1", "other", date(2026, 3, 5), by="cw")
     assert subjects.claim_subject(portfolio, ORG, "C1", date(2026, 3, 1)).placed_with == {"acme"}
     assert subjects.claim_subject(portfolio, ORG, "C1", date(2026, 2, 28)).placed_with == set()

@@ -17,6 +17,7 @@ ROLES = {
     "auditor",
     "administrator",
     "system",
+    "debtor",
 }
 READING = (".read", ".search", ".verify", ".portfolio")
 
@@ -34,6 +35,7 @@ def test_the_shipped_file() -> None:
     for power in rules.mandates.values():
         assert power <= rules.roles["director"], "the director holds by role what he mandates"
     assert rules.agency_may == rules.roles["collection_agency"]
+    assert rules.debtor_may == rules.roles["debtor"], "a debtor in his space: his role's actions only"
     assert {
         "write_offs.decide",
         "remissions.decide_services",

@@ -1,5 +1,5 @@
 """Outcomes are kept (issue 13): a phone call's outcome and note appear on the debtor's timeline;
-the outcomes are one list (``service/outcomes.yaml``); a review is closed by a decision."""
+the outcomes are one list (``service/call_outcomes.yaml``); a review is closed by a decision."""
 
 from __future__ import annotations
 

@@ -54,7 +54,9 @@ CNSS Morocco (``Country.MA``)
       companies (§11.3) is ≈ 50k MAD of monthly payroll per company, so ≈ 10k MAD of
       monthly contributions for the mean company and much less for the median one.
     * Lines are the unpaid monthly contribution periods (``1 + Poisson(3)``, at most
-      12), each dated on its due date, the 10th of the following month [A].
+      12), each dated on its due date, the 10th of the following month [A]; the claim's
+      ``contribution_due`` is its latest period's (``contribution_due_on``), from which the
+      monthly cycle books the surcharges and the CNSS's reminders, last notice and commandement.
 
 Determinism: debtors are generated in blocks of ``BLOCK`` indexes; block ``b`` draws
 from ``numpy.random.Generator(PCG64(SeedSequence(seed, spawn_key=(b,))))``. A debtor's
@@ -90,6 +92,7 @@ from recouvre.domain.model import (
 )
 from recouvre.service.claims import establish_claims
 from recouvre.service.context import Services
+from recouvre.service.contributions import establish_contributions
 from recouvre.service.registry import ensure_organism, register_debtors
 
 BLOCK = 2_000
@@ -760,6 +763,13 @@ class LoadResult:
     claims_created: int
 
 
+def contribution_due_on(claim: Claim) -> date:
+    """A generated contribution claim's due date: that of its latest unpaid period (its lines
+    are the periods, each dated at its due date). Surcharges run on the whole principal from
+    it: fewer than from each period's own date, which the one-due-date model cannot express."""
+    return max(line.paid_on for line in claim.lines)
+
+
 def load_portfolio(
     services: Services,
     spec: PortfolioSpec,
@@ -787,11 +797,15 @@ def load_portfolio(
             block = pending.result()
             pending = pool.submit(generate_block, spec, index + 1, debtors) if index + 1 < blocks else None
             registered = register_debtors(services, spec.organism, sorted(block.debtors, key=_null_pattern))
-            established = establish_claims(services, spec.organism, block.claims)
+            if spec.country is Country.MA:  # contributions bear surcharges from their due date
+                dues = [(claim, contribution_due_on(claim)) for claim in block.claims]
+                created_claims = establish_contributions(services, spec.organism, dues).created
+            else:
+                created_claims = establish_claims(services, spec.organism, block.claims).created
             total_debtors += len(block.debtors)
             new_debtors += registered.created
             total_claims += len(block.claims)
-            new_claims += established.created
+            new_claims += created_claims
             if progress is not None:
                 progress(len(block.debtors))
     return LoadResult(

@@ -26,8 +26,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from recouvre.api.cnss import router as cnss_router
 from recouvre.api.deps import get_actor
+from recouvre.api.enforcement import router as enforcement_router
 from recouvre.api.routes import router
+from recouvre.api.third_party import router as third_party_router
 from recouvre.domain.errors import BatchRejected, Busy, NotFound, Refused
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import AmountError
@@ -45,6 +48,11 @@ Authentification : `POST /api/v1/auth/token` avec un nom d'utilisateur et un mot
 `Authorization: Bearer <jeton>`. Chaque opération indique l'action qu'elle demande (`x-action`),
 accordée par les rôles et les mandats (`recouvre/security/roles.yaml`). Montants en texte à deux
 décimales (`"120.50"`), dates `AAAA-MM-JJ`, NIR et IBAN toujours masqués.
+
+Renvoi sans risque : toute écriture (`POST`, `PUT`, `PATCH`, `DELETE`) accepte l'en-tête
+`Idempotency-Key` (1 à 200 caractères) ; la même requête renvoyée avec la même clé reçoit la
+première réponse (en-tête `Idempotent-Replayed: true`) et n'enregistre rien de plus ; la même
+clé avec une autre requête est refusée (422).
 """
 
 
@@ -136,6 +144,9 @@ def create_api(services: Services, *, public_schema: bool | None = None) -> Fast
     )
     app.state.services = services
     app.include_router(router)
+    app.include_router(enforcement_router)
+    app.include_router(cnss_router)
+    app.include_router(third_party_router)
     public = public_openapi() if public_schema is None else public_schema
     signed_in = [] if public else [Depends(get_actor)]
 

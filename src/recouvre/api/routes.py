@@ -384,7 +384,7 @@ def decide_appeal(
     director records the court's decision."""
     amount = None if body.amount is None else parse_amount(body.amount, field="amount")
     view = commands.decide_appeal(
-        services, actor, organism, claim, body.on, body.outcome, amount, why=body.why
+        services, actor, organism, claim, body.on, body.outcome, amount, why=body.why, reasons=body.reasons
     )
     return _appeal_result(services, organism, view, body.on)
 
@@ -964,3 +964,12 @@ def audit_verify(services: ServicesDep, actor: ActorDep) -> models.VerificationO
         if found.broken is None
         else models.BrokenOut(seq=found.broken.seq, row_id=found.broken.row_id, reason=found.broken.reason),
     )
+
+
+# Agencies and the agency portal (recouvre.api.agencies) ------------------------------------------
+
+# Imported last: the module adds its routes to ``router`` (defined above) as it is read.
+from recouvre.api import agencies as agencies  # noqa: E402
+
+# Later families add their routes to this router (same prefix, same authorisation matrix).
+from recouvre.api import campaigns as campaigns  # noqa: E402

@@ -11,7 +11,9 @@ from pathlib import Path
 import typer
 
 from recouvre.cli import (
+    agencies,
     audit,
+    campaigns,
     claim_life,
     cycle,
     explain,
@@ -19,7 +21,9 @@ from recouvre.cli import (
     generate,
     imports,
     letters,
+    operations,
     organisms,
+    outbox,
     payments,
     policy,
     prescription,
@@ -27,9 +31,13 @@ from recouvre.cli import (
     serve,
     simulate,
     summary,
+    third_party,
+    titles,
     users,
 )
+from recouvre.cli import cnss as cnss_cli
 from recouvre.cli.common import LAST_STATE, CliState, default_policy_dir, errors
+from recouvre.service.failures import database_failure
 
 app = typer.Typer(
     name="recouvre",
@@ -74,10 +82,22 @@ app.add_typer(claim_life.remission_app, name="remission")
 app.add_typer(claim_life.write_off_app, name="write-off")
 app.add_typer(claim_life.over_indebtedness_app, name="over-indebtedness")
 app.add_typer(claim_life.appeal_app, name="appeal")
+app.add_typer(titles.app, name="titles")
+app.add_typer(cnss_cli.seizure_app, name="seizure")
+app.add_typer(cnss_cli.amnesty_app, name="amnesty")
+app.add_typer(cnss_cli.facility_app, name="facility")
+app.add_typer(agencies.app, name="agencies")
+app.add_typer(third_party.app, name="third-party")
+app.add_typer(third_party.satd_app, name="satd")
+app.add_typer(outbox.app, name="outbox")
+app.add_typer(campaigns.app, name="campaign")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
 app.command("simulate")(simulate.simulate_command)
 app.command("serve")(serve.serve)
+app.command("backup")(operations.backup)
+app.command("restore")(operations.restore)
+app.command("ready")(operations.ready)
 french.apply(app)  # the help in French (cli/french.py)
 
 
@@ -91,6 +111,7 @@ READ_ONLY = frozenset(
         "organisms list",
         "policy show",
         "prescription show",
+        "ready",
         "remission list",
         "scenario run",
         "serve",
@@ -185,7 +206,14 @@ def audit_cli_command(argv: list[str], exit_code: int) -> None:
 def main() -> None:
     argv = sys.argv[1:]
     try:
-        app()
+        try:
+            app()
+        except Exception as error:
+            failure = database_failure(error)
+            if failure is None:
+                raise
+            errors.print(f"[bold red]erreur[/]: {failure.message}", highlight=False)
+            raise SystemExit(failure.exit_code) from None
     except SystemExit as ended:
         code = ended.code if isinstance(ended.code, int) else (0 if ended.code is None else 1)
         audit_cli_command(argv, code)

@@ -466,12 +466,24 @@ def appeal_decide(
     amount: Annotated[
         str | None, typer.Option("--amount", help="Nouveau principal (pour reduced seulement)")
     ] = None,
+    reasons: Annotated[
+        str, typer.Option("--reasons", help="Motifs de la décision (repris au courrier ; --why sinon)")
+    ] = "",
 ) -> None:
-    """Record the decision and apply it to the ledger (cancellation, refund)."""
+    """Record the decision and apply it to the ledger (cancellation, refund); the decision letter
+    goes to the debtor."""
     principal = None if amount is None else _amount(amount, "--amount")
     view = _run(
         lambda: commands.decide_appeal(
-            services(ctx), actor(ctx), organism, claim, _date(on), outcome, principal, why=why
+            services(ctx),
+            actor(ctx),
+            organism,
+            claim,
+            _date(on),
+            outcome,
+            principal,
+            why=why,
+            reasons=reasons,
         )
     )
     _print_appeal(view, _money(ctx, organism, on))

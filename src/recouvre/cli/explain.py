@@ -13,9 +13,11 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from recouvre.cli.common import console, fail, money, organism_or_only, services
+from recouvre.cli.common import batch_actor, console, fail, money, organism_or_only, refused, services
+from recouvre.domain.satd import explain_in_french as satd_in_french
 from recouvre.domain.withholding import explain_in_french
 from recouvre.service import NotFound
+from recouvre.service.commands.explanations import issue_statements
 from recouvre.service.withholding import explain
 
 app = typer.Typer(help="Explications des décisions, en clair.", no_args_is_help=True)
@@ -62,7 +64,7 @@ def withholding(
             highlight=False,
             soft_wrap=True,
         )
-        for line in explain_in_french(payment.explanation):
+        for line in [*explain_in_french(payment.explanation), *satd_in_french(payment.explanation)]:
             console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
 
 
@@ -71,3 +73,22 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r}: date attendue AAAA-MM-JJ", param_hint="--date") from None
+
+
+@app.command("statements")
+def statements(
+    ctx: typer.Context,
+    on: Annotated[str, typer.Option("--date", help="Date du paiement de prestations (AAAA-MM-JJ)")],
+    organism: Annotated[
+        str | None, typer.Option("--organism", help="Code de l'organisme (défaut : le seul enregistré)")
+    ] = None,
+) -> None:
+    """Decide the statements of the debtors whose monthly withholding changed on that payment date."""
+    day = _date(on)
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    with refused():
+        count = issue_statements(found, batch_actor(ctx), code, day)
+    console.print(
+        f"{code} : {count} relevé(s) « votre retenue mensuelle change » décidé(s) pour le {day.isoformat()}."
+    )

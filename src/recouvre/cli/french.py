@@ -93,6 +93,65 @@ COMMANDS: dict[str, str] = {
     "appeal withdraw": "Enregistrer le désistement du recours en cours ; le recouvrement reprend.",
     "appeal sweep-implicit": "Constater le rejet implicite des recours amiables restés sans réponse à "
     "leur date de rejet implicite.",
+    # Commands of the other procedures (enforcement, agencies, third parties, channels, CNSS).
+    "import contributions": "Importer les cotisations dues (CNSS) : une ligne par employeur et période "
+    "(employeur, ICE, période, montant, échéance[, référence]) ; tout ou rien, chaque erreur listée.",
+    "explain statements": "Décider les relevés des débiteurs dont la retenue mensuelle a changé à "
+    "cette date de paiement.",
+    "prescription acknowledge": "Enregistrer la reconnaissance écrite de la dette par le débiteur : "
+    "elle interrompt la prescription (C. civ. 2240).",
+    "titles queue": "Le contentieux : titres à rédiger, à signer, à signifier, délais d'opposition, "
+    "oppositions.",
+    "titles draft": "Rédiger le titre exécutoire de la créance (un par créance) depuis sa tâche d'examen.",
+    "titles basket": "Le parapheur (le directeur, ou un agent sous mandat en vigueur).",
+    "titles sign": "Signer les titres un à un ou par lot (signataire et mandat enregistrés sur chacun).",
+    "titles act": "Enregistrer un acte sur un titre.",
+    "titles show": "Les titres de la créance et leurs actes.",
+    "titles document": "Écrire le PDF du titre (la contrainte, ou la requête en injonction de payer).",
+    "seizure list": "Lister les actes de saisie d'une créance.",
+    "amnesty simulate": "Ce que coûterait et rapporterait la campagne en vigueur (ou la dernière saisie).",
+    "amnesty apply": "Enregistrer la demande d'un employeur pour la campagne en vigueur.",
+    "amnesty offer": "Émettre les courriers proposant la campagne ouverte à chaque employeur éligible.",
+    "facility grant": "Accorder une facilité de paiement sur une créance de cotisations, aux conditions "
+    "de la CNSS.",
+    "facility stats": "La part des facilités non honorées de l'organisme, à côté des 53 % de RULES.md.",
+    "agencies load": "Charger (créer ou mettre à jour) les contrats des agences d'un fichier, tout ou rien.",
+    "agencies list": "Les agences et leurs contrats.",
+    "agencies place": "Confier des créances par règles (segment, montant, ancienneté, placements "
+    "précédents, capacités).",
+    "agencies place-one": "Confier une créance (depuis le dossier du débiteur) à une agence.",
+    "agencies recall": "Rappeler une créance de son agence.",
+    "agencies handover": "Écrire le fichier des dossiers confiés à une agence et, pour un commissaire de "
+    "justice, les PDF des titres exécutoires.",
+    "agencies statement": "Le relevé mensuel des commissions et le rapprochement de chaque agence.",
+    "agencies league": "Le classement des agences sur une période.",
+    "third-party file": "Écrire le fichier de transfert de la créance (montants et historique complet), "
+    "en CSV ou Parquet.",
+    "third-party statement": "Le relevé mensuel des sommes constatées et recouvrées pour le compte d'un "
+    "créancier.",
+    "satd record": "Enregistrer une saisie administrative à tiers détenteur reçue sur les prestations "
+    "du débiteur.",
+    "satd pay": "Enregistrer le versement au créancier saisissant d'une somme mise de côté.",
+    "satd list": "Les avis reçus, ou les sommes à verser aux créanciers saisissants.",
+    "outbox consent": "Enregistrer le consentement d'un débiteur à un canal (ou son retrait), daté, "
+    "avec sa source.",
+    "outbox queue": "Mettre en file les courriels (courriers en PDF) et les SMS de rappel à M+1 des "
+    "courriers du jour.",
+    "outbox send": "Envoyer les messages dus (nouvelles tentatives à intervalles croissants après un "
+    "échec temporaire).",
+    "outbox list": "Lister les courriels et SMS, les plus récents d'abord.",
+    "campaign create": "Constituer la liste d'appels d'une campagne pour un déclencheur sur une période.",
+    "campaign list": "Lister les campagnes de l'organisme.",
+    "campaign calls": "La liste d'appels du jour : débiteur, téléphone, créances et soldes, derniers "
+    "contacts et script.",
+    "campaign call": "Enregistrer un appel et son issue (un code inconnu est refusé).",
+    "campaign kpis": "Les indicateurs de la campagne, à côté de ceux de référence.",
+    "seizure record": "Enregistrer une étape d'une saisie-arrêt sur une créance en recouvrement forcé.",
+    "third-party transfer": "Transférer une créance de RSA au département (le débiteur ne perçoit plus "
+    "de prestations).",
+    "third-party move": "Le débiteur a déménagé : la créance est recouvrée pour le nouveau département.",
+    "satd release": "Enregistrer la mainlevée d'un avis.",
+    "campaign close": "Arrêter d'appeler les lignes encore ouvertes (comptées comme non jointes).",
 }
 """Help of each command (path as typed after ``recouvre``)."""
 
@@ -129,6 +188,8 @@ OPTIONS: dict[tuple[str, str], str] = {
     ("write-off fact", "fact"): "insolvent (insolvable), deceased (décédé) ou unreachable (introuvable)",
     ("appeal decide", "outcome"): "rejected (rejeté), upheld (accueilli) ou reduced (accueilli en "
     "partie, créance réduite)",
+    ("third-party statement", "creditor"): "Créancier : departement (le département), etat (l'État) "
+    "ou fnal (le Fonds national d'aide au logement)",
     ("appeal decide", "amount"): "Nouveau principal (seulement pour une créance réduite)",
 }
 """Help of each option: (command path, parameter name)."""

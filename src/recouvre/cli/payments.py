@@ -38,6 +38,7 @@ from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents, format_money
 from recouvre.service import BatchRejected, Services, commands, registry
 from recouvre.service.batch import default_workers
+from recouvre.service.commands.explanations import issue_statements
 from recouvre.service.withholding import PaymentBatch, WithholdingOutcome, withhold_batches
 
 CHUNK = 5_000
@@ -162,6 +163,14 @@ def withhold(
             },
         )
     _summary(file, totals, written, rows, currency(found, organism))
+    # The explanation reaches the debtor: a statement when his monthly withholding changed.
+    for day in sorted({item.payment.paid_on for item in batch.items}):
+        with refused():
+            count = issue_statements(found, who, organism, day)
+        if count:
+            console.print(
+                f"{count} relevé(s) « votre retenue mensuelle change » à envoyer (paiement du {day})."
+            )
 
 
 def _read(file: Path) -> Table:

@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import batch_actor, console, fail, money, organism_or_only, refused, services
+from recouvre.cli.common import actor, batch_actor, console, fail, money, organism_or_only, refused, services
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents
 from recouvre.domain.prescription import InterruptionEffect, PrescriptionState
@@ -165,3 +165,31 @@ def show(
     except DomainError as error:
         raise fail(str(error)) from None
     _print_state(claim, code, state, money(services(ctx), code, day))
+
+
+@app.command("acknowledge")
+def acknowledge(
+    ctx: typer.Context,
+    claim: str = typer.Argument(..., help="Référence de la créance"),
+    on: str = typer.Option(..., "--date", help="Date de la reconnaissance écrite, YYYY-MM-DD"),
+    by: str = typer.Option(
+        "debtor", "--by", help="Qui reconnaît la dette (debtor, representative, mandatary)"
+    ),
+    why: str = typer.Option("reconnaissance de dette écrite", "--why", help="Motif, pièce reçue"),
+    organism: str | None = typer.Option(None, "--organism", help="Code de l'organisme"),
+) -> None:
+    """Record the debtor's written acknowledgment of the debt: it interrupts prescription (C. civ. 2240)."""
+    day = _date(on)
+    found = services(ctx)
+    code = organism_or_only(found, organism)
+    with refused():
+        new = commands.record_acknowledgment(found, actor(ctx), code, claim, day, by=by, why=why)
+    if new:
+        console.print(
+            f"{claim} : reconnaissance de dette enregistrée le {day.strftime('%d/%m/%Y')}"
+            " (prescription interrompue)"
+        )
+    else:
+        console.print(
+            f"{claim} : reconnaissance déjà enregistrée le {day.strftime('%d/%m/%Y')}, rien à faire"
+        )

@@ -1,10 +1,12 @@
-"""`recouvre serve [--host --port]`: the REST API (and, later, the web back office) over HTTP."""
+"""`recouvre serve [--host --port --workers --log-format]`: the REST API and the web back office
+over HTTP, with the operator's probes (``/health``, ``/ready``) and ``/metrics``."""
 
 from __future__ import annotations
 
 import typer
 
 from recouvre.cli.common import console, services
+from recouvre.security import logs
 
 
 def serve(
@@ -12,17 +14,22 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Adresse d'écoute"),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port d'écoute"),
     log_level: str = typer.Option("info", "--log-level", help="critical, error, warning, info, debug"),
+    log_format: str = typer.Option(
+        "text", "--log-format", help="text ou json (une ligne JSON par événement, sans donnée personnelle)"
+    ),
 ) -> None:
-    """Serve the API under /api/v1 and its OpenAPI document at /openapi.json."""
+    """Servir l'API (/api/v1), le back office (/) et les sondes d'exploitation (/health, /ready, /metrics)."""
     import uvicorn
 
     from recouvre.server import create_app
     from recouvre.service import accounts
 
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter(f"--log-format={log_format!r} : text ou json")
+    logs.configure(log_level, json_lines=log_format == "json")
     found = services(ctx)
     console.print(
-        f"Recouvre : back office sur http://{host}:{port}/ et API sur http://{host}:{port}/api/v1 "
-        f"(base {found.db.display_url()})",
+        f"Recouvre : back office sur http://{host}:{port}/ (API sous /api/v1, base {found.db.display_url()})",
         highlight=False,
     )
     if not accounts.has_users(found):
@@ -36,4 +43,4 @@ def serve(
             "(`make demo` crée un utilisateur de démonstration par rôle.)",
             highlight=False,
         )
-    uvicorn.run(create_app(found), host=host, port=port, log_level=log_level)
+    uvicorn.run(create_app(found), host=host, port=port, log_level=log_level, log_config=None)

@@ -14,6 +14,9 @@ from recouvre.service.cycle import parse_month
 from recouvre.service.simulation import MonthActivity, simulate
 
 LETTER_COLUMNS = ("notification", "reminder_1", "reminder_2", "formal_notice")
+CNSS_COLUMNS = ("notification", "reminder_1", "reminder_2", "last_notice", "commandement")
+"""The CNSS's letters (SCENARIOS.md "CNSS forced recovery"): its final notice is the last notice,
+followed by the commandement."""
 
 
 def _whole(cents: int, code: str) -> str:
@@ -25,19 +28,31 @@ def _whole(cents: int, code: str) -> str:
 
 def activity_table(rows: list[MonthActivity], code: str = "EUR") -> Table:
     table = Table(title="Activité mois par mois")
-    for name in ("mois", "constaté", "retenu", "payé", "stock fin de mois"):
+    cnss = code == "MAD"
+    columns = CNSS_COLUMNS if cnss else LETTER_COLUMNS
+    for name in (
+        "mois",
+        "constaté",
+        "majorations et frais" if cnss else "retenu",
+        "payé",
+        "stock fin de mois",
+    ):
         table.add_column(name, justify="right")
-    for name in ("notif.", "relance 1", "relance 2", "mise en dem.", "autres courriers", "tâches"):
+    if cnss:
+        labels: tuple[str, ...] = ("avis de débit", "relance 1", "relance 2", "dernier avis", "commandement")
+    else:
+        labels = ("notif.", "relance 1", "relance 2", "mise en dem.")
+    for name in (*labels, "autres courriers", "tâches"):
         table.add_column(name, justify="right")
     for row in rows:
-        others = sum(count for kind, count in row.letters.items() if kind not in LETTER_COLUMNS)
+        others = sum(count for kind, count in row.letters.items() if kind not in columns)
         table.add_row(
             row.month,
             _whole(row.established, code),
-            _whole(row.withheld, code),
+            _whole(row.surcharged if cnss else row.withheld, code),
             _whole(row.paid, code),
             _whole(row.stock, code),
-            *(str(row.letters.get(kind, 0)) for kind in LETTER_COLUMNS),
+            *(str(row.letters.get(kind, 0)) for kind in columns),
             str(others),
             str(row.tasks),
         )

@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from recouvre.domain.default_steps import REVIEW, FinalNotice
 from recouvre.domain.ledger import INCREASING, MovementKind
 from recouvre.domain.money import Cents
 from recouvre.domain.thresholds import under_minimum
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from recouvre.domain.defaults import DefaultState
 
 T = TypeVar("T")
+FORMAL_NOTICE = "formal_notice"
 SURCHARGE = MovementKind.SURCHARGE.value
 _INCREASING = frozenset(kind.value for kind in INCREASING)
 
@@ -90,6 +92,16 @@ class ClaimFacts:
     """Money received since the last promise was recorded."""
     held: bool = False
     """Set by the step ``promises``: a promise not yet due holds the default step."""
+    amnesty: str | None = None
+    """The option of a CNSS amnesty applied for and still pending (``domain.amnesty``)."""
+    surcharges_ended: bool = False
+    """A CNSS amnesty's remission was booked: no further surcharge (SCENARIOS.md "CNSS amnesty")."""
+    placed: bool = False
+    """Placed with an agency on the cycle's date: the agency does its own reminders, the
+    ``defaults`` step takes no step for it (SCENARIOS.md "Agencies")."""
+    recalled: bool = False
+    """Had a placement recalled by the cycle's date: its default steps resume where they
+    stopped, one per cycle (never several at once)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,16 @@ class CycleRules:
     surcharge_first: Decimal
     surcharge_monthly: Decimal
     minimums: Mapping[str, Cents] = field(default_factory=dict)
+    final_notice: FinalNotice | None = None
+    """The ladder's final notice and what follows it, by country (``default_steps.final_notice``);
+    None: France's formal notice of ``formal_notice_months``."""
+
+    @property
+    def notice(self) -> FinalNotice:
+        """The final notice in force (France's formal notice unless the country has its own)."""
+        if self.final_notice is not None:
+            return self.final_notice
+        return FinalNotice(FORMAL_NOTICE, REVIEW, months=self.formal_notice_months)
 
 
 @dataclass(frozen=True)

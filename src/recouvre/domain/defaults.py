@@ -20,10 +20,12 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
+from recouvre.domain.amnesty import LAPSING_STEPS, PLAN_OPTIONS
 from recouvre.domain.cycle import ClaimFacts, CycleRows, CycleRules, CycleRun, TaskOrder
-from recouvre.domain.default_steps import DefaultStep
+from recouvre.domain.default_steps import COMMANDEMENT, DefaultStep, FinalNotice
+from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import Benefit, Phase
-from recouvre.domain.money import Cents
+from recouvre.domain.money import Cents, percent_of
 
 FORMAL_NOTICE = "formal_notice"
 INJUNCTION_BENEFITS = frozenset({Benefit.ALS.value, Benefit.LOAN.value})
@@ -31,6 +33,10 @@ INJUNCTION_BENEFITS = frozenset({Benefit.ALS.value, Benefit.LOAN.value})
 Cass. 2e civ. 23/09/2021 n° 20-10.532)."""
 CONTRIBUTION = Benefit.CONTRIB.value
 CONTENTIOUS = Phase.CONTENTIOUS.value
+ENFORCEMENT = Phase.ENFORCEMENT.value
+COSTS = MovementKind.COSTS.value
+ETAT_DE_PRODUITS = "etat_de_produits"
+"""The CNSS's own enforceable title (dahir 1-72-184 art. 28; RULES.md §11.1)."""
 
 
 @lru_cache(maxsize=65_536)
@@ -93,6 +99,8 @@ class StepDecision:
     contentious: bool = False
     cured: bool = False
     reason: str = ""
+    commandement: bool = False
+    """The CNSS's commandement: ``costs`` on the balance and phase ``enforcement``."""
 
 
 def _rank(steps: Sequence[DefaultStep], letter: str | None) -> int:
@@ -110,6 +118,8 @@ def decide_step(
     *,
     formal_notice_months: int,
     repeat_window_months: int,
+    notice: FinalNotice | None = None,
+    one_step: bool = False,
 ) -> StepDecision:
     """The one step of this cycle for a claim with ``defaults`` unpaid due dates.
 
@@ -118,9 +128,15 @@ def decide_step(
       after that step instead of starting again at the first reminder.
     - k ≥ 1 gives the step whose ``defaults`` is the largest not above k (plus the shortened
       path's offset); it is taken only if the episode has not reached it yet: never twice.
-    - After the formal notice's deadline, a claim still in default moves to the contentious
-      phase (the review task drafts the enforcement title).
+    - After the final notice's deadline, a claim still in default takes what follows it in its
+      country (``notice``, ``default_steps.FINAL_NOTICES``): in France the contentious phase
+      (the review task drafts the enforcement title); at the CNSS the commandement, with its
+      costs, and the enforcement phase.
+    - ``one_step`` (a claim recalled from an agency, SCENARIOS.md "Agencies"): the steps resume
+      where they stopped, one per cycle: the step taken is at most the one after the last reached.
     """
+    if notice is None:
+        notice = FinalNotice(FORMAL_NOTICE, "review", months=formal_notice_months)
     if state.phase is not Phase.AMICABLE:
         return StepDecision(state, reason="phase")
     ordered = sorted(steps, key=lambda step: step.defaults)
@@ -143,13 +159,18 @@ def decide_step(
     else:
         reached = _rank(ordered, state.step)
     if state.notice_deadline is not None and on > state.notice_deadline:
+        if notice.then == COMMANDEMENT:
+            forced = replace(state, phase=Phase.ENFORCEMENT, step=COMMANDEMENT, step_on=on)
+            return StepDecision(forced, letter=COMMANDEMENT, commandement=True, reason="last notice expired")
         moved = replace(state, phase=Phase.CONTENTIOUS)
         return StepDecision(moved, task="review", contentious=True, reason="formal notice expired")
     target = min(sum(1 for step in ordered if step.defaults <= defaults) + state.step_offset, len(ordered))
+    if one_step:
+        target = min(target, max(reached, state.step_offset) + 1)
     if target <= reached:
         return StepDecision(state, reason="step already taken")
     step = ordered[target - 1]
-    deadline = add_months(on, formal_notice_months) if step.letter == FORMAL_NOTICE else state.notice_deadline
+    deadline = notice.deadline(on) if step.letter == notice.letter else state.notice_deadline
     reached_state = replace(state, step=step.letter, step_on=on, notice_deadline=deadline)
     return StepDecision(reached_state, letter=step.letter, task=step.task, reason=f"k={defaults}")
 
@@ -186,8 +207,11 @@ def letter_data(
     notice's own, D + ``default.formal_notice_months``; for a later letter, the latest notice
     deadline running)."""
     data: dict[str, object] = {"claims": [claim.ref for claim in covered]}
-    if letter_type == FORMAL_NOTICE:
-        data["deadline"] = add_months(on, rules.formal_notice_months).isoformat()
+    notice = rules.notice
+    if letter_type == notice.letter:
+        data["deadline"] = notice.deadline(on).isoformat()
+    elif letter_type == COMMANDEMENT:
+        data["costs_rate"] = str(notice.costs_rate)
     elif deadlines := [claim.state.notice_deadline for claim in covered if claim.state.notice_deadline]:
         data["deadline"] = max(deadlines).isoformat()
     return data
@@ -206,24 +230,29 @@ def defaults(claims: Mapping[int, ClaimFacts], rules: CycleRules, run: CycleRun)
     states = rows.states
     # decide_step is pure and most claims share a state (one object per shard, see the service's
     # loader) and a default count: decided once each.
-    decided: dict[tuple[int, int], StepDecision] = {}
+    decided: dict[tuple[int, int, bool], StepDecision] = {}
+    notice = rules.notice
     step_datas: dict[tuple[str, int], dict[str, object]] = {}
     for claim in claims.values():
         state = claim.state
+        if claim.placed:  # the agency does its own reminders: no letter, no task, no phase change
+            continue
         if claim.total <= 0 and state.episode_since is None:
             continue
         count = default_count(claim, rules, on, recent_withholding)
         if claim.held and count > 0:
             continue
-        decision = decided.get((id(state), count))
+        decision = decided.get((id(state), count, claim.recalled))
         if decision is None:
-            decision = decided[(id(state), count)] = decide_step(
+            decision = decided[(id(state), count, claim.recalled)] = decide_step(
                 state,
                 count,
                 on,
                 rules.default_steps,
                 formal_notice_months=rules.formal_notice_months,
                 repeat_window_months=rules.repeat_window_months,
+                notice=notice,
+                one_step=claim.recalled,
             )
         if decision.state is not state and decision.state != state:
             states.setdefault((id(state), id(decision.state)), (state, decision.state, []))[2].append(
@@ -256,6 +285,14 @@ def defaults(claims: Mapping[int, ClaimFacts], rules: CycleRules, run: CycleRun)
                     {"phase": CONTENTIOUS, "cycle": month, "title": title},
                 )
             )
+        if decision.commandement:
+            _commandement(rows, claim, notice, run)
+        if claim.amnesty in PLAN_OPTIONS and letter in LAPSING_STEPS:
+            # The plan's default reached the final notice: the amnesty ends without remission.
+            data_lapsed: dict[str, object] = {"cycle": month, "option": claim.amnesty, "step": letter}
+            events.append(
+                (f"{code}:{claim.ref}:amnesty_lapsed:{month}", claim.id, on, "amnesty_lapsed", data_lapsed)
+            )
         if decision.task is not None:
             data: dict[str, object] = {"cycle": month, "defaults": count}
             if decision.task == "review":
@@ -272,3 +309,19 @@ def defaults(claims: Mapping[int, ClaimFacts], rules: CycleRules, run: CycleRun)
                 )
             )
     return rows
+
+
+def _commandement(rows: CycleRows, claim: ClaimFacts, notice: FinalNotice, run: CycleRun) -> None:
+    """The CNSS's commandement on a claim (SCENARIOS.md "CNSS forced recovery"; cnss.ma « Recouvrement
+    forcé », RULES.md §11.2): ``costs`` of ``cnss.commandement_costs`` percent of the balance that
+    day — after the surcharge this cycle booked (``run_steps`` added it to ``claim.total``) —
+    rounded once; phase ``enforcement`` under the CNSS's own enforceable title, the "état de
+    produits" (dahir 1-72-184 art. 28)."""
+    prefix = f"{run.organism}:{claim.ref}:cycle:{run.month}"
+    costs = percent_of(max(claim.total, 0), notice.costs_rate)
+    if costs > 0:
+        note = f"frais de commandement {notice.costs_rate} % du solde"
+        rows.postings.append((claim.id, f"{prefix}:costs", COSTS, costs, note))
+    title = {"phase": ENFORCEMENT, "cycle": run.month, "title": ETAT_DE_PRODUITS, "costs_cents": costs}
+    rows.events.append((f"{prefix}:phase", claim.id, run.on, "phase", title))
+    rows.letters.setdefault((claim.debtor_id, ETAT_DE_PRODUITS), []).append(claim)

@@ -55,10 +55,17 @@ class MovementKind(StrEnum):
     DISCHARGE = "discharge"
     REFUND = "refund"
     REVERSAL = "reversal"
+    COSTS = "costs"
 
 
 INCREASING = frozenset(
-    {MovementKind.ESTABLISHED, MovementKind.INDEMNITY, MovementKind.SURCHARGE, MovementKind.REFUND}
+    {
+        MovementKind.ESTABLISHED,
+        MovementKind.INDEMNITY,
+        MovementKind.SURCHARGE,
+        MovementKind.REFUND,
+        MovementKind.COSTS,
+    }
 )
 DECREASING = frozenset(
     {

@@ -72,6 +72,7 @@ class PaymentChannel(StrEnum):
     CARD = "card"
     CHEQUE = "cheque"
     DIRECT_DEBIT = "direct_debit"
+    AGENCY = "agency"
 
 
 @dataclass(frozen=True)

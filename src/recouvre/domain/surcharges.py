@@ -80,7 +80,7 @@ def surcharges(claims: Mapping[int, ClaimFacts], rules: CycleRules, run: CycleRu
     on, first, monthly = run.on, rules.surcharge_first, rules.surcharge_monthly
     for claim in claims.values():
         due_on = claim.contribution_due
-        if due_on is None or claim.benefit != CONTRIBUTION:
+        if due_on is None or claim.benefit != CONTRIBUTION or claim.surcharges_ended:
             continue
         owed = surcharge_owed(
             claim.principal, claim.surcharged, max(claim.total, 0), due_on, on, first=first, monthly=monthly

@@ -120,11 +120,18 @@ class ClaimInfo:
     refunded: Cents
     total: Cents
     """The signed sum of the movements: the balance when positive, a credit when negative."""
+    costs: Cents = 0
+    """Enforcement costs (the CNSS commandement's)."""
 
     @property
     def claimed(self) -> Cents:
-        """What was put at the debtor's charge: principal, fraud indemnity, surcharges."""
-        return self.principal + self.indemnity + self.surcharges
+        """What was put at the debtor's charge: principal, fraud indemnity, surcharges, costs."""
+        return self.principal + self.indemnity + self.surcharges + self.costs
+
+    @property
+    def extra(self) -> Cents:
+        """What the organism added to the principal: fraud indemnity, surcharges, costs."""
+        return self.indemnity + self.surcharges + self.costs
 
     @property
     def settled(self) -> Cents:
@@ -206,6 +213,10 @@ class LetterContext:
     data: Mapping[str, object]
     """The letter's data as recorded (read-only), for what ``terms`` does not name."""
     surcharge: SurchargeRule | None = None
+    withholding_rules: tuple[str, ...] = ()
+    """The rules of the withholding on benefits in force, in plain French (notification, statement)."""
+    withholding_lines: tuple[str, ...] = ()
+    """How the withholding of the payment a statement is about was computed, in plain French."""
 
     @property
     def claimed(self) -> Cents:

@@ -22,6 +22,7 @@ from pathlib import Path
 import jinja2
 
 from recouvre.domain.money import Cents, format_eur
+from recouvre.letters.act_titles import ACT_REQUIRED, ACT_TITLES
 from recouvre.letters.context import LetterContext
 
 TEMPLATES = Path(str(files("recouvre.letters") / "templates"))
@@ -51,16 +52,22 @@ TITLES: dict[tuple[str, str], str] = {
     ("fr", "remission_decision"): "Décision sur votre demande de remise de dette",
     ("fr", "claims_list"): "État des créances en cours",
     ("fr", "change_of_debtor"): "Notification de dette — changement de débiteur",
+    ("fr", "withholding_statement"): "Votre retenue mensuelle sur prestations change",
     ("ma", "notification"): "Avis de débit de cotisations",
     ("ma", "reminder_1"): "Avis de relance",
-    ("ma", "reminder_2"): "Dernier avis sans frais",
+    ("ma", "reminder_2"): "Second avis de relance",
     ("ma", "formal_notice"): "Mise en demeure",
     ("ma", "contrainte"): "Commandement de payer",
     ("ma", "remission_decision"): "Décision sur votre demande de remise des majorations",
     ("ma", "claims_list"): "Relevé des créances",
     ("ma", "change_of_debtor"): "Avis de transfert de débiteur",
+    ("ma", "last_notice"): "Dernier avis sans frais",
+    ("ma", "commandement"): "Commandement de payer",
+    ("ma", "etat_de_produits"): "État de produits exécutoire",
+    ("ma", "amnesty_offer"): "Remise des majorations de retard : offre de la campagne en cours",
 }
 """The letter's title (its object), by country folder and type."""
+TITLES.update(ACT_TITLES)
 
 LETTER_TYPES = tuple(dict.fromkeys(letter_type for _, letter_type in TITLES))
 
@@ -74,9 +81,11 @@ REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
     ),
     ("fr", "formal_notice"): ("deadline",),
     ("ma", "formal_notice"): ("deadline",),
+    ("ma", "last_notice"): ("deadline",),
 }
 """Data a letter cannot be printed without (R-NOTIF-1: a notification missing its time limits
 would make them unenforceable; a formal notice states its deadline)."""
+REQUIRED.update(ACT_REQUIRED)
 
 
 class UnknownLetterType(LookupError):
@@ -126,6 +135,7 @@ def environment() -> jinja2.Environment:
     env.filters["date_long"] = date_long
     env.filters["date_short"] = date_short
     env.filters["month_year"] = month_year
+    env.filters["iso_long"] = lambda text: date_long(date.fromisoformat(str(text)))
     return env
 
 

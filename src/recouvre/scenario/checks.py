@@ -20,7 +20,7 @@ from pydantic import AfterValidator, TypeAdapter
 from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import ClaimStatus
 from recouvre.domain.money import Cents, format_amount
-from recouvre.scenario import claim_life, prescription, recovery, withholding
+from recouvre.scenario import agencies, channels, claim_life, enforcement, prescription, recovery, withholding
 from recouvre.scenario.checks_base import KNOWN_CHECKS, CheckSpec
 from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay
 from recouvre.scenario.events_base import KNOWN_EVENTS
@@ -100,6 +100,9 @@ CHECKS: dict[str, CheckSpec[Any]] = {
     **recovery.CHECKS,
     **claim_life.CHECKS,
     **prescription.CHECKS,
+    **enforcement.CHECKS,
+    **agencies.CHECKS,
+    **channels.CHECKS,
 }
 """Supported checks: key -> how to read and compare it. Add new checks here."""
 

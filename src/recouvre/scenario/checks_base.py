@@ -28,6 +28,11 @@ KNOWN_CHECKS = frozenset(
         "remission",
         "movements",
         "refused",
+        "title",
+        "placement",
+        "commission",
+        "campaign_lines",
+        "campaign_kpis",
     }
 )
 """Every check of SCENARIOS.md, supported or not."""

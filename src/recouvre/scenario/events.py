@@ -15,7 +15,16 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter
 
 from recouvre.domain.model import PaymentChannel
-from recouvre.scenario import claim_life, prescription, recovery, withholding
+from recouvre.scenario import (
+    agencies,
+    channels,
+    claim_life,
+    cnss,
+    enforcement,
+    prescription,
+    recovery,
+    withholding,
+)
 from recouvre.scenario.context import Replay, Step, actor
 from recouvre.scenario.events_base import KNOWN_EVENTS, EventSpec
 from recouvre.scenario.fields import LocalId, PositiveAmount, Strict
@@ -54,6 +63,10 @@ EVENTS: dict[str, EventSpec[Any]] = {
     **recovery.EVENTS,
     **claim_life.EVENTS,
     **prescription.EVENTS,
+    **enforcement.EVENTS,
+    **cnss.EVENTS,
+    **agencies.EVENTS,
+    **channels.EVENTS,
 }
 """Supported events: key -> how to read and apply it. Add new events here."""
 

@@ -26,6 +26,13 @@ KNOWN_EVENTS = frozenset(
         "over_indebtedness",
         "write_off",
         "contribution_due",
+        "contrainte",
+        "injunction",
+        "amnesty",
+        "placement",
+        "agency_payment",
+        "campaign",
+        "call",
     }
 )
 """Every event key of SCENARIOS.md, supported or not."""

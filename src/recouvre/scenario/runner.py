@@ -21,6 +21,7 @@ from pathlib import Path
 
 from recouvre.domain.errors import BatchRejected, Refused
 from recouvre.domain.model import Claim, DomainError
+from recouvre.scenario import agencies
 from recouvre.scenario.checks import CHECKS
 from recouvre.scenario.context import Mismatch, Replay, Step, actor
 from recouvre.scenario.events import EVENTS
@@ -155,6 +156,7 @@ def replay(scenario: Scenario, context: Replay, result: ScenarioResult) -> None:
     commands.add_organism(services, installer, scenario.organism)
     if scenario.debtors:
         commands.import_debtors(services, system, context.organism, scenario.debtors, source="scénario")
+    agencies.register(context, scenario.agencies)
     actions = [
         _Action(claim.established_on, 0, index, _creation(context, claim, index, result))
         for index, claim in enumerate(scenario.claims)

@@ -36,6 +36,7 @@ from recouvre.domain.model import (
     Responsibility,
     UndueLine,
 )
+from recouvre.scenario.agencies import AGENCIES, AgencyDef
 from recouvre.scenario.checks import CHECKS
 from recouvre.scenario.checks_base import KNOWN_CHECKS
 from recouvre.scenario.context import Step
@@ -112,6 +113,7 @@ class Document(Strict):
     claims: Any = None
     timeline: Any = None
     expect: Any = None
+    agencies: Any = None
 
 
 _ORGANISM = TypeAdapter(OrganismDef)
@@ -155,6 +157,7 @@ class Scenario:
     claims: tuple[Claim, ...]
     timeline: tuple[Step, ...]
     expectations: tuple[Expectation, ...]
+    agencies: tuple[AgencyDef, ...] = ()
 
     def last_date(self) -> date:
         """The latest date of the file: what ``at_end: true`` means."""
@@ -251,6 +254,7 @@ def parse_document(raw: object) -> Scenario:
     ids = {"claim": claim_ids, "debtor": debtor_ids}
     timeline = _timeline(_section(document.timeline, "timeline", errors), ids, errors)
     expectations = _expectations(_section(document.expect, "expect", errors, required=True), ids, errors)
+    agencies = _agencies(document.agencies, timeline, expectations, errors)
     if errors or organism is None:
         raise Invalid(errors)
     return Scenario(
@@ -261,6 +265,7 @@ def parse_document(raw: object) -> Scenario:
         claims=tuple(claim for claim, _ in claims),
         timeline=tuple(timeline),
         expectations=tuple(expectations),
+        agencies=tuple(agencies),
     )
 
 
@@ -551,3 +556,41 @@ def _expectations(
         if len(errors) == before:
             expectations.append(Expectation(index=index, on=on, checks=tuple(checks)))
     return expectations
+
+
+def _agencies(
+    raw: object, timeline: list[Step], expectations: list[Expectation], errors: list[FormatError]
+) -> list[AgencyDef]:
+    """The top-level ``agencies``; every ``agency`` an event or a ``commission`` check names must
+    be one of them."""
+    agencies = [] if raw is None else read_value(AGENCIES, raw, "agencies", errors) or []
+    seen: dict[str, str] = {}
+    for index, agency in enumerate(agencies):
+        _unique(agency.id, join("agencies", index), seen, errors)
+    if raw is not None and not isinstance(raw, list):
+        return agencies
+    for step in timeline:
+        named = getattr(step.value, "agency", None)
+        if isinstance(named, str) and named not in seen:
+            errors.append(
+                FormatError(
+                    join(join(join("timeline", step.index), step.key), "agency"),
+                    f"no agency {named!r} in agencies",
+                )
+            )
+    for expectation in expectations:
+        for check in expectation.checks:
+            names: list[tuple[str, str]] = []
+            if check.key == "commission" and isinstance(check.value, dict):
+                names = [(str(name), str(name)) for name in check.value]
+            elif check.key == "placement" and isinstance(check.value, dict):
+                names = [
+                    (f"{claim}.agency", wanted.agency)
+                    for claim, wanted in check.value.items()
+                    if getattr(wanted, "agency", None) is not None
+                ]
+            for where, name in names:
+                if name not in seen:
+                    path = join(join(join("expect", expectation.index), check.key), where)
+                    errors.append(FormatError(path, f"no agency {name!r} in agencies"))
+    return agencies

@@ -9,11 +9,13 @@ order, each refusing with its reason:
 2. a role of the actor grants it, or a mandate of the actor valid on ``on`` does (a mandate is
    valid from ``valid_from`` to ``valid_until`` included, unless revoked on or before ``on``);
 3. organism scope: a user attached to an organism acts only on that organism;
-4. agency scope: a user attached to an agency (collection company, bailiff) does only the
+4. debtor scope: a debtor signed in to his own space does only the actions the roles file lets
+   debtors do, and only on his own file and claims;
+5. agency scope: a user attached to an agency (collection company, bailiff) does only the
    actions the roles file lets agencies do, and only on files placed with that agency on ``on``;
-5. separation ordonnateur / comptable: whoever established a claim may not book its recovery
+6. separation ordonnateur / comptable: whoever established a claim may not book its recovery
    nor write it off;
-6. maker-checker: a decision proposed by one person is taken by another.
+7. maker-checker: a decision proposed by one person is taken by another.
 
 ``on`` is the day the act is done (the API passes the clock's date), never a business date the
 user types: nobody can backdate their way into a mandate or a placement.
@@ -60,6 +62,9 @@ class Actor:
     agency: str | None = None
     """The collection agency the user works for; ``None`` for the organism's own staff."""
     mandates: tuple[MandateGrant, ...] = ()
+    debtor: str | None = None
+    """A debtor signed in to his own space (``/debiteur/``): his reference; he acts only on his
+    own file (``Subject.owner``), and only the actions the roles file lets debtors do."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,9 @@ class Subject:
     """The agencies the claim (or one of the debtor's claims) is placed with on the day."""
     proposed_by: str | None = None
     """Who proposed the decision being taken."""
+    owner: str | None = None
+    """The reference of the debtor the claim (or the file) belongs to, when known: a debtor in his
+    own space acts only when it is his (not shown in ``describe``)."""
 
     def describe(self) -> str:
         parts = [
@@ -112,6 +120,11 @@ def authorize(
         raise Forbidden(action, f"{rules.actions[action]} : non permis à {actor.user} ({held})")
     if actor.organism is not None and subject.organism is not None and subject.organism != actor.organism:
         raise Forbidden(action, f"{actor.user} travaille pour {actor.organism}, pas pour {subject.organism}")
+    if actor.debtor is not None:
+        if action not in rules.debtor_may:
+            raise Forbidden(action, f"{rules.actions[action]} : non permis dans l'espace débiteur")
+        if (subject.claim or subject.debtor) and subject.owner != actor.debtor:
+            raise Forbidden(action, f"{subject.describe()} : pas le dossier du débiteur {actor.debtor}")
     if actor.agency is not None:
         if action not in rules.agency_may:
             raise Forbidden(action, f"{rules.actions[action]} : non permis à une agence")

@@ -40,6 +40,7 @@ class RolePolicy:
     claim_author_may_not: frozenset[str]
     second_person: frozenset[str]
     agency_may: frozenset[str]
+    debtor_may: frozenset[str]
     incompatible_roles: tuple[tuple[frozenset[frozenset[str]], str], ...] = ()
     """Pairs of roles one account never holds together, grouped by their reason."""
     financial_roles: frozenset[str] = frozenset()
@@ -123,7 +124,7 @@ def parse_roles(data: Any, source: str = "roles.yaml") -> RolePolicy:
         problems.append(f"separation_of_duties={duties!r}: expected a mapping")
         duties = {}
     sets: dict[str, frozenset[str]] = {}
-    for name in ("claim_author_may_not", "second_person", "agency_may"):
+    for name in ("claim_author_may_not", "second_person", "agency_may", "debtor_may"):
         place = f"separation_of_duties.{name}"
         sets[name] = _known(_strings(duties.get(name, []), place, problems), actions, place, problems)
     incompatible: list[tuple[frozenset[frozenset[str]], str]] = []
@@ -168,6 +169,7 @@ def parse_roles(data: Any, source: str = "roles.yaml") -> RolePolicy:
         claim_author_may_not=sets["claim_author_may_not"],
         second_person=sets["second_person"],
         agency_may=sets["agency_may"],
+        debtor_may=sets["debtor_may"],
         incompatible_roles=tuple(incompatible),
         financial_roles=frozenset(financial),
     )

@@ -83,6 +83,9 @@ class SignInThrottle:
         keys: list[tuple[str, Rule]] = [(f"account:{account[:64].lower()}", ACCOUNT_RULE)]
         if address is not None:
             keys.append((f"address:{address[:100]}", ADDRESS_RULE))
+        return self._reserve(now, keys)
+
+    def _reserve(self, now: datetime, keys: list[tuple[str, Rule]]) -> Reservation:
         with self._lock:
             wait = timedelta(0)
             for key, _ in keys:
@@ -99,6 +102,11 @@ class SignInThrottle:
             while len(self._counts) > self._max_keys:
                 self._counts.popitem(last=False)
         return Reservation(tuple(keys))
+
+    def hit(self, now: datetime, key: str, rule: Rule) -> None:
+        """Count one use of ``key`` (a request, not a failure), or raise ``Throttled`` while it is
+        closed: past ``rule.free`` uses, each further one waits longer (the debtor space's codes)."""
+        self._reserve(now, [(key[:120], rule)])
 
     def release(self, reservation: Reservation, *, succeeded: bool) -> None:
         """Give back the attempt: it did not fail (busy), or it succeeded (the name is cleared)."""

@@ -54,7 +54,11 @@ from recouvre.storage.back_office_tables import (
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 AGENCY_ROLE = "collection_agency"
+AGENCY_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+"""An agency's code, as its contract names it (``agencies.code``)."""
 SYSTEM_ROLE = "system"
+DEBTOR_ROLE = "debtor"
+"""The role of a debtor signed in to his own space (``service.debtor_space``): never a user's."""
 """The role of the batch runs' account (``roles.yaml``): never given to a user."""
 SYSTEM_ACTOR = Actor(user="system", roles=frozenset({SYSTEM_ROLE}))
 """Who acts when a batch run is started at the command line without ``--as``."""
@@ -203,11 +207,15 @@ def check_user(
             raise DomainError("roles", role, f"unknown role; one of {', '.join(sorted(known))}")
         if role == SYSTEM_ROLE:
             raise DomainError("roles", role, "the batch runs' role is given to no user")
+        if role == DEBTOR_ROLE:
+            raise DomainError(
+                "roles", role, "a debtor signs in to his own space with a one-time code, not as a user"
+            )
     if username == SYSTEM_ACTOR.user:
         raise DomainError("username", username, "reserved for the batch runs' account")
     if AGENCY_ROLE in chosen:
-        if agency is None or not NAME.match(agency):
-            raise DomainError("agency", agency, f"a {AGENCY_ROLE} user names the agency (a-z 0-9 . _ -)")
+        if agency is None or not AGENCY_CODE.match(agency):  # the code of an agency's contract
+            raise DomainError("agency", agency, f"a {AGENCY_ROLE} user names the agency (A-Z a-z 0-9 . _ -)")
         if len(chosen) > 1:
             raise DomainError("roles", list(chosen), f"{AGENCY_ROLE} is not combined with internal roles")
     elif agency is not None:

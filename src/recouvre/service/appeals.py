@@ -52,7 +52,7 @@ from recouvre.domain.ledger import Ledger, MovementKind, MovementRequest
 from recouvre.domain.model import Benefit, DomainError
 from recouvre.domain.money import Cents, percent_of
 from recouvre.policy import Policy
-from recouvre.service import queues, suspensions
+from recouvre.service import act_letters, queues, suspensions
 from recouvre.service.claims import find_claim, movement_key
 from recouvre.service.context import Services, refusals
 from recouvre.service.payments import post
@@ -301,6 +301,7 @@ def file_appeal(
                 why=why or "R-SUSP-1: a pending appeal suspends recovery",
             )
         session.flush()
+        act_letters.acknowledge(session, row, appeal, _months(policy, COURT_MONTHS_KEY, on), organism.country)
         return _view(appeal, claim_ref)
 
 
@@ -379,8 +380,11 @@ def decide_appeal(
     *,
     actor: str = "",
     why: str = "",
+    reasons: str = "",
 ) -> AppealView:
     """Record the decision on the claim's open appeal and apply it to the ledger.
+
+    ``reasons``: the grounds of the decision, printed in the decision letter (``why`` when empty).
 
     ``amount`` is the new principal, for ``reduced`` only. For an appeal of the organism, the
     outcome is read from the organism's side: ``upheld`` restores the claim as it was before
@@ -457,6 +461,8 @@ def decide_appeal(
         )
         _resume(session, row, on, appeal, actor, why or f"appeal {decided.value}")
         session.flush()
+        reduced = effect.new_principal if decided is AppealOutcome.REDUCED else None
+        act_letters.decided(session, row, appeal, reasons or why, reduced, organism.country)
         queues.close_tasks_of_claims(services, session, organism_code, on, [row.id])
         return _view(appeal, claim_ref)
 

@@ -29,7 +29,7 @@ from recouvre.domain.money import percent_of
 from recouvre.domain.status import StatusFacts, derive_status
 from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
-from recouvre.service import prescription, remission, suspensions
+from recouvre.service import enforcement, prescription, remission, suspensions
 from recouvre.service.context import Services
 from recouvre.storage import repository
 from recouvre.storage.repository import LetterDraft
@@ -280,6 +280,7 @@ def view_claim(services: Services, organism_code: str, ref: str, on: date) -> Cl
         for event in events:
             if event.kind == "phase":
                 phase = Phase(str(event.data["phase"]))
+        phase = enforcement.phase_on(session, row.id, on, phase)
         policy = services.policy(organism)
         facts = StatusFacts(
             below_minimum=below_minimum(policy, row, on),

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from recouvre import policy as policies
+from recouvre.adapters.card_payments import CardPayments
+from recouvre.adapters.messaging import Transport
 from recouvre.domain.errors import NotFound, Refused
 from recouvre.domain.model import Organism
 from recouvre.security.throttle import SignInThrottle
@@ -37,6 +39,12 @@ class Services:
     _policies: dict[str, policies.Policy] = field(default_factory=dict, repr=False)
     throttle: SignInThrottle = field(default_factory=SignInThrottle, repr=False, compare=False)
     """Sign-in failures per client address and per name (``recouvre.security.throttle``)."""
+    transports: Mapping[str, Transport] | None = field(default=None, repr=False, compare=False)
+    """E-mail and SMS transports (``recouvre.adapters.messaging``); ``None``: from the environment."""
+    card_payments: CardPayments | None = field(default=None, repr=False, compare=False)
+    """The card-payment hand-off (``recouvre.adapters.card_payments``); ``None``: from the environment."""
+    codes_throttle: SignInThrottle = field(default_factory=SignInThrottle, repr=False, compare=False)
+    """Failed one-time codes of the debtor space, per client address and per debtor file."""
 
     def policy(self, organism: Organism) -> policies.Policy:
         cached = self._policies.get(organism.code)

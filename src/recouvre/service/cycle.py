@@ -58,13 +58,14 @@ from recouvre.domain.cycle import (
     run_steps,
     taking_part,
 )
-from recouvre.domain.defaults import DefaultState, letter_data
+from recouvre.domain.default_steps import final_notice
+from recouvre.domain.defaults import ETAT_DE_PRODUITS, DefaultState, letter_data
 from recouvre.domain.ledger import LedgerHead, MovementKind, PostingProblem, PostingsRefused, check_postings
 from recouvre.domain.model import Organism, Phase
 from recouvre.domain.steps import steps_named
 from recouvre.domain.thresholds import recovery_minimums
 from recouvre.policy import Policy, PolicyError
-from recouvre.service import prescription, queues
+from recouvre.service import enforcement, placements, prescription, queues
 from recouvre.service.batch import run_units, writing
 from recouvre.service.context import Services
 from recouvre.service.plans import plan_rows_for
@@ -104,6 +105,7 @@ class CycleSummary:
     in_default: int = 0
     cured: int = 0
     contentious: int = 0
+    enforcement: int = 0
     surcharges: int = 0
     surcharge_cents: int = 0
     letters: Counter[str] = field(default_factory=Counter)
@@ -117,6 +119,7 @@ class CycleSummary:
             "in_default": self.in_default,
             "cured": self.cured,
             "contentious": self.contentious,
+            "enforcement": self.enforcement,
             "surcharges": self.surcharges,
             "surcharge_cents": self.surcharge_cents,
             "letters": dict(self.letters),
@@ -145,6 +148,12 @@ def cycle_rules(policy: Policy, on: date) -> tuple[CycleRules, tuple[Step, ...]]
         surcharge_first=policy.percent("cnss.surcharge_first", on),
         surcharge_monthly=policy.percent("cnss.surcharge_monthly", on),
         minimums=dict(recovery_minimums(policy, on)),
+        final_notice=final_notice(
+            policy.country,
+            formal_notice_months=policy.whole("default.formal_notice_months", on),
+            last_notice_days=policy.whole("cnss.last_notice_days", on),
+            commandement_costs=policy.percent("cnss.commandement_costs", on),
+        ),
     )
     return rules, steps
 
@@ -216,6 +225,7 @@ def _summary_from_db(session: Session, code: str, run_id: int, month: str, on: d
         summary.in_default += int(counts.get("in_default", 0))
         summary.cured += int(counts.get("cured", 0))
         summary.contentious += int(counts.get("contentious", 0))
+        summary.enforcement += int(counts.get("enforcement", 0))
         summary.surcharges += int(counts.get("surcharges", 0))
         summary.surcharge_cents += int(counts.get("surcharge_cents", 0))
         summary.letters.update(counts.get("letters", {}))
@@ -253,7 +263,7 @@ def _run_shard(services: Services, job: _ShardJob, start: int) -> int:
             _prepare_writes(session, plan, services.clock(), f"cycle {job.month} of {job.organism_code}")
         try:
             with writing(services), services.db.unit_of_work() as session:
-                return _write_shard(session, job, start, plan)
+                return _write_shard(services, session, job, start, plan)
         except _StaleShard:
             continue
         except Exception as error:
@@ -319,6 +329,9 @@ def _load_claims(
         .join(DebtorRow, DebtorRow.id == ClaimRow.debtor_id)
         .join(ClaimStateRow, ClaimStateRow.claim_id == ClaimRow.id)
         .where(*in_shard)
+        # Claims in id order whatever the engine's plan: the letters list their claims in this
+        # order (PostgreSQL's hash joins gave another order from one run to the next).
+        .order_by(ClaimRow.id)
     )
     claims: dict[int, ClaimFacts] = {}
     states: dict[tuple[Any, ...], DefaultState] = {}
@@ -447,6 +460,10 @@ def _add_facts(session: Session, claims: dict[int, ClaimFacts], on: date) -> Non
     """The facts few claims have: a plan, a contribution due date, promises, and the money
     received since the plan or the last promise."""
     ids = list(claims)
+    for claim_id in placements.placed_claim_ids(session, ids, on):
+        claims[claim_id].placed = True
+    for claim_id in placements.recalled_claim_ids(session, ids, on):
+        claims[claim_id].recalled = True
     plan_starts: dict[int, date] = {}
     for claim_id, plan_row in plan_rows_for(session, ids, on).items():
         claims[claim_id].plan = PlanTerms(plan_row.first_due, plan_row.monthly_cents, plan_row.total_cents)
@@ -456,8 +473,11 @@ def _add_facts(session: Session, claims: dict[int, ClaimFacts], on: date) -> Non
             claims[claim_id].plan_credits = received
     promises: dict[int, list[ClaimEventRow]] = defaultdict(list)
     settled: set[str] = set()
-    for event in _events(session, ids, ("contribution_due", "promise", "promise_outcome"), on):
-        if event.kind == "contribution_due":
+    kinds = ("contribution_due", "promise", "promise_outcome", *AMNESTY_EVENTS)
+    for event in _events(session, ids, kinds, on):
+        if event.kind in AMNESTY_EVENTS:
+            _amnesty_fact(claims[event.claim_id], event)
+        elif event.kind == "contribution_due":
             claims[event.claim_id].contribution_due = date.fromisoformat(str(event.data["due_on"]))
         elif event.kind == "promise":
             promises[event.claim_id].append(event)
@@ -477,6 +497,20 @@ def _add_facts(session: Session, claims: dict[int, ClaimFacts], on: date) -> Non
         since = {claim_id: events[-1].occurred_on for claim_id, events in promises.items()}
         for claim_id, received in _credits_since(session, since, on).items():
             claims[claim_id].promise_credits = received
+
+
+AMNESTY_EVENTS = ("amnesty", "amnesty_remission", "amnesty_lapsed")
+
+
+def _amnesty_fact(claim: ClaimFacts, event: ClaimEventRow) -> None:
+    """A claim's CNSS amnesty from its events in date order: the pending option, or surcharges
+    ended by the remission."""
+    if event.kind == "amnesty":
+        claim.amnesty = str(event.data["option"])
+    elif claim.amnesty is not None:
+        if event.kind == "amnesty_remission":
+            claim.surcharges_ended = True
+        claim.amnesty = None
 
 
 @dataclass
@@ -598,7 +632,10 @@ def _prepare_writes(session: Session, plan: _ShardPlan, recorded_at: Any, where:
         tasks,
         repository.prepared_insert(session, ClaimEventRow, _EVENT_COLUMNS, plan.events),
     ]
-    kinds = Counter(event[3] for event in plan.events)
+    kinds = Counter(
+        event[3] if event[3] != "phase" or event[4].get("phase") == "contentious" else "enforcement"
+        for event in plan.events
+    )
     new_letters = {key for key, *_ in letters.rows}
     new_tasks = {key for key, *_ in tasks.rows}
     surcharges = [row for row in plan.movements if row[3] == SURCHARGE]
@@ -606,6 +643,7 @@ def _prepare_writes(session: Session, plan: _ShardPlan, recorded_at: Any, where:
         "in_default": kinds["default_step"],
         "cured": kinds["cured"],
         "contentious": kinds["phase"],
+        "enforcement": kinds["enforcement"],
         "surcharges": len(surcharges),
         "surcharge_cents": sum(int(row[4]) for row in surcharges),
         "letters": dict(Counter(draft.type for draft in plan.letters if draft.key in new_letters)),
@@ -620,7 +658,7 @@ def _prepare_writes(session: Session, plan: _ShardPlan, recorded_at: Any, where:
     )
 
 
-def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan) -> int:
+def _write_shard(services: Services, session: Session, job: _ShardJob, start: int, plan: _ShardPlan) -> int:
     """Write what was prepared for a shard, and the shard as done, in the caller's transaction.
 
     The shard's row goes first: it takes the write lock at once, and a shard already done (by
@@ -632,6 +670,13 @@ def _write_shard(session: Session, job: _ShardJob, start: int, plan: _ShardPlan)
         return 0
     for statement in plan.writes:
         statement.run(session)
+    served = [
+        event[1] for event in plan.events if event[3] == "phase" and event[4].get("title") == ETAT_DE_PRODUITS
+    ]
+    # The commandement served in this shard makes the CNSS's état de produits the claim's
+    # enforceable title (RULES.md §11.2), in the shard's own transaction.
+    for claim_id in served:
+        enforcement.record_enforceable_title(session, services, claim_id, job.on)
     if plan.state_update is not None and plan.state_update.run(session) != plan.changed:
         raise _StaleShard(start)
     session.execute(

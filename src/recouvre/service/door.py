@@ -48,7 +48,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from recouvre.domain.errors import AmountError, BatchRejected, Busy, DomainError, Refused
 from recouvre.security.authorization import NOTHING, Actor, Forbidden, Subject, authorize
-from recouvre.service import subjects, trail
+from recouvre.service import placements, subjects, trail
 from recouvre.service.context import Services
 from recouvre.service.queries import claim_snapshot
 from recouvre.storage import repository
@@ -322,5 +322,11 @@ def batch(
     except Exception as error:
         _record_failed(services, entry, error)
         raise
-    trail.record(services, replace(entry, after=dict(describe(result))))
+    after = dict(describe(result))
+    if organism is not None and on is not None:
+        # A batch may end claims (a withholding run settles them): their placements follow.
+        recalled = placements.recall_if_ended(services, organism, None, on)
+        if recalled:
+            after["placements_recalled"] = recalled
+    trail.record(services, replace(entry, after=after))
     return result

@@ -33,6 +33,7 @@ from recouvre.letters.context import (
     ClaimInfo,
     DebtorInfo,
     LetterContext,
+    LetterTerms,
     OrganismInfo,
     SurchargeRule,
     address_lines,
@@ -113,6 +114,7 @@ def _claim(
         written_off=-signed(MovementKind.WRITE_OFF, MovementKind.DISCHARGE),
         refunded=signed(MovementKind.REFUND),
         total=sum(sums.values()),
+        costs=signed(MovementKind.COSTS),
     )
 
 
@@ -184,4 +186,40 @@ def letter_context(session: Session, letter_id: int, policy: policies.Policy | N
         terms=terms,
         data=MappingProxyType(data),
         surcharge=surcharge,
+        **_explanation(session, letter, debtor_row, terms, rules, country),
     )
+
+
+EXPLAINED = ("notification", "withholding_statement")
+"""The letters that carry the explanation of the withholding (the same words as the debtor's space)."""
+
+
+def _explanation(
+    session: Session,
+    letter: LetterRow,
+    debtor: DebtorRow,
+    terms: LetterTerms,
+    rules: policies.Policy,
+    country: Country,
+) -> dict[str, tuple[str, ...]]:
+    """The rules of the withholding (a notification recovered by withholding, a statement), and
+    the computation of the statement's payment."""
+    from recouvre.service import explanations
+
+    if country is not Country.FR or letter.type not in EXPLAINED:
+        return {}
+    if (
+        letter.type == "notification"
+        and terms.recovery_mode != "withholding"
+        and not debtor.receives_benefits
+    ):
+        return {}
+    found: dict[str, tuple[str, ...]] = {
+        "withholding_rules": explanations.rules_lines(rules, letter.issued_on)
+    }
+    paid_on = (letter.data or {}).get("paid_on")
+    if letter.type == "withholding_statement" and isinstance(paid_on, str):
+        found["withholding_lines"] = explanations.payment_lines(
+            session, debtor.id, date.fromisoformat(paid_on)
+        )
+    return found

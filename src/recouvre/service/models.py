@@ -349,6 +349,9 @@ class AppealDecisionIn(Request):
     outcome: AppealOutcome
     amount: Amount | None = Field(default=None, description="nouveau principal, pour reduced seulement")
     why: Annotated[str, Field(min_length=1, max_length=2000)]
+    reasons: Annotated[
+        str, Field(max_length=4000, description="motifs de la décision, repris au courrier")
+    ] = ""
 
 
 class AppealWithdrawalIn(Request):

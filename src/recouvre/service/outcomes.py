@@ -1,48 +1,28 @@
-"""The one list of outcomes people record (``outcomes.yaml``): a phone call's, a contact's, and
-the decision that closes a review. Pages, commands and campaigns read it from here."""
+"""The one list of outcomes people record (issue 13): a call's, a contact's, the decision that
+closes a review. It is the data of ``service/call_outcomes.yaml`` (read by
+``service.campaigns.load_outcomes``), each code with where it may be recorded (``for``); pages,
+task commands and campaigns read it from there."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-
-import yaml
-
 from recouvre.domain.errors import DomainError
+from recouvre.service.campaigns import Outcome, load_outcomes
 
-USES = ("phone_call", "contact", "review", "prescription_review")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    code: str
-    label: str
-    uses: frozenset[str]
+USES = ("phone_call", "contact", "review", "prescription_review", "plan_request")
 
 
-@cache
 def all_outcomes() -> dict[str, Outcome]:
     """Every outcome, in the file's order."""
-    text = resources.files("recouvre.service").joinpath("outcomes.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)["outcomes"]
-    found: dict[str, Outcome] = {}
-    for code, body in raw.items():
-        uses = frozenset(str(use) for use in body["for"])
-        unknown = uses - set(USES)
-        if unknown:
-            raise ValueError(f"outcomes.yaml: {code}: unknown use {sorted(unknown)}")
-        found[str(code)] = Outcome(str(code), str(body["label"]), uses)
-    return found
+    return dict(load_outcomes())
 
 
 def labels_for(use: str) -> dict[str, str]:
     """The outcomes allowed for ``use`` (code → French label), in the file's order."""
-    return {code: item.label for code, item in all_outcomes().items() if use in item.uses}
+    return {code: item.label for code, item in load_outcomes().items() if use in item.uses}
 
 
 def label(code: str) -> str:
-    found = all_outcomes().get(code)
+    found = load_outcomes().get(code)
     return code if found is None else found.label
 
 
@@ -50,6 +30,6 @@ def check(use: str, code: str) -> str:
     """``code`` when it is an outcome allowed for ``use``; a French refusal otherwise."""
     allowed = labels_for(use)
     if code not in allowed:
-        shown = ", ".join(f"{label} ({key})" for key, label in allowed.items())
+        shown = ", ".join(f"{text} ({key})" for key, text in allowed.items())
         raise DomainError("issue", code, f"issue inconnue pour ce type de tâche ; possibles : {shown}")
     return code

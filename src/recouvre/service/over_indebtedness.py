@@ -47,7 +47,7 @@ from recouvre.storage.tables import ClaimRow
 
 EVENT = "over_indebtedness"
 REASON = "over_indebtedness"
-INCREASES_AFTER_PRINCIPAL = frozenset({MovementKind.INDEMNITY, MovementKind.SURCHARGE})
+INCREASES_AFTER_PRINCIPAL = frozenset({MovementKind.INDEMNITY, MovementKind.SURCHARGE, MovementKind.COSTS})
 
 
 @dataclass(frozen=True)

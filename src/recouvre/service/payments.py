@@ -12,13 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.ledger import LedgerError, Movement, MovementKind, MovementRequest
-from recouvre.domain.model import PaymentChannel
+from recouvre.domain.model import Benefit, PaymentChannel
 from recouvre.domain.money import Cents
-from recouvre.service import queues
+from recouvre.service import amnesty_settlement, queues
 from recouvre.service.claims import find_claim
 from recouvre.service.context import Services, refuse
 from recouvre.storage import repository
 from recouvre.storage.tables import ClaimRow
+
+CONTRIBUTION = Benefit.CONTRIB.value
 
 
 def post(
@@ -34,6 +36,9 @@ def post(
     movement, new = ledger.post(request)
     if new:
         repository.insert_movements(session, [(row.id, movement)], services.clock())
+        if movement.kind in amnesty_settlement.CREDITS and row.benefit == CONTRIBUTION:
+            # A CNSS amnesty's remission falls due the day the credits reach the principal.
+            amnesty_settlement.settle(session, services, row, movement.booked_on)
     return movement, new
 
 

@@ -64,6 +64,7 @@ CLOSE_REASONS: dict[str, str] = {
     ClaimStatus.CANCELLED.value: "créance annulée",
     ClaimStatus.DISCHARGED.value: "créance effacée (rétablissement personnel)",
     ClaimStatus.TRANSFERRED.value: "créance transférée",
+    "title_drafted": "titre exécutoire rédigé (contrainte ou injonction de payer)",
     ClaimStatus.NOT_RECOVERED.value: "créance non recouvrée (sous le seuil de recouvrement)",
 }
 """Why the system closed a task (``tasks.close_reason``, a stable code) and what the pages say."""
@@ -432,7 +433,11 @@ def close_task(
     why: str = "",
     action: str = "tasks.close",
 ) -> TaskChange:
-    """Close an open task with its outcome (reached, no answer, promise…)."""
+    """Close an open task with its outcome, one of the codes of ``call_outcomes.yaml`` (reached,
+    no answer, promise…): any other code is refused."""
+    from recouvre.service.campaigns import check_outcome
+
+    check_outcome(outcome)
 
     def change(task: TaskRow) -> None:
         if task.status != TASK_OPEN:
@@ -625,6 +630,10 @@ def close_tasks_of_ended_claims(
     Set-based: the claims with an open task are read once, their facts a few statements per chunk
     of claims, then one UPDATE per reason and chunk. Returns how many tasks were closed; a second
     call closes nothing more."""
+    from recouvre.service import placements  # the placements' own hook (it reads ended_claims)
+
+    claim_ids = None if claim_ids is None else list(claim_ids)
+    placements.recall_ended(session, organism_id, on, claim_ids, policy=policy)  # placements follow too
     candidates = _open_task_claims(session, organism_id, on, claim_ids)
     if not candidates:
         return 0

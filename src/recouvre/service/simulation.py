@@ -11,7 +11,10 @@ simulated month writes hundreds of thousands of movements that no person did. Ea
    assumptions marked [A] there): after the notification, some pay in full, some agree an
    instalment plan of at most 12 months, the others default; plans are honoured most months;
    reminders and phone calls cure part of the defaults; a few pay in the contentious phase;
-3. the monthly cycle runs on the first day of the next month.
+3. for the CNSS (country MA), employers declare the contributions of the previous month, due on
+   the 10th: a share of them (``NEW_UNPAID_SHARE``) leaves them unpaid, and the cycle surcharges
+   and pursues them (reminders, last notice, commandement) month after month;
+4. the monthly cycle runs on the first day of the next month.
 
 Every draw comes from a generator seeded by (seed, month): the same seed gives the same run.
 """
@@ -29,9 +32,18 @@ from sqlalchemy.orm import Session
 
 from recouvre.domain.defaults import add_months
 from recouvre.domain.errors import Refused
-from recouvre.domain.model import DomainError, PaymentChannel
+from recouvre.domain.model import (
+    Benefit,
+    Claim,
+    Creditor,
+    DomainError,
+    PaymentChannel,
+    Responsibility,
+    UndueLine,
+)
 from recouvre.domain.withholding import BenefitPayment
 from recouvre.service.context import Services
+from recouvre.service.contributions import establish_contributions
 from recouvre.service.cycle import run_cycle
 from recouvre.service.payments import record_payment
 from recouvre.service.plans import agree_plan
@@ -55,6 +67,10 @@ CURED_AFTER_REMINDER = 0.25
 PLAN_AFTER_REMINDER = 0.15
 PAID_IN_CONTENTIOUS = 0.05
 ARREARS_SHARE = 0.10
+NEW_UNPAID_SHARE = 0.03
+"""[A] Share of employers whose monthly declaration goes unpaid at its due date (RULES.md §11.3:
+a 92–93 % collection rate of contributions)."""
+CONTRIBUTION_DUE_DAY = 10
 
 
 def months_from(start: date, count: int) -> Iterator[date]:
@@ -69,6 +85,8 @@ class MonthActivity:
     withheld: int = 0
     paid: int = 0
     stock: int = 0
+    surcharged: int = 0
+    """CNSS surcharges and commandement costs booked in the month."""
     letters: Counter[str] = field(default_factory=Counter)
     tasks: int = 0
 
@@ -184,7 +202,7 @@ def _behave(services: Services, organism: str, organism_id: int, month: date, se
                     )
                 elif draw < PAY_IN_FULL_AT_NOTIFICATION + PLAN_AT_NOTIFICATION:
                     _plan(services, organism, claim, on, rng, month)
-            elif claim.step in {"reminder_1", "reminder_2", "formal_notice"}:
+            elif claim.step in {"reminder_1", "reminder_2", "formal_notice", "last_notice", "commandement"}:
                 if draw < CURED_AFTER_REMINDER:
                     record_payment(
                         services,
@@ -199,6 +217,42 @@ def _behave(services: Services, organism: str, organism_id: int, month: date, se
                     _plan(services, organism, claim, on, rng, month)
         except (Refused, DomainError):
             continue  # a behaviour the rules refuse is simply not taken
+
+
+def _new_contributions(
+    services: Services, organism: str, employers: list[str], month: date, seed: int
+) -> None:
+    """The month's unpaid declarations: contributions of the previous month, due on the 10th."""
+    rng = np.random.default_rng([seed, month.year, month.month, 11])
+    chosen = [
+        ref
+        for ref, draw in zip(employers, rng.random(len(employers)), strict=True)
+        if draw < NEW_UNPAID_SHARE
+    ]
+    cents = np.maximum(np.rint(rng.lognormal(8.5, 1.3, len(chosen)) * 100), 10_000).astype(np.int64)
+    due_on = month.replace(day=CONTRIBUTION_DUE_DAY)
+    period = f"{add_months(month, -1):%Y-%m}"
+    items = [
+        (
+            Claim(
+                ref=f"SIM-{ref}-{period}",
+                organism=organism,
+                debtor_ref=ref,
+                benefit=Benefit.CONTRIB,
+                creditor=Creditor.OWN,
+                responsibility=Responsibility.DEBTOR_ERROR,
+                lines=(UndueLine(due_on, int(amount)),),
+                established_on=due_on,
+                notified_on=due_on,
+                detected_on=due_on,
+                reason=f"cotisations de la période {period}",
+            ),
+            due_on,
+        )
+        for ref, amount in zip(chosen, cents.tolist(), strict=True)
+    ]
+    if items:
+        establish_contributions(services, organism, items)
 
 
 def _plan(
@@ -241,8 +295,20 @@ def simulate(
                 .order_by(DebtorRow.id)
             )
         ]
+        employers = (
+            [
+                ref
+                for (ref,) in session.execute(
+                    select(DebtorRow.ref).where(DebtorRow.organism_id == organism_id).order_by(DebtorRow.id)
+                )
+            ]
+            if session.scalar(select(OrganismRow.country).where(OrganismRow.id == organism_id)) == "MA"
+            else []
+        )
     for month in months_from(start, months):
         _benefit_run(services, organism, receiving, month, seed)
+        if employers:
+            _new_contributions(services, organism, employers, month, seed)
         _behave(services, organism, organism_id, month, seed)
         run_cycle(services, organism, f"{month:%Y-%m}", add_months(month, 1))
         if progress is not None:
@@ -275,6 +341,7 @@ def monthly_activity(services: Services, organism_id: int, start: date, months: 
             sums = {kind: int(total) for kind, total in session.execute(moved.group_by(MovementRow.kind))}
             activity.withheld = sums.get("withholding", 0)
             activity.paid = sums.get("payment", 0)
+            activity.surcharged = sums.get("surcharge", 0) + sums.get("costs", 0)
             totals = (
                 select(func.sum(MovementRow.signed_cents).label("total"))
                 .join(ClaimRow, ClaimRow.id == MovementRow.claim_id)

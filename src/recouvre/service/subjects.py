@@ -9,6 +9,7 @@ agency at a time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,11 +22,13 @@ from recouvre.domain.errors import NotFound
 from recouvre.domain.model import DomainError
 from recouvre.security.authorization import Subject
 from recouvre.service import queues, trail
-from recouvre.service.accounts import NAME
 from recouvre.service.context import Services
 from recouvre.storage import repository
 from recouvre.storage.back_office_tables import ClaimAuthorRow, PlacementRow
-from recouvre.storage.tables import ClaimRow
+from recouvre.storage.tables import ClaimRow, DebtorRow
+
+AGENCY_CODE = re.compile(r"^[^\s/]{1,64}$")
+"""An agency's code: a user's agency (lower case) or an agency of the organism's contracts."""
 
 
 def placed_on(on: date) -> Any:
@@ -70,11 +73,20 @@ def claim_subject(services: Services, organism: str, claim_ref: str, on: date) -
         author = session.scalar(
             select(ClaimAuthorRow.established_by).where(ClaimAuthorRow.claim_id == row.id)
         )
+        placed_with = _agencies(session, [row.id], on)
+        if placed_with:  # prescription needs no act: a prescribed claim is no longer placed
+            from recouvre.service import prescription  # it reads queues, which read this module
+
+            _, found = services.organism(session, organism)
+            if row.id in prescription.prescribed_claims(session, [row.id], on, services.policy(found)):
+                placed_with = frozenset()
+        owner = session.scalar(select(DebtorRow.ref).where(DebtorRow.id == row.debtor_id))
         return Subject(
             organism=organism,
             claim=claim_ref,
             established_by=author,
-            placed_with=_agencies(session, [row.id], on),
+            placed_with=placed_with,
+            owner=owner,
         )
 
 
@@ -86,7 +98,9 @@ def debtor_subject(services: Services, organism: str, debtor_ref: str, on: date)
         if debtor_id is None:
             raise NotFound("debtor", debtor_ref, f"no such debtor in {organism}")
         claims = session.scalars(select(ClaimRow.id).where(ClaimRow.debtor_id == debtor_id))
-        return Subject(organism=organism, debtor=debtor_ref, placed_with=_agencies(session, claims, on))
+        return Subject(
+            organism=organism, debtor=debtor_ref, placed_with=_agencies(session, claims, on), owner=debtor_ref
+        )
 
 
 @dataclass(frozen=True)
@@ -136,8 +150,8 @@ def place_claim(
     why: str = "",
 ) -> PlacementView:
     """Place a claim with an agency from a date; refused while it is placed elsewhere."""
-    if not NAME.match(agency):
-        raise DomainError("agency", agency, "1 to 64 of a-z 0-9 . _ -")
+    if not AGENCY_CODE.match(agency):
+        raise DomainError("agency", agency, "1 à 64 caractères, sans espace ni /")
     with trail.unit_of_work(services) as session:
         organism_id, _ = services.organism(session, organism)
         claim = repository.claim_row(session, organism_id, claim_ref)
@@ -152,9 +166,10 @@ def place_claim(
         for other in running:
             if other.agency == agency and other.placed_from == placed_from:
                 return _placement(other, organism, claim_ref)  # a replay
-            raise DomainError(
-                "claim", claim_ref, f"already placed with {other.agency} from {other.placed_from.isoformat()}"
-            )
+        # The rules of SCENARIOS.md "Agencies": kind and phase, one agency at a time, contract.
+        from recouvre.service import placements  # it reads claims, which read this module
+
+        placements.check_placeable(services, session, organism, organism_id, claim, agency, placed_from)
         row = PlacementRow(claim_id=claim.id, agency=agency, placed_from=placed_from, placed_by=by, why=why)
         session.add(row)
         session.flush()
@@ -211,6 +226,7 @@ def recall_placement(
         before = _placement(row, organism, ref).audit()
         row.placed_until = on
         row.recalled_by = by
+        row.recall_reason = "manual"
         session.flush()
         view = _placement(row, organism, ref)
         trail.append(

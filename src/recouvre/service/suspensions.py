@@ -19,7 +19,7 @@ from recouvre.service import queues
 from recouvre.storage import repository
 from recouvre.storage.tables import ClaimEventRow, ClaimRow, ClaimStateRow
 
-REASONS = frozenset({"adjustment", "appeal", "over_indebtedness", "remission"})
+REASONS = frozenset({"adjustment", "appeal", "over_indebtedness", "remission", "opposition", "transfer"})
 
 
 def active_reasons(session: Session, claim_id: int, on: date) -> dict[str, date | None]:

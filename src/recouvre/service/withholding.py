@@ -50,7 +50,7 @@ from recouvre.domain.withholding import (
     decide_withholding,
 )
 from recouvre.policy import Policy
-from recouvre.service import queues
+from recouvre.service import queues, satd
 from recouvre.service.adjustments import withholding_overrides
 from recouvre.service.batch import run_units, writing
 from recouvre.service.claims import movement_key
@@ -59,6 +59,7 @@ from recouvre.service.eligibility import RecoverableClaimInfo, recoverable_claim
 from recouvre.service.fraud import fraud_raise_rate
 from recouvre.storage import repository
 from recouvre.storage.tables import BenefitPaymentRow, MovementRow
+from recouvre.storage.third_party_tables import SatdPayableRow
 
 MAX_RUN_ID = 64
 MAX_KEY = 200
@@ -374,6 +375,8 @@ class _Decided:
     decision: WithholdingDecision
     explanation: dict[str, Any]
     claims: Mapping[str, RecoverableClaimInfo]
+    seized: Cents = 0
+    """Set aside for seizing creditors (SATD received, ``service.satd``), after the withholdings."""
 
 
 def _decide(
@@ -448,8 +451,19 @@ def _bookings(
     recorded_at = services.clock()
     heads: dict[int, LedgerHead] = {}
     by_date: dict[date, list[int]] = {}
+    # SATD received: what the notices in force take, once the organism's own withholdings are decided.
+    seizures = satd.run_seizures(
+        session,
+        organism_code,
+        organism_id,
+        run_id,
+        [(i.index, i.debtor_id, i.payment, i.decision.withheld) for i in decided],
+    )
     for item in decided:
         payment, decision = item.payment, item.decision
+        item.seized = seizures.seized.get(item.index, 0)
+        if item.seized:
+            item.explanation = {**item.explanation, "satd": seizures.detail[item.index]}
         allocated = by_date.get(payment.paid_on)
         if allocated is None:
             allocated = by_date[payment.paid_on] = []
@@ -490,7 +504,7 @@ def _bookings(
                 payment.gross,
                 decision.withheld,
                 decision.prp_withheld,
-                decision.net,
+                decision.net - item.seized,
                 item.explanation,
             )
         )
@@ -506,6 +520,11 @@ def _bookings(
     return [
         repository.prepared_movements(session, movements),
         repository.prepared_insert(session, BenefitPaymentRow, _PAYMENT_COLUMNS, rows),
+        *(
+            [repository.prepared_insert(session, SatdPayableRow, satd.PAYABLE_COLUMNS, seizures.rows)]
+            if seizures.rows
+            else []
+        ),
     ]
 
 
@@ -551,7 +570,7 @@ def _outcome(run_id: str, item: _Decided, with_explanation: bool) -> Withholding
         paid_on=item.payment.paid_on,
         gross=item.payment.gross,
         withheld=decision.withheld,
-        net=decision.net,
+        net=decision.net - item.seized,
         allocations=tuple(ClaimWithheld(a.claim_ref, a.amount) for a in decision.allocations),
         explanation=item.explanation if with_explanation else {},
     )

@@ -30,7 +30,7 @@ from recouvre.domain.errors import Refused
 from recouvre.domain.ledger import MovementKind, MovementRequest
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents, format_amount
-from recouvre.service import prescription, queues
+from recouvre.service import act_letters, prescription, queues
 from recouvre.service.claims import find_claim, movement_key
 from recouvre.service.context import Services, refusals
 from recouvre.service.payments import post
@@ -240,7 +240,7 @@ def write_off(
     """Book the write-off of the whole balance on ``on`` (CSS L133-3, R-ANV-1); refused when
     nothing is owed. A replay on the same date books nothing new."""
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
-        _, row = find_claim(services, session, organism_code, claim_ref)
+        organism, row = find_claim(services, session, organism_code, claim_ref)
         key = movement_key(organism_code, claim_ref, "write_off", on.isoformat())
         ledger = repository.load_ledger(session, row.id)
         booked = ledger.get(key)
@@ -270,6 +270,7 @@ def write_off(
             {"amount": balance, "authority": authority, "reasons": reasons, "by": actor, "why": why},
         )
         queues.close_tasks_of_claims(services, session, organism_code, on, [row.id])
+        act_letters.write_off(session, row, key, on, balance, authority, reasons, actor, organism.country)
         return WriteOffResult(claim_ref, on, balance, key)
 
 

@@ -128,6 +128,8 @@ class PlacementRow(Base):
     placed_by: Mapped[str] = mapped_column(String(64))
     recalled_by: Mapped[str | None] = mapped_column(String(64))
     why: Mapped[str] = mapped_column(Text, default="")
+    recall_reason: Mapped[str | None] = mapped_column(String(32))
+    """Why it ended (migration 0011_agencies): ``manual``, or the automatic recall's reason."""
 
 
 class ProposalRow(Base):

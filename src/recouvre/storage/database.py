@@ -20,6 +20,11 @@ DEFAULT_URL = "sqlite:///recouvre.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 ACT_LOCK = 7_263_315
 """PostgreSQL advisory lock key an act holds from its first statement until it ends (``act``)."""
+BUSY_MS = 30_000
+BUSY_VARIABLE = "RECOUVRE_SQLITE_BUSY_MS"
+"""How long a SQLite writer waits for another's lock before saying the base is locked."""
+MAX_PAGES_VARIABLE = "RECOUVRE_SQLITE_MAX_PAGES"
+"""An optional cap on a SQLite file's size, in pages (4 KiB): past it, writes fail as on a full disk."""
 SQLITE_CACHE_KIB = 262_144
 SQLITE_CHECKPOINT_PAGES = 16_384
 """Page cache per SQLite connection (256 MiB): the batch steps' index pages stay in memory on a
@@ -48,7 +53,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(os.environ.get(BUSY_VARIABLE) or BUSY_MS)}")
+    max_pages = os.environ.get(MAX_PAGES_VARIABLE)
+    if max_pages:
+        cursor.execute(f"PRAGMA max_page_count={int(max_pages)}")
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.execute("PRAGMA temp_store=MEMORY")
     # Checkpoint every 64 MiB of log instead of 4: a batch step rewrites the same index pages

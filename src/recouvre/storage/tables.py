@@ -328,5 +328,10 @@ class WithholdingOverrideRow(Base):
 
 # Tables of later procedure families live in their own modules; importing them here registers
 # them on ``Base.metadata`` for Alembic and for every user of this module.
+from recouvre.storage import agency_tables as agency_tables  # noqa: E402
 from recouvre.storage import back_office_tables as back_office_tables  # noqa: E402
+from recouvre.storage import channels_tables as channels_tables  # noqa: E402
 from recouvre.storage import claim_life_tables as claim_life_tables  # noqa: E402
+from recouvre.storage import enforcement_tables as enforcement_tables  # noqa: E402
+from recouvre.storage import idempotency_tables as idempotency_tables  # noqa: E402
+from recouvre.storage import third_party_tables as third_party_tables  # noqa: E402

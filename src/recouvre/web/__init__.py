@@ -20,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from recouvre.web import back_office
+from recouvre.web import back_office, campaigns, channels, debtor_space
+from recouvre.web.enforcement import router as enforcement_router
 from recouvre.web.pages import PageError, SignInRequired, render
 from recouvre.web.routes import home_path, redirect, router
 from recouvre.web.session import SESSION_COOKIE, clear_cookie, load_secret
@@ -76,7 +77,14 @@ def mount_web(app: FastAPI, *, secret: bytes | None = None) -> None:
         if not (isinstance(route, APIRoute) and route.path == "/" and "GET" in (route.methods or ()))
     ]
     app.include_router(router)
+    app.include_router(enforcement_router)
+    app.include_router(debtor_space.router)  # the debtor's own space, /debiteur/
+    app.include_router(campaigns.router)  # phone campaigns, /o/{organism}/campagnes
+    app.include_router(channels.router)  # a debtor's e-mail and SMS: consents, messages
     app.include_router(back_office.router)
     app.mount(STATIC_PATH, StaticFiles(packages=[("recouvre.web", "static")]), name="static")
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(PageError, _page_error)
+    app.add_exception_handler(debtor_space.DebtorSignInRequired, debtor_space.sign_in_required)
+    app.add_exception_handler(debtor_space.DebtorPageMissing, debtor_space.missing_page)
+    app.add_exception_handler(debtor_space.CsrfRefused, debtor_space.csrf_refused)

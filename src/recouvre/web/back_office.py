@@ -47,8 +47,8 @@ DONE = {
     "utilisateur": "La décision sur le compte est enregistrée.",
 }
 BOARD_ACTIONS = ("remissions.decide_board", "write_offs.decide")
-WIRE_SIGNATURE_BASKET = "/o/{organism}/titres/parapheur"
-"""WIRE: the director's signature basket is served by the enforcement pages (``/titres/...``)."""
+SIGNATURE_BASKET = "/o/{organism}/titres"
+"""The director's signature basket, on the enforcement pages (``web/enforcement.py``)."""
 
 
 def _day(text: str) -> date | None:
@@ -154,7 +154,7 @@ def director_page(
                 "proposals": mine,
                 "changes": changes,
                 "mandates": door_reads.mandates_of(services, web.actor),
-                "basket": WIRE_SIGNATURE_BASKET.format(organism=path_part(organism)),
+                "basket": SIGNATURE_BASKET.format(organism=path_part(organism)),
             },
             web=web,
         )

@@ -33,21 +33,24 @@ MOVEMENT = {
     "discharge": "effacement",
     "refund": "remboursement",
     "reversal": "contre-passation",
+    "costs": "frais de poursuite",
 }
 TASK_TYPE = {
     "phone_call": "appel téléphonique",
     "review": "examen avant contentieux",
     "prescription_review": "prescription proche",
+    "plan_request": "demande d'échéancier (espace débiteur)",
 }
 TASK_STATUS = {"open": "à traiter", "done": "traitée"}
 OUTCOME = outcomes.labels_for("phone_call")
-"""The outcomes of a phone call (the one list: ``service/outcomes.yaml``)."""
+"""The outcomes of a phone call (the one list: ``service/call_outcomes.yaml``)."""
 REVIEW_OUTCOME = outcomes.labels_for("review")
 CHANNEL = {
     "transfer": "virement",
     "card": "carte bancaire",
     "cheque": "chèque",
     "direct_debit": "prélèvement",
+    "agency": "encaissé par l'agence",
 }
 DEBTOR_KIND = {"person": "personne physique", "legal": "personne morale"}
 RESPONSIBILITY = {
@@ -97,8 +100,11 @@ EVENT = {
     "court_action": "action en justice de l'organisme",
     "remission_request": "demande de remise",
     "acknowledgment": "reconnaissance de dette",
+    "title": "titre exécutoire",
+    "enforcement_act": "acte d'exécution (signification)",
+    "transferred": "transfert de la créance au département",
+    "departement": "département créancier (déménagement du débiteur)",
     "remission_decision": "décision sur la demande de remise",
-    "transferred": "transfert de la créance",
     "undeliverable": "courrier non distribuable",
     "placement": "dossier confié à une agence",
     "recall": "dossier rappelé de l'agence",
@@ -254,12 +260,8 @@ def rate_of(cents: int, rate: object) -> int:
 
 
 def outcomes_for(task_type: str) -> dict[str, str]:
-    """The outcomes a task of ``task_type`` may be closed with (``service/outcomes.yaml``)."""
+    """The outcomes a task of ``task_type`` may be closed with (``service/call_outcomes.yaml``)."""
     return outcomes.labels_for(task_type) if task_type in outcomes.USES else OUTCOME
-
-
-TITLE_DRAFT_ROUTE = "/o/{organism}/titres/nouveau?creance={claim}"
-"""WIRE: the enforcement pages draft the title (helper ``enforcement``); the review is closed there."""
 
 
 def plain_amount(cents: int | None) -> str:

@@ -80,6 +80,13 @@ def _event_detail(kind: str, data: dict[str, object], currency: str) -> str:
         title = str(data.get("title") or "")
         text = f"passage en phase {labels.label(labels.PHASE, data.get('phase'))}"
         return f"{text} ({title})" if title else text
+    if kind == "title":
+        from recouvre.domain.enforcement import ACT_LABELS, KIND_LABELS, TitleAct, TitleKind
+
+        what = KIND_LABELS.get(TitleKind(str(data.get("kind"))), str(data.get("kind")))
+        act = ACT_LABELS.get(TitleAct(str(data.get("act"))), str(data.get("act")))
+        outcome = f", {data['outcome']}" if data.get("outcome") else ""
+        return f"{what} n° {data.get('title')} : {act}{outcome}"
     if kind == "suspension":
         if data.get("action") == "end":
             return "reprise du recouvrement"

@@ -74,6 +74,8 @@ OrganismPath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za
 RefPath = Annotated[str, Path(min_length=1, max_length=64)]
 IdPath = Annotated[int, Path(ge=1, le=2**62)]
 DONE = {
+    "reconnaissance": "La reconnaissance de dette est enregistrée : elle interrompt la prescription.",
+    "courrier": "Le sort du courrier est enregistré.",
     "attribuee": "La tâche vous est attribuée.",
     "rendue": "La tâche est remise dans la corbeille.",
     "contact": "Le contact est enregistré et la tâche close.",
@@ -177,6 +179,8 @@ def home_path(web: WebSession, organism: str | None = None) -> str:
     if code is None:
         return "/organismes"
     base = f"/o/{path_part(code)}"
+    if web.actor.agency is not None:  # an agency's home: the files placed with it
+        return f"{base}/agence"
     if web.can("tasks.assign") and web.can("reports.portfolio") and not web.can("payments.record"):
         return f"{base}/pilotage"
     if web.can("mandates.manage"):
@@ -1153,3 +1157,7 @@ def search(
         return redirect(f"/o/{path_part(organism)}/recherche?" + urlencode({"q": text}))
 
     return guarded(web, run)
+
+
+# The agency portal's pages (recouvre.web.agency_pages): imported last, it adds its routes above.
+from recouvre.web import agency_pages as agency_pages  # noqa: E402

@@ -102,6 +102,7 @@ def decide_appeal(
     amount: Cents | None = None,
     *,
     why: str = "",
+    reasons: str = "",
 ) -> appeals.AppealView:
     """Record the decision on the claim's open appeal and apply it to the ledger: the board
     decides at the amicable stage (``appeals.decide_board``), the court's decision is recorded by
@@ -125,7 +126,7 @@ def decide_appeal(
         on,
         why,
         lambda: appeals.decide_appeal(
-            services, organism, claim_ref, on, outcome, amount, actor=actor.user, why=why
+            services, organism, claim_ref, on, outcome, amount, actor=actor.user, why=why, reasons=reasons
         ),
         _appeal_view,
     )

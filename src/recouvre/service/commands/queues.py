@@ -53,7 +53,7 @@ def close_task(
     services: Services, actor: Actor, organism: str, task_id: int, outcome: str, on: date, why: str = ""
 ) -> TaskChange:
     """Close an open task with its outcome (reached, no answer, promise…): one of the outcomes
-    of ``service/outcomes.yaml`` allowed for the task's type (a review is closed by a decision)."""
+    of ``service/call_outcomes.yaml`` allowed for the task's type (a review is closed by a decision)."""
     _guard_task(services, actor, "tasks.close", organism, task_id)
     kind = back_office.task_type(services, organism, task_id)
     if kind in outcomes.USES:

@@ -1,0 +1,300 @@
+"""Fault injection: kill the batch steps at random points, resume them, compare with a clean run.
+
+Usage::
+
+    .venv/bin/python bench/faults.py [--runs 50] [--debtors 2000] [--workers 2] [--seed 1]
+        [--steps payments,cycle] [--db postgresql://user@host:port/maintenance_db]
+        [--pg-control scripts/postgres.sh]
+
+For each step (the monthly benefit-payment file withheld, then the monthly cycle) the same
+portfolio is set up, the step is run once without interruption and every table's content
+digest kept (``storage.operations.content_digests``: surrogate ids and wall-clock stamps left
+out). Then, ``--runs`` times: a fresh copy of the portfolio, the step started as a separate
+process (``recouvre … --workers W``), and at a random moment one fault among
+
+* ``parent``: SIGKILL to the command (its worker processes die with it, PR_SET_PDEATHSIG);
+* ``worker``: SIGKILL to one of its worker processes (``--workers`` > 1);
+* ``server``: PostgreSQL stopped and started again (only with ``--pg-control``; never in a test
+  suite that shares the server);
+
+then the step is run again until it succeeds, and the digests compared with the clean run.
+
+Prints one JSON line per step: ``runs``, ``identical``, ``different``, ``interrupted`` (runs in
+which the fault hit a running step; the others finished first), the faults drawn, and times.
+Exit status 1 when any run differs. SQLite by default (a file per run, copied from a portfolio
+built once); with ``--db``, one PostgreSQL database per run on that server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from recouvre.adapters.generator import PortfolioSpec, load_portfolio
+from recouvre.domain.model import Country
+from recouvre.service import Services
+from recouvre.storage.database import Database
+from recouvre.storage.operations import content_digests
+
+ORGANISM = "CAF-FAULTS"
+MONTH = "2026-11"
+PAID_ON = "2026-11-05"
+CYCLE_ON = "2026-11-28"
+RECOUVRE = [sys.executable, "-m", "recouvre.cli"]
+
+
+@dataclass
+class Target:
+    """One database the step runs on: its URL for the command line, and how to open it here."""
+
+    url: str
+
+    def open(self) -> Database:
+        return Database(self.url)
+
+
+@dataclass
+class Outcome:
+    step: str
+    runs: int = 0
+    identical: int = 0
+    different: int = 0
+    interrupted: int = 0
+    faults: dict[str, int] = field(default_factory=dict)
+    clean_s: float = 0.0
+    total_s: float = 0.0
+    differences: list[str] = field(default_factory=list)
+
+
+class Bench:
+    def __init__(self, folder: Path, debtors: int, seed: int, server: str | None) -> None:
+        self.folder = folder
+        self.debtors = debtors
+        self.seed = seed
+        self.server = server
+        self.payment_file = folder / "payments.csv"
+        self._base: Path | None = None
+        self._count = 0
+
+    # -- portfolios ---------------------------------------------------------------------------
+    def fresh(self, with_payments: bool) -> Target:
+        """A new database holding the portfolio (and the month's payments withheld, for the cycle)."""
+        self._count += 1
+        if self.server is None:
+            base = self._sqlite_base(with_payments)
+            path = self.folder / f"run-{self._count}.db"
+            for suffix in ("", "-wal", "-shm", ".audit-key"):
+                source = Path(f"{base}{suffix}")
+                if source.exists():
+                    shutil.copy(source, f"{path}{suffix}")
+            return Target(f"sqlite:///{path}")
+        target = self._pg_database(f"faults_{os.getpid()}_{self._count}")
+        self._build(target, with_payments)
+        return target
+
+    def _sqlite_base(self, with_payments: bool) -> Path:
+        path = self.folder / ("base-paid.db" if with_payments else "base.db")
+        if not path.exists():
+            self._build(Target(f"sqlite:///{path}"), with_payments)
+        return path
+
+    def _build(self, target: Target, with_payments: bool) -> None:
+        database = target.open()
+        spec = PortfolioSpec(ORGANISM, Country.FR, seed=self.seed)
+        load_portfolio(Services(database), spec, self.debtors)
+        if not self.payment_file.exists():
+            self._write_payment_file(database)
+        database.dispose()
+        if with_payments:
+            run(payments_command(target, self.payment_file, self.folder, workers=1), check=True)
+
+    def _write_payment_file(self, database: Database) -> None:
+        with database.engine.connect() as connection:
+            refs = [row[0] for row in connection.execute(text("SELECT ref FROM debtors ORDER BY ref"))]
+        with self.payment_file.open("w", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["debtor", "benefit", "regular", "arrears", "run_id", "paid_on"])
+            for index, ref in enumerate(refs):
+                writer.writerow([ref, "AF", "180.00", "60.00" if index % 10 == 0 else "", MONTH, PAID_ON])
+                writer.writerow([ref, "AL", "310.00", "", MONTH, PAID_ON])
+
+    def _pg_database(self, name: str) -> Target:
+        assert self.server is not None
+        admin = create_engine(_psycopg(self.server), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = make_url(self.server).set(database=name).render_as_string(hide_password=False)
+        return Target(url)
+
+    def drop(self, target: Target) -> None:
+        if self.server is not None:
+            name = make_url(target.url).database
+            admin = create_engine(_psycopg(self.server), isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def _psycopg(url: str) -> str:
+    return make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def payments_command(target: Target, payment_file: Path, folder: Path, workers: int) -> list[str]:
+    output = folder / f"withheld-{abs(hash(target.url))}.csv"
+    return [
+        *RECOUVRE, "--db", target.url, "payments", "withhold", str(payment_file),
+        "--organism", ORGANISM, "--output", str(output), "--workers", str(workers), "--chunk", "100",
+    ]  # fmt: skip
+
+
+def cycle_command(target: Target, workers: int) -> list[str]:
+    return [
+        *RECOUVRE, "--db", target.url, "cycle", "run", "--month", MONTH, "--organism", ORGANISM,
+        "--date", CYCLE_ON, "--shard-size", "50", "--workers", str(workers),
+    ]  # fmt: skip
+
+
+def run(command: list[str], check: bool = False) -> int:
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=_environment())
+    if check and done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[3:7])}… exited {done.returncode}: {done.stderr[-800:]}")
+    return done.returncode
+
+
+def _environment() -> dict[str, str]:
+    return os.environ | {"COLUMNS": "120", "RECOUVRE_USER": ""}
+
+
+def children_of(pid: int) -> list[int]:
+    found: list[int] = []
+    task_dir = Path(f"/proc/{pid}/task")
+    if not task_dir.exists():
+        return found
+    for task in task_dir.iterdir():
+        children = task / "children"
+        if children.exists():
+            found.extend(int(value) for value in children.read_text().split())
+    return found
+
+
+def inject(process: subprocess.Popen[bytes], fault: str, pg_control: Path | None) -> None:
+    if fault == "worker":
+        workers = children_of(process.pid)
+        # the resource tracker and the workers are children; any of them dying must be survived
+        if workers:
+            os.kill(random.choice(workers), signal.SIGKILL)
+            return
+        fault = "parent"
+    if fault == "server" and pg_control is not None:
+        subprocess.run(["bash", str(pg_control), "stop"], capture_output=True, check=False)
+        subprocess.run(["bash", str(pg_control), "start"], capture_output=True, check=False)
+        return
+    process.send_signal(signal.SIGKILL)
+
+
+def until_done(command: list[str], attempts: int = 6) -> None:
+    for attempt in range(attempts):
+        if run(command) == 0:
+            return
+        time.sleep(0.5 * (attempt + 1))  # a server being restarted
+    raise RuntimeError(f"{' '.join(command[3:7])}… did not succeed after {attempts} attempts")
+
+
+def trial(
+    bench: Bench,
+    step: str,
+    command_of: Callable[[Target], list[str]],
+    runs: int,
+    faults: list[str],
+    pg_control: Path | None,
+) -> Outcome:
+    outcome = Outcome(step)
+    started = time.perf_counter()
+    with_payments = step == "cycle"
+    clean = bench.fresh(with_payments)
+    began = time.perf_counter()
+    run(command_of(clean), check=True)
+    outcome.clean_s = round(time.perf_counter() - began, 2)
+    database = clean.open()
+    expected = content_digests(database)
+    database.dispose()
+    bench.drop(clean)
+    for _ in range(runs):
+        target = bench.fresh(with_payments)
+        fault = random.choice(faults)
+        outcome.faults[fault] = outcome.faults.get(fault, 0) + 1
+        process = subprocess.Popen(
+            command_of(target), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_environment()
+        )
+        time.sleep(random.uniform(0.05, max(0.1, outcome.clean_s * 0.9)))
+        if process.poll() is None:
+            inject(process, fault, pg_control)
+            outcome.interrupted += 1
+        process.wait()
+        until_done(command_of(target))
+        database = target.open()
+        found = content_digests(database)
+        database.dispose()
+        bench.drop(target)
+        outcome.runs += 1
+        if found == expected:
+            outcome.identical += 1
+        else:
+            outcome.different += 1
+            tables = sorted(name for name in expected if found.get(name) != expected[name])
+            outcome.differences.append(f"{fault}: {', '.join(tables)}")
+    outcome.total_s = round(time.perf_counter() - started, 2)
+    return outcome
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--debtors", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--steps", default="payments,cycle")
+    parser.add_argument("--db", default=None, help="PostgreSQL server URL (a maintenance database)")
+    parser.add_argument(
+        "--pg-control", type=Path, default=None, help="scripts/postgres.sh, to restart the server"
+    )
+    options = parser.parse_args(argv)
+    random.seed(options.seed)
+    faults = ["parent"] + (["worker"] if options.workers > 1 else [])
+    if options.db and options.pg_control:
+        faults.append("server")
+    status = 0
+    with tempfile.TemporaryDirectory(prefix="recouvre-faults-") as folder:
+        bench = Bench(Path(folder), options.debtors, options.seed, options.db)
+        steps: dict[str, Callable[[Target], list[str]]] = {
+            "payments": lambda target: payments_command(
+                target, bench.payment_file, Path(folder), options.workers
+            ),
+            "cycle": lambda target: cycle_command(target, options.workers),
+        }
+        for step in options.steps.split(","):
+            outcome = trial(bench, step, steps[step], options.runs, faults, options.pg_control)
+            print(json.dumps(outcome.__dict__, ensure_ascii=False), flush=True)
+            status = status or (1 if outcome.different else 0)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

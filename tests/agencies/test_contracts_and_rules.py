@@ -167,3 +167,44 @@ def test_handover_rows(portfolio: Services, tmp_path: Path) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("priority;claim;debtor")
     assert lines[1].startswith("1;C1;D1;person") and ";400.00;400.00;" in lines[1]
+
+
+def test_cli_place_statement_league(portfolio: Services, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'test.db'}"
+    runner = CliRunner()
+    dry = runner.invoke(
+        app, ["--db", db, "agencies", "place", "-a", "beta", "--date", "2026-03-15", "-o", ORG, "--dry-run"]
+    )
+    assert dry.exit_code == 0, dry.output
+    assert "C3 → beta" in dry.output and "2 créance(s) seraient confiées" in dry.output
+    split = ["--split", "acme=1", "--split", "beta=1", "--seed", "3"]
+    done = runner.invoke(
+        app,
+        [
+            "--db",
+            db,
+            "agencies",
+            "place",
+            "-a",
+            "acme",
+            "-a",
+            "beta",
+            *split,
+            "--date",
+            "2026-03-15",
+            "-o",
+            ORG,
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert "créance(s) confiée(s)" in done.output
+    recall = runner.invoke(
+        app, ["--db", db, "agencies", "recall", "-c", "C1", "-a", "nobody", "--date", "2026-03-16", "-o", ORG]
+    )
+    assert recall.exit_code == 2  # who acts? a recall is a person's act (--as)
+    statement = runner.invoke(app, ["--db", db, "agencies", "statement", "--month", "2026-03", "-o", ORG])
+    assert statement.exit_code == 0 and "acme" in statement.output
+    league = runner.invoke(
+        app, ["--db", db, "agencies", "league", "--from", "2026-01-01", "--to", "2026-03-31", "-o", ORG]
+    )
+    assert league.exit_code == 0 and "beta" in league.output

@@ -122,6 +122,9 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("POST", "/api/v1/organisms/{organism}/cycles"): Call(frozenset({ADM}), body={"month": "2026-02"}),
     ("GET", "/api/v1/organisms/{organism}/summary"): Call(frozenset({ACC, DIR, MAN, AUD}), query={"on": ON}),
+    ("GET", "/api/v1/organisms/{organism}/indicators"): Call(
+        frozenset({ACC, DIR, MAN, AUD}), query={"from": "2026-01-01", "to": "2026-03-31"}
+    ),
     ("GET", "/api/v1/organisms/{organism}/queues"): Call(frozenset({CW, ACC, PHONE, MAN, AUD})),
     ("GET", "/api/v1/organisms/{organism}/tasks"): Call(
         frozenset({CW, ACC, PHONE, MAN, AUD}), query={"on": ON}
@@ -175,6 +178,17 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/api/v1/audit"): Call(frozenset({AUD})),
     ("GET", "/api/v1/audit/verify"): Call(frozenset({AUD})),
+    # The CNSS's own routes (api/cnss.py): seizures after the commandement, amnesty applications
+    # (C1 is no contribution in forced recovery: the allowed roles are refused by the rules, 409).
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/seizures"): Call(
+        frozenset({CW, ACC}),
+        {"claim": "C1"},
+        {"on": ON, "step": "served", "reference": "S1", "third_party": "B"},
+    ),
+    ("GET", "/api/v1/organisms/{organism}/claims/{claim}/seizures"): Call(STAFF_READERS, {"claim": "C1"}),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/amnesty"): Call(
+        frozenset({CW, ACC}), {"claim": "C1"}, {"on": ON, "option": "full"}
+    ),
     # Agencies (recouvre.api.agencies): the organism reads and manages them; an agency user reads
     # its own files and statements, reports on the files placed with it, declares its collections.
     ("GET", "/api/v1/organisms/{organism}/agencies"): Call(AGENCY_READERS),
@@ -255,6 +269,51 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("POST", "/api/v1/organisms/{organism}/claims/{claim}/acknowledgments"): Call(
         frozenset({CW, ACC}), {"claim": "C4"}, {"on": "2026-03-02"}
+    ),
+    # Money in (api/money_in.py): the accountant receives and reconciles bank credits.
+    ("POST", "/api/v1/organisms/{organism}/bank/statements"): Call(frozenset({ACC})),
+    ("GET", "/api/v1/organisms/{organism}/bank/credits"): Call(frozenset({CW, ACC, AUD})),
+    ("GET", "/api/v1/organisms/{organism}/bank/credits/{credit}/suggestions"): Call(
+        frozenset({CW, ACC, AUD}), {"credit": "1"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/bank/credits/{credit}/book"): Call(
+        frozenset({ACC}), {"credit": "1"}, {"claim": "C2", "on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/bank/credits/{credit}/return"): Call(
+        frozenset({ACC}), {"credit": "1"}, {"on": ON, "reason": "inconnu"}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/claims/{claim}/payment-reference"): Call(
+        STAFF_READERS, {"claim": "C1"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/debtors/{debtor}/sepa-mandates"): Call(
+        frozenset({CW, ACC}), {"debtor": "D1"}, {"iban": "FR1420041010050500013M02606", "signed_on": ON}
+    ),
+    ("GET", "/api/v1/organisms/{organism}/debtors/{debtor}/sepa-mandates"): Call(
+        STAFF_READERS, {"debtor": "D1"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/direct-debits/runs"): Call(frozenset({ACC}), body={"on": ON}),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/direct-debit-returns"): Call(
+        frozenset({ACC}), {"claim": "C2"}, {"on": ON, "reason": "AM04"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/direct-debits/prenotifications"): Call(
+        frozenset({ACC}), body={"due_on": "2026-04-05", "on": ON}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/direct-debits/files"): Call(
+        frozenset({ACC}),
+        body={
+            "due_on": "2026-04-05",
+            "on": ON,
+            "creditor": {"name": "CAF", "iban": "FR7630006000011234567890189", "bic": "AGRIFRPP"},
+            "creditor_id": "FR72ZZZ123456",
+        },
+    ),
+    ("POST", "/api/v1/organisms/{organism}/direct-debits/returns"): Call(frozenset({ACC}), query={"on": ON}),
+    ("POST", "/api/v1/organisms/{organism}/claims/{claim}/refund-proposals"): Call(
+        frozenset({CW}), {"claim": "C2"}, {"on": ON, "why": "trop-perçu"}
+    ),
+    ("POST", "/api/v1/organisms/{organism}/refunds/files"): Call(
+        frozenset({ACC}),
+        body={"on": ON, "debtor": {"name": "CAF", "iban": "FR7630006000011234567890189", "bic": "AGRIFRPP"}},
     ),
 }
 

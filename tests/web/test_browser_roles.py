@@ -158,7 +158,9 @@ def test_manager_path(server: Server, browser: BrowserContext) -> None:
 
     page = browser.new_page()
     sign_in(page, server.url, "manager")
-    page.wait_for_url(f"**/o/{ORG}/pilotage")
+    page.wait_for_url(f"**/o/{ORG}/corbeilles")
+    page.get_by_role("link", name="Équipe et courriers").click()
+    page.wait_for_url(f"**/o/{ORG}/equipe")
     check_accessibility(page)
     rows = page.locator("#a-attribuer tbody tr")
     if rows.count():

@@ -29,7 +29,7 @@ def visible_text(html: str) -> str:
 
 
 PAGES = {
-    "manager": [f"{BASE}/pilotage", f"{BASE}/corbeilles", f"{BASE}/propositions"],
+    "manager": [f"{BASE}/equipe", f"{BASE}/corbeilles", f"{BASE}/propositions"],
     "director": [f"{BASE}/direction", f"{BASE}/propositions", f"{BASE}/recours", "/utilisateurs"],
     "board_member": [
         f"{BASE}/commission",
@@ -55,7 +55,7 @@ def test_each_role_reads_its_pages_in_french(site: Site, role: str) -> None:
 
 def test_home_of_each_role(site: Site) -> None:
     expected = {
-        "manager": f"{BASE}/pilotage",
+        "manager": f"{BASE}/corbeilles",  # the team page is in the menu
         "director": f"{BASE}/direction",
         "board_member": f"{BASE}/commission",
         "auditor": "/audit",
@@ -73,15 +73,15 @@ def test_pages_refuse_the_roles_without_their_action(site: Site) -> None:
     assert site.client.get("/audit").status_code == 403
     assert site.client.get(f"{BASE}/direction").status_code == 403
     site.sign_in("board_member")
-    assert site.client.get(f"{BASE}/pilotage").status_code == 403
+    assert site.client.get(f"{BASE}/equipe").status_code == 403
 
 
 def test_the_manager_assigns_a_task_to_an_agent(site: Site) -> None:
     csrf = site.sign_in("manager")
-    page = site.client.get(f"{BASE}/pilotage").text
+    page = site.client.get(f"{BASE}/equipe").text
     assert "Charge par agent" in page and "non attribuées" in page
     response = site.client.post(
-        f"{BASE}/pilotage/attribution",
+        f"{BASE}/equipe/attribution",
         data={"csrf": csrf, "tache": str(site.ids["task"]), "agent": "case_worker"},
     )
     assert response.status_code == 200 and "La tâche est attribuée." in response.text

@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from pydantic import AfterValidator
 
+from recouvre.api import indicators as indicators_routes
+from recouvre.api import money_in
 from recouvre.api.deps import ActorDep, OrganismPath, RefPath, ServicesDep, get_token
 from recouvre.domain.days import RANGE_REASON, supported
 from recouvre.domain.model import Claim, UndueLine
@@ -973,3 +975,9 @@ from recouvre.api import agencies as agencies  # noqa: E402
 
 # Later families add their routes to this router (same prefix, same authorisation matrix).
 from recouvre.api import campaigns as campaigns  # noqa: E402
+
+# Indicators (recouvre.api.indicators) -----------------------------------------------------------
+indicators_routes.register(router)
+
+# Money in (bank statements, unmatched queue, SEPA mandates and direct debits): api/money_in.py
+money_in.register(router)

@@ -13,6 +13,7 @@ import typer
 from recouvre.cli import (
     agencies,
     audit,
+    bank,
     campaigns,
     claim_life,
     cycle,
@@ -20,7 +21,9 @@ from recouvre.cli import (
     french,
     generate,
     imports,
+    indicators,
     letters,
+    network,
     operations,
     organisms,
     outbox,
@@ -78,6 +81,7 @@ app.add_typer(letters.app, name="letters")
 app.add_typer(prescription.app, name="prescription")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
+app.add_typer(network.app, name="network")
 app.add_typer(claim_life.remission_app, name="remission")
 app.add_typer(claim_life.write_off_app, name="write-off")
 app.add_typer(claim_life.over_indebtedness_app, name="over-indebtedness")
@@ -91,8 +95,10 @@ app.add_typer(third_party.app, name="third-party")
 app.add_typer(third_party.satd_app, name="satd")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(campaigns.app, name="campaign")
+app.add_typer(bank.app, name="bank")
 app.command("generate")(generate.generate)
 app.command("summary")(summary.summary)
+app.command("indicators")(indicators.indicators)
 app.command("simulate")(simulate.simulate_command)
 app.command("serve")(serve.serve)
 app.command("backup")(operations.backup)
@@ -116,6 +122,8 @@ READ_ONLY = frozenset(
         "scenario run",
         "serve",
         "summary",
+        "indicators",
+        "network show",
         "users list",
     }
 )

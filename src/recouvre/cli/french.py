@@ -151,6 +151,12 @@ COMMANDS: dict[str, str] = {
     "de prestations).",
     "third-party move": "Le débiteur a déménagé : la créance est recouvrée pour le nouveau département.",
     "satd release": "Enregistrer la mainlevée d'un avis.",
+    "indicators": "Afficher les indicateurs de pilotage d'un organisme de --from à --to, avec leurs "
+    "définitions.",
+    "network": "Vue du réseau : instantanés mensuels et indicateurs comparés des organismes.",
+    "network snapshot": "Écrire les instantanés mensuels Parquet pas encore écrits (un dossier par "
+    "organisme et par mois).",
+    "network show": "La vue du réseau, tous organismes, lue dans les instantanés avec DuckDB.",
     "campaign close": "Arrêter d'appeler les lignes encore ouvertes (comptées comme non jointes).",
 }
 """Help of each command (path as typed after ``recouvre``)."""

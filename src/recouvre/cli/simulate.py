@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from recouvre.cli import whatif as whatif_cli
 from recouvre.cli.common import FORBIDDEN, batch_actor, console, currency, fail, organism_or_only, services
 from recouvre.domain.model import DomainError
 from recouvre.security.authorization import Forbidden
@@ -61,18 +64,34 @@ def activity_table(rows: list[MonthActivity], code: str = "EUR") -> Table:
 
 def simulate_command(
     ctx: typer.Context,
-    start: str = typer.Option(..., "--start", help="Premier mois simulé, YYYY-MM"),
+    start: str | None = typer.Option(
+        None, "--start", help="Premier mois simulé, YYYY-MM (défaut : le mois qui suit le dernier mouvement)"
+    ),
     months: int = typer.Option(12, "--months", min=1, max=120),
     seed: int = typer.Option(42, "--seed"),
     organism: str | None = typer.Option(None, "--organism"),
+    compare: tuple[Path, Path] | None = typer.Option(
+        None,
+        "--compare",
+        help="BASE.yaml CANDIDAT.yaml : rejoue le même portefeuille sous deux jeux de paramètres "
+        "(la base n'est pas modifiée)",
+    ),
+    report: Path = typer.Option(
+        Path("comparaison"), "--report", help="Dossier du rapport de comparaison (HTML et PDF)"
+    ),
 ) -> None:
-    """Simulate benefit payments, debtor behaviour and monthly cycles, month by month."""
-    try:
-        first = parse_month(start)
-    except ValueError as error:
-        raise fail(str(error)) from None
+    """Simulate benefit payments, debtor behaviour and monthly cycles, month by month; with
+    --compare, the policy what-if: two replays side by side, the database left untouched."""
     found = services(ctx)
     organism = organism_or_only(found, organism)
+    try:
+        first = parse_month(start) if start else whatif_cli.next_month(found, organism)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    start = f"{first:%Y-%m}"
+    if compare is not None:
+        whatif_cli.compare_command(ctx, found, organism, first, months, seed, compare, report)
+        return
     with Progress(
         TextColumn("simulation"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as bar:

@@ -13,9 +13,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
-from stdnum.iso7064 import mod_97_10
 
 from recouvre.domain.model import Benefit, Claim
+from recouvre.domain.money_in import readable_reference
 
 
 class RecoveryMode(StrEnum):
@@ -35,9 +35,10 @@ def recovery_mode(receives_benefits: bool) -> RecoveryMode:
 
 
 def payment_reference(organism: str, claim_ref: str) -> str:
-    """An ISO 11649 creditor reference (RF…) for transfers and online payment."""
-    body = "".join(char for char in f"{organism}{claim_ref}".upper() if char.isalnum())[-21:]
-    return f"RF{mod_97_10.calc_check_digits(body + 'RF')}{body}"
+    """An ISO 11649 creditor reference (RF…) for transfers and online payment: the readable one;
+    the claim's own is stored (``service.money_in``) and differs only when another claim of the
+    organism already holds this one (``domain.money_in.candidate_references``)."""
+    return readable_reference(organism, claim_ref)
 
 
 def correction_deadline(notified_on: date, start_delay_days: int) -> date:

@@ -188,6 +188,10 @@ class LetterTerms:
     admissible_on: date | None = None
     previous_debtor: str | None = None
     effective_on: date | None = None
+    amount: Cents | None = None
+    """debit_prenotification: the amount to be collected on ``deadline``."""
+    mandate: str | None = None
+    """debit_prenotification: the SEPA mandate's reference (RUM)."""
 
 
 @dataclass(frozen=True)
@@ -310,6 +314,8 @@ def read_terms(data: Mapping[str, object], claims: tuple[ClaimInfo, ...]) -> Let
         admissible_on=_date(data, "admissible_on"),
         previous_debtor=_text(data, "previous_debtor"),
         effective_on=_date(data, "effective_on"),
+        amount=_int(data, "amount_cents"),
+        mandate=_text(data, "mandate"),
     )
 
 

@@ -53,6 +53,7 @@ TITLES: dict[tuple[str, str], str] = {
     ("fr", "claims_list"): "État des créances en cours",
     ("fr", "change_of_debtor"): "Notification de dette — changement de débiteur",
     ("fr", "withholding_statement"): "Votre retenue mensuelle sur prestations change",
+    ("fr", "debit_prenotification"): "Avis de prélèvement SEPA",
     ("ma", "notification"): "Avis de débit de cotisations",
     ("ma", "reminder_1"): "Avis de relance",
     ("ma", "reminder_2"): "Second avis de relance",
@@ -80,6 +81,7 @@ REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
         "appeal_deadline",
     ),
     ("fr", "formal_notice"): ("deadline",),
+    ("fr", "debit_prenotification"): ("deadline", "amount", "mandate"),
     ("ma", "formal_notice"): ("deadline",),
     ("ma", "last_notice"): ("deadline",),
 }

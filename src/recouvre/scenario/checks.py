@@ -20,7 +20,17 @@ from pydantic import AfterValidator, TypeAdapter
 from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import ClaimStatus
 from recouvre.domain.money import Cents, format_amount
-from recouvre.scenario import agencies, channels, claim_life, enforcement, prescription, recovery, withholding
+from recouvre.scenario import (
+    agencies,
+    channels,
+    claim_life,
+    enforcement,
+    money_in,
+    prescription,
+    recovery,
+    withholding,
+)
+from recouvre.scenario import indicators as indicator_checks
 from recouvre.scenario.checks_base import KNOWN_CHECKS, CheckSpec
 from recouvre.scenario.context import NOT_ESTABLISHED, Mismatch, Replay
 from recouvre.scenario.events_base import KNOWN_EVENTS
@@ -103,6 +113,8 @@ CHECKS: dict[str, CheckSpec[Any]] = {
     **enforcement.CHECKS,
     **agencies.CHECKS,
     **channels.CHECKS,
+    **indicator_checks.CHECKS,
+    **money_in.CHECKS,
 }
 """Supported checks: key -> how to read and compare it. Add new checks here."""
 

@@ -33,6 +33,8 @@ KNOWN_CHECKS = frozenset(
         "commission",
         "campaign_lines",
         "campaign_kpis",
+        "kpi",
+        "unmatched",
     }
 )
 """Every check of SCENARIOS.md, supported or not."""

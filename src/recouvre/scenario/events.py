@@ -21,6 +21,7 @@ from recouvre.scenario import (
     claim_life,
     cnss,
     enforcement,
+    money_in,
     prescription,
     recovery,
     withholding,
@@ -67,6 +68,7 @@ EVENTS: dict[str, EventSpec[Any]] = {
     **cnss.EVENTS,
     **agencies.EVENTS,
     **channels.EVENTS,
+    **money_in.EVENTS,
 }
 """Supported events: key -> how to read and apply it. Add new events here."""
 

@@ -33,6 +33,10 @@ KNOWN_EVENTS = frozenset(
         "agency_payment",
         "campaign",
         "call",
+        "bank_credit",
+        "mandate",
+        "direct_debit_run",
+        "direct_debit_return",
     }
 )
 """Every event key of SCENARIOS.md, supported or not."""

@@ -254,7 +254,7 @@ def parse_document(raw: object) -> Scenario:
     ids = {"claim": claim_ids, "debtor": debtor_ids}
     timeline = _timeline(_section(document.timeline, "timeline", errors), ids, errors)
     expectations = _expectations(_section(document.expect, "expect", errors, required=True), ids, errors)
-    agencies = _agencies(document.agencies, timeline, expectations, errors)
+    agencies = _agencies(document.agencies, errors)
     if errors or organism is None:
         raise Invalid(errors)
     return Scenario(
@@ -558,39 +558,12 @@ def _expectations(
     return expectations
 
 
-def _agencies(
-    raw: object, timeline: list[Step], expectations: list[Expectation], errors: list[FormatError]
-) -> list[AgencyDef]:
-    """The top-level ``agencies``; every ``agency`` an event or a ``commission`` check names must
-    be one of them."""
+def _agencies(raw: object, errors: list[FormatError]) -> list[AgencyDef]:
+    """The top-level ``agencies`` (each id once). An event or a check may still name an agency
+    the file does not define: the rules then refuse what it asks (it holds no file, earns no
+    commission), as they would for an agency without a contract."""
     agencies = [] if raw is None else read_value(AGENCIES, raw, "agencies", errors) or []
     seen: dict[str, str] = {}
     for index, agency in enumerate(agencies):
         _unique(agency.id, join("agencies", index), seen, errors)
-    if raw is not None and not isinstance(raw, list):
-        return agencies
-    for step in timeline:
-        named = getattr(step.value, "agency", None)
-        if isinstance(named, str) and named not in seen:
-            errors.append(
-                FormatError(
-                    join(join(join("timeline", step.index), step.key), "agency"),
-                    f"no agency {named!r} in agencies",
-                )
-            )
-    for expectation in expectations:
-        for check in expectation.checks:
-            names: list[tuple[str, str]] = []
-            if check.key == "commission" and isinstance(check.value, dict):
-                names = [(str(name), str(name)) for name in check.value]
-            elif check.key == "placement" and isinstance(check.value, dict):
-                names = [
-                    (f"{claim}.agency", wanted.agency)
-                    for claim, wanted in check.value.items()
-                    if getattr(wanted, "agency", None) is not None
-                ]
-            for where, name in names:
-                if name not in seen:
-                    path = join(join(join("expect", expectation.index), check.key), where)
-                    errors.append(FormatError(path, f"no agency {name!r} in agencies"))
     return agencies

@@ -63,6 +63,18 @@ KIND_LABELS = {
     "remittance": "reversement",
 }
 REPORT_EVENT = "agency_report"
+LETTER_LABELS = {
+    "reminder_1": "première relance",
+    "reminder_2": "deuxième relance",
+    "formal_notice": "mise en demeure",
+}
+ACT_LABELS = {
+    "service": "signification",
+    "seizure_attempt": "tentative de saisie",
+    "no_assets": "procès-verbal de carence",
+    "payment_collected": "paiement encaissé",
+    "fees": "frais à la charge du débiteur",
+}
 
 
 @dataclass(frozen=True)
@@ -255,6 +267,19 @@ def record_report(
         )
         session.add(row)
         session.flush()
+        label = KIND_LABELS[kind]
+        if kind == "letter":
+            label = f"courrier envoyé : {LETTER_LABELS[str(checked['type'])]}"
+        elif kind == "bailiff_act":
+            label = f"acte : {ACT_LABELS[str(checked['act'])]}"
+        repository.add_claim_event(
+            session,
+            f"agency_report:{row.id}",
+            claim.id,
+            on,
+            "agency_report",
+            {"agency": agency, "report": kind, "label": label, "id": row.id},
+        )
         return _view(row, organism, claim_ref)
 
 

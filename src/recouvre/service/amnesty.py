@@ -27,7 +27,7 @@ from recouvre.service.context import Services, refuse
 from recouvre.service.plans import plan_rows_for
 from recouvre.storage import repository
 from recouvre.storage.repository import LetterDraft
-from recouvre.storage.tables import ClaimRow, DebtorRow, MovementRow
+from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow, MovementRow
 
 GRID_KEY = "cnss.amnesty"
 MAX_PLAN_KEY = "cnss.amnesty_max_plan_months"
@@ -166,14 +166,16 @@ def eligible_claims(services: Services, organism_code: str, on: date) -> list[El
             for ident, ref, debtor, principal, total, credits, base in session.execute(query)
             if int(total or 0) > 0
         ]
-        done = (
-            {
-                claim_id
-                for claim_id in (claim.claim_id for claim in found)
-                if (state := amnesty_state(session, claim_id, on)) is not None and state.status == "remitted"
-            }
-            if len(found) < 5_000
-            else set()
+        done = set(
+            session.scalars(
+                select(ClaimEventRow.claim_id)
+                .join(ClaimRow, ClaimRow.id == ClaimEventRow.claim_id)
+                .where(
+                    ClaimRow.organism_id == organism_id,
+                    ClaimEventRow.kind == amnesty_settlement.REMITTED,
+                    ClaimEventRow.occurred_on <= on,
+                )
+            )
         )
     return [claim for claim in found if claim.claim_id not in done]
 
@@ -231,8 +233,19 @@ def offer_letters(services: Services, organism_code: str, on: date) -> int:
     claims = [claim for claim in eligible_claims(services, organism_code, on) if claim.base > 0]
     by_debtor: dict[int, list[EligibleClaim]] = defaultdict(list)
     with services.db.unit_of_work() as session:
+        applied = set(
+            session.scalars(
+                select(ClaimEventRow.claim_id)
+                .join(ClaimRow, ClaimRow.id == ClaimEventRow.claim_id)
+                .where(
+                    ClaimRow.organism_id == organism_id,
+                    ClaimEventRow.kind == AMNESTY,
+                    ClaimEventRow.occurred_on <= on,
+                )
+            )
+        )
         for claim in claims:
-            if amnesty_state(session, claim.claim_id, on) is None:
+            if claim.claim_id not in applied:  # an employer who applied is not offered it again
                 by_debtor[claim.debtor_id].append(claim)
         refs: dict[int, str] = {}
         if by_debtor:

@@ -29,7 +29,7 @@ from recouvre.domain.money import percent_of
 from recouvre.domain.status import StatusFacts, derive_status
 from recouvre.domain.thresholds import recovery_minimums, under_minimum
 from recouvre.policy import Policy
-from recouvre.service import enforcement, prescription, remission, suspensions
+from recouvre.service import enforcement, prescription, references, remission, suspensions
 from recouvre.service.context import Services
 from recouvre.storage import repository
 from recouvre.storage.repository import LetterDraft
@@ -127,6 +127,9 @@ def establish_claims(services: Services, organism_code: str, claims: Sequence[Cl
             raise BatchRejected(problems)
         claim_ids = repository.insert_claims(
             session, [_claim_row(claim, organism_id, debtors) for claim in new]
+        )
+        references.assign_references(
+            session, organism_id, organism_code, [(claim_ids[claim.ref], claim.ref) for claim in new]
         )
         lines: list[dict[str, Any]] = []
         movements: list[tuple[int, Movement]] = []

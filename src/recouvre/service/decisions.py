@@ -25,7 +25,7 @@ from recouvre.domain.errors import NotFound
 from recouvre.domain.model import DomainError
 from recouvre.domain.remission import RemissionStatus, parse_rate
 from recouvre.security.authorization import Forbidden
-from recouvre.service import remission, trail, write_offs
+from recouvre.service import refunds, remission, trail, write_offs
 from recouvre.service.context import Services
 from recouvre.storage import repository
 from recouvre.storage.back_office_tables import ProposalRow
@@ -35,6 +35,8 @@ from recouvre.storage.tables import ClaimRow
 class ProposalKind(StrEnum):
     WRITE_OFF = "write_off"
     REMISSION = "remission"
+    REFUND = "refund"
+    """A debtor's credit repaid by SEPA credit transfer (``service.refunds``)."""
 
 
 class ProposalStatus(StrEnum):
@@ -63,6 +65,8 @@ class ProposalView:
         """The action a decision on this proposal needs."""
         if self.kind is ProposalKind.WRITE_OFF:
             return "write_offs.decide"
+        if self.kind is ProposalKind.REFUND:
+            return "refunds.decide"
         return (
             "remissions.decide_board"
             if self.payload.get("route") == "board"
@@ -211,6 +215,16 @@ def propose_remission(
     return _propose(services, organism, claim_ref, ProposalKind.REMISSION, on, payload, by=by, why=why)
 
 
+def propose_refund(
+    services: Services, organism: str, claim_ref: str, on: date, *, by: str, why: str
+) -> ProposalView:
+    """Propose refunding the claim's credit by SEPA transfer (decided by another person)."""
+    if not why.strip():
+        raise DomainError("why", why, "a proposal gives its reason")
+    payload = refunds.refund_payload(services, organism, claim_ref, on)
+    return _propose(services, organism, claim_ref, ProposalKind.REFUND, on, payload, by=by, why=why)
+
+
 def get_proposal(services: Services, organism: str, kind: ProposalKind, proposal_id: int) -> ProposalView:
     with services.db.unit_of_work() as session:
         organism_id, _ = services.organism(session, organism)
@@ -289,6 +303,15 @@ def decide_proposal(
                 reasons,
                 actor=by,
                 why=why,
+            )
+        elif kind is ProposalKind.REFUND:
+            refunds.book_refund(
+                services,
+                organism,
+                proposal.claim_ref,
+                proposal_id,
+                int(str(proposal.payload["amount_cents"])),
+                on,
             )
         else:
             # The proposal's « éléments du dossier » are internal notes: they stay on the

@@ -40,6 +40,7 @@ from recouvre.letters.context import (
     read_terms,
 )
 from recouvre.storage import repository
+from recouvre.storage.money_in_tables import PaymentReferenceRow
 from recouvre.storage.tables import (
     ClaimRow,
     DebtorRow,
@@ -86,7 +87,11 @@ def movement_sums(session: Session, claim_ids: list[int], on: date) -> dict[int,
 
 
 def _claim(
-    row: ClaimRow, organism: str, lines: tuple[UndueLine, ...], sums: Mapping[str, Cents]
+    row: ClaimRow,
+    organism: str,
+    lines: tuple[UndueLine, ...],
+    sums: Mapping[str, Cents],
+    reference: str | None = None,
 ) -> ClaimInfo:
     benefit = Benefit(row.benefit)
 
@@ -103,7 +108,7 @@ def _claim(
         established_on=row.established_on,
         notified_on=row.notified_on,
         lines=lines,
-        payment_reference=payment_reference(organism, row.ref),
+        payment_reference=reference or payment_reference(organism, row.ref),
         appeal_route=appeal_route(repository.to_claim(row, organism, "", lines)),
         principal=signed(MovementKind.ESTABLISHED),
         indemnity=signed(MovementKind.INDEMNITY),
@@ -145,8 +150,17 @@ def letter_context(session: Session, letter_id: int, policy: policies.Policy | N
     ids = [row.id for row in claim_rows]
     lines = repository.lines_by_claim(session, ids)
     sums = movement_sums(session, ids, on) if ids else {}
+    references: dict[int, str] = {
+        claim_id: reference
+        for claim_id, reference in session.execute(
+            select(PaymentReferenceRow.claim_id, PaymentReferenceRow.reference).where(
+                PaymentReferenceRow.claim_id.in_(ids)
+            )
+        )
+    }
     claims = tuple(
-        _claim(row, organism_row.code, lines.get(row.id, ()), sums.get(row.id, {})) for row in claim_rows
+        _claim(row, organism_row.code, lines.get(row.id, ()), sums.get(row.id, {}), references.get(row.id))
+        for row in claim_rows
     )
     data: dict[str, object] = dict(letter.data or {})
     terms = read_terms(data, claims)

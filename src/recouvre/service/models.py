@@ -21,6 +21,8 @@ SignedAmount = Annotated[str, Field(examples=["-120.50"], description="montant s
 Why = Annotated[str, Field(max_length=2000, description="motif (piste d'audit)")]
 Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s/]+$")]
 UserName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+AgencyCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+"""An agency's code, as its contract names it (``agencies.code``)."""
 
 
 def _encodable(text: str) -> bool:
@@ -371,7 +373,7 @@ class ResumptionIn(Request):
 
 
 class PlacementIn(Request):
-    agency: UserName
+    agency: AgencyCode
     placed_from: date
     why: Why = ""
 
@@ -532,7 +534,7 @@ class UserIn(Request):
     roles: Annotated[list[str], Field(min_length=1, max_length=9)]
     full_name: Annotated[str, Field(max_length=200)] = ""
     organism: Annotated[str | None, Field(max_length=32)] = None
-    agency: UserName | None = None
+    agency: AgencyCode | None = None
     why: Why = ""
 
 

@@ -384,6 +384,14 @@ def _remitted(session: Session, rows: Sequence[PlacementRow], on: date) -> set[i
     return found
 
 
+def timeline(session: Session, row: PlacementRow, on: date, action: str) -> None:
+    """The placement's event on the claim's timeline (``placement``: placed or recalled)."""
+    data: dict[str, object] = {"agency": row.agency, "action": action}
+    if action == "recalled" and row.recall_reason:
+        data["reason"] = row.recall_reason
+    repository.add_claim_event(session, f"placement:{row.id}:{action}", row.claim_id, on, "placement", data)
+
+
 def recall_ended(
     session: Session,
     organism_id: int,
@@ -431,6 +439,7 @@ def recall_ended(
         row.placed_until = until
         row.recalled_by = SYSTEM
         row.recall_reason = reason
+        timeline(session, row, until, "recalled")
         recalled += 1
     session.flush()
     return recalled
@@ -670,4 +679,5 @@ def recall_claim(
         row.recall_reason = MANUAL
         row.why = (row.why + " / " if row.why else "") + why if why else row.why
         session.flush()
+        timeline(session, row, on, "recalled")
         return PlacementState(agency, "recalled", row.placed_from, on, MANUAL, row.id)

@@ -21,6 +21,7 @@ Every draw comes from a generator seeded by (seed, month): the same seed gives t
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -158,12 +159,21 @@ def _open_claims_without_benefits(session: Session, organism_id: int, on: date) 
     ]
 
 
-def _behave(services: Services, organism: str, organism_id: int, month: date, seed: int) -> None:
-    rng = _rng(seed + 1, month)
+def _claim_rng(seed: int, month: date, ref: str) -> np.random.Generator:
+    """A generator of its own for one claim and month: the claim's behaviour does not depend on
+    which other claims are still open (two policies compared see the same debtors)."""
+    return np.random.default_rng([seed, month.year, month.month, zlib.crc32(ref.encode())])
+
+
+def _behave(
+    services: Services, organism: str, organism_id: int, month: date, seed: int, *, per_claim: bool = False
+) -> None:
+    shared = _rng(seed + 1, month)
     on = month + timedelta(days=9)
     with services.db.unit_of_work() as session:
         claims = _open_claims_without_benefits(session, organism_id, on)
     for claim in claims:
+        rng = _claim_rng(seed + 1, month, claim.ref) if per_claim else shared
         draw = rng.random()
         try:
             if claim.plan_monthly is not None and claim.plan_first_due is not None:
@@ -279,8 +289,14 @@ def simulate(
     months: int,
     seed: int,
     progress: Callable[[str], None] | None = None,
+    *,
+    per_claim: bool = False,
 ) -> list[MonthActivity]:
-    """Simulate ``months`` months from ``start`` (a first day of month); return the activity table."""
+    """Simulate ``months`` months from ``start`` (a first day of month); return the activity table.
+
+    ``per_claim``: each claim's behaviour is drawn from a generator seeded by (seed, month, claim)
+    rather than from one stream for the month, so that a policy what-if (``service.whatif``)
+    replays the same debtors' behaviour whatever the policy changed."""
     if start.day != 1:
         raise DomainError("start", start.isoformat(), "a simulation starts on the first day of a month")
     with services.db.unit_of_work() as session:
@@ -309,7 +325,7 @@ def simulate(
         _benefit_run(services, organism, receiving, month, seed)
         if employers:
             _new_contributions(services, organism, employers, month, seed)
-        _behave(services, organism, organism_id, month, seed)
+        _behave(services, organism, organism_id, month, seed, per_claim=per_claim)
         run_cycle(services, organism, f"{month:%Y-%m}", add_months(month, 1))
         if progress is not None:
             progress(f"{month:%Y-%m}")

@@ -173,6 +173,7 @@ def place_claim(
         row = PlacementRow(claim_id=claim.id, agency=agency, placed_from=placed_from, placed_by=by, why=why)
         session.add(row)
         session.flush()
+        placements.timeline(session, row, placed_from, "placed")
         queues.close_tasks_of_claims(services, session, organism, placed_from, [claim.id])
         view = _placement(row, organism, claim_ref)
         trail.append(
@@ -228,6 +229,9 @@ def recall_placement(
         row.recalled_by = by
         row.recall_reason = "manual"
         session.flush()
+        from recouvre.service import placements
+
+        placements.timeline(session, row, on, "recalled")
         view = _placement(row, organism, ref)
         trail.append(
             session,

@@ -99,14 +99,14 @@ def _steering_page(
     )
 
 
-@router.get("/o/{organism}/pilotage")
+@router.get("/o/{organism}/equipe")
 def steering_page(
     request: Request, services: ServicesDep, web: SessionDep, organism: OrganismPath
 ) -> Response:
     return guarded(web, lambda: _steering_page(request, services, web, organism))
 
 
-@router.post("/o/{organism}/pilotage/attribution")
+@router.post("/o/{organism}/equipe/attribution")
 def assign_to_agent(
     request: Request, services: ServicesDep, web: SessionDep, form: FormDep, organism: OrganismPath
 ) -> Response:
@@ -125,7 +125,7 @@ def assign_to_agent(
             )
         except REFUSALS as error:
             return _steering_page(request, services, web, organism, error=refusal_text(error), status=409)
-        return redirect(f"/o/{path_part(organism)}/pilotage?fait=attribuee#charge")
+        return redirect(f"/o/{path_part(organism)}/equipe?fait=attribuee#charge")
 
     return guarded(web, run)
 

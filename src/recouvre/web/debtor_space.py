@@ -345,7 +345,7 @@ def _claim_page(
     context = {
         "claim": found,
         "appeal": appeal,
-        "reference": space.payment_reference(me.actor.organism or "", ref),
+        "reference": space.payment_reference(services, me.actor.organism or "", ref),
         "first_due": (me.today + timedelta(days=30)).isoformat(),
         "error": "",
         "form": "",

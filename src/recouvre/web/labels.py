@@ -100,13 +100,18 @@ EVENT = {
     "court_action": "action en justice de l'organisme",
     "remission_request": "demande de remise",
     "acknowledgment": "reconnaissance de dette",
+    "placement": "dossier confié à une agence",
+    "agency_report": "compte rendu de l'agence",
     "title": "titre exécutoire",
     "enforcement_act": "acte d'exécution (signification)",
     "transferred": "transfert de la créance au département",
     "departement": "département créancier (déménagement du débiteur)",
+    "seizure": "saisie-arrêt",
+    "amnesty": "demande d'amnistie",
+    "amnesty_remission": "remise au titre de l'amnistie",
+    "amnesty_lapsed": "amnistie caduque (défaut de l'échéancier)",
     "remission_decision": "décision sur la demande de remise",
     "undeliverable": "courrier non distribuable",
-    "placement": "dossier confié à une agence",
     "recall": "dossier rappelé de l'agence",
     "write_off_revived": "reprise après admission en non-valeur",
 }
@@ -133,7 +138,11 @@ APPEAL_OUTCOME = {
     "reduced": "accueilli en partie : la créance est réduite",
 }
 APPELLANT = {"debtor": "le débiteur", "organism": "l'organisme (appel d'un jugement)"}
-PROPOSAL_KIND = {"write_off": "admission en non-valeur", "remission": "remise de dette"}
+PROPOSAL_KIND = {
+    "write_off": "admission en non-valeur",
+    "remission": "remise de dette",
+    "refund": "remboursement d'un trop-perçu",
+}
 PROPOSAL_STATUS = {"pending": "en attente", "approved": "approuvée", "rejected": "rejetée"}
 REQUESTER = {"debtor": "le débiteur", "representative": "son représentant", "mandatary": "son mandataire"}
 AUTHORITY = {

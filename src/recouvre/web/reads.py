@@ -103,6 +103,13 @@ def _event_detail(kind: str, data: dict[str, object], currency: str) -> str:
         return f"{text} : {note}" if note else text
     if kind == "appeal":
         return _appeal_detail(data, currency)
+    if kind == "placement":
+        agency = str(data.get("agency") or "")
+        if data.get("action") == "recalled":
+            return f"rappelé de {agency}" + (f" ({data['reason']})" if data.get("reason") else "")
+        return f"confié à {agency}"
+    if kind == "agency_report":
+        return f"{data.get('agency', '')} : {data.get('label', data.get('report', ''))}"
     return ""
 
 

@@ -181,8 +181,6 @@ def home_path(web: WebSession, organism: str | None = None) -> str:
     base = f"/o/{path_part(code)}"
     if web.actor.agency is not None:  # an agency's home: the files placed with it
         return f"{base}/agence"
-    if web.can("tasks.assign") and web.can("reports.portfolio") and not web.can("payments.record"):
-        return f"{base}/pilotage"
     if web.can("mandates.manage"):
         return f"{base}/direction"
     if web.can("appeals.decide_board"):

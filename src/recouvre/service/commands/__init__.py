@@ -5,7 +5,7 @@ never the service functions beneath them: each command authorises its actor (``s
 acts in one transaction with its audit row, and records what the rules refuse.
 """
 
-from recouvre.service.commands import cnss, over_indebtedness
+from recouvre.service.commands import cnss, money_in, over_indebtedness
 from recouvre.service.commands.agencies import (
     agency_league,
     agency_statements,
@@ -124,6 +124,7 @@ __all__ = [
     "list_reports",
     "load_contracts",
     "mark_letter",
+    "money_in",
     "over_indebtedness",
     "pending_write_off",
     "place_by_rules",

@@ -29,6 +29,7 @@ from recouvre.service import (
     outbox,
     plans,
     queries,
+    references,
     remission,
 )
 from recouvre.service.commands.appeals import file_appeal as file_appeal_command
@@ -156,18 +157,10 @@ def set_consents(services: Services, actor: Actor, wanted: dict[str, bool], on: 
 # Paying ------------------------------------------------------------------------------------------
 
 
-def payment_reference(organism: str, claim_ref: str) -> str:
-    """The claim's structured creditor reference (ISO 11649, ``RF`` + check digits).
-
-    WIRE(money-in): a placeholder until money-in's payment references land; the coordinator
-    replaces the body with money-in's service function (the same reference as on the letters)."""
-    from stdnum import iso11649
-
-    body = "".join(c for c in f"{organism}{claim_ref}".upper() if c.isalnum())[:21]
-    digits = "".join(str(int(c, 36)) for c in body + "RF00")
-    check = 98 - int(digits) % 97
-    reference = f"RF{check:02d}{body}"
-    return str(iso11649.compact(reference))
+def payment_reference(services: Services, organism: str, claim_ref: str) -> str:
+    """The claim's structured creditor reference (ISO 11649, ``RF`` + check digits): the one its
+    letters print and the bank statements are matched on (``service.references``)."""
+    return references.reference_of(services, organism, claim_ref)
 
 
 @dataclass(frozen=True)
@@ -184,7 +177,7 @@ def pay(services: Services, actor: Actor, claim_ref: str, on: date, return_url: 
     organism, _ = _debtor(actor)
     own(services, actor, "space.pay", claim=claim_ref)
     balance = claims.view_claim(services, organism, claim_ref, on).balance
-    reference = payment_reference(organism, claim_ref)
+    reference = payment_reference(services, organism, claim_ref)
     with act(
         services, actor, "space.pay", organism=organism, subject=f"{organism} créance {claim_ref}", on=on
     ) as current:

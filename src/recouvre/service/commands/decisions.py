@@ -96,7 +96,10 @@ def decide_proposal(
     why: str,
 ) -> decisions.ProposalView:
     """Decide a proposal: the action depends on its kind and route (board or services)."""
-    first = "write_offs.decide" if kind is decisions.ProposalKind.WRITE_OFF else None
+    first = {
+        decisions.ProposalKind.WRITE_OFF: "write_offs.decide",
+        decisions.ProposalKind.REFUND: "refunds.decide",
+    }.get(kind)
     if first is not None:
         guard(services, actor, first, Subject(organism=organism))
     elif not any(

@@ -35,6 +35,15 @@ printf '  %-24s %-18s %s\n' "identifiant" "rôle" "mot de passe"
 # installation has no user yet) proposes each user; a user with a financial duty waits for the
 # director's approval (the first director is approved by the system account, no director being
 # active yet); then each demo user sets the drawn password with his one-time activation token.
+role_label() {
+    case "$1" in
+        administrator) echo "administrateur" ;; director) echo "directeur" ;;
+        case_worker) echo "technicien" ;; accountant) echo "agent comptable" ;;
+        board_member) echo "commission (CRA)" ;; phone_operator) echo "télérecouvrement" ;;
+        collection_agency) echo "agence" ;; manager) echo "pilote" ;; auditor) echo "auditeur" ;;
+        *) echo "$1" ;;
+    esac
+}
 token_of() { sed -n "s/^jeton d'activation : //p"; }
 cli() { "$recouvre" --db "sqlite:///$db" "$@"; }
 for role in administrator director case_worker accountant board_member phone_operator collection_agency manager auditor; do
@@ -44,7 +53,7 @@ for role in administrator director case_worker accountant board_member phone_ope
     [ "$role" = collection_agency ] && extra=(--agency acme-recouvrement)
     who=()
     [ "$role" != administrator ] && who=(--as demo.administrator)
-    token="$(cli "${who[@]}" users add "$user" --role "$role" --organism CAF-DEMO --name "Démo ${role}" \
+    token="$(cli "${who[@]}" users add "$user" --role "$role" --organism CAF-DEMO --name "Démo $(role_label "$role")" \
         "${extra[@]}" --why "démonstration" | token_of)"
     if [ -z "$token" ]; then  # a financial duty: approved by the director (the system for the first)
         approver=()
@@ -52,8 +61,11 @@ for role in administrator director case_worker accountant board_member phone_ope
         token="$(cli "${approver[@]}" users approve "$user" --why "démonstration" | token_of)"
     fi
     printf '%s\n' "$password" | cli users activate "$token" --password-stdin >/dev/null
-    printf '  %-24s %-18s %s\n' "$user" "$role" "$password"
+    printf '  %-24s %-18s %s\n' "$user" "$(role_label "$role")" "$password"
 done
+echo
+echo "Pour servir cette démonstration plus tard : .venv/bin/recouvre serve --db sqlite:///$db"
+echo "  (puis http://127.0.0.1:8000 ; les identifiants ci-dessus restent valables)"
 if [ "${DEMO_SERVE:-1}" != "0" ]; then
     echo
     echo "Back office et API : http://127.0.0.1:8000  (OpenAPI : http://127.0.0.1:8000/openapi.json) — Ctrl-C pour arrêter"

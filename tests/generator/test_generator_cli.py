@@ -25,7 +25,7 @@ def test_generate_then_summary(tmp_path: Path) -> None:
         assert title in summary.output
     on = runner.invoke(app, ["--db", db, "summary", "--organism", "CAF-DEMO", "--on", "2025-12-31"])
     assert on.exit_code == 0, on.output
-    assert "31/12/2025" in on.output
+    assert "31 décembre 2025" in on.output  # a date in a sentence, in French (issue 13)
 
 
 def test_ma_portfolio_and_organism_choice(tmp_path: Path) -> None:

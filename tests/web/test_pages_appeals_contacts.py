@@ -70,8 +70,10 @@ def test_a_filed_appeal_suspends_the_claim_then_the_board_decides(site: Site) ->
     assert "Le recours est enregistré." in page
     c1 = claim_section(page, "C1")
     assert "Recours en cours" in c1 and "devant la commission de recours amiable" in c1
-    assert "formé le 05/03/2026 par le débiteur" in c1
-    assert "suspend le recouvrement" in c1 and "rejet implicite du 05/05/2026" in c1
+    assert "formé le 5 mars 2026 par le débiteur" in c1  # a date in a sentence (issue 13)
+    assert (
+        "suspend le recouvrement" in c1 and "rejet implicite du 5 mai 2026" in c1
+    )  # a date in a sentence (issue 13)
     assert '<span class="badge status-suspended">suspendue</span>' in c1
     assert '<span class="badge status-suspended">' not in claim_section(page, "C2")
     assert "Enregistrer un recours" not in c1  # one is pending

@@ -555,7 +555,10 @@ def act_cycle(world: World) -> Act:
         month = (first - timedelta(days=world.rng.randint(32, 120))).strftime("%Y-%m")
     actor = world.actor("admin")
     act = world.trying(f"cycle {month} on {world.today} by {actor.user}")
-    summary = run_cycle(world.services, actor, ORG, month, world.today)
+    # Issue 13: a month whose benefit-payment run is not booked is refused unless confirmed on
+    # purpose; most cycles here confirm, the others exercise the refusal.
+    confirmed = world.rng.random() < 0.8
+    summary = run_cycle(world.services, actor, ORG, month, world.today, without_payment_run=confirmed)
     act.text += " (already done)" if summary.already_done else ""
     return act
 

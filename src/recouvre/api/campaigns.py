@@ -161,7 +161,7 @@ def call_list(
         campaign=_campaign(view),
         on=on,
         script=script,
-        outcomes={code: outcome.label for code, outcome in campaign_rules.load_outcomes().items()},
+        outcomes={code: outcome.label for code, outcome in campaign_rules.call_outcomes().items()},
         lines=[
             CallLineOut(
                 id=line.id,

@@ -208,7 +208,16 @@ def record_payment(
     """Book a payment received on the claim; the same ``key`` twice books it once."""
     amount = parse_amount(body.amount, field="amount")
     movement, new = commands.record_payment(
-        services, actor, organism, claim, amount, body.on, body.channel, body.key, body.why
+        services,
+        actor,
+        organism,
+        claim,
+        amount,
+        body.on,
+        body.channel,
+        body.key,
+        body.why,
+        confirm_overpayment=body.confirm_overpayment,
     )
     view = queries.claim(services, organism, claim, body.on)
     return models.PaymentOut(
@@ -617,7 +626,9 @@ def run_cycle(
     services: ServicesDep, actor: ActorDep, organism: OrganismPath, body: models.CycleIn
 ) -> models.CycleOut:
     """Run (or resume) the monthly cycle; a second run of the same month changes nothing."""
-    done = commands.run_cycle(services, actor, organism, body.month, body.on)
+    done = commands.run_cycle(
+        services, actor, organism, body.month, body.on, without_payment_run=body.without_payment_run
+    )
     return models.CycleOut(
         organism=done.organism,
         month=done.month,

@@ -18,6 +18,7 @@ from recouvre.cli import (
     claim_life,
     cycle,
     explain,
+    french,
     generate,
     imports,
     indicators,
@@ -46,6 +47,7 @@ app = typer.Typer(
     help="Recouvre : recouvrement des indus et des cotisations.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 
 
@@ -102,6 +104,7 @@ app.command("serve")(serve.serve)
 app.command("backup")(operations.backup)
 app.command("restore")(operations.restore)
 app.command("ready")(operations.ready)
+french.apply(app)  # the help in French (cli/french.py)
 
 
 READ_ONLY = frozenset(

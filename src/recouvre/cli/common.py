@@ -23,7 +23,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from recouvre.domain.errors import AmountError, Busy, DomainError
+from recouvre.domain.errors import AmountError, Busy, DomainError, Overpayment, Refused
+from recouvre.domain.french import explain
 from recouvre.domain.money import Cents, format_money
 from recouvre.security.authorization import Actor, Forbidden
 from recouvre.service import Services, accounts
@@ -132,7 +133,14 @@ def refused() -> Iterator[None]:
         yield
     except Forbidden as error:
         raise fail(f"refusé : {escape(error.reason)}", FORBIDDEN) from None
-    except (DomainError, AmountError) as error:  # Refused and NotFound are DomainErrors
+    except DomainError as error:  # Refused and NotFound are DomainErrors
+        text = (
+            error.reason
+            if isinstance(error, Refused | Overpayment)
+            else explain(error.field, error.reason, error.value)
+        )
+        raise fail(escape(f"refusé : {text}")) from None
+    except AmountError as error:
         raise fail(escape(str(error))) from None
     except Busy as error:
         raise fail(escape(str(error)), BUSY) from None

@@ -9,8 +9,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from recouvre.cli.common import batch_actor, console, fail, organism_or_only, refused, services
-from recouvre.service import commands
+from recouvre.domain.french import TASK_TYPE, long_date, month_name
+from recouvre.letters.render import TITLES
+from recouvre.service import commands, queries
 from recouvre.service.batch import default_workers
+from recouvre.service.context import Services
 from recouvre.service.cycle import SHARD_DEBTORS, parse_month
 
 app = typer.Typer(
@@ -21,7 +24,7 @@ app = typer.Typer(
 @app.command("run")
 def run(
     ctx: typer.Context,
-    month: str = typer.Option(..., "--month", help="Mois du cycle, YYYY-MM"),
+    month: str = typer.Option(..., "--month", help="Mois du cycle, AAAA-MM"),
     organism: str | None = typer.Option(None, "--organism", help="Code de l'organisme"),
     on: str | None = typer.Option(
         None, "--date", help="Date du cycle (par défaut le premier jour du mois suivant le mois du cycle)"
@@ -30,8 +33,14 @@ def run(
     workers: int = typer.Option(
         default_workers(), "--workers", min=1, help="Processus de décision (par défaut : un par cœur)"
     ),
+    without_payment_run: bool = typer.Option(
+        False,
+        "--without-payment-run",
+        help="Lancer le cycle sans le paiement des prestations du mois (à confirmer exprès : "
+        "les créances recouvrées par retenue paraîtraient en défaillance)",
+    ),
 ) -> None:
-    """Run (or resume) the monthly cycle; a second run of the same month changes nothing."""
+    """Lance (ou reprend) le cycle mensuel ; relancer un mois déjà traité ne change rien."""
     try:
         first = parse_month(month)
         run_on = (
@@ -63,8 +72,12 @@ def run(
                 shard_debtors=shard_size,
                 workers=workers,
                 progress=advance,
+                without_payment_run=without_payment_run,
             )
-    table = Table(title=f"Cycle {summary.month} — {summary.organism} — {summary.run_on.isoformat()}")
+    table = Table(
+        title=f"Cycle de {month_label(summary.month)} — {summary.organism} — "
+        f"lancé le {long_date(summary.run_on)}"
+    )
     table.add_column("")
     table.add_column("nombre", justify="right")
     if summary.already_done:
@@ -74,8 +87,23 @@ def run(
     table.add_row("défaillances régularisées", str(summary.cured))
     table.add_row("passages en phase contentieuse", str(summary.contentious))
     table.add_row("majorations", f"{summary.surcharges}")
+    if without_payment_run:
+        console.print("[yellow]Cycle lancé sans le paiement des prestations du mois (confirmé).[/]")
+    country = organism_country(services(ctx), code)
     for kind, count in sorted(summary.letters.items()):
-        table.add_row(f"courriers {kind}", str(count))
+        table.add_row(f"courriers : {TITLES.get((country.lower(), kind), kind).lower()}", str(count))
     for kind, count in sorted(summary.tasks.items()):
-        table.add_row(f"tâches {kind}", str(count))
+        table.add_row(f"tâches : {TASK_TYPE.get(kind, kind)}", str(count))
     console.print(table)
+
+
+def month_label(month: str) -> str:
+    return month_name(parse_month(month))
+
+
+def organism_country(found: Services, code: str) -> str:
+    """The organism's country code (``FR``, ``MA``), for the letters' titles."""
+    for organism in queries.organisms(found, None):
+        if organism.code == code:
+            return str(organism.country)
+    return "FR"

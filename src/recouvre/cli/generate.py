@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from recouvre.adapters.generator import DEFAULT_AS_OF, DEFAULT_ORGANISM, PortfolioSpec, load_portfolio
 from recouvre.cli.common import FORBIDDEN, batch_actor, console, fail, services
 from recouvre.domain.errors import BatchRejected
+from recouvre.domain.french import long_date
 from recouvre.domain.model import Country, DomainError
 from recouvre.security.authorization import Forbidden
 from recouvre.service import commands, registry
@@ -95,5 +96,5 @@ def generate(
     console.print(
         f"{code} : {_thousands(result.debtors)} débiteurs ({_thousands(result.debtors_created)} créés), "
         f"{_thousands(result.claims)} créances ({_thousands(result.claims_created)} créées) "
-        f"au {reference.isoformat()}, graine {seed}, en {seconds:.1f} s."
+        f"au {long_date(reference)}, graine {seed}, en {seconds:.1f} s."
     )

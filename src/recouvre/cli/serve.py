@@ -22,12 +22,25 @@ def serve(
     import uvicorn
 
     from recouvre.server import create_app
+    from recouvre.service import accounts
 
     if log_format not in ("text", "json"):
         raise typer.BadParameter(f"--log-format={log_format!r} : text ou json")
     logs.configure(log_level, json_lines=log_format == "json")
     found = services(ctx)
     console.print(
-        f"Recouvre : http://{host}:{port}/ (API sous /api/v1, base {found.db.display_url()})", highlight=False
+        f"Recouvre : back office sur http://{host}:{port}/ (API sous /api/v1, base {found.db.display_url()})",
+        highlight=False,
     )
+    if not accounts.has_users(found):
+        console.print(
+            "[bold yellow]Attention : cette base n'a encore aucun utilisateur, personne ne peut se "
+            "connecter.[/] Créez d'abord un administrateur, puis activez son compte avec le lien "
+            "affiché :\n"
+            f"  recouvre --db {found.db.display_url()} users add NOM --role administrator "
+            '--why "installation"\n'
+            "  recouvre users activate JETON\n"
+            "(`make demo` crée un utilisateur de démonstration par rôle.)",
+            highlight=False,
+        )
     uvicorn.run(create_app(found), host=host, port=port, log_level=log_level, log_config=None)

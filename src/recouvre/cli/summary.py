@@ -10,7 +10,9 @@ from rich.table import Table
 from recouvre.cli.common import console, fail, organism_or_only, services
 from recouvre.cli.generate import parse_date
 from recouvre.domain.errors import NotFound
+from recouvre.domain.french import long_date
 from recouvre.domain.money import format_money
+from recouvre.service.back_office import claims_established_after
 from recouvre.service.reports import Bucket, PortfolioSummary, latest_established_on, portfolio_summary
 
 BENEFIT_LABELS: Mapping[str, str] = {
@@ -93,7 +95,7 @@ def summary(
     except NotFound as error:
         raise fail(str(error)) from None
     console.print(
-        f"[bold]{report.organism}[/] — situation au {report.on.strftime('%d/%m/%Y')} "
+        f"[bold]{report.organism}[/] — situation au {long_date(report.on)} "
         f"({_count(report.total.count)} créances)"
     )
     console.print(table("Par prestation", "Prestation", report.by_benefit, BENEFIT_LABELS, report))
@@ -106,3 +108,10 @@ def summary(
         f"{format_money(report.total.principal, report.currency)}, solde "
         f"{format_money(report.total.balance, report.currency)}"
     )
+    later = claims_established_after(found, organism, report.on)
+    if later:
+        console.print(
+            f"[yellow]{_count(later)} créance{'s' if later > 1 else ''} constatée{'s' if later > 1 else ''} "
+            f"après le {long_date(report.on)} ne {'sont' if later > 1 else 'est'} pas comptée"
+            f"{'s' if later > 1 else ''} dans cette situation[/] (--on pour une autre date)."
+        )

@@ -128,3 +128,19 @@ class Busy(Exception):
         super().__init__(f"{action} : base de données occupée, réessayer dans {retry_after} s")
         self.action = action
         self.retry_after = retry_after
+
+
+class Overpayment(DomainError):
+    """A payment larger than the claim's balance, not confirmed: the excess (``credit``, in cents)
+    would become a credit to refund to the debtor. Nothing is booked; the same payment sent again
+    with the confirmation books it, and the claim shows the credit to refund."""
+
+    def __init__(self, claim: str, amount: int, balance: int, credit: int, reason: str) -> None:
+        super().__init__("montant", amount, reason)
+        self.claim = claim
+        self.amount = amount
+        self.balance = balance
+        self.credit = credit
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.claim, self.amount, self.balance, self.credit, self.reason))

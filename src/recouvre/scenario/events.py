@@ -52,6 +52,9 @@ def apply_payment(replay: Replay, step: Step, event: PaymentEvent) -> None:
         step.on,
         event.channel,
         key=replay.idempotency_key(step),
+        # SCENARIOS.md: a payment beyond the balance becomes the debtor's credit; the money was
+        # received, the file says so on purpose.
+        confirm_overpayment=True,
     )
 
 

@@ -80,6 +80,8 @@ class Outcome:
     effective: bool
     contact: str
     needs: str | None
+    uses: frozenset[str] = frozenset({"phone_call", "prescription_review"})
+    """Where the outcome may be recorded (``for`` in the file): ``service.outcomes``."""
 
 
 @cache
@@ -99,8 +101,14 @@ def load_outcomes() -> Mapping[str, Outcome]:
             bool(body["effective"]),
             str(body["contact"]),
             needs,
+            frozenset(str(use) for use in body.get("for", ("phone_call", "prescription_review"))),
         )
     return found
+
+
+def call_outcomes() -> Mapping[str, Outcome]:
+    """The outcomes of a call (those recorded for ``phone_call``): the campaigns' list."""
+    return {code: item for code, item in load_outcomes().items() if "phone_call" in item.uses}
 
 
 def check_outcome(code: str) -> Outcome:

@@ -314,6 +314,8 @@ def decide_proposal(
                 on,
             )
         else:
+            # The proposal's « éléments du dossier » are internal notes: they stay on the
+            # proposal and in the audit trail, never in the letter the debtor receives.
             remission.decide_remission(
                 services,
                 organism,
@@ -321,7 +323,7 @@ def decide_proposal(
                 on,
                 str(proposal.payload["rate"]),
                 "",
-                reasons,
+                "",
                 actor=by,
                 why=why,
             )

@@ -98,6 +98,7 @@ class DebtorSearch(Request):
     name: Annotated[str | None, Field(max_length=200)] = None
     nir: Annotated[str | None, Field(max_length=32, description="NIR complet (recherche exacte)")] = None
     ref: Annotated[str | None, Field(max_length=64, description="référence, exacte ou début")] = None
+    ice: Annotated[str | None, Field(max_length=15, description="ICE d'une entreprise (CNSS), exact")] = None
     on: date = Field(description="date de la situation (soldes)")
     limit: Annotated[int, Field(ge=1, le=200)] = 50
 
@@ -278,6 +279,11 @@ class PaymentIn(Request):
         description="référence du paiement: le même paiement envoyé deux fois n'est compté qu'une fois"
     )
     why: Why = ""
+    confirm_overpayment: bool = Field(
+        default=False,
+        description="confirme un paiement supérieur au solde: l'excédent devient un trop-perçu à "
+        "rembourser (sans cette confirmation, un tel paiement est refusé)",
+    )
 
 
 class PaymentOut(BaseModel):
@@ -445,6 +451,12 @@ class ProposalOut(BaseModel):
 class CycleIn(Request):
     month: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", examples=["2026-03"])]
     on: date | None = Field(default=None, description="date du cycle (défaut: 1er jour du mois suivant)")
+    without_payment_run: bool = Field(
+        default=False,
+        description="confirme que le cycle tourne sans le paiement des prestations du mois "
+        "(sans cette confirmation, le cycle d'un organisme qui recouvre par retenue est refusé "
+        "tant que le paiement du mois n'est pas enregistré)",
+    )
 
 
 class CycleOut(BaseModel):

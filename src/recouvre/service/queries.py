@@ -146,7 +146,8 @@ def search_debtors(
     name = (criteria.name or "").strip()
     nir = (criteria.nir or "").replace(" ", "").upper()
     ref = (criteria.ref or "").strip()
-    if not (name or nir or ref):
+    ice = (criteria.ice or "").replace(" ", "")
+    if not (name or nir or ref or ice):
         raise DomainError("search", "", "give a name, a NIR or a reference")
     with services.db.unit_of_work() as session:
         organism_id, _ = services.organism(session, organism)
@@ -157,6 +158,8 @@ def search_debtors(
             query = query.where(DebtorRow.nir == nir)
         if ref:
             query = query.where(or_(DebtorRow.ref == ref, DebtorRow.ref.startswith(ref, autoescape=True)))
+        if ice:
+            query = query.where(DebtorRow.ice == ice)
         if agency is not None:
             query = query.where(DebtorRow.id.in_(debtors_placed_with(agency, today)))
         rows = list(session.scalars(query.order_by(DebtorRow.ref).limit(criteria.limit)))

@@ -448,6 +448,8 @@ def close_task(
             )
         task.status = TASK_DONE
         task.data = {**(task.data or {}), "outcome": outcome, "closed_on": on.isoformat(), "closed_by": by}
+        if why:
+            task.data = {**task.data, "note": why}  # shown on the debtor's timeline
         task.closed_on, task.closed_by = on, by
         if task.assignee is None:
             task.assignee = by

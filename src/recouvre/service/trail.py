@@ -183,6 +183,10 @@ def _view(row: AuditRow) -> AuditView:
     )
 
 
+view_of = _view
+"""An audit row as its readers see it (``service.back_office``'s filtered trail)."""
+
+
 def append(session: Session, entry: Entry, recorded_at: datetime) -> AuditView:
     """Append one row inside the caller's unit of work (written with it or not at all)."""
     if session.get_bind().dialect.name == "postgresql":

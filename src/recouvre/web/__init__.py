@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from recouvre.web import back_office, campaigns, channels, dashboards, debtor_space
 from recouvre.web import bank as bank  # registers the unmatched bank credits' page
-from recouvre.web import campaigns, channels, dashboards, debtor_space
 from recouvre.web.enforcement import router as enforcement_router
 from recouvre.web.pages import PageError, SignInRequired, render
 from recouvre.web.routes import home_path, redirect, router
@@ -83,6 +83,7 @@ def mount_web(app: FastAPI, *, secret: bytes | None = None) -> None:
     app.include_router(campaigns.router)  # phone campaigns, /o/{organism}/campagnes
     app.include_router(channels.router)  # a debtor's e-mail and SMS: consents, messages
     app.include_router(dashboards.router)
+    app.include_router(back_office.router)
     app.mount(STATIC_PATH, StaticFiles(packages=[("recouvre.web", "static")]), name="static")
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(PageError, _page_error)

@@ -108,7 +108,7 @@ def _campaign_page(
         "trigger": rules.TRIGGERS[view.trigger],
         "lines": lines,
         "script": script.replace("{agent}", web.actor.user),
-        "outcomes": rules.load_outcomes(),
+        "outcomes": rules.call_outcomes(),
         "kpis": kpis,
         "seed": rules.SEED,
         "on": on,
@@ -139,7 +139,7 @@ def record_call(
 ) -> Response:
     def run() -> Response:
         try:
-            outcome = form.choice("issue", "Issue de l'appel", list(rules.load_outcomes()))
+            outcome = form.choice("issue", "Issue de l'appel", list(rules.call_outcomes()))
             on = form.day("date", "Date de l'appel", web.today)
             found = rules.load_outcomes()[outcome]
             promise = None

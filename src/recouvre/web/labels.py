@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from recouvre.letters.render import TITLES
-from recouvre.service.campaigns import load_outcomes
+from recouvre.service import outcomes
 
 CLAIM_STATUS = {
     "open": "en cours",
@@ -42,8 +42,9 @@ TASK_TYPE = {
     "plan_request": "demande d'échéancier (espace débiteur)",
 }
 TASK_STATUS = {"open": "à traiter", "done": "traitée"}
-OUTCOME = {code: outcome.label for code, outcome in load_outcomes().items()}
-"""The outcomes of a call or a task, as data (``service/call_outcomes.yaml``)."""
+OUTCOME = outcomes.labels_for("phone_call")
+"""The outcomes of a phone call (the one list: ``service/call_outcomes.yaml``)."""
+REVIEW_OUTCOME = outcomes.labels_for("review")
 CHANNEL = {
     "transfer": "virement",
     "card": "carte bancaire",
@@ -109,6 +110,10 @@ EVENT = {
     "amnesty": "demande d'amnistie",
     "amnesty_remission": "remise au titre de l'amnistie",
     "amnesty_lapsed": "amnistie caduque (défaut de l'échéancier)",
+    "remission_decision": "décision sur la demande de remise",
+    "undeliverable": "courrier non distribuable",
+    "recall": "dossier rappelé de l'agence",
+    "write_off_revived": "reprise après admission en non-valeur",
 }
 CONTACT_CHANNEL = {
     "phone": "téléphone",
@@ -117,12 +122,8 @@ CONTACT_CHANNEL = {
     "visit": "accueil",
     "sms": "SMS",
 }
-CONTACT_OUTCOME = {
-    "reached": "débiteur joint",
-    "not_reached": "débiteur non joint",
-    "promise": "promesse de paiement",
-    "plan": "échéancier négocié",
-}
+CONTACT_OUTCOME = outcomes.labels_for("contact")
+ALL_OUTCOMES = {code: item.label for code, item in outcomes.all_outcomes().items()}
 APPEAL_STAGE = {"amicable": "la commission de recours amiable", "court": "le tribunal"}
 """After « devant »."""
 APPEAL_STATUS = {
@@ -165,12 +166,23 @@ CURRENCY = {"FR": "€", "MA": "MAD"}
 
 
 def label(table: dict[str, str], code: object) -> str:
+    """The French word for ``code``; a code without one is shown without its underscores."""
     text = "" if code is None else str(code)
-    return table.get(text, text)
+    return table.get(text, text.replace("_", " "))
+
+
+EXTRA_LETTER_TITLES = {
+    "last_notice": "Dernier avis sans frais",
+    "commandement": "Commandement de payer",
+    "remission_decision": "Décision sur la demande de remise",
+    "claims_list": "État des créances",
+}
+"""Letters without a title of their own in this country (a type of the other country's cycle)."""
 
 
 def letter_title(letter_type: str, country: str = "FR") -> str:
-    return TITLES.get((country.lower(), letter_type), letter_type)
+    found = TITLES.get((country.lower(), letter_type)) or TITLES.get(("fr", letter_type))
+    return found or EXTRA_LETTER_TITLES.get(letter_type, letter_type.replace("_", " "))
 
 
 def amount(value: object, currency: str = "€") -> str:
@@ -191,3 +203,79 @@ def day(value: date | str | None) -> str:
         return ""
     found = value if isinstance(value, date) else date.fromisoformat(str(value))
     return found.strftime("%d/%m/%Y")
+
+
+AUDIT_OUTCOME = {
+    "done": "faite",
+    "refused": "refusée par les règles",
+    "denied": "interdite au rôle",
+    "failed": "en échec",
+}
+EXTRA_ACTIONS = {
+    "auth.sign_in": "connexion",
+    "auth.sign_out": "déconnexion",
+    "users.reject": "rejeter la création d'un utilisateur ou le changement de ses rôles",
+}
+
+
+def action_label(action: str) -> str:
+    """An action of the audit trail in French (``roles.yaml``'s label), the code when unknown."""
+    from recouvre.security.roles import default_roles
+
+    return default_roles().actions.get(action) or EXTRA_ACTIONS.get(action, action)
+
+
+def roles_text(roles: object) -> str:
+    """Roles in French, separated by commas."""
+    from recouvre.security.roles import default_roles
+
+    known = default_roles().role_labels
+    names = [str(role) for role in roles] if isinstance(roles, list | tuple | set | frozenset) else []
+    return ", ".join(ROLE.get(name) or known.get(name, name) for name in names) or "aucun"
+
+
+def mandate_label(power: str) -> str:
+    from recouvre.security.roles import default_roles
+
+    return default_roles().mandate_labels.get(power, power)
+
+
+def month_label(month: str) -> str:
+    """``2027-03`` → ``mars 2027``."""
+    from recouvre.domain.french import month_name
+
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        return month_name(date(year, number, 1))
+    except ValueError:
+        return month
+
+
+def long_day(value: date | str | None) -> str:
+    """``2027-03-05`` → ``5 mars 2027`` (a date in a sentence)."""
+    from recouvre.domain.french import long_date
+
+    if value is None or value == "":
+        return ""
+    return long_date(value if isinstance(value, date) else date.fromisoformat(str(value)))
+
+
+def rate_of(cents: int, rate: object) -> int:
+    """``rate`` percent of ``cents`` (an estimate shown before a decision), rounded to the cent."""
+    try:
+        return int((Decimal(cents) * Decimal(str(rate)) / 100).quantize(Decimal(1)))
+    except InvalidOperation:
+        return 0
+
+
+def outcomes_for(task_type: str) -> dict[str, str]:
+    """The outcomes a task of ``task_type`` may be closed with (``service/call_outcomes.yaml``)."""
+    return outcomes.labels_for(task_type) if task_type in outcomes.USES else OUTCOME
+
+
+def plain_amount(cents: int | None) -> str:
+    """Cents as a form's value, French decimal comma, no currency: ``12050`` → ``120,50``."""
+    if cents is None:
+        return ""
+    units, rest = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{units},{rest:02d}"

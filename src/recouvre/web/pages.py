@@ -32,6 +32,8 @@ class WebSession:
     csrf: str
     allowed: frozenset[str]
     today: date
+    inbox: int = 0
+    """How many pending proposals the user may decide (the count beside « Propositions »)."""
 
     def can(self, action: str) -> bool:
         return action in self.allowed
@@ -76,6 +78,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["montant"] = labels.amount
     env.filters["jour"] = labels.day
+    env.filters["jour_long"] = labels.long_day
     env.filters["chemin"] = path_part
     env.globals["label"] = labels.label
     env.globals["letter_title"] = labels.letter_title

@@ -16,7 +16,7 @@ from recouvre.domain.money import format_amount
 from recouvre.domain.withholding import explain_in_french
 from recouvre.security.authorization import Actor, may
 from recouvre.security.roles import default_roles
-from recouvre.service import models, plans, queries, withholding
+from recouvre.service import back_office, models, plans, queries, withholding
 from recouvre.service.context import Services
 from recouvre.web import labels
 
@@ -167,6 +167,9 @@ def timeline(
                 letter_id=letter.id,
             )
         )
+    closed = back_office.task_outcomes(
+        services, organism, [task.id for task in found.tasks if task.status != "open"]
+    )
     for task in found.tasks:
         entries.append(
             TimelineEntry(
@@ -182,6 +185,22 @@ def timeline(
                 claim=task.claim,
             )
         )
+        done = closed.get(task.id)
+        if done is not None and task.closed_on is not None:
+            # The outcome of a call (or the decision on a review) and its note, on the day it
+            # was recorded: what the next person to open the file must read.
+            outcome = labels.label(labels.ALL_OUTCOMES, done.outcome)
+            entries.append(
+                TimelineEntry(
+                    task.closed_on,
+                    "task",
+                    f"{labels.label(labels.TASK_TYPE, task.type)} : {outcome}",
+                    (done.note + " " if done.note else "")
+                    + (f"({task.closed_by})" if task.closed_by else ""),
+                    claim=task.claim,
+                    order=task.id,
+                )
+            )
     for ref, event in queries.claim_events(services, organism, [claim.ref for claim in found.claims], on):
         data = event.data if isinstance(event.data, dict) else {}
         entries.append(

@@ -6,8 +6,9 @@ authorise and write the audit trail. A button the user's roles do not allow is n
 shown, and the server refuses it anyway: ``Forbidden`` becomes a 403 page (and a ``denied`` row
 of the audit trail, written by ``guard``).
 
-URLs carry no personal data: a search (a NIR is one) is a POST; the pages show NIR and IBAN
-masked, as the queries return them.
+URLs carry no personal data: a search is a GET with a bookmarkable address (``?q=…&page=…``),
+except a NIR, sent by the form in a POST's body and never read from an address; the pages show
+NIR and IBAN masked, as the queries return them.
 """
 
 from __future__ import annotations
@@ -24,16 +25,19 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from recouvre.domain import identifiers
 from recouvre.domain.appeals import AppealOutcome, Appellant
 from recouvre.domain.days import supported
-from recouvre.domain.errors import BatchRejected, NotFound, Refused
+from recouvre.domain.errors import BatchRejected, NotFound, Overpayment, Refused
+from recouvre.domain.french import explain
 from recouvre.domain.model import DomainError, PaymentChannel
 from recouvre.domain.money import AmountError
 from recouvre.security.authorization import Forbidden, Subject
 from recouvre.service import accounts, commands, models, queries, trail
+from recouvre.service.commands import back_office as office_reads
 from recouvre.service.commands import reads as door_reads
 from recouvre.service.context import Services
-from recouvre.service.decisions import ProposalKind, ProposalStatus
+from recouvre.service.decisions import ProposalKind
 from recouvre.web import labels, reads
 from recouvre.web.forms import BodyTooLarge, Form, FormError, read_form
 from recouvre.web.pages import PageError, SignInRequired, WebSession, path_part, render
@@ -89,6 +93,7 @@ DONE = {
     "recours": "Le recours est enregistré.",
     "decision-recours": "La décision sur le recours est enregistrée et appliquée à la créance.",
     "retrait-recours": "Le désistement du recours est enregistré.",
+    "examen": "La décision sur le dossier est enregistrée et l'examen clos.",
 }
 REFUSALS = (DomainError, AmountError, BatchRejected, Refused, FormError)
 TASK_TYPES_FIRST = tuple(labels.TASK_TYPE)
@@ -113,7 +118,11 @@ def optional_session(request: Request, services: Services) -> WebSession | None:
     except accounts.Unauthenticated:
         return None
     today = commands.today(services)
-    return WebSession(actor, token, csrf_token(secret, token), reads.allowed_actions(actor, today), today)
+    allowed = reads.allowed_actions(actor, today)
+    inbox = 0
+    if actor.organism is not None and "proposals.read" in allowed:
+        inbox = office_reads.decidable_count(services, actor, actor.organism)
+    return WebSession(actor, token, csrf_token(secret, token), allowed, today, inbox)
 
 
 def web_session(request: Request, services: ServicesDep) -> WebSession:
@@ -163,11 +172,21 @@ def local(url: str, default: str) -> str:
 
 def home_path(web: WebSession, organism: str | None = None) -> str:
     code = organism or web.actor.organism
+    if web.can("users.manage") and not web.can("queues.read"):
+        return "/utilisateurs"
+    if code is None and web.can("audit.read"):
+        return "/audit"
     if code is None:
         return "/organismes"
     base = f"/o/{path_part(code)}"
     if web.actor.agency is not None:  # an agency's home: the files placed with it
         return f"{base}/agence"
+    if web.can("mandates.manage"):
+        return f"{base}/direction"
+    if web.can("appeals.decide_board"):
+        return f"{base}/commission"
+    if web.can("audit.read"):
+        return "/audit"
     if web.can("queues.read"):
         return f"{base}/corbeilles"
     if web.can("proposals.read"):
@@ -203,10 +222,12 @@ def not_found(web: WebSession, error: NotFound) -> PageError:
 def refusal_text(error: Exception) -> str:
     if isinstance(error, FormError):
         return str(error)
+    if isinstance(error, Overpayment | Refused):
+        return error.reason
     if isinstance(error, DomainError):
-        return f"{error.field} : {error.reason}"
+        return explain(error.field, error.reason)
     if isinstance(error, BatchRejected):
-        return "; ".join(f"{p.field} : {p.reason}" for p in error.problems)
+        return "; ".join(explain(p.field, p.reason) for p in error.problems)
     return str(error)
 
 
@@ -599,6 +620,7 @@ def _debtor_page(
     failed: tuple[str, str] | None = None,
     values: dict[str, str] | None = None,
     status: int = 200,
+    overpayment: Overpayment | None = None,
 ) -> Response:
     found = door_reads.debtor_file(services, web.actor, organism, debtor, on)
     shown = organism_shown(services, organism)
@@ -629,6 +651,14 @@ def _debtor_page(
             "outcomes": labels.OUTCOME,
             "appeal_deciders": {stage.value: name for stage, name in commands.APPEAL_DECISIONS.items()},
             "organism_appeal": commands.ORGANISM_APPEAL,
+            "overpayment": overpayment,
+            "guidance": {
+                claim.ref: office_reads.claim_guidance(services, web.actor, organism, claim.ref, on)
+                for claim in found.claims
+                if claim.status in ("open", "suspended")
+                and (web.can("plans.agree") or web.can("remissions.propose"))
+            },
+            "credit_total": sum((Decimal(claim.credit) for claim in found.claims), Decimal(0)),
         },
         web=web,
         status=status,
@@ -724,7 +754,21 @@ def _claim_action(
         key = form.text("cle", "Référence du paiement", required=True, max_length=100)
         if not KEY.fullmatch(key):
             raise FormError("Référence du paiement", "lettres, chiffres et . _ : - seulement")
-        commands.record_payment(services, actor, organism, claim, amount, on, channel, key, why)
+        reference = form.text("reference", "Référence du moyen de paiement", max_length=100)
+        if reference:
+            why = f"{why} (référence : {reference})".strip()
+        commands.record_payment(
+            services,
+            actor,
+            organism,
+            claim,
+            amount,
+            on,
+            channel,
+            key,
+            why,
+            confirm_overpayment=form.fields.get("confirmer_trop_percu") == "1",
+        )
     elif name == "promesse":
         amount = form.amount("montant", "Montant promis")
         due = form.day("echeance", "Date promise")
@@ -849,6 +893,7 @@ def claim_action(
                 failed=(claim, action),
                 values=form.fields,
                 status=409 if not isinstance(error, FormError) else 422,
+                overpayment=error if isinstance(error, Overpayment) else None,
             )
         return redirect(
             f"/o/{path_part(organism)}/debiteurs/{path_part(debtor)}?fait={action}#creance-{path_part(claim)}"
@@ -869,7 +914,8 @@ def _proposals_page(
     error: str = "",
     status: int = 200,
 ) -> Response:
-    pending = door_reads.proposals(services, web.actor, organism, status=ProposalStatus.PENDING)
+    lines = office_reads.proposals(services, web.actor, organism, web.today)
+    pending = [line.proposal for line in lines]
     shown = organism_shown(services, organism)
     decidable = {
         proposal.id: web.can(proposal.decide_action) and proposal.proposed_by != web.actor.user
@@ -881,6 +927,7 @@ def _proposals_page(
         {
             "org": shown,
             "proposals": pending,
+            "lines": {line.proposal.id: line for line in lines},
             "decidable": decidable,
             "done": DONE.get(request.query_params.get("fait", ""), ""),
             "error": error,
@@ -925,6 +972,12 @@ def decide(
 # Search -----------------------------------------------------------------------------------------
 
 
+SEARCH_PAGE = 25
+SEARCH_LIMIT = 200
+"""At most this many debtors per criterion; the page says « 200 ou plus » beyond."""
+ICE_LIKE = re.compile(r"^[0-9]{15}$")
+
+
 @dataclass(frozen=True)
 class SearchShown:
     label: str
@@ -932,21 +985,64 @@ class SearchShown:
     keep: str
     """What to put back in the field (never a NIR)."""
     results: list[models.DebtorListItem]
+    page: int = 1
+    link: Callable[[int], str] | None = None
+    """The address of another page of the same search (a GET, bookmarkable); none for a NIR."""
+
+    @property
+    def total(self) -> int:
+        return len(self.results)
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + SEARCH_PAGE - 1) // SEARCH_PAGE, 1)
+
+    @property
+    def shown(self) -> list[models.DebtorListItem]:
+        start = (self.page - 1) * SEARCH_PAGE
+        return self.results[start : start + SEARCH_PAGE]
+
+    @property
+    def capped(self) -> bool:
+        return self.total >= SEARCH_LIMIT
 
 
-def search_debtors(services: Services, web: WebSession, organism: str, text: str) -> SearchShown:
-    """A name (contains), a NIR (exact, 13 or 15 characters, spaces ignored), a debtor reference
+def nir_problem(compact: str) -> str:
+    """Why a NIR typed in full (15 characters) is not valid: its key (« clé ») most often."""
+    if len(compact) != 15:
+        return ""
+    try:
+        identifiers.nir(compact)
+    except DomainError:
+        return (
+            "Ce NIR n'est pas valable : la clé (les deux derniers chiffres) ne correspond pas aux "
+            "13 premiers caractères. Vérifiez la saisie ; sans la clé, saisissez les 13 premiers."
+        )
+    return ""
+
+
+def search_debtors(
+    services: Services, web: WebSession, organism: str, text: str, *, country: str = "FR"
+) -> SearchShown:
+    """A name (contains), a NIR (exact, 13 or 15 characters, spaces ignored), an ICE (a CNSS
+    employer, 15 digits), a debtor reference — the allocataire's or the affiliation number —
     (exact or beginning) or a claim reference (exact)."""
     compact = text.replace(" ", "").upper()
     today = web.today
-    if NIR_LIKE.match(compact):
+    if country == "FR" and NIR_LIKE.match(compact):
         results = door_reads.search_debtors(
-            services, web.actor, organism, models.DebtorSearch(nir=compact, on=today)
+            services, web.actor, organism, models.DebtorSearch(nir=compact, on=today, limit=SEARCH_LIMIT)
         )
         return SearchShown(f"NIR {queries.masked('nir', compact)}", "", results)
     found: dict[str, models.DebtorListItem] = {}
-    for criteria in (models.DebtorSearch(name=text, on=today), models.DebtorSearch(ref=text, on=today)):
-        for item in door_reads.search_debtors(services, web.actor, organism, criteria):
+    criteria = [
+        models.DebtorSearch(name=text, on=today, limit=SEARCH_LIMIT),
+        models.DebtorSearch(ref=text, on=today, limit=SEARCH_LIMIT),
+    ]
+    if ICE_LIKE.match(compact):
+        criteria.append(models.DebtorSearch(ice=compact, on=today, limit=SEARCH_LIMIT))
+    for search in criteria:
+        for item in door_reads.search_debtors(services, web.actor, organism, search):
             found.setdefault(item.ref, item)
     if web.can("claims.read") and 0 < len(text) <= 64 and " " not in text.strip():
         try:
@@ -962,16 +1058,74 @@ def search_debtors(services: Services, web: WebSession, organism: str, text: str
     return SearchShown(f"« {text} »", text, sorted(found.values(), key=lambda item: item.ref))
 
 
+def _search_page(
+    request: Request,
+    services: Services,
+    web: WebSession,
+    organism: str,
+    *,
+    searched: SearchShown | None = None,
+    error: str = "",
+    notice: str = "",
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "search.html",
+        {
+            "org": organism_shown(services, organism),
+            "searched": searched,
+            "error": error,
+            "notice": notice,
+        },
+        web=web,
+        status=status,
+    )
+
+
 @router.get("/o/{organism}/recherche")
-def search_page(request: Request, services: ServicesDep, web: SessionDep, organism: OrganismPath) -> Response:
+def search_page(
+    request: Request,
+    services: ServicesDep,
+    web: SessionDep,
+    organism: OrganismPath,
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    """The search as a GET: its address can be kept and shared (``?q=…&page=…``). A NIR is never
+    searched from an address (it would stay in the browser's history and the logs): the form
+    sends it in the body."""
+
     def run() -> Response:
         commands.guard(services, web.actor, "debtors.search", Subject(organism=organism))
-        return render(
-            request,
-            "search.html",
-            {"org": organism_shown(services, organism), "searched": None, "error": ""},
-            web=web,
+        text = q.strip()
+        if not text:
+            return _search_page(request, services, web, organism)
+        shown = organism_shown(services, organism)
+        compact = text.replace(" ", "").upper()
+        if shown.country == "FR" and NIR_LIKE.match(compact):
+            return _search_page(
+                request,
+                services,
+                web,
+                organism,
+                notice="Un NIR ne se cherche pas depuis l'adresse de la page (il y resterait) : "
+                "saisissez-le dans le champ ci-dessous.",
+            )
+        if len(text) < 2:
+            return _search_page(
+                request, services, web, organism, error="Saisissez au moins deux caractères.", status=422
+            )
+        found = search_debtors(services, web, organism, text, country=shown.country)
+        base = f"/o/{path_part(organism)}/recherche?"
+        searched = SearchShown(
+            found.label,
+            found.keep,
+            found.results,
+            page=min(page, found.pages),
+            link=lambda number: base + urlencode({"q": text, "page": number}),
         )
+        return _search_page(request, services, web, organism, searched=searched)
 
     return guarded(web, run)
 
@@ -980,22 +1134,25 @@ def search_page(request: Request, services: ServicesDep, web: SessionDep, organi
 def search(
     request: Request, services: ServicesDep, web: SessionDep, form: FormDep, organism: OrganismPath
 ) -> Response:
-    """Search by POST: what is typed (a NIR) stays out of URLs and access logs."""
+    """The search form: a NIR is searched here, in the body, and answered at once; anything else
+    is sent on to the bookmarkable GET address."""
 
     def run() -> Response:
         commands.guard(services, web.actor, "debtors.search", Subject(organism=organism))
         shown = organism_shown(services, organism)
         text = form.fields.get("q", "").strip()[:200]
         if len(text) < 2:
-            return render(
-                request,
-                "search.html",
-                {"org": shown, "searched": None, "error": "Saisissez au moins deux caractères."},
-                web=web,
-                status=422,
+            return _search_page(
+                request, services, web, organism, error="Saisissez au moins deux caractères.", status=422
             )
-        searched = search_debtors(services, web, organism, text)
-        return render(request, "search.html", {"org": shown, "searched": searched, "error": ""}, web=web)
+        compact = text.replace(" ", "").upper()
+        if shown.country == "FR" and NIR_LIKE.match(compact):
+            problem = nir_problem(compact)
+            if problem:
+                return _search_page(request, services, web, organism, error=problem, status=422)
+            searched = search_debtors(services, web, organism, text, country=shown.country)
+            return _search_page(request, services, web, organism, searched=searched)
+        return redirect(f"/o/{path_part(organism)}/recherche?" + urlencode({"q": text}))
 
     return guarded(web, run)
 

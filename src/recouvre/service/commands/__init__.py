@@ -69,6 +69,7 @@ from recouvre.service.commands.recovery import (
     resume_recovery,
     suspend_recovery,
 )
+from recouvre.service.commands.reviews import decide_review
 from recouvre.service.commands.users import (
     activate_user,
     add_user,
@@ -104,6 +105,7 @@ __all__ = [
     "decide_proposal",
     "decide_remission",
     "decide_report",
+    "decide_review",
     "decide_user",
     "disable_user",
     "draft_title",

@@ -8,10 +8,12 @@ from datetime import date
 
 from recouvre.domain.defaults import add_months
 from recouvre.domain.errors import DomainError
+from recouvre.domain.french import month_name
 from recouvre.security.authorization import Actor, Subject
 from recouvre.service import (
     cycle,
     door,
+    payment_runs,
 )
 from recouvre.service.context import Services
 from recouvre.service.door import guard
@@ -29,13 +31,32 @@ def run_cycle(
     workers: int = 1,
     shard_debtors: int = cycle.SHARD_DEBTORS,
     progress: Callable[[int, int], None] | None = None,
+    without_payment_run: bool = False,
 ) -> cycle.CycleSummary:
+    """Run (or resume) the monthly cycle of ``month``. For an organism that recovers by
+    withholding on benefits, the month's benefit-payment run must be booked first
+    (``service.payment_runs``), else the cycle is refused — unless ``without_payment_run``
+    says, on purpose, to run it without."""
     guard(services, actor, "cycle.run", Subject(organism=organism))
     try:
         first = cycle.parse_month(month)
         run_on = on or add_months(first, 1)
     except (ValueError, OverflowError):
-        raise DomainError("month", month, "expected YYYY-MM, from year 1 to 9998") from None
+        raise DomainError("mois", month, "mois attendu au format AAAA-MM (par exemple 2027-03)") from None
+    if (
+        not without_payment_run
+        and payment_runs.required(services, organism)
+        and not payment_runs.booked(services, organism, first)
+    ):
+        raise DomainError(
+            "mois",
+            month,
+            f"le paiement des prestations de {month_name(first)} n'est pas encore enregistré pour "
+            f"{organism} : lancé maintenant, le cycle verrait en défaillance toutes les créances "
+            "recouvrées par retenue et enverrait leurs relances. Enregistrez d'abord le fichier "
+            "de paiement du mois, ou confirmez que le cycle doit tourner sans lui "
+            "(« sans paiement des prestations »)",
+        )
     return door.batch(
         services,
         actor,
@@ -52,5 +73,9 @@ def run_cycle(
             workers=workers,
             progress=progress,
         ),
-        describe=lambda summary: {"already_done": summary.already_done, **summary.as_data()},
+        describe=lambda summary: {
+            "already_done": summary.already_done,
+            "without_payment_run": without_payment_run,
+            **summary.as_data(),
+        },
     )

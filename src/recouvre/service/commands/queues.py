@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from recouvre.security.authorization import Actor, Subject
-from recouvre.service import door, queues, subjects
+from recouvre.service import back_office, door, outcomes, queues, subjects
 from recouvre.service.context import Services
 from recouvre.service.queues import TaskChange as TaskChange
 
@@ -52,8 +52,12 @@ def assign_task(
 def close_task(
     services: Services, actor: Actor, organism: str, task_id: int, outcome: str, on: date, why: str = ""
 ) -> TaskChange:
-    """Close an open task with its outcome (reached, no answer, promise…)."""
+    """Close an open task with its outcome (reached, no answer, promise…): one of the outcomes
+    of ``service/call_outcomes.yaml`` allowed for the task's type (a review is closed by a decision)."""
     _guard_task(services, actor, "tasks.close", organism, task_id)
+    kind = back_office.task_type(services, organism, task_id)
+    if kind in outcomes.USES:
+        outcomes.check(kind, outcome)
     with door.act(
         services,
         actor,

@@ -11,6 +11,7 @@ from recouvre.domain.money import Cents, format_amount
 from recouvre.security.authorization import Actor, Subject
 from recouvre.service import (
     adjustments,
+    claim_state,
     contacts,
     contributions,
     door,
@@ -65,7 +66,20 @@ def record_payment(
     channel: PaymentChannel,
     key: str,
     why: str = "",
+    *,
+    confirm_overpayment: bool = False,
 ) -> tuple[Movement, bool]:
+    """Book a payment received. One larger than the balance is refused (``Overpayment``, which
+    says the credit it would leave to refund) unless ``confirm_overpayment``: nothing is booked
+    silently as a negative balance."""
+
+    def run() -> tuple[Movement, bool]:
+        if not confirm_overpayment:
+            excess = claim_state.overpayment(services, organism, claim_ref, amount, on, key)
+            if excess is not None:
+                raise excess
+        return payments.record_payment(services, organism, claim_ref, amount, on, channel, key)
+
     return on_claim(
         services,
         actor,
@@ -74,8 +88,13 @@ def record_payment(
         claim_ref,
         on,
         why,
-        lambda: payments.record_payment(services, organism, claim_ref, amount, on, channel, key),
-        lambda done: {"payment": done[0].key, "amount": format_amount(done[0].amount), "new": done[1]},
+        run,
+        lambda done: {
+            "payment": done[0].key,
+            "amount": format_amount(done[0].amount),
+            "new": done[1],
+            "overpayment_confirmed": confirm_overpayment,
+        },
     )
 
 
@@ -102,7 +121,9 @@ def agree_plan(
         claim_ref,
         on,
         why,
-        lambda: plans.agree_plan(
+        lambda: claim_state.checked(services, organism, claim_ref, on, "plan", "un échéancier")(
+            plans.agree_plan
+        )(
             services,
             organism,
             claim_ref,
@@ -142,7 +163,9 @@ def promise_to_pay(
         claim_ref,
         on,
         why,
-        lambda: plans.promise_to_pay(services, organism, claim_ref, amount, due_on, on, by=actor.user),
+        lambda: claim_state.checked(services, organism, claim_ref, on, "promise", "une promesse de paiement")(
+            plans.promise_to_pay
+        )(services, organism, claim_ref, amount, due_on, on, by=actor.user),
         lambda _: {"promise": {"amount": format_amount(amount), "due_on": due_on}},
     )
 
@@ -158,9 +181,9 @@ def suspend_recovery(
         claim_ref,
         on,
         why,
-        lambda: adjustments.suspend_recovery(
-            services, organism, claim_ref, on, until, by=actor.user, why=why
-        ),
+        lambda: claim_state.checked(
+            services, organism, claim_ref, on, "suspension", "une suspension du recouvrement"
+        )(adjustments.suspend_recovery)(services, organism, claim_ref, on, until, by=actor.user, why=why),
         lambda _: {"suspended_until": until},
     )
 

@@ -64,3 +64,22 @@ def any_services(any_db: Database) -> Services:
     found = Services(any_db)
     ensure_organism(found, Organism(code="CAF-TEST", country=Country.FR))
     return found
+
+
+@pytest.fixture(autouse=True)
+def logging_left_as_found() -> Iterator[None]:
+    """``recouvre serve`` configures the process's logging (``security.logs.configure``): a test
+    that runs it must not change what the next tests print."""
+    import logging
+
+    names = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
+    saved = [
+        (logging.getLogger(name), list(logging.getLogger(name).handlers), logging.getLogger(name).level,
+         logging.getLogger(name).propagate)
+        for name in names
+    ]  # fmt: skip
+    yield
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate

@@ -71,7 +71,15 @@ def ready(any_services: Services) -> Services:
     establish_claims(services, ORG, claims)
     for ref in ("C1", "C2"):
         commands.record_payment(
-            services, ACCOUNTANT, ORG, ref, 20_000, ON, PaymentChannel.TRANSFER, f"k-{ref}"
+            services,
+            ACCOUNTANT,
+            ORG,
+            ref,
+            20_000,
+            ON,
+            PaymentChannel.TRANSFER,
+            f"k-{ref}",
+            confirm_overpayment=True,  # the credit the refunds repay
         )
     return services
 

@@ -171,7 +171,7 @@ def test_take_a_phone_call_and_record_a_payment(
 
     section.get_by_text("Enregistrer un paiement").click()
     section.get_by_label("Montant (€)").fill("12,34")
-    section.get_by_label("Moyen de paiement").select_option("cheque")
+    section.get_by_label("Moyen de paiement", exact=True).select_option("cheque")
     section.get_by_role("button", name="Enregistrer le paiement").click()
 
     expect(page.get_by_role("status")).to_have_text("Le paiement est enregistré.")

@@ -24,6 +24,7 @@ from recouvre.domain.money import Cents, format_amount
 from recouvre.security.authorization import Actor, Subject
 from recouvre.service import (
     appeals,
+    claim_actions,
     claims,
     debtor_space,
     explanations,
@@ -297,6 +298,7 @@ def ask_plan(
     otherwise a ``plan_request`` task for a case worker, who decides."""
     organism, debtor = _debtor(actor)
     own(services, actor, "plans.request", claim=claim_ref)
+    claim_actions.refusal_of(services, organism, claim_ref, "plans.request", on)
     months, maximum = plan_bounds(services, organism, claim_ref, monthly, on)
     reasons = []
     if monthly <= 0 or months == 0:

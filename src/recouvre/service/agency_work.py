@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from recouvre.domain.errors import BatchRejected, Problem
 from recouvre.domain.model import DomainError, Phase
 from recouvre.domain.money import Cents, parse_amount
-from recouvre.service import queues
+from recouvre.service import enforcement, queues
 from recouvre.service.context import Services
 from recouvre.service.placements import (
     AMICABLE,
@@ -274,7 +274,13 @@ def _candidates(
         (Phase.AMICABLE.value, Phase.CONTENTIOUS.value) if kind == AMICABLE else (Phase.ENFORCEMENT.value,)
     )
     found: list[_Candidate] = []
-    for ident, ref, total, notified_on, established_on, debtor_kind, benefit, phase in session.execute(query):
+    rows = list(session.execute(query))
+    # A title's enforceability is derived by date (a served contrainte becomes enforceable once
+    # its opposition window has passed, nothing stored): the enforcement service reads it.
+    enforceable = enforcement.enforceable_claims(session, [int(row[0]) for row in rows], on)
+    for ident, ref, total, notified_on, established_on, debtor_kind, benefit, phase in rows:
+        if int(ident) in enforceable:
+            phase = Phase.ENFORCEMENT.value
         start = repository.as_date(notified_on) or repository.as_date(established_on)
         assert start is not None
         candidate = _Candidate(
@@ -436,6 +442,7 @@ def handover(services: Services, organism: str, agency: str, on: date) -> list[H
         )
         rows = list(session.execute(query))
         ids = [claim.id for _, claim, _, _ in rows]
+        enforceable = enforcement.enforceable_claims(session, ids, on)
         balances: dict[int, int] = {}
         titles: dict[int, list[int]] = {}
         for part in repository.chunks(ids):
@@ -479,7 +486,7 @@ def handover(services: Services, organism: str, agency: str, on: date) -> list[H
                 balance=balance,
                 notified_on=claim.notified_on,
                 placed_from=placement.placed_from,
-                phase=str(phase or "amicable"),
+                phase=Phase.ENFORCEMENT.value if claim.id in enforceable else str(phase or "amicable"),
                 title_letters=tuple(titles.get(claim.id, ())),
             )
             for position, (placement, claim, debtor, phase, balance) in enumerate(files, start=1)

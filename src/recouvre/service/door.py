@@ -48,7 +48,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from recouvre.domain.errors import AmountError, BatchRejected, Busy, DomainError, Refused
 from recouvre.security.authorization import NOTHING, Actor, Forbidden, Subject, authorize
-from recouvre.service import placements, subjects, trail
+from recouvre.service import claim_actions, placements, subjects, trail
 from recouvre.service.context import Services
 from recouvre.service.queries import claim_snapshot
 from recouvre.storage import repository
@@ -267,8 +267,10 @@ def on_claim(
 ) -> T:
     """An act on one claim: authorised on its facts, its balance, status and phase before and
     after kept in the audit row. A transient conflict rolls it back and does it again, whole
-    (``ATTEMPTS`` at most, then ``Busy``)."""
+    (``ATTEMPTS`` at most, then ``Busy``). An act the claim's state no longer allows (an act of
+    recovery on a transferred claim: ``service.claim_actions``) is refused and recorded."""
     subject = guard_claim(services, actor, action, organism, claim_ref)
+    claim_actions.refusal_of(services, organism, claim_ref, action, on)
     for attempt in range(ATTEMPTS):
         last = attempt == ATTEMPTS - 1
         try:

@@ -41,7 +41,7 @@ from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import ClaimStatus, DomainError, PaymentChannel, Phase
 from recouvre.domain.money import Cents, format_amount, percent_of
 from recouvre.policy import Policy
-from recouvre.service import payments, prescription, queues
+from recouvre.service import claim_actions, payments, prescription, queues
 from recouvre.service.claims import ClaimView, view_claim
 from recouvre.service.context import Services, refuse
 from recouvre.storage import repository
@@ -300,6 +300,12 @@ def refusal_reason(
             f"la créance {claim.ref} est déjà confiée à l'agence {current.agency} "
             f"depuis le {current.placed_from.isoformat()} : une seule agence à la fois"
         )
+    if view.status is ClaimStatus.TRANSFERRED:
+        transferred = claim_actions.transfer_refusal(
+            session, claim.id, claim.ref, on, "un placement auprès d'une agence"
+        )
+        if transferred is not None:
+            return transferred
     if view.status is not ClaimStatus.OPEN:
         label = STATUS_LABELS.get(view.status, view.status.value)
         return (

@@ -61,6 +61,7 @@ DONE = {
     "remise": "Votre demande de remise est enregistrée ; vous recevrez la décision par courrier.",
     "preferences": "Vos préférences de contact sont enregistrées.",
 }
+MANDATE_PAGE = f"{BASE}/mandat"
 
 
 class DebtorSignInRequired(Exception):
@@ -422,7 +423,7 @@ async def pay(request: Request, services: ServicesDep, me: DebtorDep, ref: RefPa
     await _checked(request, me)
 
     def run() -> Response:
-        offer = space.pay(services, me.actor, ref, me.today, f"{BASE}/creances/{ref}")
+        offer = space.pay(services, me.actor, ref, me.today, f"{BASE}/creances/{ref}", MANDATE_PAGE)
         return _page(request, "debiteur_payer.html", {"offer": offer, "ref": ref}, me)
 
     return _act(request, services, me, ref, "payer", run)
@@ -488,3 +489,41 @@ async def file_appeal(request: Request, services: ServicesDep, me: DebtorDep, re
         )
 
     return _act(request, services, me, ref, "recours", run)
+
+
+# SEPA direct-debit mandate ---------------------------------------------------------------------
+
+
+def _mandate_page(
+    request: Request, services: Services, me: DebtorWeb, extra: dict[str, Any], status: int = 200
+) -> Response:
+    sheet = space.my_mandate(services, me.actor, me.today)
+    context = {"sheet": sheet, "error": "", "field": "", "signed": None, "fields": {}, **extra}
+    return _page(request, "debiteur_mandat.html", context, me, status)
+
+
+@router.get(MANDATE_PAGE)
+def mandate_page(request: Request, services: ServicesDep, me: DebtorDep) -> Response:
+    return _guarded(lambda: _mandate_page(request, services, me, {}))
+
+
+@router.post(MANDATE_PAGE)
+async def sign_mandate(request: Request, services: ServicesDep, me: DebtorDep) -> Response:
+    """The debtor signs a SEPA mandate for his own file: the debtor is the session's, never a field."""
+    fields = await _checked(request, me)
+    iban = str(fields.get("iban", ""))[:64]
+    bic = str(fields.get("bic", ""))[:16]
+    agreed = fields.get("accord") == "oui"
+
+    def run() -> Response:
+        if not agreed:
+            raise FormError("J'autorise le prélèvement", "cochez la case pour signer le mandat")
+        signed = space.sign_my_mandate(services, me.actor, iban, bic, me.today)
+        return _mandate_page(request, services, me, {"signed": signed})
+
+    try:
+        return _guarded(run)
+    except REFUSALS as error:
+        field = getattr(error, "field", "") if not isinstance(error, FormError) else ""
+        shown = {"error": refusal_text(error), "field": str(field), "fields": {"iban": iban, "bic": bic}}
+    return _guarded(lambda: _mandate_page(request, services, me, shown, status=400))

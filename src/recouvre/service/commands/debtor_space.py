@@ -12,15 +12,19 @@ The acts reuse the back office's commands (``agree_plan``, ``request_remission``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from recouvre.adapters.card_payments import CardPayment
+from recouvre.domain import money_in as money_in_rules
 from recouvre.domain.appeals import Appellant
+from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents, format_amount
 from recouvre.security.authorization import Actor, Subject
 from recouvre.service import (
     appeals,
+    claim_actions,
     claims,
     debtor_space,
     explanations,
@@ -34,6 +38,7 @@ from recouvre.service import (
 )
 from recouvre.service.commands.appeals import file_appeal as file_appeal_command
 from recouvre.service.commands.decisions import request_remission
+from recouvre.service.commands.money_in import MandateView, debtor_mandates, sign_mandate
 from recouvre.service.commands.outbox import record_consent
 from recouvre.service.commands.recovery import agree_plan
 from recouvre.service.context import Services
@@ -172,8 +177,16 @@ class PaymentOffer:
     mandate_url: str | None
 
 
-def pay(services: Services, actor: Actor, claim_ref: str, on: date, return_url: str) -> PaymentOffer:
-    """The claim's payment reference and the card-payment hand-off, audited."""
+def pay(
+    services: Services,
+    actor: Actor,
+    claim_ref: str,
+    on: date,
+    return_url: str,
+    mandate_url: str | None = None,
+) -> PaymentOffer:
+    """The claim's payment reference and the card-payment hand-off, audited; ``mandate_url`` is
+    the page of the space where the debtor signs a SEPA direct-debit mandate."""
     organism, _ = _debtor(actor)
     own(services, actor, "space.pay", claim=claim_ref)
     balance = claims.view_claim(services, organism, claim_ref, on).balance
@@ -183,8 +196,71 @@ def pay(services: Services, actor: Actor, claim_ref: str, on: date, return_url: 
     ) as current:
         url = debtor_space.card_handoff(services).start(CardPayment(reference, balance, return_url))
         current.note(reference=reference, balance=format_amount(balance), handoff="card")
-    # WIRE(money-in): the mandate signature page of money-in's SEPA mandates (``None`` until wired).
-    return PaymentOffer(claim_ref, reference, balance, url, None)
+    return PaymentOffer(claim_ref, reference, balance, url, mandate_url)
+
+
+# SEPA mandate ------------------------------------------------------------------------------------
+
+CREDITOR_ID_PARAMETER = "sepa.creditor_id"
+"""The organism's SEPA creditor identifier (ICS), shown on the mandate when its policy gives it."""
+BIC_PATTERN = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+
+
+@dataclass(frozen=True)
+class MandateSheet:
+    """What the mandate form shows: the creditor, and the debtor's mandate in force if any."""
+
+    creditor_name: str
+    creditor_id: str | None
+    debtor_name: str
+    active: MandateView | None
+
+
+def _active(mandates: list[MandateView], on: date) -> MandateView | None:
+    usable = [
+        view
+        for view in mandates
+        if money_in_rules.mandate_usable(
+            money_in_rules.MandateFacts(view.signed_on, view.last_collected_on, view.revoked_on), on
+        )
+    ]
+    return usable[-1] if usable else None
+
+
+def my_mandate(services: Services, actor: Actor, on: date) -> MandateSheet:
+    """The creditor's name and ICS (when its policy gives it) and the debtor's mandate usable on ``on``."""
+    organism, debtor = _debtor(actor)
+    mandates = debtor_mandates(services, actor, organism, debtor)
+    with services.db.unit_of_work() as session:
+        organism_id, found = services.organism(session, organism)
+        name = found.name or found.code
+        row = repository.debtor_rows(session, organism_id, [debtor]).get(debtor)
+        debtor_name = (row.name or row.ref) if row is not None else debtor
+    policy = services.policy(found)
+    creditor_id = str(policy.get(CREDITOR_ID_PARAMETER, on)) if CREDITOR_ID_PARAMETER in policy else None
+    return MandateSheet(name, creditor_id, debtor_name, _active(mandates, on))
+
+
+def sign_my_mandate(services: Services, actor: Actor, iban: str, bic: str, on: date) -> MandateView:
+    """The SEPA mandate the signed-in debtor signs in his space (form ``electronic``), for his own
+    file only (the debtor comes from his session). A bad IBAN or BIC is refused with the field
+    named, before anything is recorded."""
+    organism, debtor = _debtor(actor)
+    compact = money_in_rules.checked_iban(iban, field="IBAN")
+    chosen_bic = bic.replace(" ", "").upper() or None
+    if chosen_bic is not None and not BIC_PATTERN.match(chosen_bic):
+        raise DomainError("BIC", bic, "BIC invalide (8 ou 11 lettres et chiffres, par exemple BNPAFRPPXXX)")
+    return sign_mandate(
+        services,
+        actor,
+        organism,
+        debtor,
+        compact,
+        on,
+        form="electronic",
+        bic=chosen_bic,
+        why="mandat signé par le débiteur (espace débiteur)",
+    )
 
 
 # Asking ------------------------------------------------------------------------------------------
@@ -222,6 +298,7 @@ def ask_plan(
     otherwise a ``plan_request`` task for a case worker, who decides."""
     organism, debtor = _debtor(actor)
     own(services, actor, "plans.request", claim=claim_ref)
+    claim_actions.refusal_of(services, organism, claim_ref, "plans.request", on)
     months, maximum = plan_bounds(services, organism, claim_ref, monthly, on)
     reasons = []
     if monthly <= 0 or months == 0:

@@ -63,6 +63,7 @@ from recouvre.policy import Policy, RemissionScale
 from recouvre.service import queues, suspensions
 from recouvre.service.context import Services, refusals
 from recouvre.storage import repository
+from recouvre.storage.back_office_tables import UserRow
 from recouvre.storage.claim_life_tables import RemissionCaseRow
 from recouvre.storage.repository import LetterDraft
 from recouvre.storage.tables import ClaimRow, RefusalRow
@@ -343,6 +344,28 @@ def _authority(row: ClaimRow, case: RemissionCaseRow, authority: str) -> str:
     return case.route
 
 
+DECIDERS = ("board", "departement", "director", "accountant", "services")
+"""Who decided a remission, as the letter names it: the board, the département's president, the
+director himself, the accountant by delegation of the director, or the services by delegation."""
+
+
+def _decider(session: Session, authority: str, actor: str, roles: frozenset[str] | None) -> str:
+    """The authority that actually decided (``DECIDERS``): the board or the département when the
+    route says so; otherwise the decider's own role (the director deciding himself is named as
+    such, not as « les services, par délégation du directeur »)."""
+    if authority in ("board", "departement"):
+        return authority
+    if roles is None and actor:
+        found = session.scalar(select(UserRow.roles).where(UserRow.username == actor))
+        roles = frozenset(found) if found else frozenset()
+    roles = roles or frozenset()
+    if "director" in roles:
+        return "director"
+    if "accountant" in roles:
+        return "accountant"
+    return "services"
+
+
 def decide_remission(
     services: Services,
     organism_code: str,
@@ -354,8 +377,11 @@ def decide_remission(
     *,
     actor: str = "",
     why: str = "",
+    actor_roles: frozenset[str] | None = None,
 ) -> RemissionCaseView:
-    """Decide the pending request: remit ``rate`` % of the balance on ``on`` and notify it."""
+    """Decide the pending request: remit ``rate`` % of the balance on ``on`` and notify it.
+
+    The letter names who decided (``_decider``): the decision record keeps it too."""
     decided_rate = parse_rate(rate, "remission_decision.rate")
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
         _, row = _claim(services, session, organism_code, claim_ref)
@@ -375,6 +401,7 @@ def decide_remission(
         amount = remitted_amount(balance, decided_rate)
         status = decision_status(decided_rate)
         decided_by = _authority(row, case, authority)
+        decider = _decider(session, decided_by, actor, actor_roles)
         if amount > 0:
             _post(
                 session,
@@ -401,6 +428,7 @@ def decide_remission(
                 "rate": str(decided_rate),
                 "amount_cents": amount,
                 "by": actor,
+                "decider": decider,
                 "why": why,
             },
         }
@@ -434,6 +462,7 @@ def decide_remission(
                         "remitted_cents": amount,
                         "rate": str(decided_rate),
                         "authority": decided_by,
+                        "decider": decider,
                         "motive": reasons,
                     },
                 )

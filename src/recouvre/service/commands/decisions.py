@@ -186,7 +186,16 @@ def decide_remission(
         before=lambda: claim_snapshot(services, organism, claim_ref, on),
     ) as current:
         decided = remission.decide_remission(
-            services, organism, claim_ref, on, rate, "", reasons, actor=actor.user, why=why
+            services,
+            organism,
+            claim_ref,
+            on,
+            rate,
+            "",
+            reasons,
+            actor=actor.user,
+            why=why,
+            actor_roles=actor.roles,
         )
         current.note(
             **(claim_snapshot(services, organism, claim_ref, on) or {}),

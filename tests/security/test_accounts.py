@@ -135,7 +135,7 @@ def test_users_commands(cli: tuple[typer.Typer, CliState], services: Services) -
     code, out = _run(cli, *add_alice)
     assert code == 0 and "en attente" in out and "jeton" not in out, out
     code, out = _run(cli, "users", "add", "bob", "--role", "director", "--role", "accountant")
-    assert code == 1 and "incompatibles" in out and "accountant + director" in out, out
+    assert code == 1 and "incompatibles" in out and "agent comptable + directeur" in out, out
     code, out = _run(cli, "users", "add", "bob", "--role", "director")
     assert code == 0 and "en attente" in out, out
     code, out = _run(cli, "users", "approve", "bob")

@@ -171,7 +171,7 @@ def _same_key(claims: Mapping[int, ClaimFacts], rules: CycleRules, run: CycleRun
 @pytest.mark.parametrize(
     ("step", "field", "reason"),
     [
-        (_overdraw, "movement.amount", "withholding exceeds the balance of 100000 cents"),
+        (_overdraw, "movement.amount", "withholding dépasse le solde de 100000 centimes"),
         (_same_key, "movement.key", "already booked (idempotency key used twice)"),
     ],
 )

@@ -36,7 +36,7 @@ def test_a_withholding_beyond_the_whole_ledgers_balance_is_refused(services: Ser
         apply_benefit_payments(services, ORGANISM, [BenefitPayment("D1", PAID, {"AF": 50_000})], "R1")
     [problem] = caught.value.problems
     assert problem.field == "movement.amount" and problem.value == 19_860
-    assert "exceeds the balance of 10000 cents" in problem.reason
+    assert "dépasse le solde de 10000 centimes" in problem.reason
     assert counts(services) == before  # nothing half-written: no movement, no benefit payment
     assert view_claim(services, ORGANISM, "C1", date(2020, 3, 31)).balance == 10_000
 

@@ -135,7 +135,7 @@ def _claim(services: Services, session: Session, organism_code: str, ref: str) -
     organism_id, organism = services.organism(session, organism_code)
     row = repository.claim_row(session, organism_id, ref)
     if row is None:
-        raise NotFound("claim", ref, f"no such claim in {organism_code}")
+        raise NotFound("claim", ref, f"créance introuvable dans {organism_code}")
     return services.policy(organism), row
 
 
@@ -238,7 +238,7 @@ def _requester(by: str | Requester) -> Requester:
         return Requester(by)
     except ValueError:
         allowed = ", ".join(r.value for r in Requester if r is not Requester.ORGANISM_AUTO)
-        raise DomainError("remission_request.by", by, f"one of {allowed}") from None
+        raise DomainError("remission_request.by", by, f"une valeur parmi {allowed}") from None
 
 
 def request_remission(
@@ -263,7 +263,9 @@ def request_remission(
         policy, row = _claim(services, session, organism_code, claim_ref)
         if row.established_on > on:
             raise Refused(
-                "remission_request", claim_ref, f"claim {claim_ref} is established on {row.established_on}"
+                "remission_request",
+                claim_ref,
+                f"la créance {claim_ref} n'est constatée que le {row.established_on}",
             )
         key = _key(organism_code, claim_ref, on.isoformat())
         replayed = session.scalar(select(RemissionCaseRow).where(RemissionCaseRow.key == key))
@@ -288,7 +290,7 @@ def request_remission(
             raise Refused(
                 "remission_request",
                 claim_ref,
-                f"a remission request of {pending.requested_on.isoformat()} is still pending",
+                f"une demande de remise du {pending.requested_on.isoformat()} est encore en attente",
             )
         threshold, scale = _policy_scale(policy, on)
         decided = routing(balance, threshold, scale, _quotient(session, row.debtor_id, on), responsibility)
@@ -395,7 +397,9 @@ def decide_remission(
             ):
                 return _view(latest[-1], claim_ref, on)  # a replay of this decision
             raise Refused(
-                "remission_decision", claim_ref, f"claim {claim_ref} has no pending remission request"
+                "remission_decision",
+                claim_ref,
+                f"la créance {claim_ref} n'a aucune demande de remise en attente",
             )
         balance = repository.load_ledger(session, row.id, until=on).balance
         amount = remitted_amount(balance, decided_rate)

@@ -57,11 +57,18 @@ def _reasons(call: ast.Call) -> Iterator[ast.expr]:
     if name in THREE_ARGS or name in ("refuse", "record_refusal"):
         if len(call.args) >= 3:
             yield call.args[2]
+    elif name == "PostingProblem":
+        if len(call.args) >= 6:
+            yield call.args[5]
     elif name == "Problem":
         if len(call.args) >= 4:
             yield call.args[3]
     elif name in REASON_ONLY:
         yield from call.args
+
+
+REPORTED = ("refuse", "record_refusal", "Problem", "PostingProblem")
+"""Calls that build a refusal without raising it (the reason is reported later)."""
 
 
 def english_reasons() -> list[str]:
@@ -74,7 +81,7 @@ def english_reasons() -> list[str]:
                 calls: list[ast.Call] = []
                 if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
                     calls.append(node.exc)
-                elif isinstance(node, ast.Call) and _name(node) in ("refuse", "record_refusal", "Problem"):
+                elif isinstance(node, ast.Call) and _name(node) in REPORTED:
                     calls.append(node)
                 for call in calls:
                     for argument in _reasons(call):

@@ -53,7 +53,7 @@ def test_the_same_key_twice_in_a_batch_is_refused(
         apply_benefit_payments(services, ORGANISM, [BenefitPayment("D1", PAID, {"AF": 90_000})], "R1")
     [problem] = caught.value.problems
     assert (problem.index, problem.key, problem.field) == (1, f"{ORGANISM}:SAME", "movement.key")
-    assert "used twice" in problem.reason
+    assert "utilisée deux fois" in problem.reason
     assert counts(services) == before
 
 
@@ -70,7 +70,7 @@ def test_a_key_booked_already_is_refused(services: Services, monkeypatch: pytest
     with pytest.raises(PostingsRefused) as caught:
         apply_benefit_payments(services, ORGANISM, [BenefitPayment("D1", PAID, {"AF": 50_000})], "R1")
     assert [(problem.key, problem.reason) for problem in caught.value.problems] == [
-        (established, "already booked")
+        (established, "déjà enregistré")
     ]
     assert counts(services) == before
 

@@ -398,20 +398,29 @@ def check_postings(heads: Mapping[int, LedgerHead], rows: Iterable[PostingRow]) 
         head = heads.get(claim_id)
         if head is None:
             problems.append(
-                PostingProblem(index, claim_id, key, "claim_id", claim_id, "no ledger read for this claim")
+                PostingProblem(
+                    index, claim_id, key, "claim_id", claim_id, "aucun grand livre lu pour cette créance"
+                )
             )
             continue
         kind = _KINDS.get(kind_text)
         if kind is None:
             problems.append(
-                PostingProblem(index, claim_id, key, "movement.kind", kind_text, "unknown movement kind")
+                PostingProblem(
+                    index, claim_id, key, "movement.kind", kind_text, "nature de mouvement inconnue"
+                )
             )
             continue
         known = head._known
         if key in seen or (known is not None and key in known):
             problems.append(
                 PostingProblem(
-                    index, claim_id, key, "movement.key", key, "already booked (idempotency key used twice)"
+                    index,
+                    claim_id,
+                    key,
+                    "movement.key",
+                    key,
+                    "déjà enregistré (clé d'idempotence utilisée deux fois)",
                 )
             )
             continue
@@ -424,11 +433,11 @@ def check_postings(heads: Mapping[int, LedgerHead], rows: Iterable[PostingRow]) 
             problems.append(PostingProblem(index, claim_id, key, error.field, error.value, error.reason))
             continue
         if sequence != head.count + 1:
-            reason = f"the next movement of the claim is number {head.count + 1}"
+            reason = f"le prochain mouvement de la créance porte le numéro {head.count + 1}"
             problems.append(PostingProblem(index, claim_id, key, "movement.sequence", sequence, reason))
             continue
         if signed != effect:
-            reason = f"a {kind.value} of {amount} cents changes the total by {effect}"
+            reason = f"un mouvement {kind.value} de {amount} centimes change le total de {effect}"
             problems.append(PostingProblem(index, claim_id, key, "movement.signed", signed, reason))
             continue
         seen[key] = row

@@ -551,9 +551,9 @@ def _refuse_booked_keys(
         booked = repository.existing_keys(session, MovementRow.key, keys)
     if booked:
         raise PostingsRefused(
-            f"withholding run {run_id} of {organism_code}",
+            f"traitement des retenues {run_id} de {organism_code}",
             [
-                PostingProblem(index, int(row[1]), str(row[0]), "movement.key", row[0], "already booked")
+                PostingProblem(index, int(row[1]), str(row[0]), "movement.key", row[0], "déjà enregistré")
                 for index, row in enumerate(movements.rows)
                 if row[0] in booked
             ],

@@ -48,6 +48,7 @@ from recouvre.domain.appeals import (
     upheld_effect,
 )
 from recouvre.domain.errors import Refused
+from recouvre.domain.french import long_date
 from recouvre.domain.ledger import Ledger, MovementKind, MovementRequest
 from recouvre.domain.model import Benefit, DomainError
 from recouvre.domain.money import Cents, percent_of
@@ -192,7 +193,9 @@ def file_appeal(
         policy = services.policy(organism)
         if row.established_on > on:
             raise Refused(
-                EVENT, claim_ref, f"la créance {claim_ref} n'est constatée que le {row.established_on}"
+                EVENT,
+                claim_ref,
+                f"la créance {claim_ref} n'est constatée que le {long_date(row.established_on)}",
             )
         key = _key(organism_code, claim_ref, on.isoformat(), appellant.value)
         replayed = session.scalar(select(AppealRow).where(AppealRow.key == key))

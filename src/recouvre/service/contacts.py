@@ -18,6 +18,7 @@ from typing import TypeVar
 from sqlalchemy import select
 
 from recouvre.domain.errors import Refused
+from recouvre.domain.french import long_date
 from recouvre.domain.model import DomainError
 from recouvre.service.claims import find_claim
 from recouvre.service.context import Services, refusals
@@ -103,7 +104,9 @@ def record_contact(
         _, row = find_claim(services, session, organism_code, claim_ref)
         if on < row.established_on:
             raise Refused(
-                EVENT, claim_ref, f"la créance {claim_ref} n'est constatée que le {row.established_on}"
+                EVENT,
+                claim_ref,
+                f"la créance {claim_ref} n'est constatée que le {long_date(row.established_on)}",
             )
         existing = session.scalar(select(ClaimEventRow).where(ClaimEventRow.key == recorded))
         if existing is None:

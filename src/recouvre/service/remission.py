@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.errors import NotFound, Refused
+from recouvre.domain.french import long_date
 from recouvre.domain.ledger import MovementKind, MovementRequest
 from recouvre.domain.model import (
     Benefit,
@@ -265,7 +266,7 @@ def request_remission(
             raise Refused(
                 "remission_request",
                 claim_ref,
-                f"la créance {claim_ref} n'est constatée que le {row.established_on}",
+                f"la créance {claim_ref} n'est constatée que le {long_date(row.established_on)}",
             )
         key = _key(organism_code, claim_ref, on.isoformat())
         replayed = session.scalar(select(RemissionCaseRow).where(RemissionCaseRow.key == key))

@@ -116,7 +116,8 @@ class BatchRejected(ValueError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__(f"{len(problems)} invalid item(s); first: {problems[0] if problems else None}")
+        first = problems[0] if problems else None
+        super().__init__(f"{len(problems)} élément(s) invalide(s) ; premier : {first}")
 
     def __reduce__(self) -> tuple[type[BatchRejected], tuple[list[Problem]]]:
         return (type(self), (self.problems,))

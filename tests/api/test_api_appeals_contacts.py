@@ -236,7 +236,7 @@ def test_who_may_record_a_contact(back_office: BackOffice) -> None:
         headers=back_office.headers("case_worker"),
         json={"on": "2025-12-01", "outcome": "reached"},
     )
-    assert early.status_code == 409 and "established on" in early.json()["detail"]
+    assert early.status_code == 409 and "n'est constatée que le" in early.json()["detail"]
     wrong = back_office.client.post(
         f"{BASE}/claims/C1/contacts",
         headers=back_office.headers("case_worker"),

@@ -64,7 +64,7 @@ def test_outcome_codes_are_data_and_unknown_ones_are_refused() -> None:
     assert {"reached", "promise", "callback", "no_answer"} <= set(codes)
     assert codes["promise"].needs == "promise" and codes["callback"].needs == "callback"
     assert not codes["no_answer"].reached and codes["plan"].effective
-    with pytest.raises(DomainError, match="unknown outcome"):
+    with pytest.raises(DomainError, match="issue inconnue"):
         campaigns.check_outcome("whatever-i-like")
 
 
@@ -141,7 +141,7 @@ def test_calls_promises_callbacks_and_kpis_beside_the_seed(office: BackOffice) -
     d1, d2 = by_debtor["D1"], by_debtor["D2"]
     assert d1.phone == "0639980001" and {c.ref for c in d1.claims} == {"C1", "C2"} and d1.total == 70_000
 
-    with pytest.raises(DomainError, match="unknown outcome"):
+    with pytest.raises(DomainError, match="issue inconnue"):
         commands.record_call(services, operator, ORG, campaign.id, d1.id, "whatever-i-like", date(2026, 3, 6))
     with pytest.raises(DomainError, match="promise"):
         commands.record_call(services, operator, ORG, campaign.id, d1.id, "promise", date(2026, 3, 6))

@@ -82,7 +82,7 @@ def test_remission_commands(invoke: typer.Typer, tmp_path: Path) -> None:
         "organism",
         *WHO,
     )
-    assert code == 1 and "debtor's express request" in out
+    assert code == 1 and "demande expresse du débiteur" in out
     database = Database(f"sqlite:///{tmp_path / 'cli.db'}")
     with database.unit_of_work() as session:
         case = session.scalars(select(RemissionCaseRow)).one()
@@ -145,7 +145,7 @@ def test_write_off_appeal_and_over_indebtedness_commands(invoke: typer.Typer) ->
     )
     assert code == 0 and "annulé 300,00 €" in out
     code, out = _run(invoke, "appeal", "withdraw", "-o", ORG, "-c", "C1", "--date", "2026-03-02", *WHO)
-    assert code == 1 and "no pending appeal" in out
+    assert code == 1 and "aucun recours en attente" in out
     code, out = _run(invoke, "appeal", "sweep-implicit", "-o", ORG, "--date", "2026-06-01", *WHO, user=None)
     assert code == 0 and "0 rejet(s)" in out  # a batch run: the system account
     code, out = _run(

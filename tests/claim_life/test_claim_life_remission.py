@@ -130,6 +130,7 @@ def test_partial_decision_books_the_movement_and_the_letter(services: Services, 
             "remitted_cents": 18_276,
             "rate": "37.5",
             "authority": "services",
+            "decider": "services",
             "motive": "situation précaire",
         }
     # The case as it stood before the decision, and after.

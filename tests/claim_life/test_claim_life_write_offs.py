@@ -57,7 +57,7 @@ def test_refusals(services: Services, setup: Setup) -> None:
     record_payment(services, ORG, "C1", 40_000, date(2026, 1, 25), PaymentChannel.CARD, "p1")
     with pytest.raises(Refused) as nothing:
         write_off(services, ORG, "C1", ON)
-    assert "nothing owed" in nothing.value.reason
+    assert "rien de dû" in nothing.value.reason
 
 
 def test_proposals_by_criteria(services: Services, setup: Setup) -> None:

@@ -171,8 +171,8 @@ def _same_key(claims: Mapping[int, ClaimFacts], rules: CycleRules, run: CycleRun
 @pytest.mark.parametrize(
     ("step", "field", "reason"),
     [
-        (_overdraw, "movement.amount", "withholding exceeds the balance of 100000 cents"),
-        (_same_key, "movement.key", "already booked (idempotency key used twice)"),
+        (_overdraw, "movement.amount", "withholding dépasse le solde de 100000 centimes"),
+        (_same_key, "movement.key", "déjà enregistré (clé d'idempotence utilisée deux fois)"),
     ],
 )
 def test_a_movement_the_ledger_refuses_fails_the_shard_and_writes_nothing(

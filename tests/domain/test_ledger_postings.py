@@ -89,7 +89,7 @@ def test_a_reversal_of_a_row_of_the_same_batch_is_checked_like_the_ledger() -> N
         row("p:rev2", 1, 4, "reversal", 3_000, 3_000, "p"),  # already reversed
     ]
     [problem] = check_postings(heads, rows)
-    assert (problem.key, problem.reason) == ("p:rev2", "already reversed")
+    assert (problem.key, problem.reason) == ("p:rev2", "déjà contre-passé")
 
 
 def test_refused_postings_cross_processes_whole() -> None:

@@ -51,9 +51,9 @@ def test_routing_crosses_quotient_and_responsibility() -> None:
 @pytest.mark.parametrize(
     ("responsibility", "requester", "balance", "refused"),
     [
-        (Responsibility.FRAUD, Requester.DEBTOR, 100, "fraud"),
+        (Responsibility.FRAUD, Requester.DEBTOR, 100, "fraude"),
         (Responsibility.DEBTOR_ERROR, Requester.ORGANISM, 100, "organism"),
-        (Responsibility.DEBTOR_ERROR, Requester.DEBTOR, 0, "nothing owed"),
+        (Responsibility.DEBTOR_ERROR, Requester.DEBTOR, 0, "rien de dû"),
         (Responsibility.CHILD_DEATH, Requester.ORGANISM_AUTO, 100, None),
         (Responsibility.ORGANISM_ERROR, Requester.MANDATARY, 1, None),
     ],

@@ -246,7 +246,7 @@ def test_database_refusals_are_mapped_to_file_lines(
     result = invoke("import", "claims", str(claims), "--organism", ORGANISM)
     assert result.exit_code == 1
     assert problems(result) == [
-        ("3", "ref", "C1", "already established with another content (créance sur les lignes 3, 4)")
+        ("3", "ref", "C1", "déjà constatée avec un autre contenu (créance sur les lignes 3, 4)")
     ]
     debtors = write(
         tmp_path,

@@ -33,6 +33,8 @@ def test_unknown_debtor_refused_by_the_service_is_located(services: Services, tm
         establish_claims(services, ORGANISM, claims.items)
     located = claims.locate(rejected.value.problems)
     assert located == [
-        ImportProblem(3, "debtor", "Z999", "no such debtor in this organism (créance sur les lignes 3, 4)")
+        ImportProblem(
+            3, "debtor", "Z999", "débiteur introuvable dans cet organisme (créance sur les lignes 3, 4)"
+        )
     ]
     assert counts(services) == before

@@ -303,7 +303,7 @@ def test_cli_render_writes_a_valid_pdf(portfolio: Portfolio, tmp_path: Path) -> 
     text = pdf_text(target.read_bytes())
     assert "Notification de dette" in text and "20 jours" in text
     code, output = _cli(portfolio, "render", "9999", "-o", str(tmp_path / "none.pdf"))
-    assert code == 1 and "no such letter" in output
+    assert code == 1 and "courrier introuvable" in output
 
 
 def test_cli_print_list_and_mark(portfolio: Portfolio, tmp_path: Path) -> None:

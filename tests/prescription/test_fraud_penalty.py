@@ -52,7 +52,7 @@ def test_a_penalty_is_recorded_once_and_changes_nothing_in_the_ledger(fraud_clai
 def test_a_penalty_is_checked(fraud_claim: Services) -> None:
     services = fraud_claim
     record_penalty(services, ORGANISM, "F1", date(2024, 9, 1), 50_000, "PF-1", "directeur")
-    with pytest.raises(DomainError, match="another content"):
+    with pytest.raises(DomainError, match="autre contenu"):
         record_penalty(services, ORGANISM, "F1", date(2024, 9, 1), 60_000, "PF-1", "directeur")
     with pytest.raises(DomainError):
         record_penalty(services, ORGANISM, "F1", date(2024, 9, 1), 0, "PF-2", "directeur")

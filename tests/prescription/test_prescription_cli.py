@@ -64,4 +64,4 @@ def test_show_without_interruption_and_errors(services: Services, invoke: Invoke
     unknown = invoke(app, ["show", "NOPE", "--date", "2026-06-05"])
     assert unknown.exit_code == 1 and "NOPE" in unknown.stderr
     early = invoke(app, ["show", "C2", "--date", "2024-06-30"])
-    assert early.exit_code == 1 and "not yet established" in early.stderr
+    assert early.exit_code == 1 and "pas encore constatée" in early.stderr

@@ -90,7 +90,7 @@ def test_recording_is_idempotent_and_conflicts_are_refused(one_claim: Services) 
     services = one_claim
     assert registered_letter(services, ORGANISM, "C1", date(2025, 1, 10), "delivered")
     assert not registered_letter(services, ORGANISM, "C1", date(2025, 1, 10), "delivered")
-    with pytest.raises(DomainError, match="another content"):
+    with pytest.raises(DomainError, match="autre contenu"):
         registered_letter(services, ORGANISM, "C1", date(2025, 1, 10), "undeliverable")
     # another key: a second letter the same day
     assert registered_letter(services, ORGANISM, "C1", date(2025, 1, 10), "undeliverable", key="second")

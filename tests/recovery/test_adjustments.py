@@ -107,7 +107,7 @@ def test_plan_replaces_the_previous_one_and_launch_bounds(portfolio: Services) -
     )
     plan = active_plan(portfolio, ORG, "C1", date(2026, 2, 20))
     assert plan is not None and (plan.monthly, plan.months) == (5_000, 6)
-    with pytest.raises(DomainError, match="exceed the maximum of 12"):
+    with pytest.raises(DomainError, match="plus que le maximum de 12"):
         change_plan(
             portfolio,
             ORG,
@@ -119,7 +119,7 @@ def test_plan_replaces_the_previous_one_and_launch_bounds(portfolio: Services) -
             why="b",
             within_launch_bounds=True,
         )
-    with pytest.raises(DomainError, match="gives its reason"):
+    with pytest.raises(DomainError, match="donne son motif"):
         change_plan(portfolio, ORG, "C1", 2_000, date(2026, 3, 5), date(2026, 2, 21), by="a", why=" ")
 
 

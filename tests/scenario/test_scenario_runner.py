@@ -155,7 +155,7 @@ def test_invalid_nir_exits_2(write: Write, valid: str) -> None:
     path = write(valid.replace("285077512345655", "285077512345699"))
     errors = errors_of(path)
     assert len(errors) == 1
-    assert errors[0].startswith("debtors[0].nir: invalid NIR")
+    assert errors[0].startswith("debtors[0].nir: NIR invalide")
     assert "285077512345699" not in errors[0]  # personal data is not echoed
     assert invoke(str(path))[0] == 2
 
@@ -166,20 +166,20 @@ def test_invalid_siren_exits_2(write: Write, valid: str) -> None:
     )
     errors = errors_of(write(text))
     assert len(errors) == 1
-    assert errors[0].startswith("debtors[0].siren: invalid SIREN")
+    assert errors[0].startswith("debtors[0].siren: SIREN invalide")
 
 
 def test_amount_with_three_decimals_exits_2(write: Write, valid: str) -> None:
     path = write(valid.replace('amount: "20.00"', 'amount: "12.345"'))
-    assert errors_of(path) == ["timeline[0].payment.amount: '12.345' has more than two decimals"]
+    assert errors_of(path) == ["timeline[0].payment.amount: '12.345' a plus de deux décimales"]
     code, output = invoke(str(path))
     assert code == 2
-    assert f"{path}: timeline[0].payment.amount: '12.345' has more than two decimals" in output
+    assert f"{path}: timeline[0].payment.amount: '12.345' a plus de deux décimales" in output
 
 
 def test_unquoted_amount_with_three_decimals_exits_2(write: Write, valid: str) -> None:
     path = write(valid.replace('amount: "120.00"', "amount: 120.125"))
-    assert errors_of(path) == ["claims[0].lines[0].amount: 120.125 has more than two decimals"]
+    assert errors_of(path) == ["claims[0].lines[0].amount: 120.125 a plus de deux décimales"]
 
 
 def test_references_must_name_defined_ids(write: Write, valid: str) -> None:
@@ -219,7 +219,7 @@ def test_prp_quotient_plain_or_dated(write: Write, valid: str) -> None:
     assert run_file(write(dated, "dated.yaml")).code == PASSED
     bad = valid.replace('nir: "285077512345655"}', "prp_quotient: [{from: 2025-01-01, value: '7.001'}]}")
     assert errors_of(write(bad, "bad.yaml")) == [
-        "debtors[0].prp_quotient[0].value: '7.001' has more than two decimals"
+        "debtors[0].prp_quotient[0].value: '7.001' a plus de deux décimales"
     ]
 
 

@@ -48,7 +48,7 @@ def test_user_checks_name_the_field(services: Services, clock: Clock) -> None:
     with pytest.raises(NotFound):
         accounts.add_user(services, "bob", PASSWORD, ["case_worker"], organism="CAF-99", by="t")
     accounts.add_user(services, "bob", PASSWORD, ["case_worker"], by="t")
-    with pytest.raises(DomainError, match="already exists"):
+    with pytest.raises(DomainError, match="existe déjà"):
         accounts.add_user(services, "bob", PASSWORD, ["manager"], by="t")
 
 
@@ -135,7 +135,7 @@ def test_users_commands(cli: tuple[typer.Typer, CliState], services: Services) -
     code, out = _run(cli, *add_alice)
     assert code == 0 and "en attente" in out and "jeton" not in out, out
     code, out = _run(cli, "users", "add", "bob", "--role", "director", "--role", "accountant")
-    assert code == 1 and "incompatibles" in out and "accountant + director" in out, out
+    assert code == 1 and "incompatibles" in out and "agent comptable + directeur" in out, out
     code, out = _run(cli, "users", "add", "bob", "--role", "director")
     assert code == 0 and "en attente" in out, out
     code, out = _run(cli, "users", "approve", "bob")
@@ -153,13 +153,13 @@ def test_users_commands(cli: tuple[typer.Typer, CliState], services: Services) -
     code, out = _run(cli, "users", "approve", "alice")
     assert code == 0 and "jeton d'activation" in out, out
     code, out = _run(cli, "users", "activate", _token(out), "--password-stdin", input="abc\n")
-    assert code == 1 and "password" in out and "at least 12" in out
+    assert code == 1 and "mot de passe" in out and "au moins 12" in out
     code, out = _run(cli, "users", "activate", "x", "--password", PASSWORD)
     assert code == 2, "a password is never a command-line argument"
     cli[1].user = "admin"
     cli[1]._actor = None
     code, out = _run(cli, "users", "add", "carol", "--role", "system")
-    assert code == 1 and "given to no user" in out
+    assert code == 1 and "n'est donné à aucun utilisateur" in out
     code, out = _run(cli, "users", "list")
     assert code == 0 and "alice" in out and "bob" in out and "actif" in out
     code, out = _run(cli, "users", "disable", "alice", "--why", "départ")

@@ -24,11 +24,11 @@ def test_mandates(portfolio: Services) -> None:
             portfolio, "deputy", "sign_everything", date(2026, 3, 1), date(2026, 4, 1), by="d", why="x"
         )
     assert raised.value.field == "power"
-    with pytest.raises(DomainError, match="before valid_from"):
+    with pytest.raises(DomainError, match="avant le début de validité"):
         mandates.grant_mandate(
             portfolio, "deputy", "represent_in_court", date(2026, 3, 1), date(2026, 2, 1), by="d", why="x"
         )
-    with pytest.raises(DomainError, match="agency"):
+    with pytest.raises(DomainError, match="agence"):
         mandates.grant_mandate(
             portfolio, "agent", "represent_in_court", date(2026, 3, 1), date(2026, 4, 1), by="d", why="x"
         )
@@ -48,7 +48,7 @@ def test_mandates(portfolio: Services) -> None:
     authorize(deputy, "enforcement.sign", date(2026, 4, 14), Subject(organism=ORG))
     with pytest.raises(Forbidden):
         authorize(deputy, "enforcement.sign", date(2026, 4, 15), Subject(organism=ORG))
-    with pytest.raises(DomainError, match="already revoked"):
+    with pytest.raises(DomainError, match="déjà révoqué"):
         mandates.revoke_mandate(portfolio, granted.id, date(2026, 4, 16), by="director", why="x")
     listed = mandates.list_mandates(portfolio, organism=ORG)
     assert [(m.username, m.revoked_on) for m in listed] == [("deputy", date(2026, 4, 15))]
@@ -74,7 +74,7 @@ def test_maker_checker_at_the_service_layer(portfolio: Services) -> None:
     proposal = decisions.propose_write_off(
         portfolio, ORG, "C2", on, authority="board", reasons="insolvable", by="alice", why="x"
     )
-    with pytest.raises(DomainError, match="awaits its decision"):
+    with pytest.raises(DomainError, match="attend déjà sa décision"):
         decisions.propose_write_off(portfolio, ORG, "C2", on, by="carol", why="y")
     with pytest.raises(Forbidden, match="une autre personne"):
         decisions.decide_proposal(
@@ -92,7 +92,7 @@ def test_maker_checker_at_the_service_layer(portfolio: Services) -> None:
     )
     assert decided.status is decisions.ProposalStatus.APPROVED and decided.decided_by == "bob"
     assert view_claim(portfolio, ORG, "C2", on).status.value == "written_off"
-    with pytest.raises(DomainError, match="already approved"):
+    with pytest.raises(DomainError, match="déjà décidée"):
         decisions.decide_proposal(
             portfolio, ORG, decisions.ProposalKind.WRITE_OFF, proposal.id, False, on, by="carol", why="z"
         )
@@ -108,5 +108,5 @@ def test_maker_checker_at_the_service_layer(portfolio: Services) -> None:
     )
     assert rejected.status is decisions.ProposalStatus.REJECTED
     assert view_claim(portfolio, ORG, "C1", on).balance == 40_000
-    with pytest.raises(DomainError, match="no pending remission request"):
+    with pytest.raises(DomainError, match="aucune demande de remise en attente"):
         decisions.propose_remission(portfolio, ORG, "C1", on, "50", by="alice", why="x")

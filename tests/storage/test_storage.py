@@ -106,7 +106,7 @@ def test_batches_are_all_or_nothing(any_services: Services) -> None:
     assert [(p.index, p.field, p.value) for p in rejected.value.problems] == [(1, "debtor", "NOBODY")]
     assert count(any_services.db, ClaimRow) == 0
     establish_claims(any_services, ORG, [claim("C1")])
-    with pytest.raises(BatchRejected, match="another content"):
+    with pytest.raises(BatchRejected, match="autre contenu"):
         establish_claims(any_services, ORG, [claim("C1", benefit=Benefit.RSA)])
 
 

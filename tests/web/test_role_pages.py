@@ -5,6 +5,7 @@ the menu. Each page is read through the authorised reads: a role without the act
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -122,3 +123,62 @@ def test_the_users_page_lists_roles_in_french(site: Site) -> None:
     site.sign_in("administrator")
     page = site.client.get("/utilisateurs").text
     assert "technicien recouvrement" in page and PASSWORD not in page
+
+
+def _propose(site: Site, csrf: str, **fields: str) -> str:
+    data = {"csrf": csrf, **fields}
+    response = site.client.post("/utilisateurs/nouveau", data=data)
+    assert response.status_code in (200, 409), response.text[:2000]
+    return response.text
+
+
+def test_the_administrator_proposes_users_from_the_page(site: Site) -> None:
+    csrf = site.sign_in("administrator")
+    page = site.client.get("/utilisateurs").text
+    assert "Proposer un nouvel utilisateur" in page
+    assert "agent comptable" in page and "membre de la commission de recours amiable" in page
+    # Without the CSRF token nothing is created.
+    refused = site.client.post(
+        "/utilisateurs/nouveau", data={"identifiant": "sans.jeton", "role-case_worker": "oui"}
+    )
+    assert refused.status_code == 403
+    assert all(user.username != "sans.jeton" for user in accounts.list_users(site.services))
+    # A role without financial duty: created at once, the activation link shown once.
+    shown = _propose(
+        site,
+        csrf,
+        identifiant="nouveau.tech",
+        nom_complet="Nadia Nouvelle",
+        organisme=ORG,
+        **{"role-phone_operator": "oui"},
+    )
+    assert "Le compte nouveau.tech est créé." in shown
+    assert re.search(r"Lien d'activation.*<code>http[^<]*/activer/[^<]*</code>", shown, re.S), shown
+    created = accounts.get_user(site.services, "nouveau.tech")
+    assert created.roles == ("phone_operator",) and created.organism == ORG and not created.active
+    assert "<code>http" not in site.client.get("/utilisateurs").text  # shown once
+    # A financial role: the creation waits for the director's approval, no link yet.
+    waiting = _propose(site, csrf, identifiant="nouveau.compta", organisme=ORG, **{"role-accountant": "oui"})
+    assert "un directeur doit l'approuver" in html.unescape(waiting) and "<code>http" not in waiting
+    assert accounts.pending_change(site.services, "nouveau.compta").kind == "create"
+    # Incompatible roles: refused in French, with the roles' labels, nothing created.
+    clash = _propose(
+        site,
+        csrf,
+        identifiant="nouveau.double",
+        organisme=ORG,
+        **{"role-case_worker": "oui", "role-accountant": "oui"},
+    )
+    assert "Proposition refusée" in clash and "rôles incompatibles" in clash
+    assert "technicien recouvrement + agent comptable" in clash or "agent comptable + technicien" in clash
+    alert = re.search(r'role="alert"[^>]*>(.*?)</div>', clash, re.S)
+    assert alert is not None and "case_worker" not in alert.group(1) and "accountant" not in alert.group(1)
+    assert all(user.username != "nouveau.double" for user in accounts.list_users(site.services))
+    # No role at all: the form says so.
+    assert "cochez au moins un rôle" in _propose(site, csrf, identifiant="sans.role", organisme=ORG)
+
+
+def test_only_user_managers_see_the_proposal_form(site: Site) -> None:
+    site.sign_in("auditor")
+    page = site.client.get("/utilisateurs").text
+    assert "Proposer un nouvel utilisateur" not in page

@@ -36,7 +36,7 @@ def test_a_withholding_beyond_the_whole_ledgers_balance_is_refused(services: Ser
         apply_benefit_payments(services, ORGANISM, [BenefitPayment("D1", PAID, {"AF": 50_000})], "R1")
     [problem] = caught.value.problems
     assert problem.field == "movement.amount" and problem.value == 19_860
-    assert "exceeds the balance of 10000 cents" in problem.reason
+    assert "dépasse le solde de 10000 centimes" in problem.reason
     assert counts(services) == before  # nothing half-written: no movement, no benefit payment
     assert view_claim(services, ORGANISM, "C1", date(2020, 3, 31)).balance == 10_000
 
@@ -53,7 +53,7 @@ def test_the_same_key_twice_in_a_batch_is_refused(
         apply_benefit_payments(services, ORGANISM, [BenefitPayment("D1", PAID, {"AF": 90_000})], "R1")
     [problem] = caught.value.problems
     assert (problem.index, problem.key, problem.field) == (1, f"{ORGANISM}:SAME", "movement.key")
-    assert "used twice" in problem.reason
+    assert "utilisée deux fois" in problem.reason
     assert counts(services) == before
 
 
@@ -70,7 +70,7 @@ def test_a_key_booked_already_is_refused(services: Services, monkeypatch: pytest
     with pytest.raises(PostingsRefused) as caught:
         apply_benefit_payments(services, ORGANISM, [BenefitPayment("D1", PAID, {"AF": 50_000})], "R1")
     assert [(problem.key, problem.reason) for problem in caught.value.problems] == [
-        (established, "already booked")
+        (established, "déjà enregistré")
     ]
     assert counts(services) == before
 

@@ -482,11 +482,11 @@ class Cells:
 
 def _amount_reason(error: AmountError) -> str:
     message = str(error)
-    if message.endswith("more than two decimals"):
+    if message.endswith("plus de deux décimales"):
         return "plus de deux décimales"
-    if message.endswith("negative"):
+    if message.endswith("négatif"):
         return "montant négatif"
-    if message.endswith("out of range"):
+    if message.endswith("hors limites"):
         return "montant hors limites (au plus 999 999 999 999,99)"
     return "n'est pas un montant"
 

@@ -141,12 +141,13 @@ def reduced_effect(
     """The principal becomes ``new_principal``: cancel the difference (and the part of a fraud
     indemnity computed on it), then refund what was recovered beyond the new amount."""
     if new_principal < 0:
-        raise DomainError("appeal.amount", new_principal, "a new principal cannot be negative")
+        raise DomainError("appeal.amount", new_principal, "le nouveau principal ne peut pas être négatif")
     if new_principal >= principal:
         raise DomainError(
             "appeal.amount",
             new_principal,
-            f"a reduced claim's new principal must be below its current principal of {principal} cents",
+            "le nouveau principal d'une créance réduite est inférieur à son principal actuel "
+            f"({principal} centimes)",
         )
     cancellation = principal - new_principal + max(indemnity_reduction, 0)
     refund = max(cancellation - ledger.total, 0)

@@ -57,7 +57,7 @@ class PostingProblem:
     reason: str
 
     def __str__(self) -> str:
-        where = f"row {self.index + 1} (claim {self.claim_id}, key {self.key})"
+        where = f"ligne {self.index + 1} (créance {self.claim_id}, clé {self.key})"
         return f"{where}: {self.field}={self.value!r}: {self.reason}"
 
 
@@ -68,8 +68,9 @@ class PostingsRefused(LedgerError):
         self.where = where
         self.problems = list(problems)
         shown = "; ".join(str(problem) for problem in self.problems[:5])
-        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
-        super().__init__("movements", where, f"{len(self.problems)} refused by the ledger: {shown}{more}")
+        more = f" (et {len(self.problems) - 5} autres)" if len(self.problems) > 5 else ""
+        count = len(self.problems)
+        super().__init__("movements", where, f"{count} refusé(s) par le grand livre : {shown}{more}")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.where, self.problems))
@@ -115,7 +116,8 @@ class BatchRejected(ValueError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__(f"{len(problems)} invalid item(s); first: {problems[0] if problems else None}")
+        first = problems[0] if problems else None
+        super().__init__(f"{len(problems)} élément(s) invalide(s) ; premier : {first}")
 
     def __reduce__(self) -> tuple[type[BatchRejected], tuple[list[Problem]]]:
         return (type(self), (self.problems,))

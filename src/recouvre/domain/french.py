@@ -74,6 +74,8 @@ FIELDS = {
     "appeal.outcome": "décision",
     "contact.key": "référence du contact",
     "username": "identifiant",
+    "password": "mot de passe",
+    "agency": "agence",
     "user": "utilisateur",
     "roles": "rôles",
     "why": "motif",

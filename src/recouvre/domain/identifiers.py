@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from stdnum import iban as std_iban
-from stdnum.exceptions import ValidationError
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 from stdnum.fr import nir as std_nir
 from stdnum.fr import siren as std_siren
 from stdnum.fr import siret as std_siret
@@ -29,11 +29,24 @@ def mask(field: str, value: str) -> str:
     return value
 
 
+def _why(error: ValidationError) -> str:
+    """python-stdnum's English message, as a user reads it in French."""
+    if isinstance(error, InvalidChecksum):
+        return "la clé de contrôle ne correspond pas"
+    if isinstance(error, InvalidLength):
+        return "longueur incorrecte"
+    if isinstance(error, InvalidFormat):
+        return "format incorrect"
+    if isinstance(error, InvalidComponent):
+        return "une partie du numéro est incorrecte"
+    return "numéro incorrect"
+
+
 def _validate(field: str, value: str, validate: Callable[[str], str]) -> str:
     try:
         return str(validate(value))
     except ValidationError as error:
-        raise DomainError(field, mask(field, value), f"invalid {field.upper()}: {error}") from None
+        raise DomainError(field, mask(field, value), f"{field.upper()} invalide : {_why(error)}") from None
 
 
 def nir(value: str) -> str:

@@ -181,7 +181,9 @@ class Ledger:
         if booked is not None:
             if not booked.same_request(request):
                 raise LedgerError(
-                    "movement.key", request.key, "already booked with another content (idempotency conflict)"
+                    "movement.key",
+                    request.key,
+                    "déjà enregistré avec un autre contenu (conflit d'idempotence)",
                 )
             return booked, False
         signed = self._signed_effect(request)
@@ -230,27 +232,37 @@ def booking_effect(
     ``LedgerError`` when an invariant refuses it. ``Ledger.post`` and ``check_postings`` both
     decide with this function (idempotency apart: see each)."""
     if not key or len(key) > 200:
-        raise LedgerError("movement.key", key, "required, at most 200 characters")
+        raise LedgerError("movement.key", key, "obligatoire, 200 caractères au plus")
     if amount <= 0:
-        raise LedgerError("movement.amount", amount, "must be positive; the kind gives the direction")
+        raise LedgerError(
+            "movement.amount", amount, "doit être positif ; la nature du mouvement en donne le sens"
+        )
     if kind is MovementKind.ESTABLISHED:
         if len(ledger):
             raise LedgerError(
-                "movement.kind", kind.value, "a claim is established once, by its first movement"
+                "movement.kind",
+                kind.value,
+                "une créance n'est constatée qu'une fois, par son premier mouvement",
             )
     elif not len(ledger):
-        raise LedgerError("movement.kind", kind.value, "the first movement of a claim is 'established'")
+        raise LedgerError(
+            "movement.kind", kind.value, "le premier mouvement d'une créance est sa constatation"
+        )
     if kind is MovementKind.REVERSAL:
         return _reversal_effect(ledger, reverses, amount)
     if reverses is not None:
-        raise LedgerError("movement.reverses", reverses, "only a reversal names another movement")
+        raise LedgerError(
+            "movement.reverses", reverses, "seule une contre-passation désigne un autre mouvement"
+        )
     if kind in CAPPED_AT_BALANCE and amount > ledger.balance:
         raise LedgerError(
-            "movement.amount", amount, f"{kind.value} exceeds the balance of {ledger.balance} cents"
+            "movement.amount", amount, f"{kind.value} dépasse le solde de {ledger.balance} centimes"
         )
     if kind is MovementKind.REFUND and amount > ledger.credit:
         raise LedgerError(
-            "movement.amount", amount, f"refund exceeds the debtor's credit of {ledger.credit} cents"
+            "movement.amount",
+            amount,
+            f"le remboursement dépasse le crédit du débiteur ({ledger.credit} centimes)",
         )
     return amount if kind in INCREASING else -amount
 
@@ -258,18 +270,20 @@ def booking_effect(
 def _reversal_effect(ledger: LedgerView, reverses: str | None, amount: Cents) -> Cents:
     target = ledger.get(reverses or "")
     if target is None:
-        raise LedgerError("movement.reverses", reverses, "names no movement of this claim")
+        raise LedgerError("movement.reverses", reverses, "ne désigne aucun mouvement de cette créance")
     if target.kind is MovementKind.REVERSAL:
-        raise LedgerError("movement.reverses", reverses, "a reversal cannot be reversed")
+        raise LedgerError("movement.reverses", reverses, "une contre-passation ne se contre-passe pas")
     if target.kind is MovementKind.ESTABLISHED:
         raise LedgerError(
-            "movement.reverses", reverses, "the principal is not reversed; cancel the claim instead"
+            "movement.reverses", reverses, "le principal ne se contre-passe pas : annulez plutôt la créance"
         )
     if ledger.is_reversed(target.key):
-        raise LedgerError("movement.reverses", reverses, "already reversed")
+        raise LedgerError("movement.reverses", reverses, "déjà contre-passé")
     if amount != target.amount:
         raise LedgerError(
-            "movement.amount", amount, f"a reversal repeats the amount it cancels ({target.amount})"
+            "movement.amount",
+            amount,
+            f"une contre-passation reprend le montant qu'elle annule ({target.amount})",
         )
     return -target.signed
 
@@ -384,20 +398,29 @@ def check_postings(heads: Mapping[int, LedgerHead], rows: Iterable[PostingRow]) 
         head = heads.get(claim_id)
         if head is None:
             problems.append(
-                PostingProblem(index, claim_id, key, "claim_id", claim_id, "no ledger read for this claim")
+                PostingProblem(
+                    index, claim_id, key, "claim_id", claim_id, "aucun grand livre lu pour cette créance"
+                )
             )
             continue
         kind = _KINDS.get(kind_text)
         if kind is None:
             problems.append(
-                PostingProblem(index, claim_id, key, "movement.kind", kind_text, "unknown movement kind")
+                PostingProblem(
+                    index, claim_id, key, "movement.kind", kind_text, "nature de mouvement inconnue"
+                )
             )
             continue
         known = head._known
         if key in seen or (known is not None and key in known):
             problems.append(
                 PostingProblem(
-                    index, claim_id, key, "movement.key", key, "already booked (idempotency key used twice)"
+                    index,
+                    claim_id,
+                    key,
+                    "movement.key",
+                    key,
+                    "déjà enregistré (clé d'idempotence utilisée deux fois)",
                 )
             )
             continue
@@ -410,11 +433,11 @@ def check_postings(heads: Mapping[int, LedgerHead], rows: Iterable[PostingRow]) 
             problems.append(PostingProblem(index, claim_id, key, error.field, error.value, error.reason))
             continue
         if sequence != head.count + 1:
-            reason = f"the next movement of the claim is number {head.count + 1}"
+            reason = f"le prochain mouvement de la créance porte le numéro {head.count + 1}"
             problems.append(PostingProblem(index, claim_id, key, "movement.sequence", sequence, reason))
             continue
         if signed != effect:
-            reason = f"a {kind.value} of {amount} cents changes the total by {effect}"
+            reason = f"un mouvement {kind.value} de {amount} centimes change le total de {effect}"
             problems.append(PostingProblem(index, claim_id, key, "movement.signed", signed, reason))
             continue
         seen[key] = row

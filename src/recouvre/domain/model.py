@@ -83,7 +83,7 @@ class Organism:
 
     def __post_init__(self) -> None:
         if not self.code or len(self.code) > 32 or not self.code.replace("-", "").replace("_", "").isalnum():
-            raise DomainError("organism.code", self.code, "1 to 32 letters, digits, '-' or '_'")
+            raise DomainError("organism.code", self.code, "de 1 à 32 lettres, chiffres, « - » ou « _ »")
 
 
 @dataclass(frozen=True)
@@ -128,11 +128,13 @@ class Debtor:
 
     def __post_init__(self) -> None:
         if not self.ref or len(self.ref) > 64:
-            raise DomainError("debtor.ref", self.ref, "required, at most 64 characters")
+            raise DomainError("debtor.ref", self.ref, "obligatoire, 64 caractères au plus")
         if self.kind is DebtorKind.PERSON and (self.siren or self.siret or self.ice):
-            raise DomainError("debtor.kind", self.kind.value, "a natural person has no SIREN, SIRET or ICE")
+            raise DomainError(
+                "debtor.kind", self.kind.value, "une personne physique n'a ni SIREN, ni SIRET, ni ICE"
+            )
         if self.kind is DebtorKind.LEGAL and self.nir:
-            raise DomainError("debtor.nir", "(masked)", "a legal person has no NIR")
+            raise DomainError("debtor.nir", "(masked)", "une personne morale n'a pas de NIR")
 
     def prp_quotient_on(self, on: date) -> Cents | None:
         return value_on(self.prp_quotients, on)
@@ -147,7 +149,7 @@ class UndueLine:
 
     def __post_init__(self) -> None:
         if self.amount <= 0:
-            raise DomainError("line.amount", self.amount, "an undue payment line must be positive")
+            raise DomainError("line.amount", self.amount, "une ligne d'indu doit être positive")
 
 
 @dataclass(frozen=True)
@@ -173,17 +175,21 @@ class Claim:
 
     def __post_init__(self) -> None:
         if not self.ref or len(self.ref) > 64:
-            raise DomainError("claim.ref", self.ref, "required, at most 64 characters")
+            raise DomainError("claim.ref", self.ref, "obligatoire, 64 caractères au plus")
         if not self.lines:
-            raise DomainError("claim.lines", "[]", "a claim has at least one undue payment line")
+            raise DomainError("claim.lines", "[]", "une créance a au moins une ligne d'indu")
         if self.responsibility is not Responsibility.CHILD_DEATH and self.notified_on is None:
-            raise DomainError("claim.notified_on", None, "required except for a child-death claim")
+            raise DomainError(
+                "claim.notified_on", None, "obligatoire, sauf pour une créance liée au décès d'un enfant"
+            )
         if self.notified_on is not None and self.notified_on < self.established_on:
-            raise DomainError("claim.notified_on", self.notified_on.isoformat(), "before established_on")
+            raise DomainError(
+                "claim.notified_on", self.notified_on.isoformat(), "avant la date de constatation"
+            )
         for index, line in enumerate(self.lines):
             if line.paid_on > self.established_on:
                 raise DomainError(
-                    f"claim.lines[{index}].paid_on", line.paid_on.isoformat(), "after established_on"
+                    f"claim.lines[{index}].paid_on", line.paid_on.isoformat(), "après la date de constatation"
                 )
 
     @property

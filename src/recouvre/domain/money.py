@@ -51,48 +51,48 @@ def parse_amount(value: object, *, field: str = "amount", allow_negative: bool =
     error names the field and the value (truncated).
     """
     if isinstance(value, bool) or value is None:
-        raise AmountError(f"{field}: {_shown(value)} is not an amount")
+        raise AmountError(f"{field}: {_shown(value)} n'est pas un montant")
     if isinstance(value, int):
         cents = value * 100 if abs(value) < MAX_CENTS else MAX_CENTS
         return _checked(cents, value, field, allow_negative)
     if isinstance(value, Decimal):
         if not value.is_finite() or abs(value) >= Decimal(MAX_CENTS) / 100:
-            raise AmountError(f"{field}: {_shown(value)} is out of range")
+            raise AmountError(f"{field}: {_shown(value)} est hors limites")
         exponent = value.as_tuple().exponent
         if not isinstance(exponent, int) or (exponent < -2 and value != value.quantize(_CENT)):
-            raise AmountError(f"{field}: {_shown(value)} has more than two decimals")
+            raise AmountError(f"{field}: {_shown(value)} a plus de deux décimales")
         return _checked(int(value * 100), value, field, allow_negative)
     text = repr(value) if isinstance(value, float) else value if isinstance(value, str) else None
     if text is None:
-        raise AmountError(f"{field}: {_shown(value)} is not an amount")
+        raise AmountError(f"{field}: {_shown(value)} n'est pas un montant")
     if len(text) > MAX_AMOUNT_TEXT:
-        raise AmountError(f"{field}: {_shown(value)} is not an amount (too long)")
+        raise AmountError(f"{field}: {_shown(value)} n'est pas un montant (trop long)")
     match = _AMOUNT.fullmatch(text.strip())
     if match is None:
-        raise AmountError(f"{field}: {_shown(value)} is not an amount")
+        raise AmountError(f"{field}: {_shown(value)} n'est pas un montant")
     decimals = match["decimals"] or ""
     if len(decimals) > 2:
-        raise AmountError(f"{field}: {_shown(value)} has more than two decimals")
+        raise AmountError(f"{field}: {_shown(value)} a plus de deux décimales")
     if match["sign"] and not allow_negative:
         raise AmountError(
-            f"{field}: {_shown(value)} is negative"
+            f"{field}: {_shown(value)} est négatif"
             if match["sign"] == "-"
-            else f"{field}: {_shown(value)} is not an amount"
+            else f"{field}: {_shown(value)} n'est pas un montant"
         )
     units = match["units"]
     for separator in _THOUSANDS:
         units = units.replace(separator, "")
     if len(units.lstrip("0")) > len(str(MAX_CENTS // 100)):
-        raise AmountError(f"{field}: {_shown(value)} is out of range")
+        raise AmountError(f"{field}: {_shown(value)} est hors limites")
     cents = int(units) * 100 + int(decimals.ljust(2, "0"))
     return _checked(-cents if match["sign"] == "-" else cents, value, field, allow_negative)
 
 
 def _checked(cents: Cents, value: object, field: str, allow_negative: bool) -> Cents:
     if abs(cents) >= MAX_CENTS:
-        raise AmountError(f"{field}: {_shown(value)} is out of range")
+        raise AmountError(f"{field}: {_shown(value)} est hors limites")
     if cents < 0 and not allow_negative:
-        raise AmountError(f"{field}: {_shown(value)} is negative")
+        raise AmountError(f"{field}: {_shown(value)} est négatif")
     return cents
 
 

@@ -114,12 +114,12 @@ class PrescriptionTerms:
     def __post_init__(self) -> None:
         for key, versions in ((YEARS_KEY, self.years), (FRAUD_YEARS_KEY, self.fraud_years)):
             if not versions:
-                raise DomainError(key, "()", "at least one dated value is needed")
+                raise DomainError(key, "()", "il faut au moins une valeur datée")
             if any(version.years <= 0 for version in versions):
-                raise DomainError(key, [v.years for v in versions], "a period is at least one year")
+                raise DomainError(key, [v.years for v in versions], "un délai est d'au moins un an")
             starts = [version.valid_from for version in versions]
             if starts != sorted(starts) or len(set(starts)) != len(starts):
-                raise DomainError(key, starts, "versions must be in strictly increasing date order")
+                raise DomainError(key, starts, "les versions sont à donner par dates strictement croissantes")
 
     @classmethod
     def constant(cls, years: int, fraud_years: int) -> PrescriptionTerms:
@@ -368,7 +368,7 @@ def prescription_date_of(
 def prescription_state(facts: PrescriptionFacts, terms: PrescriptionTerms, on: date) -> PrescriptionState:
     """The prescription of one claim at the end of ``on`` (see the module docstring for the rules)."""
     if not facts.lines:
-        raise DomainError("claim.lines", "[]", "a claim has at least one undue payment line")
+        raise DomainError("claim.lines", "[]", "une créance a au moins une ligne d'indu")
     fraud = facts.fraud
     parameter = terms.key(fraud)
     starts = [facts.detected_on if fraud else line.paid_on for line in facts.lines]

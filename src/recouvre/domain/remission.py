@@ -68,17 +68,17 @@ HUNDRED = Decimal(100)
 def parse_rate(value: object, field: str = "rate") -> Decimal:
     """A percent between 0 and 100 with at most two decimals (given as text, int or Decimal)."""
     if isinstance(value, bool) or value is None:
-        raise DomainError(field, value, "a percent between 0 and 100")
+        raise DomainError(field, value, "un pourcentage entre 0 et 100")
     text = repr(value) if isinstance(value, float) else str(value).strip()
     try:
         rate = Decimal(text)
     except InvalidOperation:
-        raise DomainError(field, value, "a percent between 0 and 100") from None
+        raise DomainError(field, value, "un pourcentage entre 0 et 100") from None
     exponent = rate.as_tuple().exponent
     if not rate.is_finite() or not isinstance(exponent, int) or exponent < -2:
-        raise DomainError(field, value, "a percent with at most two decimals")
+        raise DomainError(field, value, "un pourcentage avec au plus deux décimales")
     if rate < 0 or rate > HUNDRED:
-        raise DomainError(field, value, "a percent between 0 and 100")
+        raise DomainError(field, value, "un pourcentage entre 0 et 100")
     return rate
 
 
@@ -112,19 +112,19 @@ def refusal_reason(facts: RequestFacts) -> str | None:
     """
     if facts.responsibility is Responsibility.FRAUD:
         return (
-            f"claim {facts.claim_ref} is a fraud claim: a remission is never granted for fraud "
-            "(CSS L553-2; CASF L262-46)"
+            f"la créance {facts.claim_ref} résulte d'une fraude : aucune remise n'est accordée en cas "
+            "de fraude (CSS L553-2 ; CASF L262-46)"
         )
     if facts.requester in (Requester.ORGANISM, Requester.ORGANISM_AUTO) and (
         facts.responsibility is not Responsibility.CHILD_DEATH
     ):
         return (
-            "requested_by='organism': a remission is only granted on the debtor's express request "
-            "(or their representative's or mandatary's); the organism never refers a case to itself "
-            "except a child's death (Lettre réseau Cnaf 2015-046 §2.3.1)"
+            "demande de l'organisme : une remise n'est accordée qu'à la demande expresse du débiteur "
+            "(ou de son représentant ou mandataire) ; l'organisme ne se saisit jamais lui-même, "
+            "sauf au décès d'un enfant (Lettre réseau Cnaf 2015-046 §2.3.1)"
         )
     if facts.balance <= 0:
-        return f"claim {facts.claim_ref} has nothing owed on the request date"
+        return f"la créance {facts.claim_ref} n'a rien de dû à la date de la demande"
     return None
 
 

@@ -119,9 +119,9 @@ def seize(paid: Mapping[Benefit, Cents], own_withheld: Cents, notices: Sequence[
     notice still claims; never negative. One ``Seizure`` per notice, in rank order (possibly 0).
     """
     if any(amount < 0 for amount in paid.values()):
-        raise DomainError("satd.paid", dict(paid), "a benefit amount cannot be negative")
+        raise DomainError("satd.paid", dict(paid), "un montant de prestation ne peut pas être négatif")
     if own_withheld < 0 or own_withheld > sum(paid.values()):
-        raise DomainError("satd.own_withheld", own_withheld, "between 0 and the gross payment")
+        raise DomainError("satd.own_withheld", own_withheld, "entre 0 et le montant brut versé")
     ranked = rank(notices)
     pool = {benefit: amount for benefit, amount in paid.items() if amount > 0}
     wanted = frozenset().union(*(seizable_benefits(n.kind) for n in ranked)) if ranked else frozenset()

@@ -160,7 +160,7 @@ class LetterTerms:
     reminders and formal notice (monthly cycle): step, defaults, deadline.
     contrainte: deadline, court_address, costs_cents, signatory.
     remission_decision: decision (granted|partial|refused), remitted_cents, rate, authority
-    (services|board|departement), motive.
+    (services|board|departement), decider, motive.
     claims_list: procedure (over_indebtedness|insolvency), commission, procedure_ref, admissible_on.
     change_of_debtor: previous_debtor, effective_on, motive.
     """
@@ -181,6 +181,8 @@ class LetterTerms:
     remitted: Cents | None = None
     rate: str | None = None
     authority: str | None = None
+    decider: str | None = None
+    """remission_decision: who actually decided (board|departement|director|accountant|services)."""
     motive: str | None = None
     procedure: str | None = None
     commission: str | None = None
@@ -307,6 +309,7 @@ def read_terms(data: Mapping[str, object], claims: tuple[ClaimInfo, ...]) -> Let
         remitted=_int(data, "remitted_cents"),
         rate=_text(data, "rate"),
         authority=_text(data, "authority"),
+        decider=_text(data, "decider"),
         motive=_text(data, "motive"),
         procedure=_text(data, "procedure"),
         commission=_text(data, "commission"),

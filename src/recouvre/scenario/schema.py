@@ -2,7 +2,7 @@
 
 ``parse(text)`` returns a ``Scenario`` or raises ``Invalid`` carrying every
 ``FormatError`` found, each with the path of the faulty field
-(``timeline[2].payment.amount: '12.345' has more than two decimals``).
+(``timeline[2].payment.amount: '12.345' a plus de deux décimales``).
 
 Checked here, before anything is replayed: the shape of every part (unknown keys
 are errors), amounts (exact, at most two decimals), dates, identifiers (NIR,

@@ -47,12 +47,13 @@ class RolePolicy:
     """Roles whose giving needs the approval of another person (``users.approve``)."""
 
     def conflicts(self, roles: frozenset[str]) -> list[str]:
-        """Each incompatible pair among ``roles``, as "a + b (reason)"; empty when none."""
+        """Each incompatible pair among ``roles``, as "a + b (reason)" with the roles' French
+        labels (a user reads it); empty when none."""
         found: list[str] = []
         for pairs, why in self.incompatible_roles:
             for pair in sorted(pairs, key=sorted):
                 if pair <= roles:
-                    first, second = sorted(pair)
+                    first, second = (self.role_labels.get(name, name) for name in sorted(pair))
                     found.append(f"{first} + {second} ({why})")
         return found
 

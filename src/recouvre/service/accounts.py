@@ -179,52 +179,66 @@ def _view(row: UserRow) -> UserView:
 def _user_row(session: Session, username: str) -> UserRow:
     row = session.scalar(select(UserRow).where(UserRow.username == username))
     if row is None:
-        raise NotFound("user", username, "no such user")
+        raise NotFound("user", username, "utilisateur inconnu")
     return row
 
 
 def check_password(password: str, username: str) -> None:
     """Length rules only (ANSSI): at least ``MIN_PASSWORD_LENGTH`` characters, not the name."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError("password", "(hidden)", f"at least {MIN_PASSWORD_LENGTH} characters")
+        raise DomainError("password", "(hidden)", f"au moins {MIN_PASSWORD_LENGTH} caractères")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise DomainError("password", "(hidden)", f"at most {MAX_PASSWORD_LENGTH} characters")
+        raise DomainError("password", "(hidden)", f"au plus {MAX_PASSWORD_LENGTH} caractères")
     if password.strip().lower() == username.lower():
-        raise DomainError("password", "(hidden)", "must differ from the user name")
+        raise DomainError("password", "(hidden)", "doit être différent de l'identifiant")
 
 
 def check_user(
     session: Session, username: str, roles: Iterable[str], organism: str | None, agency: str | None
 ) -> tuple[str, ...]:
     if not NAME.match(username):
-        raise DomainError("username", username, "1 to 64 of a-z 0-9 . _ -, starting with a letter or digit")
+        raise DomainError(
+            "username",
+            username,
+            "de 1 à 64 caractères parmi a-z 0-9 . _ -, commençant par une lettre ou un chiffre",
+        )
     known = default_roles().roles
     chosen = tuple(sorted(set(roles)))
     if not chosen:
-        raise DomainError("roles", [], f"at least one of {', '.join(sorted(known))}")
+        raise DomainError("roles", [], f"au moins un rôle parmi {', '.join(sorted(known))}")
     for role in chosen:
         if role not in known:
-            raise DomainError("roles", role, f"unknown role; one of {', '.join(sorted(known))}")
+            raise DomainError("roles", role, f"rôle inconnu ; un rôle parmi {', '.join(sorted(known))}")
         if role == SYSTEM_ROLE:
-            raise DomainError("roles", role, "the batch runs' role is given to no user")
+            raise DomainError(
+                "roles", role, "le rôle des traitements par lots n'est donné à aucun utilisateur"
+            )
         if role == DEBTOR_ROLE:
             raise DomainError(
-                "roles", role, "a debtor signs in to his own space with a one-time code, not as a user"
+                "roles",
+                role,
+                "un débiteur se connecte à son espace avec un code à usage unique, pas comme utilisateur",
             )
     if username == SYSTEM_ACTOR.user:
-        raise DomainError("username", username, "reserved for the batch runs' account")
+        raise DomainError("username", username, "réservé au compte des traitements par lots")
     if AGENCY_ROLE in chosen:
         if agency is None or not AGENCY_CODE.match(agency):  # the code of an agency's contract
-            raise DomainError("agency", agency, f"a {AGENCY_ROLE} user names the agency (A-Z a-z 0-9 . _ -)")
+            raise DomainError(
+                "agency", agency, "un compte d'agence de recouvrement nomme son agence (A-Z a-z 0-9 . _ -)"
+            )
         if len(chosen) > 1:
-            raise DomainError("roles", list(chosen), f"{AGENCY_ROLE} is not combined with internal roles")
+            raise DomainError(
+                "roles",
+                list(chosen),
+                "le rôle d'agence de recouvrement ne se combine avec aucun rôle interne",
+            )
     elif agency is not None:
-        raise DomainError("agency", agency, f"only a {AGENCY_ROLE} user belongs to an agency")
+        raise DomainError("agency", agency, "seul un compte d'agence de recouvrement appartient à une agence")
     conflicts = default_roles().conflicts(frozenset(chosen))
     if conflicts:
         raise DomainError("roles", list(chosen), "rôles incompatibles : " + " ; ".join(conflicts))
     if organism is not None and repository.organism_id(session, organism) is None:
-        raise NotFound("organism", organism, "no such organism")
+        raise NotFound("organism", organism, "organisme inconnu")
     return chosen
 
 
@@ -243,7 +257,7 @@ def _new_user(
     """A new account row, its roles checked (``check_user``); an existing name is refused."""
     chosen = check_user(session, username, roles, organism, agency)
     if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
-        raise DomainError("username", username, "already exists")
+        raise DomainError("username", username, "existe déjà")
     row = UserRow(
         username=username,
         full_name=full_name[:200],

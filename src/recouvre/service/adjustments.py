@@ -33,9 +33,9 @@ from recouvre.storage.tables import ClaimRow, DebtorRow, WithholdingOverrideRow
 
 def _require_author(by: str, why: str) -> None:
     if not by.strip():
-        raise DomainError("by", by, "an adjustment names who decided it")
+        raise DomainError("by", by, "un ajustement nomme qui l'a décidé")
     if not why.strip():
-        raise DomainError("why", why, "an adjustment gives its reason")
+        raise DomainError("why", why, "un ajustement donne son motif")
 
 
 def change_plan(
@@ -87,20 +87,20 @@ def set_withholding_amount(
     """
     _require_author(by, why)
     if monthly < 0:
-        raise DomainError("withholding.monthly", monthly, "cannot be negative")
+        raise DomainError("withholding.monthly", monthly, "ne peut pas être négatif")
     if valid_until is not None and valid_until < valid_from:
-        raise DomainError("withholding.valid_until", valid_until.isoformat(), "before valid_from")
+        raise DomainError("withholding.valid_until", valid_until.isoformat(), "avant le début de validité")
     if scale_amount is not None and monthly > scale_amount and not debtor_consents:
         raise DomainError(
             "withholding.monthly",
             monthly,
-            f"above the PRP scale ({scale_amount} cents) without the debtor's consent",
+            f"au-dessus du barème PRP ({scale_amount} centimes) sans l'accord du débiteur",
         )
     with services.db.unit_of_work() as session:
         organism_id, _ = services.organism(session, organism_code)
         debtor_id = repository.debtor_ids(session, organism_id, [debtor_ref]).get(debtor_ref)
         if debtor_id is None:
-            raise NotFound("debtor", debtor_ref, f"no such debtor in {organism_code}")
+            raise NotFound("debtor", debtor_ref, f"débiteur introuvable dans {organism_code}")
         key = f"{organism_code}:{debtor_ref}:withholding_amount:{valid_from.isoformat()}"
         if (
             session.scalar(select(WithholdingOverrideRow.id).where(WithholdingOverrideRow.key == key))
@@ -151,7 +151,7 @@ def suspend_recovery(
     """Suspend recovery of a claim until a date (included): no withholding, no reminder."""
     _require_author(by, why)
     if until < on:
-        raise DomainError("suspension.until", until.isoformat(), f"before {on.isoformat()}")
+        raise DomainError("suspension.until", until.isoformat(), f"avant le {on.isoformat()}")
     with services.db.unit_of_work() as session:
         _, row = find_claim(services, session, organism_code, claim_ref)
         suspensions.suspend(
@@ -208,12 +208,14 @@ def consolidate(
     """
     _require_author(by, why)
     if len(set(claim_refs)) < 2:
-        raise DomainError("claims", list(claim_refs), "a consolidation covers at least two claims")
+        raise DomainError("claims", list(claim_refs), "un regroupement porte sur au moins deux créances")
     with services.db.unit_of_work() as session:
         rows = [find_claim(services, session, organism_code, ref)[1] for ref in claim_refs]
         debtors = {row.debtor_id for row in rows}
         if len(debtors) != 1:
-            raise DomainError("claims", list(claim_refs), "the claims belong to different debtors")
+            raise DomainError(
+                "claims", list(claim_refs), "les créances appartiennent à des débiteurs différents"
+            )
         claims = [
             RecoverableClaim(
                 row.ref,
@@ -262,9 +264,9 @@ def change_debtor(
         _, row = find_claim(services, session, organism_code, claim_ref)
         new_id = repository.debtor_ids(session, organism_id, [new_debtor_ref]).get(new_debtor_ref)
         if new_id is None:
-            raise NotFound("debtor", new_debtor_ref, f"no such debtor in {organism_code}")
+            raise NotFound("debtor", new_debtor_ref, f"débiteur introuvable dans {organism_code}")
         if new_id == row.debtor_id:
-            raise DomainError("debtor", new_debtor_ref, "is already the claim's debtor")
+            raise DomainError("debtor", new_debtor_ref, "est déjà le débiteur de la créance")
         old_ref = session.scalar(select(DebtorRow.ref).where(DebtorRow.id == row.debtor_id))
         key = movement_key(organism_code, claim_ref, "debtor_changed", on.isoformat())
         if not repository.add_claim_event(

@@ -232,7 +232,7 @@ def record_report(
         organism_id, _ = services.organism(session, organism)
         claim = repository.claim_row(session, organism_id, claim_ref)
         if claim is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism}")
+            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism}")
         if kind == "letter":
             letter_type = str(checked["type"])
             repository.insert_letters(

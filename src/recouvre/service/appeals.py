@@ -48,6 +48,7 @@ from recouvre.domain.appeals import (
     upheld_effect,
 )
 from recouvre.domain.errors import Refused
+from recouvre.domain.french import long_date
 from recouvre.domain.ledger import Ledger, MovementKind, MovementRequest
 from recouvre.domain.model import Benefit, DomainError
 from recouvre.domain.money import Cents, percent_of
@@ -160,7 +161,7 @@ def _appellant(filed_by: str | Appellant) -> Appellant:
     try:
         return Appellant(filed_by)
     except ValueError:
-        raise DomainError("appeal.filed_by", filed_by, "one of debtor, organism") from None
+        raise DomainError("appeal.filed_by", filed_by, "une valeur parmi debtor, organism") from None
 
 
 def _key(organism_code: str, claim_ref: str, *parts: str) -> str:
@@ -191,7 +192,11 @@ def file_appeal(
         organism, row = find_claim(services, session, organism_code, claim_ref)
         policy = services.policy(organism)
         if row.established_on > on:
-            raise Refused(EVENT, claim_ref, f"claim {claim_ref} is established on {row.established_on}")
+            raise Refused(
+                EVENT,
+                claim_ref,
+                f"la créance {claim_ref} n'est constatée que le {long_date(row.established_on)}",
+            )
         key = _key(organism_code, claim_ref, on.isoformat(), appellant.value)
         replayed = session.scalar(select(AppealRow).where(AppealRow.key == key))
         if replayed is not None:
@@ -201,7 +206,9 @@ def file_appeal(
         pending = [appeal for appeal in appeals if appeal.status == AppealStatus.PENDING.value]
         if pending:
             raise Refused(
-                EVENT, claim_ref, f"an appeal filed on {pending[-1].filed_on.isoformat()} is still pending"
+                EVENT,
+                claim_ref,
+                f"un recours formé le {pending[-1].filed_on.isoformat()} est encore en attente",
             )
         closed = [appeal for appeal in appeals if appeal.status != AppealStatus.WITHDRAWN.value]
         previous = closed[-1] if closed else None
@@ -217,7 +224,7 @@ def file_appeal(
                 raise Refused(
                     EVENT,
                     claim_ref,
-                    "the organism appeals only a court decision that went against it (PM242)",
+                    "l'organisme ne fait appel que d'une décision de justice qui lui est défavorable (PM242)",
                 )
             derived, deadline, contests = AppealStage.COURT, None, previous
         elif previous is None:
@@ -227,23 +234,23 @@ def file_appeal(
             )
             derived, deadline = AppealStage.AMICABLE, board_deadline(row.notified_on, board_months)
         elif previous.outcome == AppealOutcome.UPHELD.value and previous.filed_by == Appellant.DEBTOR.value:
-            raise Refused(EVENT, claim_ref, f"the appeal of {previous.filed_on.isoformat()} was upheld")
+            raise Refused(EVENT, claim_ref, f"le recours du {previous.filed_on.isoformat()} a été accueilli")
         else:
             derived, deadline = AppealStage.COURT, previous.court_deadline
         if wanted is not None and wanted is not derived:
             raise Refused(
                 EVENT,
                 claim_ref,
-                f"stage={wanted.value}: this appeal goes to the {derived.value} stage "
-                "(the board is seized first, then the court)",
+                f"étape {wanted.value} : ce recours relève de l'étape {derived.value} "
+                "(la commission de recours amiable est saisie d'abord, puis le tribunal)",
             )
         if is_late(on, deadline):
             assert deadline is not None
             raise Refused(
                 EVENT,
                 claim_ref,
-                f"appeal filed on {on.isoformat()}, after its deadline of {deadline.isoformat()}: "
-                "time-barred (forclusion, CSS R142-1)",
+                f"recours formé le {on.isoformat()}, après son délai du {deadline.isoformat()} : "
+                "forclusion (CSS R142-1)",
             )
         suspensive = appellant is Appellant.DEBTOR and suspends(
             Benefit(row.benefit), derived, _suspending(policy, on)
@@ -393,13 +400,13 @@ def decide_appeal(
     try:
         decided = AppealOutcome(outcome)
     except ValueError:
-        raise DomainError("appeal.outcome", outcome, "one of rejected, upheld, reduced") from None
+        raise DomainError("appeal.outcome", outcome, "une valeur parmi rejected, upheld, reduced") from None
     if decided is AppealOutcome.REDUCED and amount is None:
-        raise DomainError("appeal.amount", None, "the new principal is required when the claim is reduced")
-    if decided is not AppealOutcome.REDUCED and amount is not None:
         raise DomainError(
-            "appeal.amount", amount, f"only a reduced claim has a new principal, not {decided.value}"
+            "appeal.amount", None, "le nouveau principal est à renseigner quand la créance est réduite"
         )
+    if decided is not AppealOutcome.REDUCED and amount is not None:
+        raise DomainError("appeal.amount", amount, "seule une créance réduite a un nouveau principal")
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
         organism, row = find_claim(services, session, organism_code, claim_ref)
         policy = services.policy(organism)
@@ -412,7 +419,9 @@ def decide_appeal(
                 return _view(appeal, claim_ref)  # a replay of this decision
             appeal = None
         if appeal is None:
-            raise Refused(EVENT, claim_ref, f"claim {claim_ref} has no appeal awaiting a decision")
+            raise Refused(
+                EVENT, claim_ref, f"la créance {claim_ref} n'a aucun recours en attente de décision"
+            )
         before = _current_principal(row, appeals[: appeals.index(appeal)])
         ledger = repository.load_ledger(session, row.id, until=on)
         effect = LedgerEffect(0, 0, before)
@@ -482,7 +491,7 @@ def withdraw(
         _mark_implicit(appeals, on, services.policy(organism))
         pending = [a for a in appeals if a.status == AppealStatus.PENDING.value]
         if not pending:
-            raise Refused(EVENT, claim_ref, f"claim {claim_ref} has no pending appeal to withdraw")
+            raise Refused(EVENT, claim_ref, f"la créance {claim_ref} n'a aucun recours en attente à retirer")
         appeal = pending[-1]
         appeal.status = AppealStatus.WITHDRAWN.value
         appeal.decided_on = on

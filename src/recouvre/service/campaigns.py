@@ -115,7 +115,7 @@ def check_outcome(code: str) -> Outcome:
     """The outcome ``code`` names; a ``DomainError`` listing the known codes otherwise."""
     found = load_outcomes().get(code)
     if found is None:
-        raise DomainError("outcome", code, f"unknown outcome; one of {', '.join(load_outcomes())}")
+        raise DomainError("outcome", code, f"issue inconnue ; une valeur parmi {', '.join(load_outcomes())}")
     return found
 
 
@@ -181,7 +181,7 @@ def _targets(
             (d, c, last) for d, c, last in rows if repository.load_ledger(session, c, until=end).balance > 0
         ]
     else:
-        raise DomainError("trigger", trigger, f"one of {', '.join(TRIGGERS)}")
+        raise DomainError("trigger", trigger, f"une valeur parmi {', '.join(TRIGGERS)}")
     chosen: dict[int, tuple[int, int, date]] = {}
     for debtor_id, claim_id, on in rows:
         chosen.setdefault(debtor_id, (debtor_id, claim_id, on))
@@ -218,9 +218,9 @@ def create_campaign(
 ) -> CampaignView:
     """Build a campaign's call list at ``trigger`` over the period (inside the caller's act)."""
     if trigger not in TRIGGERS:
-        raise DomainError("trigger", trigger, f"one of {', '.join(TRIGGERS)}")
+        raise DomainError("trigger", trigger, f"une valeur parmi {', '.join(TRIGGERS)}")
     if period_to < period_from:
-        raise DomainError("period", period_to.isoformat(), "ends before it starts")
+        raise DomainError("period", period_to.isoformat(), "se termine avant de commencer")
     with services.db.unit_of_work() as session:
         organism_id, _ = services.organism(session, organism)
         row = CampaignRow(
@@ -255,7 +255,7 @@ def _campaign(session: Session, services: Services, organism: str, campaign_id: 
     organism_id, _ = services.organism(session, organism)
     row = session.get(CampaignRow, campaign_id)
     if row is None or row.organism_id != organism_id:
-        raise NotFound("campaign", campaign_id, f"no such campaign in {organism}")
+        raise NotFound("campaign", campaign_id, f"campagne introuvable dans {organism}")
     return row
 
 
@@ -408,7 +408,7 @@ def target_facts(services: Services, organism: str, campaign_id: int, target_id:
             .where(CampaignTargetRow.id == target_id, CampaignTargetRow.campaign_id == row.id)
         ).first()
         if found is None:
-            raise NotFound("call", target_id, f"not a line of campaign {campaign_id}")
+            raise NotFound("call", target_id, f"n'est pas une ligne de la campagne {campaign_id}")
         target, debtor_ref, claim_ref = found
         return TargetFacts(row.id, target.id, debtor_ref, claim_ref, target.status)
 
@@ -430,9 +430,11 @@ def record_call(
         target = session.get(CampaignTargetRow, target_id)
         assert target is not None
         if target.status == CALLED:
-            raise DomainError("call", target_id, "already called with an outcome")
+            raise DomainError("call", target_id, "déjà appelé, avec une issue")
         if on < target.triggered_on:
-            raise DomainError("on", on.isoformat(), f"before the trigger {target.triggered_on.isoformat()}")
+            raise DomainError(
+                "on", on.isoformat(), f"avant le déclenchement ({target.triggered_on.isoformat()})"
+            )
         target.attempts += 1
         target.outcome = outcome.code
         target.reached = target.reached or outcome.reached
@@ -441,7 +443,7 @@ def record_call(
         target.note = note
         if outcome.needs == "callback":
             if callback_on is None or callback_on <= on:
-                raise DomainError("callback_on", callback_on, "a callback date after the call")
+                raise DomainError("callback_on", callback_on, "une date de rappel postérieure à l'appel")
             target.status, target.callback_on = CALLBACK, callback_on
         elif outcome.reached:
             target.status, target.callback_on = CALLED, None

@@ -102,7 +102,7 @@ def establish_claims(services: Services, organism_code: str, claims: Sequence[Cl
                 Problem(index, "ref", claim.ref, f"appears twice (also item {positions[claim.ref] + 1})")
             )
         if claim.organism != organism_code:
-            problems.append(Problem(index, "organism", claim.organism, f"batch is for {organism_code}"))
+            problems.append(Problem(index, "organism", claim.organism, f"le lot concerne {organism_code}"))
         positions[claim.ref] = index
     if problems:
         raise BatchRejected(problems)
@@ -116,13 +116,15 @@ def establish_claims(services: Services, organism_code: str, claims: Sequence[Cl
         for index, claim in enumerate(claims):
             debtor_id = debtors.get(claim.debtor_ref)
             if debtor_id is None:
-                problems.append(Problem(index, "debtor", claim.debtor_ref, "no such debtor in this organism"))
+                problems.append(
+                    Problem(index, "debtor", claim.debtor_ref, "débiteur introuvable dans cet organisme")
+                )
                 continue
             row = existing.get(claim.ref)
             if row is None:
                 new.append(claim)
             elif not _same_claim(row, claim, debtor_id, existing_lines.get(row.id, ())):
-                problems.append(Problem(index, "ref", claim.ref, "already established with another content"))
+                problems.append(Problem(index, "ref", claim.ref, "déjà constatée avec un autre contenu"))
         if problems:
             raise BatchRejected(problems)
         claim_ids = repository.insert_claims(
@@ -263,7 +265,7 @@ def find_claim(
     organism_id, organism = services.organism(session, organism_code)
     row = repository.claim_row(session, organism_id, ref)
     if row is None:
-        raise NotFound("claim", ref, f"no such claim in {organism_code}")
+        raise NotFound("claim", ref, f"créance introuvable dans {organism_code}")
     return organism, row
 
 
@@ -276,7 +278,7 @@ def view_claim(services: Services, organism_code: str, ref: str, on: date) -> Cl
     with services.db.unit_of_work() as session:
         organism, row = find_claim(services, session, organism_code, ref)
         if row.established_on > on:
-            raise NotFound("claim", ref, f"not yet established on {on.isoformat()}")
+            raise NotFound("claim", ref, f"pas encore constatée au {on.isoformat()}")
         ledger = repository.load_ledger(session, row.id, until=on)
         phase = Phase.AMICABLE
         events = repository.claim_events(session, row.id, until=on)

@@ -18,6 +18,7 @@ from typing import TypeVar
 from sqlalchemy import select
 
 from recouvre.domain.errors import Refused
+from recouvre.domain.french import long_date
 from recouvre.domain.model import DomainError
 from recouvre.service.claims import find_claim
 from recouvre.service.context import Services, refusals
@@ -68,7 +69,7 @@ def _choice(kind: type[E], field: str, value: str | E) -> E:
         return kind(value)
     except ValueError:
         allowed = ", ".join(item.value for item in kind)
-        raise DomainError(field, value, f"one of {allowed}") from None
+        raise DomainError(field, value, f"une valeur parmi {allowed}") from None
 
 
 def record_contact(
@@ -102,7 +103,11 @@ def record_contact(
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
         _, row = find_claim(services, session, organism_code, claim_ref)
         if on < row.established_on:
-            raise Refused(EVENT, claim_ref, f"claim {claim_ref} is established on {row.established_on}")
+            raise Refused(
+                EVENT,
+                claim_ref,
+                f"la créance {claim_ref} n'est constatée que le {long_date(row.established_on)}",
+            )
         existing = session.scalar(select(ClaimEventRow).where(ClaimEventRow.key == recorded))
         if existing is None:
             new = repository.add_claim_event(session, recorded, row.id, on, EVENT, data)
@@ -112,7 +117,7 @@ def record_contact(
             EVENT,
             _content(data),
         ):
-            raise DomainError("contact.key", key, "already recorded with another content")
+            raise DomainError("contact.key", key, "déjà enregistré avec un autre contenu")
         else:
             new = False
         return ContactView(claim_ref, recorded, on, found_channel, found_outcome, note, by, new)

@@ -59,7 +59,7 @@ class Services:
         found = repository.get_organism(session, code)
         ident = repository.organism_id(session, code)
         if found is None or ident is None:
-            raise NotFound("organism", code, "no such organism; create it with 'recouvre organisms add'")
+            raise NotFound("organism", code, "organisme inconnu ; créez-le avec « recouvre organisms add »")
         return ident, found
 
 

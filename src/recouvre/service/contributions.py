@@ -25,7 +25,9 @@ def set_contribution_due(
         _, row = find_claim(services, session, organism_code, claim_ref)
         if row.benefit != Benefit.CONTRIB.value:
             raise DomainError(
-                "claim.benefit", row.benefit, "a contribution due date applies to CONTRIB claims only"
+                "claim.benefit",
+                row.benefit,
+                "une date d'exigibilité de cotisation ne vaut que pour les créances de cotisations (CONTRIB)",
             )
         repository.add_claim_event(
             session,

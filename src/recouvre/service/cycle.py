@@ -273,9 +273,9 @@ def _run_shard(services: Services, job: _ShardJob, start: int) -> int:
                 booked = repository.existing_keys(session, MovementRow.key, plan.movement_keys)
             if booked:  # a key of the shard is booked already: the ledger refuses it twice
                 raise PostingsRefused(
-                    f"cycle {job.month} of {job.organism_code}, shard at debtor {start}",
+                    f"cycle {job.month} de {job.organism_code}, tranche à partir du débiteur {start}",
                     [
-                        PostingProblem(index, row[1], row[0], "movement.key", row[0], "already booked")
+                        PostingProblem(index, row[1], row[0], "movement.key", row[0], "déjà enregistré")
                         for index, row in enumerate(plan.movements)
                         if row[0] in booked
                     ],

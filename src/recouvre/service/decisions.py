@@ -117,7 +117,7 @@ def _propose(
         organism_id, _ = services.organism(session, organism)
         claim = repository.claim_row(session, organism_id, claim_ref)
         if claim is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism}")
+            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism}")
         pending = session.scalar(
             select(ProposalRow.id).where(
                 ProposalRow.claim_id == claim.id,
@@ -126,7 +126,7 @@ def _propose(
             )
         )
         if pending is not None:
-            raise DomainError("claim", claim_ref, f"a {kind.value} proposal (#{pending}) awaits its decision")
+            raise DomainError("claim", claim_ref, f"une proposition (n° {pending}) attend déjà sa décision")
         row = ProposalRow(
             organism_id=organism_id,
             claim_id=claim.id,
@@ -163,7 +163,7 @@ def _balance(services: Services, organism: str, claim_ref: str, on: date) -> int
         organism_id, _ = services.organism(session, organism)
         claim = repository.claim_row(session, organism_id, claim_ref)
         if claim is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism}")
+            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism}")
         return repository.load_ledger(session, claim.id, until=on).balance
 
 
@@ -180,10 +180,10 @@ def propose_write_off(
 ) -> ProposalView:
     """Propose writing off the claim's balance (decided by another person)."""
     if not why.strip():
-        raise DomainError("why", why, "a proposal gives its reason")
+        raise DomainError("why", why, "une proposition donne son motif")
     balance = _balance(services, organism, claim_ref, on)
     if balance <= 0:
-        raise DomainError("claim", claim_ref, f"nothing owed on {on.isoformat()}")
+        raise DomainError("claim", claim_ref, f"rien n'est dû au {on.isoformat()}")
     payload: dict[str, object] = {"authority": authority, "reasons": reasons, "balance_cents": balance}
     return _propose(services, organism, claim_ref, ProposalKind.WRITE_OFF, on, payload, by=by, why=why)
 
@@ -201,11 +201,11 @@ def propose_remission(
 ) -> ProposalView:
     """Propose a decision (``rate`` %) on the claim's pending remission request."""
     if not why.strip():
-        raise DomainError("why", why, "a proposal gives its reason")
+        raise DomainError("why", why, "une proposition donne son motif")
     decided = parse_rate(rate, "remission_proposal.rate")
     case = remission.case_on(services, organism, claim_ref, on)
     if case is None or case.status is not RemissionStatus.PENDING:
-        raise DomainError("claim", claim_ref, f"no pending remission request on {on.isoformat()}")
+        raise DomainError("claim", claim_ref, f"aucune demande de remise en attente au {on.isoformat()}")
     payload: dict[str, object] = {
         "rate": str(decided),
         "reasons": reasons,
@@ -220,7 +220,7 @@ def propose_refund(
 ) -> ProposalView:
     """Propose refunding the claim's credit by SEPA transfer (decided by another person)."""
     if not why.strip():
-        raise DomainError("why", why, "a proposal gives its reason")
+        raise DomainError("why", why, "une proposition donne son motif")
     payload = refunds.refund_payload(services, organism, claim_ref, on)
     return _propose(services, organism, claim_ref, ProposalKind.REFUND, on, payload, by=by, why=why)
 
@@ -238,7 +238,7 @@ def get_proposal(services: Services, organism: str, kind: ProposalKind, proposal
             )
         ).first()
         if found is None:
-            raise NotFound("proposal", proposal_id, f"no such {kind.value} proposal in {organism}")
+            raise NotFound("proposal", proposal_id, f"proposition introuvable dans {organism}")
         row, ref = found
         return _view(row, organism, ref)
 
@@ -284,13 +284,13 @@ def decide_proposal(
     keeps the proposal before and after."""
     proposal = get_proposal(services, organism, kind, proposal_id)
     if proposal.status is not ProposalStatus.PENDING:
-        raise DomainError("proposal", proposal_id, f"already {proposal.status.value}")
+        raise DomainError("proposal", proposal_id, "déjà décidée")
     if proposal.proposed_by == by:
         raise Forbidden(
             proposal.decide_action, f"{by} a proposé cette décision : une autre personne la prend"
         )
     if on < proposal.proposed_on:
-        raise DomainError("on", on.isoformat(), f"before the proposal of {proposal.proposed_on.isoformat()}")
+        raise DomainError("on", on.isoformat(), f"avant la proposition du {proposal.proposed_on.isoformat()}")
     if approve:
         reasons = str(proposal.payload.get("reasons", ""))
         if kind is ProposalKind.WRITE_OFF:

@@ -681,7 +681,7 @@ def record_act(
         suffix = ""
         if act is TitleAct.SERVED:
             if via is None:
-                raise DomainError("via", None, "one of bailiff, registered_letter")
+                raise DomainError("via", None, "une valeur parmi bailiff, registered_letter")
             _, organism = services.organism(session, organism_code)
             days, months = _windows(services.policy(organism), on)
             title.served_on, title.served_via = on, via.value
@@ -713,10 +713,10 @@ def record_act(
             suffix = f":{hearing_on.isoformat()}"
         elif act is TitleAct.DECIDED:
             if outcome is None:
-                raise DomainError("outcome", None, "one of rejected, upheld, reduced")
+                raise DomainError("outcome", None, "une valeur parmi rejected, upheld, reduced")
             if (outcome is Outcome.REDUCED) != (amount is not None):
                 raise DomainError(
-                    "amount", amount, "the new principal is given with the outcome reduced, only"
+                    "amount", amount, "le nouveau principal ne se donne qu'avec l'issue « réduite »"
                 )
             if outcome is Outcome.REDUCED:
                 assert amount is not None
@@ -808,7 +808,7 @@ def record_enforceable_title(
     its phase ``enforcement`` from ``on``."""
     claim = session.get(ClaimRow, claim_id)
     if claim is None:
-        raise NotFound("claim", claim_id, "no such claim")
+        raise NotFound("claim", claim_id, "créance introuvable")
     key = f"{claim.organism_id}:{claim.ref}:title:{kind.value}:{on.isoformat()}"
     if session.scalar(select(EnforcementTitleRow.id).where(EnforcementTitleRow.key == key)) is not None:
         return False

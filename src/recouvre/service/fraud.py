@@ -76,11 +76,11 @@ def record_penalty(
     established is refused (and the refusal recorded). Nothing is booked on the claim.
     """
     if amount <= 0:
-        raise DomainError("penalty.amount", amount, "must be positive")
+        raise DomainError("penalty.amount", amount, "doit être positif")
     if not decision_ref.strip() or len(decision_ref) > 64:
-        raise DomainError("penalty.decision_ref", decision_ref, "required, at most 64 characters")
+        raise DomainError("penalty.decision_ref", decision_ref, "obligatoire, 64 caractères au plus")
     if not decided_by.strip():
-        raise DomainError("penalty.decided_by", decided_by, "required: the authority that decided")
+        raise DomainError("penalty.decided_by", decided_by, "obligatoire : l'autorité qui a décidé")
     key = event_key(organism_code, claim_ref, "penalty", decision_ref)
     data: dict[str, object] = {"amount": amount, "decision_ref": decision_ref, "decided_by": decided_by}
     with services.db.unit_of_work() as session:
@@ -91,7 +91,9 @@ def record_penalty(
         existing = session.scalar(select(ClaimEventRow).where(ClaimEventRow.key == key))
         if existing is not None:
             if (existing.claim_id, existing.occurred_on, existing.data) != (row.id, on, data):
-                raise DomainError("penalty.decision_ref", decision_ref, "recorded with another content")
+                raise DomainError(
+                    "penalty.decision_ref", decision_ref, "déjà enregistré avec un autre contenu"
+                )
             return False
         return repository.add_claim_event(session, key, row.id, on, PENALTY, data)
 

@@ -75,7 +75,7 @@ def find_claim(services: Services, session: Session, organism_code: str, claim_r
     organism_id, _ = services.organism(session, organism_code)
     row = repository.claim_row(session, organism_id, claim_ref)
     if row is None:
-        raise NotFound("claim", claim_ref, f"no such claim in {organism_code}")
+        raise NotFound("claim", claim_ref, f"créance introuvable dans {organism_code}")
     return row
 
 
@@ -121,7 +121,7 @@ def _record(
                 kind,
                 data,
             ):
-                raise DomainError(f"{kind}.key", key, "already recorded with another content")
+                raise DomainError(f"{kind}.key", key, "déjà enregistré avec un autre contenu")
             return False
         return repository.add_claim_event(session, key, row.id, on, kind, data)
 
@@ -147,7 +147,7 @@ def registered_letter(
         found = LetterOutcome(outcome)
     except ValueError:
         raise DomainError(
-            "registered_letter.outcome", outcome, "one of delivered, unclaimed, undeliverable"
+            "registered_letter.outcome", outcome, "une valeur parmi delivered, unclaimed, undeliverable"
         ) from None
     recorded = event_key(organism_code, claim_ref, REGISTERED_LETTER, key or on.isoformat())
     data: dict[str, object] = {"outcome": found.value, "reference": reference}

@@ -131,11 +131,11 @@ def letter_context(session: Session, letter_id: int, policy: policies.Policy | N
     """
     letter = session.get(LetterRow, letter_id)
     if letter is None:
-        raise NotFound("letter", letter_id, "no such letter")
+        raise NotFound("letter", letter_id, "courrier introuvable")
     organism_row = session.get(OrganismRow, letter.organism_id)
     debtor_row = session.get(DebtorRow, letter.debtor_id)
     if organism_row is None or debtor_row is None:  # pragma: no cover - foreign keys forbid it
-        raise NotFound("letter", letter_id, "its organism or debtor is missing")
+        raise NotFound("letter", letter_id, "son organisme ou son débiteur manque")
     country = Country(organism_row.country)
     rules = policy if policy is not None else policies.national(country.value)
     on = letter.issued_on

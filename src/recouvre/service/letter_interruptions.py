@@ -51,7 +51,7 @@ def before_marking(services: Services, letter_id: int) -> Sent | None:
     with services.db.unit_of_work() as session:
         found = letter_organism(session, letter_id)
         if found is None:
-            raise NotFound("letter", letter_id, "no such letter")
+            raise NotFound("letter", letter_id, "courrier introuvable")
         letter, organism = found
         if letter.type not in REGISTERED_TYPES or letter.status != LetterStatus.SENT.value:
             return None

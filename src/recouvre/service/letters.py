@@ -96,7 +96,7 @@ def mark(
     with services.db.unit_of_work() as session:
         found = letter_organism(session, letter_id)
         if found is None:
-            raise NotFound("letter", letter_id, "no such letter")
+            raise NotFound("letter", letter_id, "courrier introuvable")
         letter, organism = found
         current = LetterStatus(letter.status)
         if current is target and letter.status_on == on:
@@ -116,10 +116,10 @@ def mark(
 def _context(services: Services, session: Session, letter_id: int) -> LetterContext:
     letter = session.get(LetterRow, letter_id)
     if letter is None:
-        raise NotFound("letter", letter_id, "no such letter")
+        raise NotFound("letter", letter_id, "courrier introuvable")
     row = session.get(OrganismRow, letter.organism_id)
     if row is None:  # pragma: no cover - a foreign key forbids it
-        raise NotFound("organism", letter.organism_id, "no such organism")
+        raise NotFound("organism", letter.organism_id, "organisme inconnu")
     organism = Organism(code=row.code, country=Country(row.country), name=row.name)
     return letter_context(session, letter_id, services.policy(organism))
 
@@ -302,5 +302,5 @@ def organism_of(services: Services, letter_id: int) -> str:
     with services.db.unit_of_work() as session:
         found = letter_organism(session, letter_id)
     if found is None:
-        raise NotFound("letter", letter_id, "no such letter")
+        raise NotFound("letter", letter_id, "courrier introuvable")
     return found[1]

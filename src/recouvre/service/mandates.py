@@ -79,21 +79,23 @@ def grant_mandate(
 ) -> MandateView:
     powers = default_roles().mandates
     if power not in powers:
-        raise DomainError("power", power, f"one of {', '.join(sorted(powers))}")
+        raise DomainError("power", power, f"une valeur parmi {', '.join(sorted(powers))}")
     if valid_until < valid_from:
         raise DomainError(
-            "valid_until", valid_until.isoformat(), f"before valid_from {valid_from.isoformat()}"
+            "valid_until", valid_until.isoformat(), f"avant le début de validité ({valid_from.isoformat()})"
         )
     if not why.strip():
-        raise DomainError("why", why, "a mandate gives its reason")
+        raise DomainError("why", why, "un mandat donne son motif")
     with trail.unit_of_work(services) as session:
         user = session.scalar(select(UserRow).where(UserRow.username == username))
         if user is None:
-            raise NotFound("user", username, "no such user")
+            raise NotFound("user", username, "utilisateur inconnu")
         if not user.active:
-            raise DomainError("user", username, "is disabled")
+            raise DomainError("user", username, "est désactivé")
         if user.agency is not None:
-            raise DomainError("user", username, "an agency user cannot hold a mandate of the body")
+            raise DomainError(
+                "user", username, "un compte d'agence ne peut pas détenir un mandat de l'organisme"
+            )
         row = MandateRow(
             user_id=user.id,
             power=power,
@@ -124,7 +126,7 @@ def grant_mandate(
 
 def revoke_mandate(services: Services, mandate_id: int, on: date, *, by: str, why: str) -> MandateView:
     if not why.strip():
-        raise DomainError("why", why, "a revocation gives its reason")
+        raise DomainError("why", why, "une révocation donne son motif")
     with trail.unit_of_work(services) as session:
         found = session.execute(
             select(MandateRow, UserRow)
@@ -132,10 +134,10 @@ def revoke_mandate(services: Services, mandate_id: int, on: date, *, by: str, wh
             .where(MandateRow.id == mandate_id)
         ).first()
         if found is None:
-            raise NotFound("mandate", mandate_id, "no such mandate")
+            raise NotFound("mandate", mandate_id, "mandat introuvable")
         row, user = found
         if row.revoked_on is not None:
-            raise DomainError("mandate", mandate_id, f"already revoked on {row.revoked_on.isoformat()}")
+            raise DomainError("mandate", mandate_id, f"déjà révoqué le {row.revoked_on.isoformat()}")
         before = _view(row, user).audit()
         row.revoked_on = on
         row.revoked_by = by
@@ -166,7 +168,7 @@ def get_mandate(services: Services, mandate_id: int) -> MandateView:
             .where(MandateRow.id == mandate_id)
         ).first()
         if found is None:
-            raise NotFound("mandate", mandate_id, "no such mandate")
+            raise NotFound("mandate", mandate_id, "mandat introuvable")
         row, user = found
         return _view(row, user)
 

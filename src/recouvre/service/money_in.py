@@ -235,7 +235,7 @@ def book_unmatched(
         row = _pending_credit(session, organism_id, credit_id)
         claim = repository.claim_row(session, organism_id, claim_ref)
         if claim is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism_code}")
+            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism_code}")
         if row.booked_on < claim.established_on:
             raise DomainError("claim", claim_ref, "créance constatée après la date du crédit")
         line = CreditLine(row.statement_id, row.entry_id, row.booked_on, row.amount_cents, row.reference)
@@ -353,7 +353,7 @@ def record_mandate(
             select(DebtorRow).where(DebtorRow.organism_id == organism_id, DebtorRow.ref == debtor_ref)
         )
         if debtor is None:
-            raise NotFound("debtor", debtor_ref, f"no such debtor in {organism_code}")
+            raise NotFound("debtor", debtor_ref, f"débiteur introuvable dans {organism_code}")
         existing = session.scalar(
             select(DebitMandateRow).where(
                 DebitMandateRow.organism_id == organism_id, DebitMandateRow.rum == chosen
@@ -504,7 +504,7 @@ def return_direct_debit(
         organism_id, _ = services.organism(session, organism_code)
         claim = repository.claim_row(session, organism_id, claim_ref)
         if claim is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism_code}")
+            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism_code}")
         reversed_keys = set(
             session.scalars(
                 select(MovementRow.reverses_key).where(

@@ -69,7 +69,7 @@ def _debtor(session: Session, services: Services, organism: str, debtor_ref: str
         select(DebtorRow).where(DebtorRow.organism_id == organism_id, DebtorRow.ref == debtor_ref)
     )
     if row is None:
-        raise NotFound("debtor", debtor_ref, f"no such debtor in {organism}")
+        raise NotFound("debtor", debtor_ref, f"débiteur introuvable dans {organism}")
     return organism_id, row
 
 
@@ -95,9 +95,9 @@ def record_consent(
 ) -> ConsentView:
     """Record the debtor's consent to ``channel`` (or its withdrawal) given on ``given_on``."""
     if channel not in messaging.CHANNELS:
-        raise DomainError("channel", channel, f"one of {', '.join(messaging.CHANNELS)}")
+        raise DomainError("channel", channel, f"une valeur parmi {', '.join(messaging.CHANNELS)}")
     if not source.strip():
-        raise DomainError("source", source, "say where the consent comes from")
+        raise DomainError("source", source, "indiquez l'origine du consentement")
     with services.db.unit_of_work() as session:
         _, debtor = _debtor(session, services, organism, debtor_ref)
         session.add(

@@ -84,7 +84,7 @@ def _debtor(services: Services, session: Session, organism_code: str, debtor_ref
     organism_id, _ = services.organism(session, organism_code)
     debtor_id = repository.debtor_ids(session, organism_id, [debtor_ref]).get(debtor_ref)
     if debtor_id is None:
-        raise NotFound("debtor", debtor_ref, f"no such debtor in {organism_code}")
+        raise NotFound("debtor", debtor_ref, f"débiteur introuvable dans {organism_code}")
     return organism_id, debtor_id
 
 
@@ -193,11 +193,13 @@ def admissible(
             raise Refused(
                 EVENT,
                 debtor_ref,
-                f"an over-indebtedness file admissible on {current.admissible_on.isoformat()} is open",
+                f"un dossier de surendettement recevable le {current.admissible_on.isoformat()} est ouvert",
             )
         claims = _claims(session, debtor_id, on)
         if not claims:
-            raise Refused(EVENT, debtor_ref, f"debtor {debtor_ref} has no claim on {on.isoformat()}")
+            raise Refused(
+                EVENT, debtor_ref, f"le débiteur {debtor_ref} n'a aucune créance au {on.isoformat()}"
+            )
         balances = {row.id: repository.load_ledger(session, row.id, until=on).balance for row in claims}
         listed = [row for row in claims if balances[row.id] > 0] or claims
         file = _new_file(
@@ -252,7 +254,9 @@ def _file_for(
     if file is None:
         claims = _claims(session, debtor_id, on)
         if not claims:
-            raise Refused(EVENT, debtor_ref, f"debtor {debtor_ref} has no claim on {on.isoformat()}")
+            raise Refused(
+                EVENT, debtor_ref, f"le débiteur {debtor_ref} n'a aucune créance au {on.isoformat()}"
+            )
         key = _file_key(organism_code, debtor_ref, on)
         file = _new_file(
             session,
@@ -288,7 +292,7 @@ def plan(
 ) -> OverIndebtednessView:
     """Procedure 17: an instalment plan of ``monthly`` on each claim of the file, then resume."""
     if monthly <= 0:
-        raise DomainError("over_indebtedness.monthly", monthly, "must be positive")
+        raise DomainError("over_indebtedness.monthly", monthly, "doit être positif")
     due = first_due or on + relativedelta(months=1)
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
         organism_id, debtor_id = _debtor(services, session, organism_code, debtor_ref)
@@ -346,12 +350,14 @@ def contested(
 ) -> OverIndebtednessView:
     """Procedure 18: the organism contests the proposed plan by ``deadline``; recovery stays suspended."""
     if deadline < on:
-        raise DomainError("over_indebtedness.deadline", deadline.isoformat(), f"before {on.isoformat()}")
+        raise DomainError("over_indebtedness.deadline", deadline.isoformat(), f"avant le {on.isoformat()}")
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
         organism_id, debtor_id = _debtor(services, session, organism_code, debtor_ref)
         file = _open_file(session, debtor_id, on)
         if file is None:
-            raise Refused(EVENT, debtor_ref, f"debtor {debtor_ref} has no open over-indebtedness file")
+            raise Refused(
+                EVENT, debtor_ref, f"le débiteur {debtor_ref} n'a aucun dossier de surendettement ouvert"
+            )
         _, claims = _file_for(session, organism_id, debtor_id, organism_code, debtor_ref, on, actor, why)
         _suspend_all(session, claims, on, f"{file.key}:contested:{on.isoformat()}", actor, why)
         _event(

@@ -85,7 +85,7 @@ def reverse(
     with services.db.unit_of_work() as session:
         found = repository.movement_by_key(session, movement_key)
     if found is None:
-        raise LedgerError("movement.reverses", movement_key, "names no booked movement")
+        raise LedgerError("movement.reverses", movement_key, "ne désigne aucun mouvement enregistré")
     _, target = found
     request = MovementRequest(
         key=f"{movement_key}:reversal",

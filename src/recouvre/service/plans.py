@@ -62,10 +62,10 @@ def agree_plan(
     instalments); adjustments by a case worker and over-indebtedness plans may be longer.
     """
     if monthly <= 0:
-        raise DomainError("plan.monthly", monthly, "must be positive")
+        raise DomainError("plan.monthly", monthly, "doit être positif")
     if first_due < on:
         raise DomainError(
-            "plan.first_due", first_due.isoformat(), f"before the agreement date {on.isoformat()}"
+            "plan.first_due", first_due.isoformat(), f"avant la date de l'accord ({on.isoformat()})"
         )
     with services.db.unit_of_work() as session:
         organism, row = find_claim(services, session, organism_code, claim_ref)
@@ -75,14 +75,16 @@ def agree_plan(
             return _view(claim_ref, existing)
         ledger = repository.load_ledger(session, row.id, until=on)
         if ledger.balance <= 0:
-            raise refuse(services, organism_code, on, "plan", claim_ref, f"claim {claim_ref} has no balance")
+            raise refuse(
+                services, organism_code, on, "plan", claim_ref, f"la créance {claim_ref} n'a plus de solde"
+            )
         months = _months(ledger.balance, monthly)
         policy = services.policy(organism)
         if enforce_max_months and "recovery.max_plan_months" in policy:
             maximum = int(policy.get("recovery.max_plan_months", on))
             if months > maximum:
                 raise DomainError(
-                    "plan.monthly", monthly, f"{months} instalments exceed the maximum of {maximum}"
+                    "plan.monthly", monthly, f"{months} mensualités, plus que le maximum de {maximum}"
                 )
         session.execute(
             update(PlanRow)
@@ -144,9 +146,9 @@ def promise_to_pay(
     """Record a dated promise; the monthly cycle holds the claim's reminders until it is due,
     then finds it kept (credits since ``on`` reach ``amount``) or broken."""
     if amount <= 0:
-        raise DomainError("promise.amount", amount, "must be positive")
+        raise DomainError("promise.amount", amount, "doit être positif")
     if due_on < on:
-        raise DomainError("promise.due_on", due_on.isoformat(), "before the date of the promise")
+        raise DomainError("promise.due_on", due_on.isoformat(), "avant la date de la promesse")
     with services.db.unit_of_work() as session:
         _, row = find_claim(services, session, organism_code, claim_ref)
         key = movement_key(organism_code, claim_ref, "promise", on.isoformat())
@@ -172,12 +174,12 @@ def pay_debtor(
 ) -> DebtorPayment:
     """A payment for the debtor as a whole, allocated to the claims in the withholding order."""
     if amount <= 0:
-        raise DomainError("payment.amount", amount, "must be positive")
+        raise DomainError("payment.amount", amount, "doit être positif")
     with services.db.unit_of_work() as session:
         organism_id, _ = services.organism(session, organism_code)
         debtor_id = repository.debtor_ids(session, organism_id, [debtor_ref]).get(debtor_ref)
         if debtor_id is None:
-            raise NotFound("debtor", debtor_ref, f"no such debtor in {organism_code}")
+            raise NotFound("debtor", debtor_ref, f"débiteur introuvable dans {organism_code}")
         marker = f"{organism_code}:{debtor_ref}:debtor_payment:{key}"
         recorded = session.scalar(select(ClaimEventRow).where(ClaimEventRow.key == marker))
         if recorded is not None:  # a replay: the payment was allocated once, books nothing more

@@ -396,16 +396,18 @@ def prescription_state(services: Services, organism_code: str, claim_ref: str, o
         terms = terms_of(services.policy(organism))
         if terms is None:
             raise DomainError(
-                "policy", YEARS_KEY, f"no prescription rule for {organism_code} ({organism.country.value})"
+                "policy",
+                YEARS_KEY,
+                f"aucune règle de prescription pour {organism_code} ({organism.country.value})",
             )
         row_id = session.scalar(
             select(ClaimRow.id).where(ClaimRow.organism_id == organism_id, ClaimRow.ref == claim_ref)
         )
         if row_id is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism_code}")
+            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism_code}")
         facts = load_facts(session, [row_id], on).get(row_id)
         if facts is None:
-            raise NotFound("claim", claim_ref, f"not yet established on {on.isoformat()}")
+            raise NotFound("claim", claim_ref, f"pas encore constatée au {on.isoformat()}")
         return decide(facts, terms, on)
 
 
@@ -450,9 +452,9 @@ def watch(
     Sorted by prescription date, then claim reference.
     """
     if horizon_days < 0:
-        raise DomainError("watch.horizon_days", horizon_days, "must not be negative")
+        raise DomainError("watch.horizon_days", horizon_days, "ne peut pas être négatif")
     if review_days_before < 0:
-        raise DomainError("watch.review_days_before", review_days_before, "must not be negative")
+        raise DomainError("watch.review_days_before", review_days_before, "ne peut pas être négatif")
     limit = on + timedelta(days=horizon_days)
     with services.db.unit_of_work() as session:
         organism_id, organism = services.organism(session, organism_code)

@@ -148,7 +148,7 @@ def search_debtors(
     ref = (criteria.ref or "").strip()
     ice = (criteria.ice or "").replace(" ", "")
     if not (name or nir or ref or ice):
-        raise DomainError("search", "", "give a name, a NIR or a reference")
+        raise DomainError("search", "", "saisissez un nom, un NIR ou une référence")
     with services.db.unit_of_work() as session:
         organism_id, _ = services.organism(session, organism)
         query = select(DebtorRow).where(DebtorRow.organism_id == organism_id)
@@ -219,7 +219,7 @@ def debtor_file(
             select(DebtorRow).where(DebtorRow.organism_id == organism_id, DebtorRow.ref == debtor_ref)
         )
         if debtor is None:
-            raise NotFound("debtor", debtor_ref, f"no such debtor in {organism}")
+            raise NotFound("debtor", debtor_ref, f"débiteur introuvable dans {organism}")
         claim_query = (
             select(ClaimRow.id, ClaimRow.ref)
             .where(ClaimRow.debtor_id == debtor.id, ClaimRow.established_on <= on)
@@ -323,7 +323,7 @@ def claim(services: Services, organism: str, claim_ref: str, on: date) -> models
         organism_id, _ = services.organism(session, organism)
         row = repository.claim_row(session, organism_id, claim_ref)
         if row is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism}")
+            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism}")
         debtor_ref = session.scalar(select(DebtorRow.ref).where(DebtorRow.id == row.debtor_id)) or ""
         author = session.scalar(
             select(ClaimAuthorRow.established_by).where(ClaimAuthorRow.claim_id == row.id)
@@ -501,7 +501,7 @@ def letter_claims(services: Services, organism: str, debtor_ref: str, letter_id:
             )
         )
         if letter is None:
-            raise NotFound("letter", letter_id, "not a letter of this debtor")
+            raise NotFound("letter", letter_id, "ce courrier n'est pas adressé à ce débiteur")
         query = (
             select(ClaimRow.ref)
             .join(LetterClaimRow, LetterClaimRow.claim_id == ClaimRow.id)

@@ -341,7 +341,7 @@ def task_claim(services: Services, organism: str, task_id: int) -> str | None:
         organism_id, _ = services.organism(session, organism)
         task = session.get(TaskRow, task_id)
         if task is None or task.organism_id != organism_id:
-            raise NotFound("task", task_id, f"no such task in {organism}")
+            raise NotFound("task", task_id, f"tâche introuvable dans {organism}")
         if task.claim_id is None:
             return None
         ref = session.scalar(select(ClaimRow.ref).where(ClaimRow.id == task.claim_id))
@@ -394,9 +394,9 @@ def check_assignee(services: Services, organism: str, assignee: str) -> None:
     with services.db.unit_of_work() as session:
         user = session.scalar(select(UserRow).where(UserRow.username == assignee))
         if user is None or not user.active:
-            raise NotFound("assignee", assignee, "no such active user")
+            raise NotFound("assignee", assignee, "aucun utilisateur actif de ce nom")
         if user.organism is not None and user.organism != organism:
-            raise DomainError("assignee", assignee, f"works for {user.organism}, not {organism}")
+            raise DomainError("assignee", assignee, f"travaille pour {user.organism}, pas pour {organism}")
 
 
 def assign_task(
@@ -416,7 +416,7 @@ def assign_task(
 
     def change(task: TaskRow) -> None:
         if task.status != TASK_OPEN:
-            raise DomainError("task", task_id, f"is {task.status}: only an open task is assigned")
+            raise DomainError("task", task_id, "n'est plus ouverte : seule une tâche ouverte s'attribue")
         task.assignee = assignee
 
     return change_task(services, action, organism, task_id, on, change, by=by, why=why)
@@ -441,10 +441,10 @@ def close_task(
 
     def change(task: TaskRow) -> None:
         if task.status != TASK_OPEN:
-            raise DomainError("task", task_id, f"is already {task.status}")
+            raise DomainError("task", task_id, "est déjà close")
         if on < task.created_on:
             raise DomainError(
-                "on", on.isoformat(), f"before the task's creation {task.created_on.isoformat()}"
+                "on", on.isoformat(), f"avant la création de la tâche ({task.created_on.isoformat()})"
             )
         task.status = TASK_DONE
         task.data = {**(task.data or {}), "outcome": outcome, "closed_on": on.isoformat(), "closed_by": by}

@@ -109,7 +109,7 @@ def reference_of(services: Services, organism_code: str, claim_ref: str) -> str:
         organism_id, _ = services.organism(session, organism_code)
         row = repository.claim_row(session, organism_id, claim_ref)
         if row is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism_code}")
+            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism_code}")
         return assign_references(session, organism_id, organism_code, [(row.id, row.ref)])[row.id]
 
 

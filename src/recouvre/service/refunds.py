@@ -62,7 +62,7 @@ def refund_payload(services: Services, organism: str, claim_ref: str, on: date) 
         organism_id, _ = services.organism(session, organism)
         claim = repository.claim_row(session, organism_id, claim_ref)
         if claim is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism}")
+            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism}")
         credit = repository.load_ledger(session, claim.id, until=on).credit
         if credit <= 0:
             raise DomainError("claim", claim_ref, f"aucun trop-perçu à rembourser le {on:%d/%m/%Y}")
@@ -81,7 +81,7 @@ def book_refund(
         organism_id, _ = services.organism(session, organism)
         claim = repository.claim_row(session, organism_id, claim_ref)
         if claim is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism}")
+            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism}")
         credit = repository.load_ledger(session, claim.id, until=on).credit
         if credit < amount:
             raise DomainError("amount", amount, f"le trop-perçu n'est plus que de {credit / 100:.2f}")

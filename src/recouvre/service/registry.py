@@ -25,7 +25,7 @@ def ensure_organism(services: Services, organism: Organism) -> bool:
                 raise DomainError(
                     "organism.country",
                     organism.country.value,
-                    f"{organism.code} exists in {existing.country}",
+                    f"{organism.code} existe déjà dans le pays {existing.country}",
                 )
             return False
         repository.add_organism(session, organism)
@@ -96,7 +96,7 @@ def register_debtors(services: Services, organism_code: str, debtors: Sequence[D
                             index,
                             "prp_quotient",
                             dated.value,
-                            f"a different quotient is recorded from {dated.valid_from.isoformat()}",
+                            f"un autre quotient est enregistré à partir du {dated.valid_from.isoformat()}",
                         )
                     )
         if problems:

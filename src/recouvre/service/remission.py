@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recouvre.domain.errors import NotFound, Refused
+from recouvre.domain.french import long_date
 from recouvre.domain.ledger import MovementKind, MovementRequest
 from recouvre.domain.model import (
     Benefit,
@@ -63,6 +64,7 @@ from recouvre.policy import Policy, RemissionScale
 from recouvre.service import queues, suspensions
 from recouvre.service.context import Services, refusals
 from recouvre.storage import repository
+from recouvre.storage.back_office_tables import UserRow
 from recouvre.storage.claim_life_tables import RemissionCaseRow
 from recouvre.storage.repository import LetterDraft
 from recouvre.storage.tables import ClaimRow, RefusalRow
@@ -134,7 +136,7 @@ def _claim(services: Services, session: Session, organism_code: str, ref: str) -
     organism_id, organism = services.organism(session, organism_code)
     row = repository.claim_row(session, organism_id, ref)
     if row is None:
-        raise NotFound("claim", ref, f"no such claim in {organism_code}")
+        raise NotFound("claim", ref, f"créance introuvable dans {organism_code}")
     return services.policy(organism), row
 
 
@@ -237,7 +239,7 @@ def _requester(by: str | Requester) -> Requester:
         return Requester(by)
     except ValueError:
         allowed = ", ".join(r.value for r in Requester if r is not Requester.ORGANISM_AUTO)
-        raise DomainError("remission_request.by", by, f"one of {allowed}") from None
+        raise DomainError("remission_request.by", by, f"une valeur parmi {allowed}") from None
 
 
 def request_remission(
@@ -262,7 +264,9 @@ def request_remission(
         policy, row = _claim(services, session, organism_code, claim_ref)
         if row.established_on > on:
             raise Refused(
-                "remission_request", claim_ref, f"claim {claim_ref} is established on {row.established_on}"
+                "remission_request",
+                claim_ref,
+                f"la créance {claim_ref} n'est constatée que le {long_date(row.established_on)}",
             )
         key = _key(organism_code, claim_ref, on.isoformat())
         replayed = session.scalar(select(RemissionCaseRow).where(RemissionCaseRow.key == key))
@@ -287,7 +291,7 @@ def request_remission(
             raise Refused(
                 "remission_request",
                 claim_ref,
-                f"a remission request of {pending.requested_on.isoformat()} is still pending",
+                f"une demande de remise du {pending.requested_on.isoformat()} est encore en attente",
             )
         threshold, scale = _policy_scale(policy, on)
         decided = routing(balance, threshold, scale, _quotient(session, row.debtor_id, on), responsibility)
@@ -343,6 +347,28 @@ def _authority(row: ClaimRow, case: RemissionCaseRow, authority: str) -> str:
     return case.route
 
 
+DECIDERS = ("board", "departement", "director", "accountant", "services")
+"""Who decided a remission, as the letter names it: the board, the département's president, the
+director himself, the accountant by delegation of the director, or the services by delegation."""
+
+
+def _decider(session: Session, authority: str, actor: str, roles: frozenset[str] | None) -> str:
+    """The authority that actually decided (``DECIDERS``): the board or the département when the
+    route says so; otherwise the decider's own role (the director deciding himself is named as
+    such, not as « les services, par délégation du directeur »)."""
+    if authority in ("board", "departement"):
+        return authority
+    if roles is None and actor:
+        found = session.scalar(select(UserRow.roles).where(UserRow.username == actor))
+        roles = frozenset(found) if found else frozenset()
+    roles = roles or frozenset()
+    if "director" in roles:
+        return "director"
+    if "accountant" in roles:
+        return "accountant"
+    return "services"
+
+
 def decide_remission(
     services: Services,
     organism_code: str,
@@ -354,8 +380,11 @@ def decide_remission(
     *,
     actor: str = "",
     why: str = "",
+    actor_roles: frozenset[str] | None = None,
 ) -> RemissionCaseView:
-    """Decide the pending request: remit ``rate`` % of the balance on ``on`` and notify it."""
+    """Decide the pending request: remit ``rate`` % of the balance on ``on`` and notify it.
+
+    The letter names who decided (``_decider``): the decision record keeps it too."""
     decided_rate = parse_rate(rate, "remission_decision.rate")
     with refusals(services, organism_code, on), services.db.unit_of_work() as session:
         _, row = _claim(services, session, organism_code, claim_ref)
@@ -369,12 +398,15 @@ def decide_remission(
             ):
                 return _view(latest[-1], claim_ref, on)  # a replay of this decision
             raise Refused(
-                "remission_decision", claim_ref, f"claim {claim_ref} has no pending remission request"
+                "remission_decision",
+                claim_ref,
+                f"la créance {claim_ref} n'a aucune demande de remise en attente",
             )
         balance = repository.load_ledger(session, row.id, until=on).balance
         amount = remitted_amount(balance, decided_rate)
         status = decision_status(decided_rate)
         decided_by = _authority(row, case, authority)
+        decider = _decider(session, decided_by, actor, actor_roles)
         if amount > 0:
             _post(
                 session,
@@ -401,6 +433,7 @@ def decide_remission(
                 "rate": str(decided_rate),
                 "amount_cents": amount,
                 "by": actor,
+                "decider": decider,
                 "why": why,
             },
         }
@@ -434,6 +467,7 @@ def decide_remission(
                         "remitted_cents": amount,
                         "rate": str(decided_rate),
                         "authority": decided_by,
+                        "decider": decider,
                         "motive": reasons,
                     },
                 )

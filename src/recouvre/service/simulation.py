@@ -298,11 +298,11 @@ def simulate(
     rather than from one stream for the month, so that a policy what-if (``service.whatif``)
     replays the same debtors' behaviour whatever the policy changed."""
     if start.day != 1:
-        raise DomainError("start", start.isoformat(), "a simulation starts on the first day of a month")
+        raise DomainError("start", start.isoformat(), "une simulation commence le premier jour d'un mois")
     with services.db.unit_of_work() as session:
         organism_id = session.scalar(select(OrganismRow.id).where(OrganismRow.code == organism))
         if organism_id is None:
-            raise DomainError("organism", organism, "no such organism")
+            raise DomainError("organism", organism, "organisme inconnu")
         receiving = [
             (ident, ref)
             for ident, ref in session.execute(

@@ -69,7 +69,7 @@ def claim_subject(services: Services, organism: str, claim_ref: str, on: date) -
         organism_id, _ = services.organism(session, organism)
         row = repository.claim_row(session, organism_id, claim_ref)
         if row is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism}")
+            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism}")
         author = session.scalar(
             select(ClaimAuthorRow.established_by).where(ClaimAuthorRow.claim_id == row.id)
         )
@@ -96,7 +96,7 @@ def debtor_subject(services: Services, organism: str, debtor_ref: str, on: date)
         organism_id, _ = services.organism(session, organism)
         debtor_id = repository.debtor_ids(session, organism_id, [debtor_ref]).get(debtor_ref)
         if debtor_id is None:
-            raise NotFound("debtor", debtor_ref, f"no such debtor in {organism}")
+            raise NotFound("debtor", debtor_ref, f"débiteur introuvable dans {organism}")
         claims = session.scalars(select(ClaimRow.id).where(ClaimRow.debtor_id == debtor_id))
         return Subject(
             organism=organism, debtor=debtor_ref, placed_with=_agencies(session, claims, on), owner=debtor_ref
@@ -156,7 +156,7 @@ def place_claim(
         organism_id, _ = services.organism(session, organism)
         claim = repository.claim_row(session, organism_id, claim_ref)
         if claim is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism}")
+            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism}")
         running = session.scalars(
             select(PlacementRow).where(
                 PlacementRow.claim_id == claim.id,
@@ -199,7 +199,7 @@ def _find_placement(session: Session, organism_id: int, placement_id: int) -> tu
         .where(PlacementRow.id == placement_id, ClaimRow.organism_id == organism_id)
     ).first()
     if found is None:
-        raise NotFound("placement", placement_id, "no such placement in this organism")
+        raise NotFound("placement", placement_id, "placement introuvable dans cet organisme")
     row, ref = found
     return row, ref
 
@@ -219,10 +219,10 @@ def recall_placement(
         organism_id, _ = services.organism(session, organism)
         row, ref = _find_placement(session, organism_id, placement_id)
         if row.placed_until is not None:
-            raise DomainError("placement", placement_id, f"already ended on {row.placed_until.isoformat()}")
+            raise DomainError("placement", placement_id, f"déjà terminé le {row.placed_until.isoformat()}")
         if on < row.placed_from:
             raise DomainError(
-                "on", on.isoformat(), f"before the placement's start {row.placed_from.isoformat()}"
+                "on", on.isoformat(), f"avant le début du placement ({row.placed_from.isoformat()})"
             )
         before = _placement(row, organism, ref).audit()
         row.placed_until = on

@@ -146,8 +146,8 @@ def parameters_on(policy: Policy, on: date) -> WithholdingParameters:
         raise DomainError(
             "policy",
             ", ".join(missing),
-            f"missing from the policy of {policy.organism or policy.country}: "
-            "no withholding on benefits for this organism",
+            f"absents de la politique de {policy.organism or policy.country} : "
+            "pas de retenue sur prestations pour cet organisme",
         )
     scale_version = policy.version("withholding.scale", on)
     return WithholdingParameters(
@@ -167,27 +167,39 @@ def _problems(organism_code: str, payments: Sequence[BenefitPayment], run_id: st
     """What is wrong in the batch itself, before the database is read."""
     problems: list[Problem] = []
     if not run_id or len(run_id) > MAX_RUN_ID or any(character.isspace() for character in run_id):
-        problems.append(Problem(0, "run_id", run_id, f"1 to {MAX_RUN_ID} characters, no spaces"))
+        problems.append(Problem(0, "run_id", run_id, f"de 1 à {MAX_RUN_ID} caractères, sans espace"))
         return problems
     first: dict[str, int] = {}
     for index, payment in enumerate(payments):
         ref = payment.debtor_ref
         if ref in first:
             problems.append(
-                Problem(index, "debtor", ref, f"appears twice in the run (also item {first[ref] + 1})")
+                Problem(
+                    index,
+                    "debtor",
+                    ref,
+                    f"figure deux fois dans le traitement (aussi ligne {first[ref] + 1})",
+                )
             )
         else:
             first[ref] = index
         if len(payment_key(organism_code, run_id, ref)) > MAX_KEY:
-            problems.append(Problem(index, "run_id", run_id, f"keys would exceed {MAX_KEY} characters"))
+            problems.append(Problem(index, "run_id", run_id, f"les clés dépasseraient {MAX_KEY} caractères"))
         for name, amounts in (("regular", payment.regular), ("arrears", payment.arrears)):
             for benefit, amount in amounts.items():
                 if benefit not in BENEFITS:
                     known = ", ".join(sorted(BENEFITS))
-                    problems.append(Problem(index, f"{name}.benefit", benefit, f"unknown benefit ({known})"))
+                    problems.append(
+                        Problem(index, f"{name}.benefit", benefit, f"prestation inconnue ({known})")
+                    )
                 if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
                     problems.append(
-                        Problem(index, f"{name}.{benefit}", amount, "must be a non-negative amount in cents")
+                        Problem(
+                            index,
+                            f"{name}.{benefit}",
+                            amount,
+                            "doit être un montant positif ou nul en centimes",
+                        )
                     )
     return problems
 
@@ -332,7 +344,7 @@ def apply_benefit_payments(
         organism_id, organism = services.organism(session, organism_code)
         debtors = repository.debtor_ids(session, organism_id, (p.debtor_ref for p in payments))
         problems = [
-            Problem(index, "debtor", payment.debtor_ref, f"no such debtor in {organism_code}")
+            Problem(index, "debtor", payment.debtor_ref, f"débiteur introuvable dans {organism_code}")
             for index, payment in enumerate(payments)
             if payment.debtor_ref not in debtors
         ]
@@ -539,9 +551,9 @@ def _refuse_booked_keys(
         booked = repository.existing_keys(session, MovementRow.key, keys)
     if booked:
         raise PostingsRefused(
-            f"withholding run {run_id} of {organism_code}",
+            f"traitement des retenues {run_id} de {organism_code}",
             [
-                PostingProblem(index, int(row[1]), str(row[0]), "movement.key", row[0], "already booked")
+                PostingProblem(index, int(row[1]), str(row[0]), "movement.key", row[0], "déjà enregistré")
                 for index, row in enumerate(movements.rows)
                 if row[0] in booked
             ],
@@ -582,7 +594,7 @@ def explain(services: Services, organism_code: str, debtor_ref: str, on: date) -
         organism_id, _ = services.organism(session, organism_code)
         debtor_id = repository.debtor_ids(session, organism_id, [debtor_ref]).get(debtor_ref)
         if debtor_id is None:
-            raise NotFound("debtor", debtor_ref, f"no such debtor in {organism_code}")
+            raise NotFound("debtor", debtor_ref, f"débiteur introuvable dans {organism_code}")
         query = (
             select(BenefitPaymentRow)
             .where(

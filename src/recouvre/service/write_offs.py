@@ -101,7 +101,9 @@ def record_fact(
     try:
         kind = DebtorFact(fact)
     except ValueError:
-        raise DomainError("fact", fact, f"one of {', '.join(item.value for item in DebtorFact)}") from None
+        raise DomainError(
+            "fact", fact, f"une valeur parmi {', '.join(item.value for item in DebtorFact)}"
+        ) from None
     with services.db.unit_of_work() as session:
         _, row = find_claim(services, session, organism_code, claim_ref)
         return repository.add_claim_event(
@@ -173,7 +175,7 @@ def write_off_proposals(
     Set-based: a few statements for the whole organism, whatever its size.
     """
     if not criteria.any():
-        raise DomainError("criteria", "none", "ask for at least one criterion")
+        raise DomainError("criteria", "none", "indiquez au moins un critère")
     with services.db.unit_of_work() as session:
         organism_id, organism = services.organism(session, organism_code)
         policy = services.policy(organism)
@@ -248,7 +250,9 @@ def write_off(
             return WriteOffResult(claim_ref, on, booked.amount, key)
         balance = repository.load_ledger(session, row.id, until=on).balance
         if row.established_on > on or balance <= 0:
-            raise Refused("write_off", claim_ref, f"claim {claim_ref} has nothing owed on {on.isoformat()}")
+            raise Refused(
+                "write_off", claim_ref, f"la créance {claim_ref} n'a rien de dû au {on.isoformat()}"
+            )
         post(
             session,
             services,
@@ -291,7 +295,11 @@ def revive(
         ledger = repository.load_ledger(session, row.id, until=on)
         standing = [m for m in ledger.effective() if m.kind is MovementKind.WRITE_OFF]
         if not standing:
-            raise Refused("write_off", claim_ref, f"claim {claim_ref} has no write-off to revive")
+            raise Refused(
+                "write_off",
+                claim_ref,
+                f"la créance {claim_ref} n'a aucune admission en non-valeur à reprendre",
+            )
         target = standing[-1]
         key = f"{target.key}:reversal"
         post(

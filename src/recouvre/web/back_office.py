@@ -18,10 +18,12 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from recouvre.security.authorization import Subject
+from recouvre.security.roles import default_roles
 from recouvre.service import back_office, commands
 from recouvre.service.commands import back_office as office_reads
 from recouvre.service.commands import reads as door_reads
 from recouvre.web import labels
+from recouvre.web.forms import FormError
 from recouvre.web.pages import PageError, WebSession, path_part, render
 from recouvre.web.routes import (
     REFUSALS,
@@ -290,10 +292,17 @@ def _users_page(
     done: str = "",
     error: str = "",
     activation: str = "",
+    proposed: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     users = door_reads.users(services, web.actor)
     changes = office_reads.pending_user_changes(services, web.actor)
+    may_propose = web.can("users.manage")
+    organisms = (
+        [org for org in door_reads.organisms(services, web.actor) if _visible_to(web, org.code)]
+        if may_propose and web.can("organisms.read")
+        else []
+    )
     response = render(
         request,
         "users.html",
@@ -304,6 +313,10 @@ def _users_page(
             "error": error,
             "activation": activation,
             "org": _own_organism(services, web),
+            "may_propose": may_propose,
+            "proposable_roles": _proposable_roles(),
+            "organisms": organisms,
+            "proposed": proposed or {},
         },
         web=web,
         status=status,
@@ -314,6 +327,71 @@ def _users_page(
 @router.get("/utilisateurs")
 def users_page(request: Request, services: ServicesDep, web: SessionDep) -> Response:
     return guarded(web, lambda: _users_page(request, services, web))
+
+
+def _visible_to(web: WebSession, organism: str) -> bool:
+    return web.actor.organism is None or web.actor.organism == organism
+
+
+PROPOSAL_HIDDEN_ROLES = frozenset({"system", "debtor"})
+"""Roles never given from the page: the batch account and the debtors' own space."""
+
+
+def _proposable_roles() -> list[tuple[str, str]]:
+    """The roles of ``roles.yaml`` an administrator may propose, with their French labels."""
+    labels_of = default_roles().role_labels
+    return [(name, label) for name, label in labels_of.items() if name not in PROPOSAL_HIDDEN_ROLES]
+
+
+@router.post("/utilisateurs/nouveau")
+def propose_user(request: Request, services: ServicesDep, web: SessionDep, form: FormDep) -> Response:
+    """Propose a new user (``commands.add_user``): with a financial role the account waits for a
+    director's approval; otherwise its one-time activation link is shown once, here."""
+
+    def run() -> Response:
+        proposed = {
+            key: form.fields.get(key, "")
+            for key in ("identifiant", "nom_complet", "organisme", "agence", "motif")
+        }
+        for name, _ in _proposable_roles():
+            proposed[f"role-{name}"] = form.fields.get(f"role-{name}", "")
+        try:
+            username = form.text("identifiant", "Identifiant", required=True, max_length=64)
+            if not USER_NAME.match(username):
+                raise FormError(
+                    "Identifiant", "lettres minuscules, chiffres, points, tirets ou soulignés seulement"
+                )
+            full_name = form.text("nom_complet", "Nom complet", max_length=200)
+            roles = [name for name, _ in _proposable_roles() if form.fields.get(f"role-{name}") == "oui"]
+            if not roles:
+                raise FormError("Rôles", "cochez au moins un rôle")
+            organism = form.text("organisme", "Organisme", max_length=32) or None
+            agency = form.text("agence", "Agence de recouvrement", max_length=64) or None
+            why = form.text("motif", "Motif", max_length=2000)
+            done = commands.add_user(
+                services,
+                web.actor,
+                username,
+                roles,
+                full_name=full_name,
+                organism=organism,
+                agency=agency,
+                why=why,
+            )
+        except REFUSALS as error:
+            return _users_page(
+                request, services, web, error=refusal_text(error), proposed=proposed, status=409
+            )
+        if done.activation is None:
+            message = (
+                f"La création du compte {username} est proposée : un directeur doit l'approuver "
+                "(rôle à fonction financière) avant que le lien d'activation soit émis."
+            )
+            return _users_page(request, services, web, done=message)
+        link = str(request.base_url).rstrip("/") + done.activation.link
+        return _users_page(request, services, web, done=f"Le compte {username} est créé.", activation=link)
+
+    return guarded(web, run)
 
 
 @router.post("/utilisateurs/{username}/decision")

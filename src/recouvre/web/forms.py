@@ -68,7 +68,7 @@ class Form:
         try:
             cents = parse_amount(value, field=name)
         except AmountError as error:
-            reason = "montant trop grand" if str(error).endswith("out of range") else "montant attendu"
+            reason = "montant trop grand" if str(error).endswith("hors limites") else "montant attendu"
             raise FormError(label, f"{reason}, par exemple 120,50 ou 1 204,50") from None
         if cents <= 0:
             raise FormError(label, "le montant doit être positif")

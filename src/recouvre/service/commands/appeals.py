@@ -33,7 +33,9 @@ LAST_APPEAL_DAY = date(9998, 12, 31)
 
 def _appeal_day(on: date) -> None:
     if on > LAST_APPEAL_DAY:
-        raise DomainError("on", on.isoformat(), f"expected a date up to {LAST_APPEAL_DAY.isoformat()}")
+        raise DomainError(
+            "on", on.isoformat(), f"date attendue au plus tard le {LAST_APPEAL_DAY.isoformat()}"
+        )
 
 
 def _appeal_view(view: appeals.AppealView) -> dict[str, object]:

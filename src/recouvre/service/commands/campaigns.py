@@ -86,7 +86,7 @@ def record_call(
     guard_debtor(services, actor, "campaigns.call", organism, facts.debtor_ref)
     if found.needs == "promise":
         if promise is None:
-            raise DomainError("promise", outcome, "a promise needs its amount and its date")
+            raise DomainError("promise", outcome, "une promesse demande son montant et sa date")
         guard_claim(services, actor, "promises.record", organism, facts.claim_ref)
     if found.contact != "none":
         guard_claim(services, actor, "contacts.record", organism, facts.claim_ref)

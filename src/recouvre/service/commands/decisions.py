@@ -186,7 +186,16 @@ def decide_remission(
         before=lambda: claim_snapshot(services, organism, claim_ref, on),
     ) as current:
         decided = remission.decide_remission(
-            services, organism, claim_ref, on, rate, "", reasons, actor=actor.user, why=why
+            services,
+            organism,
+            claim_ref,
+            on,
+            rate,
+            "",
+            reasons,
+            actor=actor.user,
+            why=why,
+            actor_roles=actor.roles,
         )
         current.note(
             **(claim_snapshot(services, organism, claim_ref, on) or {}),
@@ -209,7 +218,11 @@ def pending_write_off(services: Services, organism: str, claim_ref: str) -> deci
         if proposal.claim_ref == claim_ref
     ]
     if not found:
-        raise NotFound("write_off_proposal", claim_ref, f"no pending write-off proposal for {claim_ref}")
+        raise NotFound(
+            "write_off_proposal",
+            claim_ref,
+            f"aucune proposition d'admission en non-valeur en attente pour {claim_ref}",
+        )
     return found[-1]
 
 

@@ -180,7 +180,7 @@ def record_title_act(
     decision, the annulment."""
     action = ACT_ACTIONS.get(act)
     if action is None:
-        raise DomainError("act", act.value, f"one of {', '.join(a.value for a in ACT_ACTIONS)}")
+        raise DomainError("act", act.value, f"une valeur parmi {', '.join(a.value for a in ACT_ACTIONS)}")
     guard(services, actor, action, Subject(organism=organism))
     found = enforcement.get_title(services, organism, title_id, on)
     return on_claim(

@@ -59,7 +59,7 @@ def change_roles(
     target = accounts.get_user(services, username)
     guard(services, actor, "users.manage", Subject(organism=target.organism or NETWORK))
     if target.username == actor.user:
-        raise DomainError("username", username, "one does not change one's own roles")
+        raise DomainError("username", username, "on ne change pas ses propres rôles")
     with door.act(
         services,
         actor,
@@ -85,7 +85,7 @@ def _guard_decision(services: Services, actor: Actor, username: str) -> tuple[ac
         Subject(organism=target.organism or NETWORK, proposed_by=change.proposed_by),
     )
     if target.username == actor.user:
-        raise DomainError("username", username, "one does not approve a change of one's own account")
+        raise DomainError("username", username, "on n'approuve pas un changement de son propre compte")
     if actor.user == accounts.SYSTEM_ACTOR.user and accounts.may_approve_exists(services):
         raise DomainError(
             "username", username, "le compte système n'approuve que tant qu'aucun directeur n'est actif"
@@ -151,7 +151,7 @@ def disable_user(services: Services, actor: Actor, username: str, why: str = "")
     target = accounts.get_user(services, username)
     guard(services, actor, "users.manage", Subject(organism=target.organism or NETWORK))
     if target.username == actor.user:
-        raise DomainError("username", username, "one does not disable one's own account")
+        raise DomainError("username", username, "on ne désactive pas son propre compte")
     with door.act(
         services,
         actor,

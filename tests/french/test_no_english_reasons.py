@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from .english_reasons import english_reasons
 
-ELSEWHERE = {
-    "recouvre/service/agency_work.py",
-    "recouvre/service/placements.py",
-}
+ELSEWHERE: set[str] = set()
 """Files of the agencies' work (bailiff placement plan, placements) another change rewrites at
 the same time; their reasons are translated there. The set only shrinks."""
 

@@ -158,7 +158,9 @@ def contracts_from_data(items: Sequence[Mapping[str, Any]]) -> list[AgencySpec]:
         try:
             contract = data.get("contract") or {}
             if not isinstance(contract, Mapping):
-                raise DomainError("contract", contract, "{from: DATE, until: DATE}")
+                raise DomainError(
+                    "contract", contract, "attendu : les dates de début et de fin du contrat (AAAA-MM-JJ)"
+                )
             grid = []
             for position, raw in enumerate(data["grid"]):
                 if not isinstance(raw, Mapping):

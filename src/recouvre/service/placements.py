@@ -504,7 +504,7 @@ def placement_on(services: Services, organism: str, claim_ref: str, on: date) ->
         organism_id, found = services.organism(session, organism)
         claim = repository.claim_row(session, organism_id, claim_ref)
         if claim is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism}")
+            raise NotFound("claim", claim_ref, f"aucune créance {claim_ref} dans {organism}")
         return _state_of(session, claim, on, services.policy(found))
 
 
@@ -580,7 +580,7 @@ def record_agency_payment(
         organism_id, found = services.organism(session, organism)
         claim = repository.claim_row(session, organism_id, claim_ref)
         if claim is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism}")
+            raise NotFound("claim", claim_ref, f"aucune créance {claim_ref} dans {organism}")
         state = _state_of(session, claim, on, services.policy(found)) if on >= claim.established_on else None
         if state is None or state.status != "placed" or state.agency != agency:
             where = (
@@ -673,7 +673,7 @@ def recall_claim(
         organism_id, found = services.organism(session, organism)
         claim = repository.claim_row(session, organism_id, claim_ref)
         if claim is None:
-            raise NotFound("claim", claim_ref, f"no such claim in {organism}")
+            raise NotFound("claim", claim_ref, f"aucune créance {claim_ref} dans {organism}")
         state = _state_of(session, claim, on, services.policy(found)) if on >= claim.established_on else None
         if state is None or state.status != "placed" or state.agency != agency:
             message = f"la créance {claim_ref} n'est pas confiée à l'agence {agency} le {on.isoformat()}"

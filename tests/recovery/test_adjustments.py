@@ -162,7 +162,7 @@ def test_consolidation_chains_the_plans(portfolio: Services) -> None:
 
 
 def test_withholding_amount_bounds(portfolio: Services) -> None:
-    with pytest.raises(DomainError, match="sans l.accord du débiteur"):
+    with pytest.raises(DomainError, match="accord du débiteur"):
         set_withholding_amount(
             portfolio, ORG, "D1", 30_000, date(2026, 3, 1), scale_amount=19_860, by="agent", why="demande"
         )

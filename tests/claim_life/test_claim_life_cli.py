@@ -106,7 +106,7 @@ def test_missing_who_and_bad_date(invoke: typer.Typer) -> None:
     )
     assert code == 2 and "utilisateur inconnu" in out
     code, out = _run(invoke, "appeal", "file", "-o", ORG, "-c", "C1", "--date", "02/02/2026", *WHO)
-    assert code == 1 and "YYYY-MM-DD" in out
+    assert code == 1 and "une date AAAA-MM-JJ" in out
 
 
 def test_write_off_appeal_and_over_indebtedness_commands(invoke: typer.Typer) -> None:

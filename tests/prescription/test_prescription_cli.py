@@ -37,7 +37,7 @@ def test_watch_requires_a_valid_date(services: Services, invoke: Invoke) -> None
     missing = invoke(app, ["watch"])
     assert missing.exit_code == 2
     wrong = invoke(app, ["watch", "--date", "2026-13-01"])
-    assert wrong.exit_code == 1 and "not a date" in wrong.stderr
+    assert wrong.exit_code == 1 and "une date AAAA-MM-JJ" in wrong.stderr
     unknown = invoke(app, ["watch", "--date", "2026-01-10", "--organism", "CAF-NONE"])
     assert unknown.exit_code == 1 and "CAF-NONE" in unknown.stderr
 

@@ -10,7 +10,6 @@ placements default to the system account).
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from rich.table import Table
 
 from recouvre.adapters.agency_files import ContractsFileError, read_contracts, write_rows
 from recouvre.cli.common import actor, attempt, batch_actor, console, fail, money, organism_or_only, services
+from recouvre.cli.common import option_date as _date
 from recouvre.domain.errors import BatchRejected
 from recouvre.domain.money import AmountError, Cents, parse_amount
 from recouvre.service import agency_work, commands
@@ -47,13 +47,6 @@ HANDOVER_COLUMNS = (
     "phase",
     "title_letters",
 )
-
-
-def _date(text: str, option: str = "--date") -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise fail(f"{option} {escape(text)!r} : une date AAAA-MM-JJ") from None
 
 
 def _amount(text: str | None, option: str) -> Cents | None:

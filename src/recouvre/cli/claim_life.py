@@ -14,7 +14,6 @@ refuse is recorded as refused, changes nothing, and exits 1 with the reason.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated, TypeVar
 
 import typer
@@ -22,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from recouvre.cli.common import actor, attempt, batch_actor, console, fail, money, services
+from recouvre.cli.common import option_date as _date
 from recouvre.domain.appeals import AppealOutcome, AppealStage, Appellant
 from recouvre.domain.money import AmountError, Cents, parse_amount
 from recouvre.domain.remission import RemissionStatus, Route
@@ -44,13 +44,6 @@ over_indebtedness_app = typer.Typer(help="Surendettement (procédures 16 à 19).
 appeal_app = typer.Typer(
     help="Recours (PM242) : commission de recours amiable, tribunal.", no_args_is_help=True
 )
-
-
-def _date(text: str, option: str = "--date") -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise fail(f"{option} {escape(text)!r}: une date YYYY-MM-DD") from None
 
 
 def _amount(text: str, option: str) -> Cents:

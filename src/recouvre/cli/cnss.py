@@ -20,8 +20,6 @@ Amnesty campaigns (SCENARIOS.md "CNSS amnesty"):
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -39,6 +37,7 @@ from recouvre.cli.common import (
     refused,
     services,
 )
+from recouvre.cli.common import option_date as _date
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import AmountError, parse_amount
 from recouvre.security.authorization import Forbidden
@@ -48,13 +47,6 @@ from recouvre.service.seizures import STEP_LABELS, SeizureStep
 seizure_app = typer.Typer(
     help="Saisies-arrêts (CNSS) sur les créances en recouvrement forcé.", no_args_is_help=True
 )
-
-
-def _date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise fail(f"{option} {value!r}: not a date YYYY-MM-DD") from None
 
 
 @seizure_app.command("record")

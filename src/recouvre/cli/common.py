@@ -184,3 +184,11 @@ def money(found: Services, organism: str, on: date | None = None) -> Callable[[C
     """A formatter of amounts in the organism's currency: ``1 234,56 €`` or ``1 234,56 MAD``."""
     code = currency(found, organism, on)
     return lambda cents: format_money(cents, code)
+
+
+def option_date(text: str, option: str = "--date") -> date:
+    """The date an option gives (``AAAA-MM-JJ``); a clear refusal naming the option (exit 1)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{option} {escape(text)!r} : une date AAAA-MM-JJ") from None

@@ -12,13 +12,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from recouvre.cli.common import actor, batch_actor, console, fail, money, organism_or_only, refused, services
+from recouvre.cli.common import option_date as _date
 from recouvre.domain.model import DomainError
 from recouvre.domain.money import Cents
 from recouvre.domain.prescription import InterruptionEffect, PrescriptionState
@@ -39,13 +39,6 @@ KIND_LABELS = {
     "court_action": "action en justice",
     "enforcement_act": "acte d'exécution",
 }
-
-
-def _date(value: str, option: str = "--date") -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise fail(f"{option} {value!r}: not a date YYYY-MM-DD") from None
 
 
 @app.command("watch")

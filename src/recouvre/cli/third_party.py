@@ -6,7 +6,7 @@ date is given, every act is done by the user named with ``--as``."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from recouvre.adapters.third_party_files import write_rows
 from recouvre.cli.common import actor, attempt, console, fail, services
+from recouvre.cli.common import option_date as _date
 from recouvre.domain.money import AmountError, format_eur, parse_amount
 from recouvre.domain.satd import DebtKind
 from recouvre.domain.third_party import Funder
@@ -27,13 +28,6 @@ DateOption = Annotated[str, typer.Option("--date", help="Date de l'acte, YYYY-MM
 WhyOption = Annotated[str, typer.Option("--why", help="Pourquoi (motif, référence du dossier)")]
 
 app = typer.Typer(help="Recouvrement pour le compte de tiers (procédure 10).", no_args_is_help=True)
-
-
-def _date(text: str, option: str = "--date") -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise fail(f"{option} {escape(text)!r}: une date YYYY-MM-DD") from None
 
 
 def _print(view: third_party.TransferView) -> None:

@@ -80,6 +80,7 @@ def test_repeated_failures_are_throttled_never_locked(services: Services, clock:
 def test_tokens_expire_are_revoked_and_stored_hashed(services: Services, clock: Clock) -> None:
     accounts.add_user(services, "alice", PASSWORD, ["case_worker"], organism=ORG, by="t")
     issued = accounts.issue_token(services, "alice", PASSWORD)
+    assert issued.token.startswith(accounts.API_TOKEN_PREFIX)
     with services.db.unit_of_work() as session:
         stored = list(session.scalars(select(ApiTokenRow.token_hash)))
     assert stored == [accounts.token_digest(issued.token)] and issued.token not in stored
@@ -102,6 +103,17 @@ def test_tokens_expire_are_revoked_and_stored_hashed(services: Services, clock: 
         accounts.actor_from_token(services, "n'importe quoi")
 
 
+def test_tokens_never_start_with_a_dash_that_a_command_line_reads_as_an_option() -> None:
+    """A bare URL-safe token began with ``-`` one time in 64: ``users activate -Xy…`` then
+    failed as an unknown option (exit 2). Every token starts with its kind's prefix."""
+    for prefix in (accounts.ACTIVATION_TOKEN_PREFIX, accounts.API_TOKEN_PREFIX):
+        tokens = [accounts.new_token(prefix) for _ in range(500)]
+        assert all(token.startswith(prefix) and len(token) > len(prefix) + 40 for token in tokens)
+        assert len(set(tokens)) == len(tokens)
+    assert not accounts.ACTIVATION_TOKEN_PREFIX.startswith("-")
+    assert not accounts.API_TOKEN_PREFIX.startswith("-")
+
+
 # The `recouvre users` commands --------------------------------------------------------------------
 
 
@@ -119,7 +131,9 @@ def _run(cli: tuple[typer.Typer, CliState], *args: str, input: str | None = None
 
 
 def _token(out: str) -> str:
-    return out.split("jeton d'activation : ")[1].split()[0]
+    token = out.split("jeton d'activation : ")[1].split()[0]
+    assert token.startswith(accounts.ACTIVATION_TOKEN_PREFIX), token
+    return token
 
 
 def test_users_commands(cli: tuple[typer.Typer, CliState], services: Services) -> None:

@@ -281,7 +281,7 @@ def pending_user_changes(services: Services, organism: str | None) -> list[Pendi
                 change.proposed_at,
                 change.why,
             )
-            for change, user in session.execute(query).tuples()
+            for change, user in session.execute(query)
         ]
 
 

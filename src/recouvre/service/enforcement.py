@@ -65,7 +65,7 @@ from recouvre.domain.model import Benefit, DomainError, Phase
 from recouvre.domain.money import Cents
 from recouvre.letters.court import InjunctionRequest, RequestLine
 from recouvre.policy import Policy
-from recouvre.service import claim_actions, prescription, suspensions
+from recouvre.service import prescription, suspensions, transfers
 from recouvre.service.context import Services, refusals
 from recouvre.service.interruptions import find_claim
 from recouvre.storage import repository
@@ -313,7 +313,7 @@ def _refusal_of_claim(
     ledger = repository.load_ledger(session, row.id, until=on)
     if ledger.balance <= 0:
         return f"la créance {row.ref} ne présente aucun solde à recouvrer"
-    transferred = claim_actions.transfer_refusal(session, row.id, row.ref, on, f"une {label}")
+    transferred = transfers.transfer_refusal(session, row.id, row.ref, on, f"une {label}")
     if transferred is not None:
         return transferred
     if suspensions.is_suspended(session, row.id, on):

@@ -258,11 +258,14 @@ def inject(process: subprocess.Popen[bytes], fault: str, pg_control: Path | None
 
 
 def until_done(command: list[str], attempts: int = 6) -> None:
+    last = ""
     for attempt in range(attempts):
-        if run(command) == 0:
+        done = subprocess.run(command, capture_output=True, text=True, check=False, env=_environment())
+        if done.returncode == 0:
             return
+        last = f"exit {done.returncode}: {done.stderr[-1200:]}"
         time.sleep(0.5 * (attempt + 1))  # a server being restarted
-    raise RuntimeError(f"{' '.join(command[3:7])}… did not succeed after {attempts} attempts")
+    raise RuntimeError(f"{' '.join(command[3:7])}… did not succeed after {attempts} attempts; last {last}")
 
 
 def trial(

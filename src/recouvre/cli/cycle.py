@@ -39,6 +39,15 @@ def run(
         help="Lancer le cycle sans le paiement des prestations du mois (à confirmer exprès : "
         "les créances recouvrées par retenue paraîtraient en défaillance)",
     ),
+    jobs: bool | None = typer.Option(
+        None,
+        "--jobs/--no-jobs",
+        help="PostgreSQL : confier les tranches aux « recouvre worker » (par défaut : oui si un "
+        "worker est actif, sinon dans ce processus ; aussi RECOUVRE_JOBS=1 ou 0)",
+    ),
+    detach: bool = typer.Option(
+        False, "--detach", help="Avec la file de tâches : rendre la main une fois les tranches en file"
+    ),
 ) -> None:
     """Lance (ou reprend) le cycle mensuel ; relancer un mois déjà traité ne change rien."""
     try:
@@ -73,7 +82,19 @@ def run(
                 workers=workers,
                 progress=advance,
                 without_payment_run=without_payment_run,
+                jobs=True if detach else jobs,
+                detach=detach,
             )
+    if summary.detached:
+        console.print(
+            f"Cycle {month} de {code} (passage n° {summary.run_id}) : {summary.queued} tranche(s) en file "
+            f"sur {summary.shards}, exécutées par les « recouvre worker ». Pour suivre et attendre la fin : "
+            f"recouvre cycle run --month {month} --organism {code} "
+            "(la commande reprend le passage en cours).",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
     table = Table(
         title=f"Cycle de {month_label(summary.month)} — {summary.organism} — "
         f"lancé le {long_date(summary.run_on)}"

@@ -32,6 +32,8 @@ def run_cycle(
     shard_debtors: int = cycle.SHARD_DEBTORS,
     progress: Callable[[int, int], None] | None = None,
     without_payment_run: bool = False,
+    jobs: bool | None = False,
+    detach: bool = False,
 ) -> cycle.CycleSummary:
     """Run (or resume) the monthly cycle of ``month``. For an organism that recovers by
     withholding on benefits, the month's benefit-payment run must be booked first
@@ -72,9 +74,16 @@ def run_cycle(
             shard_debtors=shard_debtors,
             workers=workers,
             progress=progress,
+            jobs=jobs,
+            detach=detach,
         ),
         describe=lambda summary: {
             "already_done": summary.already_done,
+            **(
+                {"detached": True, "run_id": summary.run_id, "queued": summary.queued}
+                if summary.detached
+                else {}
+            ),
             "without_payment_run": without_payment_run,
             **summary.as_data(),
         },

@@ -1,0 +1,168 @@
+"""The cycle's shards as jobs of the PostgreSQL job queue (``service.job_queue``, ADR 0009).
+
+Two ``recouvre worker`` processes, each with its own connections as on two machines, run the
+shards of a cycle queued by ``recouvre cycle run --jobs``; one of them is killed with SIGKILL
+while both are running a shard. The stalled shard is given back to the queue and done again,
+and the run ends with exactly the tables of an uninterrupted run in one process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from conftest import PG_SKIP_REASON, PG_URL
+from recouvre.adapters.generator import PortfolioSpec, load_portfolio
+from recouvre.domain.model import Country
+from recouvre.service import Services
+from recouvre.storage.database import Database
+from recouvre.storage.operations import content_digests
+
+ORGANISM = "CAF-JOBS"
+MONTH = "2026-11"
+CYCLE_ON = "2026-11-28"
+DEBTORS = 1_200
+SHARD = 100
+RECOUVRE = [sys.executable, "-m", "recouvre.cli"]
+ENVIRONMENT = os.environ | {
+    "COLUMNS": "120",
+    "RECOUVRE_USER": "",
+    "RECOUVRE_WORKER_STALLED_S": "2",
+    "RECOUVRE_JOBS_PATIENCE_S": "30",
+}
+
+
+def _admin() -> str:
+    assert PG_URL is not None
+    return make_url(PG_URL).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def _create(name: str, template: str | None = None) -> str:
+    admin = create_engine(_admin(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(
+            text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        )
+    admin.dispose()
+    return make_url(_admin()).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop(*names: str) -> None:
+    admin = create_engine(_admin(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        for name in names:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _cycle(url: str, *options: str) -> list[str]:
+    return [
+        *RECOUVRE, "--db", url, "cycle", "run", "--month", MONTH, "--organism", ORGANISM,
+        "--date", CYCLE_ON, "--shard-size", str(SHARD), "--without-payment-run", *options,
+    ]  # fmt: skip
+
+
+def _worker(url: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*RECOUVRE, "--db", url, "worker", "--heartbeat", "0.3", "--stalled-after", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENVIRONMENT,
+    )
+
+
+@pytest.fixture
+def portfolio() -> Iterator[tuple[str, str]]:
+    """Two identical databases holding the same portfolio: one for each way of running."""
+    if PG_URL is None:
+        pytest.skip(PG_SKIP_REASON)
+    base = f"jobs_{os.getpid()}"
+    url = _create(base)
+    database = Database(url)
+    load_portfolio(Services(database), PortfolioSpec(ORGANISM, Country.FR, seed=7), DEBTORS)
+    database.dispose()
+    yield _create(f"{base}_one", base), _create(f"{base}_queue", base)
+    _drop(f"{base}_one", f"{base}_queue", base)
+
+
+def _scalar(database: Database, sql: str) -> int:
+    with database.engine.connect() as connection:
+        return int(connection.execute(text(sql)).scalar_one())
+
+
+@pytest.mark.postgres
+def test_a_worker_killed_mid_run_changes_nothing(portfolio: tuple[str, str]) -> None:
+    one, queue = portfolio
+    started = time.perf_counter()
+    alone = subprocess.run(
+        _cycle(one, "--no-jobs", "--workers", "1"), capture_output=True, text=True, env=ENVIRONMENT
+    )
+    assert alone.returncode == 0, alone.stderr
+    single_s = time.perf_counter() - started
+
+    database = Database(queue, migrate=False)
+    workers = [_worker(queue), _worker(queue)]
+    try:
+        deadline = time.monotonic() + 30
+        while _scalar(database, "SELECT count(*) FROM procrastinate_workers") < 2:
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.1)
+        run = subprocess.Popen(
+            _cycle(queue, "--jobs"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=ENVIRONMENT,
+        )
+        # Kill one worker while both run a shard: its shard stays 'doing' until found stalled.
+        while _scalar(database, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'") < 2:
+            assert run.poll() is None, run.communicate()
+            time.sleep(0.02)
+        victim = workers[0]
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+        assert "given back to the queue" in err  # the killed worker's shard was recovered
+        shards = _scalar(database, "SELECT count(*) FROM cycle_shards")
+        assert shards == -(-DEBTORS // SHARD) or shards > 1
+        assert _scalar(database, "SELECT count(*) FROM cycle_runs WHERE status = 'done'") == 1
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        database.dispose()
+
+    expected = Database(one, migrate=False)
+    found = Database(queue, migrate=False)
+    try:
+        wanted, got = content_digests(expected), content_digests(found)
+    finally:
+        expected.dispose()
+        found.dispose()
+    assert wanted["movements"][0] > 0 and wanted["letters"][0] > 0
+    assert sorted(name for name in wanted if got.get(name) != wanted[name]) == []
+    queued_s = time.perf_counter() - started - single_s
+    print(f"single process {single_s:.1f} s, two workers (one killed) {queued_s:.1f} s")
+
+
+def test_the_queue_is_refused_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    done = subprocess.run([*RECOUVRE, "--db", url, "worker"], capture_output=True, text=True, env=ENVIRONMENT)
+    assert done.returncode == 1
+    assert "PostgreSQL" in done.stderr

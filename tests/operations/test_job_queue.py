@@ -1,12 +1,15 @@
-"""The cycle's shards as jobs of the PostgreSQL job queue (``service.job_queue``, ADR 0009).
+"""A payment run's batches and the cycle's shards as jobs of the PostgreSQL job queue
+(``service.job_queue``, ADR 0009).
 
-Two ``recouvre worker`` processes, each with its own connections as on two machines, run the
-shards of a cycle queued by ``recouvre cycle run --jobs``; one of them is killed with SIGKILL
-while both are running a shard. The stalled shard is given back to the queue and done again,
-and the run ends with exactly the tables of an uninterrupted run in one process."""
+Three ``recouvre worker`` processes, each with its own connections as on separate machines, run
+the batches of ``recouvre payments withhold --jobs`` then the shards of ``recouvre cycle run
+--jobs``; during each step one worker is killed with SIGKILL while it runs a unit. The stalled
+unit is given back to the queue and done again, and the database ends with exactly the tables
+of an uninterrupted run in one process (and the same withholding file)."""
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import subprocess
@@ -29,6 +32,7 @@ from recouvre.storage.operations import content_digests
 ORGANISM = "CAF-JOBS"
 MONTH = "2026-11"
 CYCLE_ON = "2026-11-28"
+PAID_ON = "2026-11-05"
 DEBTORS = 1_200
 SHARD = 100
 RECOUVRE = [sys.executable, "-m", "recouvre.cli"]
@@ -100,42 +104,73 @@ def _scalar(database: Database, sql: str) -> int:
         return int(connection.execute(text(sql)).scalar_one())
 
 
-@pytest.mark.postgres
-def test_a_worker_killed_mid_run_changes_nothing(portfolio: tuple[str, str]) -> None:
-    one, queue = portfolio
-    started = time.perf_counter()
-    alone = subprocess.run(
-        _cycle(one, "--no-jobs", "--workers", "1"), capture_output=True, text=True, env=ENVIRONMENT
+def _payment_file(url: str, path: Path) -> Path:
+    database = Database(url, migrate=False)
+    with database.engine.connect() as connection:
+        refs = [row[0] for row in connection.execute(text("SELECT ref FROM debtors ORDER BY ref"))]
+    database.dispose()
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["debtor", "benefit", "regular", "arrears", "run_id", "paid_on"])
+        for index, ref in enumerate(refs):
+            writer.writerow([ref, "AF", "180.00", "60.00" if index % 10 == 0 else "", MONTH, PAID_ON])
+            writer.writerow([ref, "AL", "310.00", "", MONTH, PAID_ON])
+    return path
+
+
+def _withhold(url: str, payments: Path, output: Path, *options: str) -> list[str]:
+    return [
+        *RECOUVRE, "--db", url, "payments", "withhold", str(payments), "--organism", ORGANISM,
+        "--output", str(output), "--chunk", str(SHARD), *options,
+    ]  # fmt: skip
+
+
+def _kill_one_while_all_busy(
+    database: Database, command: list[str], workers: list[subprocess.Popen[str]]
+) -> str:
+    """Run ``command``; kill ``workers[0]`` once two jobs run at once; the command's stderr."""
+    run = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENVIRONMENT
     )
-    assert alone.returncode == 0, alone.stderr
+    while _scalar(database, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'") < 2:
+        assert run.poll() is None, run.communicate()
+        time.sleep(0.02)
+    workers[0].send_signal(signal.SIGKILL)
+    workers[0].wait()
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    return err
+
+
+def test_workers_killed_mid_run_change_nothing(portfolio: tuple[str, str], tmp_path: Path) -> None:
+    one, queue = portfolio
+    payments = _payment_file(one, tmp_path / "payments.csv")
+    started = time.perf_counter()
+    for command in (
+        _withhold(one, payments, tmp_path / "one.csv", "--no-jobs", "--workers", "1"),
+        _cycle(one, "--no-jobs", "--workers", "1"),
+    ):
+        alone = subprocess.run(command, capture_output=True, text=True, env=ENVIRONMENT)
+        assert alone.returncode == 0, alone.stderr
     single_s = time.perf_counter() - started
 
     database = Database(queue, migrate=False)
-    workers = [_worker(queue), _worker(queue)]
+    workers = [_worker(queue), _worker(queue), _worker(queue)]
     try:
         deadline = time.monotonic() + 30
-        while _scalar(database, "SELECT count(*) FROM procrastinate_workers") < 2:
+        while _scalar(database, "SELECT count(*) FROM procrastinate_workers") < 3:
             assert time.monotonic() < deadline, "the workers did not start"
             time.sleep(0.1)
-        run = subprocess.Popen(
-            _cycle(queue, "--jobs"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=ENVIRONMENT,
+        # A worker killed while every worker runs a batch, then another while they run shards:
+        # each time its unit stays 'doing' until the worker is found stalled, then is done again.
+        err = _kill_one_while_all_busy(
+            database, _withhold(queue, payments, tmp_path / "queue.csv", "--jobs"), workers
         )
-        # Kill one worker while both run a shard: its shard stays 'doing' until found stalled.
-        while _scalar(database, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'") < 2:
-            assert run.poll() is None, run.communicate()
-            time.sleep(0.02)
-        victim = workers[0]
-        victim.send_signal(signal.SIGKILL)
-        victim.wait()
-        _, err = run.communicate(timeout=120)
-        assert run.returncode == 0, err
-        assert "given back to the queue" in err  # the killed worker's shard was recovered
-        shards = _scalar(database, "SELECT count(*) FROM cycle_shards")
-        assert shards == -(-DEBTORS // SHARD) or shards > 1
+        assert "given back to the queue" in err
+        assert _scalar(database, "SELECT count(*) FROM queued_payment_batches") == 0
+        err = _kill_one_while_all_busy(database, _cycle(queue, "--jobs"), workers[1:])
+        assert "given back to the queue" in err
+        assert _scalar(database, "SELECT count(*) FROM cycle_shards") == -(-DEBTORS // SHARD)
         assert _scalar(database, "SELECT count(*) FROM cycle_runs WHERE status = 'done'") == 1
     finally:
         for worker in workers:
@@ -147,7 +182,9 @@ def test_a_worker_killed_mid_run_changes_nothing(portfolio: tuple[str, str]) -> 
             except subprocess.TimeoutExpired:
                 worker.kill()
         database.dispose()
+    queued_s = time.perf_counter() - started - single_s
 
+    assert (tmp_path / "queue.csv").read_text() == (tmp_path / "one.csv").read_text()
     expected = Database(one, migrate=False)
     found = Database(queue, migrate=False)
     try:
@@ -155,10 +192,9 @@ def test_a_worker_killed_mid_run_changes_nothing(portfolio: tuple[str, str]) -> 
     finally:
         expected.dispose()
         found.dispose()
-    assert wanted["movements"][0] > 0 and wanted["letters"][0] > 0
+    assert wanted["movements"][0] > 0 and wanted["letters"][0] > 0 and wanted["benefit_payments"][0] > 0
     assert sorted(name for name in wanted if got.get(name) != wanted[name]) == []
-    queued_s = time.perf_counter() - started - single_s
-    print(f"single process {single_s:.1f} s, two workers (one killed) {queued_s:.1f} s")
+    print(f"one process {single_s:.1f} s, workers (two killed) {queued_s:.1f} s")
 
 
 def test_the_queue_is_refused_on_sqlite(tmp_path: Path) -> None:

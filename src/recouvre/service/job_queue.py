@@ -1,12 +1,14 @@
 """The batch steps' units of work as jobs of a PostgreSQL job queue (procrastinate, ADR 0009).
 
-On PostgreSQL, a monthly cycle's shards become jobs in the database's ``procrastinate_jobs``
-table (created by migration ``0018_job_queue``), run by ``recouvre worker`` processes on any
-number of machines, each with its own connections. A job carries ids only (the cycle run's id
-and the shard's first debtor): the worker reads everything else from the database, like the
-in-process pool's units do (``service.batch``), and a shard is idempotent (its ``cycle_shards``
-row is written in the shard's own transaction): a job run twice, or retried after its worker
-died, writes nothing twice.
+On PostgreSQL, a monthly cycle's shards and a payment run's batches become jobs in the
+database's ``procrastinate_jobs`` table (created by migration ``0018_job_queue``), run by
+``recouvre worker`` processes on any number of machines, each with its own connections. A job
+carries ids only (a cycle run's id and a shard's first debtor; the id of a payment batch staged
+in ``queued_payment_batches``): the worker reads everything else from the database, like the
+in-process pool's units do (``service.batch``). Units are idempotent (a shard's
+``cycle_shards`` row is written in the shard's own transaction; a payment is booked once, by
+its ``benefit_payments`` key): a job run twice, or retried after its worker died, writes
+nothing twice.
 
 Whoever enqueues waits for the jobs (``wait_for``), feeding a progress bar with their states,
 and on the way:
@@ -50,6 +52,7 @@ log = logging.getLogger(__name__)
 
 QUEUE = "recouvre"
 CYCLE_SHARD = "recouvre.cycle_shard"
+PAYMENT_BATCH = "recouvre.payment_batch"
 RECOVER_STALLED = "recouvre.recover_stalled"
 JOBS_VARIABLE = "RECOUVRE_JOBS"
 """``1``/``0``: use the job queue or not; unset: automatically (PostgreSQL and a live worker)."""
@@ -91,6 +94,13 @@ def job_app(services: Services, *, pool_size: int = 2) -> procrastinate.App:
         with collector_paused():
             return cycle.run_shard_job(services, run_id, start)
 
+    @app.task(name=PAYMENT_BATCH, queue=QUEUE)
+    def payment_batch(batch_id: int) -> int:
+        from recouvre.service import withholding
+
+        with collector_paused():
+            return withholding.run_batch_job(services, batch_id)
+
     @app.periodic(cron=f"*/{RECOVER_EVERY_S} * * * * *")
     @app.task(name=RECOVER_STALLED, queue=QUEUE, pass_context=True)
     async def recover_stalled(context: procrastinate.JobContext, timestamp: int) -> int:
@@ -102,7 +112,7 @@ def job_app(services: Services, *, pool_size: int = 2) -> procrastinate.App:
             await manager.retry_job(job)
         return len(stalled)
 
-    del cycle_shard, recover_stalled
+    del cycle_shard, payment_batch, recover_stalled
     return app
 
 
@@ -297,6 +307,7 @@ def run_worker(
 
 __all__ = [
     "CYCLE_SHARD",
+    "PAYMENT_BATCH",
     "QUEUE",
     "NoWorker",
     "Waiting",

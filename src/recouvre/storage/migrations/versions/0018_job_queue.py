@@ -1,4 +1,5 @@
-"""job queue: procrastinate's tables, types and functions (PostgreSQL only; nothing on SQLite)
+"""job queue: procrastinate's tables, types and functions (PostgreSQL only), and the staging
+table of the payment runs' queued batches (``queued_payment_batches``, both engines)
 
 The schema is procrastinate's own ``schema.sql`` of the version pinned in ``pyproject.toml``,
 copied into ``storage/migrations/procrastinate/`` so that this migration builds the same
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_job_queue"
@@ -41,13 +43,31 @@ def _run(sql: str) -> None:
         cursor.close()
 
 
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
 def upgrade() -> None:
+    op.create_table(
+        "queued_payment_batches",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("organism_id", ID, nullable=False),
+        sa.Column("run_id", sa.String(length=64), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("payments", sa.JSON(), nullable=False),
+        sa.Column("fresh", sa.JSON(), nullable=True),
+        sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organism_id"], ["organisms.id"], name=op.f("fk_queued_payment_batches_organism_id_organisms")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_queued_payment_batches")),
+    )
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite runs the batch steps on its in-process pool: no job queue
     _run(SCHEMA.read_text(encoding="utf-8"))
 
 
 def downgrade() -> None:
+    op.drop_table("queued_payment_batches")
     if op.get_bind().dialect.name != "postgresql":
         return
     _run(f"DROP TABLE IF EXISTS {', '.join(TABLES)} CASCADE")

@@ -24,8 +24,8 @@ from sqlalchemy.engine import make_url
 
 from conftest import PG_SKIP_REASON, PG_URL
 from recouvre.adapters.generator import PortfolioSpec, load_portfolio
-from recouvre.domain.model import Country
-from recouvre.service import Services
+from recouvre.domain.model import Country, DomainError
+from recouvre.service import Services, job_queue
 from recouvre.storage.database import Database
 from recouvre.storage.operations import content_digests
 
@@ -85,18 +85,27 @@ def _worker(url: str) -> subprocess.Popen[str]:
     )
 
 
-@pytest.fixture
-def portfolio() -> Iterator[tuple[str, str]]:
+def _portfolios(debtors: int, name: str) -> Iterator[tuple[str, str]]:
     """Two identical databases holding the same portfolio: one for each way of running."""
     if PG_URL is None:
         pytest.skip(PG_SKIP_REASON)
-    base = f"jobs_{os.getpid()}"
+    base = f"jobs_{name}_{os.getpid()}"
     url = _create(base)
     database = Database(url)
-    load_portfolio(Services(database), PortfolioSpec(ORGANISM, Country.FR, seed=7), DEBTORS)
+    load_portfolio(Services(database), PortfolioSpec(ORGANISM, Country.FR, seed=7), debtors)
     database.dispose()
     yield _create(f"{base}_one", base), _create(f"{base}_queue", base)
     _drop(f"{base}_one", f"{base}_queue", base)
+
+
+@pytest.fixture
+def portfolio() -> Iterator[tuple[str, str]]:
+    yield from _portfolios(DEBTORS, "big")
+
+
+@pytest.fixture
+def small_portfolio() -> Iterator[tuple[str, str]]:
+    yield from _portfolios(300, "small")
 
 
 def _scalar(database: Database, sql: str) -> int:
@@ -197,8 +206,57 @@ def test_workers_killed_mid_run_change_nothing(portfolio: tuple[str, str], tmp_p
     print(f"one process {single_s:.1f} s, workers (two killed) {queued_s:.1f} s")
 
 
+@pytest.mark.postgres
+def test_without_workers_the_jobs_wait_and_a_detached_run_is_ended_by_a_worker(
+    small_portfolio: tuple[str, str],
+) -> None:
+    one, queue = small_portfolio
+    alone = subprocess.run(_cycle(one, "--no-jobs"), capture_output=True, text=True, env=ENVIRONMENT)
+    assert alone.returncode == 0, alone.stderr
+    database = Database(queue, migrate=False)
+    try:
+        # Asked for the queue with no worker alive: a clear refusal, the shards left queued.
+        impatient = ENVIRONMENT | {"RECOUVRE_JOBS_PATIENCE_S": "1"}
+        waited = subprocess.run(_cycle(queue, "--jobs"), capture_output=True, text=True, env=impatient)
+        assert waited.returncode == 1
+        assert "aucun worker actif" in waited.stderr and "recouvre worker" in waited.stderr
+        queued = _scalar(database, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")
+        assert queued == 3 and _scalar(database, "SELECT count(*) FROM cycle_shards") == 0
+        # Detached: nothing queued twice; the worker that does the last shard ends the run.
+        detached = subprocess.run(_cycle(queue, "--detach"), capture_output=True, text=True, env=ENVIRONMENT)
+        assert detached.returncode == 0, detached.stderr
+        assert "passage n°" in detached.stdout and "3 tranche(s) en file" in detached.stdout
+        assert _scalar(database, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'") == queued
+        worker = _worker(queue)
+        try:
+            deadline = time.monotonic() + 60
+            while _scalar(database, "SELECT count(*) FROM cycle_runs WHERE status = 'done'") == 0:
+                assert time.monotonic() < deadline and worker.poll() is None, "the run did not end"
+                time.sleep(0.2)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=15)
+        # Following the run (the same command again) reports it done, with its counts.
+        followed = subprocess.run(_cycle(queue), capture_output=True, text=True, env=ENVIRONMENT)
+        assert followed.returncode == 0 and "déjà été exécuté" in followed.stdout
+    finally:
+        database.dispose()
+    expected, found = Database(one, migrate=False), Database(queue, migrate=False)
+    try:
+        wanted, got = content_digests(expected), content_digests(found)
+    finally:
+        expected.dispose()
+        found.dispose()
+    assert sorted(name for name in wanted if got.get(name) != wanted[name]) == []
+
+
 def test_the_queue_is_refused_on_sqlite(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'one.db'}"
     done = subprocess.run([*RECOUVRE, "--db", url, "worker"], capture_output=True, text=True, env=ENVIRONMENT)
     assert done.returncode == 1
     assert "PostgreSQL" in done.stderr
+    services = Services(Database(url))
+    with pytest.raises(DomainError, match="PostgreSQL"):
+        job_queue.use_jobs(services, True)
+    assert not job_queue.use_jobs(services, None)  # automatic: the in-process pool
+    services.db.dispose()

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from conftest import PG_SKIP_REASON, PG_URL
 from recouvre.adapters.generator import PortfolioSpec, load_portfolio
 from recouvre.domain.model import Country, DomainError
-from recouvre.service import Services, job_queue
+from recouvre.service import Services, job_queue, metrics
 from recouvre.storage.database import Database
 from recouvre.storage.operations import content_digests
 
@@ -222,6 +222,12 @@ def test_without_workers_the_jobs_wait_and_a_detached_run_is_ended_by_a_worker(
         assert "aucun worker actif" in waited.stderr and "recouvre worker" in waited.stderr
         queued = _scalar(database, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")
         assert queued == 3 and _scalar(database, "SELECT count(*) FROM cycle_shards") == 0
+        scraped = metrics.exposition(Services(database)).decode()
+        assert (
+            'recouvre_job_queue_jobs{queue="recouvre",status="todo",task="recouvre.cycle_shard"} 3.0'
+            in scraped
+        )
+        assert "recouvre_job_queue_workers 0.0" in scraped
         # Detached: nothing queued twice; the worker that does the last shard ends the run.
         detached = subprocess.run(_cycle(queue, "--detach"), capture_output=True, text=True, env=ENVIRONMENT)
         assert detached.returncode == 0, detached.stderr

@@ -148,6 +148,20 @@ def live_workers(services: Services) -> int:
     return int(count)
 
 
+def queue_figures(services: Services) -> list[tuple[str, str, str, int]]:
+    """Jobs queued, running and failed by queue, task and status (nothing on SQLite)."""
+    if not supported(services):
+        return []
+    with services.db.unit_of_work() as session:
+        rows = session.execute(
+            text(
+                "SELECT queue_name, task_name, status::text, count(*) FROM procrastinate_jobs "
+                "WHERE status IN ('todo', 'doing', 'failed') GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+            )
+        ).all()
+    return [(str(queue), str(task), str(status), int(count)) for queue, task, status, count in rows]
+
+
 @dataclass
 class Waiting:
     """The jobs of a batch step someone waits for, with what each job is (its task's kwargs)."""

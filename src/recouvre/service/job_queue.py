@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from recouvre.domain.model import DomainError
 from recouvre.service.batch import collector_paused
@@ -86,15 +87,21 @@ def job_app(services: Services, *, pool_size: int = 2) -> procrastinate.App:
         conninfo=url, kwargs=options, min_size=1, max_size=max(2, pool_size)
     )
     app = procrastinate.App(connector=connector)
+    # A unit that lost its connection (the server restarted, a network cut) is tried again by a
+    # worker a little later; any other failure stays failed (the waiting command runs it again
+    # itself and reports the reason).
+    transient = procrastinate.RetryStrategy(
+        max_attempts=5, linear_wait=2, retry_exceptions={OperationalError, InterfaceError}
+    )
 
-    @app.task(name=CYCLE_SHARD, queue=QUEUE)
+    @app.task(name=CYCLE_SHARD, queue=QUEUE, retry=transient)
     def cycle_shard(run_id: int, start: int) -> int:
         from recouvre.service import cycle
 
         with collector_paused():
             return cycle.run_shard_job(services, run_id, start)
 
-    @app.task(name=PAYMENT_BATCH, queue=QUEUE)
+    @app.task(name=PAYMENT_BATCH, queue=QUEUE, retry=transient)
     def payment_batch(batch_id: int) -> int:
         from recouvre.service import withholding
 

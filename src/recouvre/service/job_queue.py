@@ -62,6 +62,9 @@ STALLED_AFTER_S = float(os.environ.get("RECOUVRE_WORKER_STALLED_S") or 30.0)
 """A worker whose last heartbeat is older is taken for dead, and its running jobs retried."""
 PATIENCE_S = float(os.environ.get("RECOUVRE_JOBS_PATIENCE_S") or 60.0)
 POLL_S = 0.5
+FETCH_POLL_S = 1.0
+"""How often an idle worker looks for jobs besides being woken by new ones: a job given back to
+the queue (a stalled or retried one) wakes nobody."""
 RECOVER_EVERY_S = 15
 
 
@@ -320,6 +323,7 @@ def run_worker(
         concurrency=concurrency,
         name=worker_name(),
         wait=wait,
+        fetch_job_polling_interval=FETCH_POLL_S,
         update_heartbeat_interval=heartbeat_s,
         stalled_worker_timeout=stalled_after_s,
         delete_jobs="successful",

@@ -195,6 +195,16 @@ def pending_jobs(services: Services, task: str, **kwargs: Any) -> dict[int, dict
     return {int(ident): dict(args) for ident, args in rows}
 
 
+def cancel(services: Services, ids: Iterable[int]) -> int:
+    """Cancel the jobs among ``ids`` that no worker has started; how many were."""
+    todo = list(ids)
+    if not todo:
+        return 0
+    app = job_app(services)
+    with app.open():
+        return sum(1 for ident in todo if app.job_manager.cancel_job_by_id(ident))
+
+
 def enqueue(services: Services, task: str, arguments: Iterable[Mapping[str, Any]]) -> Waiting:
     """Queue one job of ``task`` per set of arguments (ids only), in one statement."""
     todo = [dict(item) for item in arguments]

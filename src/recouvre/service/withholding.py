@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from recouvre.domain.errors import BatchRejected, NotFound, Problem
@@ -368,6 +368,15 @@ def _withhold_as_jobs(
         return
     with services.db.unit_of_work() as session:
         organism_id, _ = services.organism(session, organism_code)
+        # The same run queued earlier by a command that stopped: its batches are replaced (a job of
+        # theirs already running books nothing twice: the payments' keys are unique).
+        earlier = (
+            QueuedPaymentBatchRow.organism_id == organism_id,
+            QueuedPaymentBatchRow.run_id == batches[0].run_id,
+        )
+        stale = set(session.scalars(select(QueuedPaymentBatchRow.id).where(*earlier)))
+        if stale:
+            session.execute(delete(QueuedPaymentBatchRow).where(*earlier))
         rows = [
             QueuedPaymentBatchRow(
                 organism_id=organism_id,
@@ -381,6 +390,9 @@ def _withhold_as_jobs(
         session.add_all(rows)
         session.flush()
         ids = [row.id for row in rows]
+    if stale:
+        pending = job_queue.pending_jobs(services, job_queue.PAYMENT_BATCH)
+        job_queue.cancel(services, (job for job, args in pending.items() if args.get("batch_id") in stale))
     waiting = job_queue.enqueue(services, job_queue.PAYMENT_BATCH, ({"batch_id": ident} for ident in ids))
     job_queue.wait_for(
         services,

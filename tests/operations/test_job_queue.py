@@ -233,6 +233,10 @@ def test_without_workers_the_jobs_wait_and_a_detached_run_is_ended_by_a_worker(
         assert detached.returncode == 0, detached.stderr
         assert "passage n°" in detached.stdout and "3 tranche(s) en file" in detached.stdout
         assert _scalar(database, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'") == queued
+        status = [*RECOUVRE, "--db", queue, "cycle", "status", "--month", MONTH, "--organism", ORGANISM]
+        waiting = subprocess.run(status, capture_output=True, text=True, env=ENVIRONMENT)
+        assert "en cours, 0 tranche(s) terminée(s) sur 3" in waiting.stdout, waiting.stdout + waiting.stderr
+        assert "3 en file ; 0 worker(s) actif(s)" in waiting.stdout
         worker = _worker(queue)
         try:
             deadline = time.monotonic() + 60
@@ -245,6 +249,8 @@ def test_without_workers_the_jobs_wait_and_a_detached_run_is_ended_by_a_worker(
         # Following the run (the same command again) reports it done, with its counts.
         followed = subprocess.run(_cycle(queue), capture_output=True, text=True, env=ENVIRONMENT)
         assert followed.returncode == 0 and "déjà été exécuté" in followed.stdout
+        ended = subprocess.run(status, capture_output=True, text=True, env=ENVIRONMENT)
+        assert "terminé, 3 tranche(s) terminée(s) sur 3" in ended.stdout
     finally:
         database.dispose()
     expected, found = Database(one, migrate=False), Database(queue, migrate=False)

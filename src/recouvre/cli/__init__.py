@@ -113,6 +113,7 @@ READ_ONLY = frozenset(
     {
         "audit show",
         "audit verify",
+        "cycle status",
         "explain withholding",
         "letters list",
         "letters render",

@@ -283,6 +283,47 @@ def _run_as_jobs(
     return None
 
 
+@dataclass(frozen=True)
+class CycleProgress:
+    """Where a cycle run is: its shards done out of all, and its jobs in the queue by state."""
+
+    run_id: int
+    status: str
+    run_on: date
+    shards_done: int
+    shards: int
+    jobs: dict[str, int]
+    workers: int
+
+
+def cycle_progress(services: Services, organism_code: str, month: str) -> CycleProgress | None:
+    """The cycle run of ``month`` for an organism (``None``: not started)."""
+    parse_month(month)
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism_code)
+        run = session.scalar(
+            select(CycleRunRow).where(CycleRunRow.organism_id == organism_id, CycleRunRow.month == month)
+        )
+        if run is None:
+            return None
+        done = session.scalar(
+            select(func.count()).select_from(CycleShardRow).where(CycleShardRow.cycle_run_id == run.id)
+        )
+        first, last, size = run.first_debtor, run.last_debtor, run.shard_debtors
+        shards = 0 if first is None or last is None or not size else len(range(first, last + 1, size))
+        run_id, status, run_on = run.id, run.status, run.run_on
+    queued = job_queue.supported(services)
+    return CycleProgress(
+        run_id,
+        status,
+        run_on,
+        int(done or 0),
+        shards,
+        job_queue.job_counts(services, job_queue.CYCLE_SHARD, run_id=run_id) if queued else {},
+        job_queue.live_workers(services) if queued else 0,
+    )
+
+
 def run_shard_job(services: Services, run_id: int, start: int) -> int:
     """A shard run by a ``recouvre worker`` (job ``recouvre.cycle_shard``): the run's facts are
     read from ``cycle_runs``; the worker that does the last shard ends the run."""
@@ -781,4 +822,4 @@ def _write_shard(services: Services, session: Session, job: _ShardJob, start: in
 _EVENT_COLUMNS = ("key", "claim_id", "occurred_on", "kind", "data")
 
 
-__all__ = ["CycleSummary", "cycle_rules", "parse_month", "run_cycle"]
+__all__ = ["CycleProgress", "CycleSummary", "cycle_progress", "cycle_rules", "parse_month", "run_cycle"]

@@ -205,6 +205,24 @@ def cancel(services: Services, ids: Iterable[int]) -> int:
         return sum(1 for ident in todo if app.job_manager.cancel_job_by_id(ident))
 
 
+def job_counts(services: Services, task: str, **kwargs: Any) -> dict[str, int]:
+    """How many jobs of ``task`` whose arguments include ``kwargs`` are in each state (succeeded
+    jobs are deleted by the workers: not counted)."""
+    import json
+
+    if not supported(services):
+        return {}
+    with services.db.unit_of_work() as session:
+        rows = session.execute(
+            text(
+                "SELECT status::text, count(*) FROM procrastinate_jobs WHERE task_name = :task "
+                "AND args @> CAST(:args AS jsonb) GROUP BY 1"
+            ),
+            {"task": task, "args": json.dumps(kwargs)},
+        ).all()
+    return {str(status): int(count) for status, count in rows}
+
+
 def enqueue(services: Services, task: str, arguments: Iterable[Mapping[str, Any]]) -> Waiting:
     """Queue one job of ``task`` per set of arguments (ids only), in one statement."""
     todo = [dict(item) for item in arguments]

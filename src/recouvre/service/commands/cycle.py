@@ -88,3 +88,12 @@ def run_cycle(
             **summary.as_data(),
         },
     )
+
+
+def cycle_progress(services: Services, actor: Actor, organism: str, month: str) -> cycle.CycleProgress | None:
+    """Where the cycle of ``month`` is (shards done, jobs queued): for whoever may run it."""
+    guard(services, actor, "cycle.run", Subject(organism=organism))
+    try:
+        return cycle.cycle_progress(services, organism, month)
+    except ValueError:
+        raise DomainError("mois", month, "mois attendu au format AAAA-MM (par exemple 2027-03)") from None

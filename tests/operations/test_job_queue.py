@@ -16,16 +16,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from conftest import PG_SKIP_REASON, PG_URL
+from conftest import PG_SKIP_REASON, PG_URL, open_database
 from recouvre.adapters.generator import PortfolioSpec, load_portfolio
 from recouvre.domain.model import Country, DomainError
-from recouvre.service import Services, job_queue, metrics
+from recouvre.domain.withholding import BenefitPayment
+from recouvre.service import Services, job_queue, metrics, withholding
+from recouvre.service.withholding import PaymentBatch
 from recouvre.storage.database import Database
 from recouvre.storage.operations import content_digests
 
@@ -260,6 +263,28 @@ def test_without_workers_the_jobs_wait_and_a_detached_run_is_ended_by_a_worker(
         expected.dispose()
         found.dispose()
     assert sorted(name for name in wanted if got.get(name) != wanted[name]) == []
+
+
+@pytest.mark.postgres
+def test_with_no_worker_alive_the_queued_batches_run_here_and_a_refusal_names_its_batch(
+    tmp_path: Path,
+) -> None:
+    database = open_database("postgres", tmp_path)
+    try:
+        services = Services(database)
+        load_portfolio(services, PortfolioSpec(ORGANISM, Country.FR, seed=7), 20)
+        with database.engine.connect() as connection:
+            refs = [row[0] for row in connection.execute(text("SELECT ref FROM debtors ORDER BY ref"))]
+        paid_on = date(2026, 11, 5)
+        good = PaymentBatch(MONTH, tuple(BenefitPayment(ref, paid_on, {"AF": 18_000}) for ref in refs[:10]))
+        bad = PaymentBatch(MONTH, (BenefitPayment("INCONNU", paid_on, {"AF": 100}),))
+        with pytest.raises(withholding.QueuedBatchRejected) as refused:
+            list(withholding._withhold_as_jobs(services, ORGANISM, [good, bad], False, None))
+        assert refused.value.batch == 1 and refused.value.problems[0].value == "INCONNU"
+        assert _scalar(database, "SELECT count(*) FROM benefit_payments") == 10  # the first batch, here
+        assert _scalar(database, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'") == 0
+    finally:
+        database.drop_schema()
 
 
 def test_the_queue_is_refused_on_sqlite(tmp_path: Path) -> None:

@@ -40,7 +40,12 @@ from recouvre.domain.money import Cents, format_money
 from recouvre.service import BatchRejected, Services, commands, registry
 from recouvre.service.batch import default_workers
 from recouvre.service.commands.explanations import issue_statements
-from recouvre.service.withholding import PaymentBatch, WithholdingOutcome, withhold_batches
+from recouvre.service.withholding import (
+    PaymentBatch,
+    QueuedBatchRejected,
+    WithholdingOutcome,
+    withhold_batches,
+)
 
 CHUNK = 5_000
 
@@ -242,7 +247,7 @@ def _apply(
             yield chunks[finished], outcomes
             finished += 1
     except BatchRejected as error:
-        indexes = chunks[finished]
+        indexes = chunks[error.batch if isinstance(error, QueuedBatchRejected) else finished]
         located = [
             ImportProblem(
                 lines[indexes[problem.index]][0] if 0 <= problem.index < len(indexes) else 0,

@@ -258,7 +258,12 @@ def _run_as_jobs(
 ) -> CycleSummary | None:
     """Queue the shards not done (those already queued or running are not queued again) and
     wait for them (``None``: the caller ends the run), or return at once with ``detach``."""
-    pending = job_queue.pending_jobs(services, job_queue.CYCLE_SHARD, run_id=job.run_id)
+    wanted = set(todo)  # a job still queued for a shard done meanwhile does nothing: not waited for
+    pending = {
+        ident: args
+        for ident, args in job_queue.pending_jobs(services, job_queue.CYCLE_SHARD, run_id=job.run_id).items()
+        if int(args["start"]) in wanted
+    }
     queued = {int(args["start"]) for args in pending.values()}
     waiting = job_queue.enqueue(
         services,

@@ -355,6 +355,18 @@ def _payment_of(data: Mapping[str, Any]) -> BenefitPayment:
     )
 
 
+class QueuedBatchRejected(BatchRejected):
+    """A queued batch of a run refused: ``batch`` is its place in the run (the problems' indexes
+    are within it), since the outcomes of the queued batches are not given one by one."""
+
+    def __init__(self, problems: list[Problem], batch: int) -> None:
+        super().__init__(problems)
+        self.batch = batch
+
+    def __reduce__(self) -> tuple[type[QueuedBatchRejected], tuple[list[Problem], int]]:  # type: ignore[override]
+        return (type(self), (self.problems, self.batch))
+
+
 def _withhold_as_jobs(
     services: Services,
     organism_code: str,
@@ -394,13 +406,15 @@ def _withhold_as_jobs(
         pending = job_queue.pending_jobs(services, job_queue.PAYMENT_BATCH)
         job_queue.cancel(services, (job for job, args in pending.items() if args.get("batch_id") in stale))
     waiting = job_queue.enqueue(services, job_queue.PAYMENT_BATCH, ({"batch_id": ident} for ident in ids))
-    job_queue.wait_for(
-        services,
-        waiting,
-        lambda args: run_batch_job(services, int(args["batch_id"])),
-        progress=progress,
-        fallback=not forced,
-    )
+    place = {ident: number for number, ident in enumerate(ids)}
+
+    def run_here(args: Mapping[str, Any]) -> int:
+        try:
+            return run_batch_job(services, int(args["batch_id"]))
+        except BatchRejected as error:
+            raise QueuedBatchRejected(error.problems, place[int(args["batch_id"])]) from None
+
+    job_queue.wait_for(services, waiting, run_here, progress=progress, fallback=not forced)
     fresh: dict[int, set[str]] = {}
     with services.db.unit_of_work() as session:
         for row in session.scalars(select(QueuedPaymentBatchRow).where(QueuedPaymentBatchRow.id.in_(ids))):

@@ -33,6 +33,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -281,53 +282,64 @@ def wait_for(
     app = job_app(services)
     alone_since: float | None = None
     with app.open():
-        while remaining:
-            finished: list[int] = []
-            states = _states(services, list(remaining))
-            for ident in remaining:
-                status = states.get(ident, ("succeeded", None))[0]  # workers delete succeeded jobs
-                if status == "succeeded":
-                    finished.append(ident)
-                elif status in ("failed", "cancelled", "aborted"):
-                    log.warning("job %s %s on a worker: run here", ident, status)
-                    run_here(remaining[ident])
-                    ran_here += 1
-                    finished.append(ident)
-            for ident in finished:
-                del remaining[ident]
-            if finished:
-                done += len(finished)
-                if progress is not None:
-                    progress(done)
-            if not remaining:
-                break
-            for ident in _stalled(services, list(remaining)):
-                log.warning("job %s of a stalled worker given back to the queue", ident)
-                app.job_manager.retry_job_by_id(ident, retry_at=datetime.now(UTC))
-            if live_workers(services) > 0:
-                alone_since = None
-            elif alone_since is None:
-                alone_since = time.monotonic()
-            elif time.monotonic() - alone_since >= (0.0 if fallback else patience_s):
-                if not fallback:
-                    raise NoWorker(
-                        "workers",
-                        0,
-                        f"aucun worker actif depuis {patience_s:.0f} s : {len(remaining)} tâche(s) "
-                        "restent en file. Lancez « recouvre worker » (sur cette base) puis relancez "
-                        "la même commande : elle reprendra là où elle en est",
-                    )
-                for ident in list(remaining):
-                    # Not started: cancelled, run here. Started by a dead worker: run here too
-                    # (the unit is idempotent; a late duplicate writes nothing).
-                    app.job_manager.cancel_job_by_id(ident)
-                    run_here(remaining.pop(ident))
-                    ran_here += 1
-                    done += 1
+        try:
+            while remaining:
+                finished: list[int] = []
+                states = _states(services, list(remaining))
+                for ident in remaining:
+                    status = states.get(ident, ("succeeded", None))[0]  # workers delete succeeded jobs
+                    if status == "succeeded":
+                        finished.append(ident)
+                    elif status in ("failed", "cancelled", "aborted"):
+                        log.warning("job %s %s on a worker: run here", ident, status)
+                        run_here(remaining[ident])
+                        ran_here += 1
+                        finished.append(ident)
+                for ident in finished:
+                    del remaining[ident]
+                if finished:
+                    done += len(finished)
                     if progress is not None:
                         progress(done)
-                break
-            time.sleep(POLL_S)
+                if not remaining:
+                    break
+                for ident in _stalled(services, list(remaining)):
+                    log.warning("job %s of a stalled worker given back to the queue", ident)
+                    app.job_manager.retry_job_by_id(ident, retry_at=datetime.now(UTC))
+                if live_workers(services) > 0:
+                    alone_since = None
+                elif alone_since is None:
+                    alone_since = time.monotonic()
+                elif time.monotonic() - alone_since >= (0.0 if fallback else patience_s):
+                    if not fallback:
+                        raise NoWorker(
+                            "workers",
+                            0,
+                            f"aucun worker actif depuis {patience_s:.0f} s : {len(remaining)} tâche(s) "
+                            "restent en file. Lancez « recouvre worker » (sur cette base) puis relancez "
+                            "la même commande : elle reprendra là où elle en est",
+                        )
+                    for ident in list(remaining):
+                        # Not started: cancelled, run here. Started by a dead worker: run here too
+                        # (the unit is idempotent; a late duplicate writes nothing).
+                        app.job_manager.cancel_job_by_id(ident)
+                        run_here(remaining.pop(ident))
+                        ran_here += 1
+                        done += 1
+                        if progress is not None:
+                            progress(done)
+                    break
+                time.sleep(POLL_S)
+        except NoWorker:
+            raise  # the jobs stay queued for the workers to come, as the message says
+        except Exception:
+            # A unit refused (or failing here too): the run stops, as without the queue; the
+            # jobs no worker has started are cancelled (those running finish: each is its own
+            # transaction).
+            with suppress(Exception):  # best effort: the error that stopped the run goes up
+                for ident in remaining:
+                    app.job_manager.cancel_job_by_id(ident)
+            raise
     return ran_here
 
 

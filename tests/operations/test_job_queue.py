@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -39,6 +41,7 @@ PAID_ON = "2026-11-05"
 DEBTORS = 1_200
 SHARD = 100
 RECOUVRE = [sys.executable, "-m", "recouvre.cli"]
+UNIT_TASKS = re.compile(rf"({re.escape(job_queue.CYCLE_SHARD)}|{re.escape(job_queue.PAYMENT_BATCH)})\[")
 ENVIRONMENT = os.environ | {
     "COLUMNS": "120",
     "RECOUVRE_USER": "",
@@ -78,14 +81,36 @@ def _cycle(url: str, *options: str) -> list[str]:
     ]  # fmt: skip
 
 
-def _worker(url: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [*RECOUVRE, "--db", url, "worker", "--heartbeat", "0.3", "--stalled-after", "2"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=ENVIRONMENT,
-    )
+@dataclass
+class Worker:
+    """A ``recouvre worker`` process and the log it writes (procrastinate's lines: a job
+    started, a job ended)."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def busy(self) -> bool:
+        """Running a unit (a payment batch or a cycle shard, not the periodic recovery)."""
+        lines = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
+        units = [line for line in lines if UNIT_TASKS.search(line)]
+        return sum("Starting job" in line for line in units) > sum(
+            "ended with status" in line for line in units
+        )
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+
+def _worker(url: str, log: Path) -> Worker:
+    with log.open("wb") as out:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            [*RECOUVRE, "--db", url, "worker", "--heartbeat", "0.3", "--stalled-after", "2"],
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+            env=ENVIRONMENT,
+        )
+    return Worker(process, log)
 
 
 def _portfolios(debtors: int, name: str) -> Iterator[tuple[str, str]]:
@@ -137,19 +162,27 @@ def _withhold(url: str, payments: Path, output: Path, *options: str) -> list[str
     ]  # fmt: skip
 
 
-def _kill_one_while_all_busy(
-    database: Database, command: list[str], workers: list[subprocess.Popen[str]]
-) -> str:
-    """Run ``command``; kill ``workers[0]`` once two jobs run at once; the command's stderr."""
+def _stop(workers: list[Worker]) -> None:
+    for worker in workers:
+        if worker.process.poll() is None:
+            worker.process.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def _kill_while_busy(command: list[str], victim: Worker) -> str:
+    """Run ``command``; kill ``victim`` while it runs one of the command's jobs; the command's stderr."""
     run = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENVIRONMENT
     )
-    while _scalar(database, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'") < 2:
+    while not victim.busy():
         assert run.poll() is None, run.communicate()
         time.sleep(0.02)
-    workers[0].send_signal(signal.SIGKILL)
-    workers[0].wait()
-    _, err = run.communicate(timeout=120)
+    victim.kill()
+    _, err = run.communicate(timeout=180)
     assert run.returncode == 0, err
     return err
 
@@ -167,32 +200,23 @@ def test_workers_killed_mid_run_change_nothing(portfolio: tuple[str, str], tmp_p
     single_s = time.perf_counter() - started
 
     database = Database(queue, migrate=False)
-    workers = [_worker(queue), _worker(queue), _worker(queue)]
+    workers = [_worker(queue, tmp_path / f"worker-{number}.log") for number in range(3)]
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while _scalar(database, "SELECT count(*) FROM procrastinate_workers") < 3:
             assert time.monotonic() < deadline, "the workers did not start"
             time.sleep(0.1)
-        # A worker killed while every worker runs a batch, then another while they run shards:
-        # each time its unit stays 'doing' until the worker is found stalled, then is done again.
-        err = _kill_one_while_all_busy(
-            database, _withhold(queue, payments, tmp_path / "queue.csv", "--jobs"), workers
-        )
+        # A worker killed while it withholds on a batch, then another while it runs a shard: each
+        # time its unit stays 'doing' until the worker is found stalled, then is done again.
+        err = _kill_while_busy(_withhold(queue, payments, tmp_path / "queue.csv", "--jobs"), workers[0])
         assert "given back to the queue" in err
         assert _scalar(database, "SELECT count(*) FROM queued_payment_batches") == 0
-        err = _kill_one_while_all_busy(database, _cycle(queue, "--jobs"), workers[1:])
+        err = _kill_while_busy(_cycle(queue, "--jobs"), workers[1])
         assert "given back to the queue" in err
         assert _scalar(database, "SELECT count(*) FROM cycle_shards") == -(-DEBTORS // SHARD)
         assert _scalar(database, "SELECT count(*) FROM cycle_runs WHERE status = 'done'") == 1
     finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-        for worker in workers:
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        _stop(workers)
         database.dispose()
     queued_s = time.perf_counter() - started - single_s
 
@@ -211,7 +235,7 @@ def test_workers_killed_mid_run_change_nothing(portfolio: tuple[str, str], tmp_p
 
 @pytest.mark.postgres
 def test_without_workers_the_jobs_wait_and_a_detached_run_is_ended_by_a_worker(
-    small_portfolio: tuple[str, str],
+    small_portfolio: tuple[str, str], tmp_path: Path
 ) -> None:
     one, queue = small_portfolio
     alone = subprocess.run(_cycle(one, "--no-jobs"), capture_output=True, text=True, env=ENVIRONMENT)
@@ -240,15 +264,14 @@ def test_without_workers_the_jobs_wait_and_a_detached_run_is_ended_by_a_worker(
         waiting = subprocess.run(status, capture_output=True, text=True, env=ENVIRONMENT)
         assert "en cours, 0 tranche(s) terminée(s) sur 3" in waiting.stdout, waiting.stdout + waiting.stderr
         assert "3 en file ; 0 worker(s) actif(s)" in waiting.stdout
-        worker = _worker(queue)
+        worker = _worker(queue, tmp_path / "worker.log")
         try:
             deadline = time.monotonic() + 60
             while _scalar(database, "SELECT count(*) FROM cycle_runs WHERE status = 'done'") == 0:
-                assert time.monotonic() < deadline and worker.poll() is None, "the run did not end"
+                assert time.monotonic() < deadline and worker.process.poll() is None, "the run did not end"
                 time.sleep(0.2)
         finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=15)
+            _stop([worker])
         # Following the run (the same command again) reports it done, with its counts.
         followed = subprocess.run(_cycle(queue), capture_output=True, text=True, env=ENVIRONMENT)
         assert followed.returncode == 0 and "déjà été exécuté" in followed.stdout

@@ -82,8 +82,11 @@ def conninfo(services: Services) -> tuple[str, dict[str, Any]]:
     return url, options
 
 
-def job_app(services: Services, *, pool_size: int = 2) -> procrastinate.App:
-    """A procrastinate app on the services' database, with the batch steps' tasks."""
+def job_app(
+    services: Services, *, pool_size: int = 2, stalled_after_s: float = STALLED_AFTER_S
+) -> procrastinate.App:
+    """A procrastinate app on the services' database, with the batch steps' tasks (a worker
+    silent for ``stalled_after_s`` is taken for dead by the periodic recovery)."""
     import procrastinate
 
     url, options = conninfo(services)
@@ -117,7 +120,7 @@ def job_app(services: Services, *, pool_size: int = 2) -> procrastinate.App:
     async def recover_stalled(context: procrastinate.JobContext, timestamp: int) -> int:
         """Give the jobs of workers taken for dead back to the queue (runs nobody waits for)."""
         manager = context.app.job_manager
-        stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S))
+        stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after_s))
         for job in stalled:
             log.warning("job %s of a stalled worker given back to the queue", job.id)
             await manager.retry_job(job)
@@ -357,7 +360,7 @@ def run_worker(
     wait: bool = True,
 ) -> None:
     """Run a worker in this process until it is stopped (SIGINT/SIGTERM: it finishes its jobs)."""
-    app = job_app(services, pool_size=concurrency + 2)
+    app = job_app(services, pool_size=concurrency + 2, stalled_after_s=stalled_after_s)
     app.run_worker(
         queues=queues or [QUEUE],
         concurrency=concurrency,

@@ -255,7 +255,8 @@ def test_without_workers_the_jobs_wait_and_a_detached_run_is_ended_by_a_worker(
             in scraped
         )
         assert "recouvre_job_queue_workers 0.0" in scraped
-        # Detached: nothing queued twice; the worker that does the last shard ends the run.
+        # Detached: nothing queued twice; the worker that does the last shard ends the run, even
+        # when another worker died in the middle of a shard.
         detached = subprocess.run(_cycle(queue, "--detach"), capture_output=True, text=True, env=ENVIRONMENT)
         assert detached.returncode == 0, detached.stderr
         assert "passage n°" in detached.stdout and "3 tranche(s) en file" in detached.stdout
@@ -264,14 +265,26 @@ def test_without_workers_the_jobs_wait_and_a_detached_run_is_ended_by_a_worker(
         waiting = subprocess.run(status, capture_output=True, text=True, env=ENVIRONMENT)
         assert "en cours, 0 tranche(s) terminée(s) sur 3" in waiting.stdout, waiting.stdout + waiting.stderr
         assert "3 en file ; 0 worker(s) actif(s)" in waiting.stdout
-        worker = _worker(queue, tmp_path / "worker.log")
+        # Nobody waits: the first worker seen running a shard is killed, and the other gives its
+        # shard back to the queue (the periodic recovery) and does it.
+        workers = [_worker(queue, tmp_path / f"worker-{number}.log") for number in range(2)]
         try:
             deadline = time.monotonic() + 60
+            while not any(worker.busy() for worker in workers):
+                assert time.monotonic() < deadline, "no worker took a shard"
+                time.sleep(0.01)
+            victim = next(worker for worker in workers if worker.busy())
+            victim.kill()
+            survivor = next(worker for worker in workers if worker is not victim)
+            deadline = time.monotonic() + 90
             while _scalar(database, "SELECT count(*) FROM cycle_runs WHERE status = 'done'") == 0:
-                assert time.monotonic() < deadline and worker.process.poll() is None, "the run did not end"
+                assert time.monotonic() < deadline and survivor.process.poll() is None, (
+                    victim.log.read_text() + survivor.log.read_text()
+                )
                 time.sleep(0.2)
+            assert "given back to the queue" in survivor.log.read_text()
         finally:
-            _stop([worker])
+            _stop(workers)
         # Following the run (the same command again) reports it done, with its counts.
         followed = subprocess.run(_cycle(queue), capture_output=True, text=True, env=ENVIRONMENT)
         assert followed.returncode == 0 and "déjà été exécuté" in followed.stdout

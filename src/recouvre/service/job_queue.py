@@ -115,7 +115,7 @@ def job_app(
         with collector_paused():
             return withholding.run_batch_job(services, batch_id)
 
-    @app.periodic(cron=f"*/{RECOVER_EVERY_S} * * * * *")
+    @app.periodic(cron=f"* * * * * */{RECOVER_EVERY_S}")  # the 6th field: seconds
     @app.task(name=RECOVER_STALLED, queue=QUEUE, pass_context=True)
     async def recover_stalled(context: procrastinate.JobContext, timestamp: int) -> int:
         """Give the jobs of workers taken for dead back to the queue (runs nobody waits for)."""

@@ -182,4 +182,5 @@ def test_explain_withholding(portfolio: Services, invoke: Invoke, tmp_path: Path
     assert several.exit_code == 1
     assert "plusieurs organismes (CAF-OTHER, CAF-TEST) : précisez --organism" in flat(several.stderr)
     bad_date = invoke(explain.app, ["withholding", "--debtor", "D1", "--date", "05/03/2020"])
-    assert bad_date.exit_code == 2
+    assert bad_date.exit_code == 1
+    assert "--date '05/03/2020' : une date AAAA-MM-JJ" in flat(bad_date.stderr)

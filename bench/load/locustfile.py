@@ -107,14 +107,18 @@ class WorkOneFile(SequentialTaskSet):
                 r.failure(f"statut {r.status_code}")
                 return
             tasks = r.json()["tasks"]
-        if not tasks:
+        if not tasks and page:  # a small queue: its first page
             with u.client.get(
                 f"{API}/organisms/{_org()}/tasks",
                 params={"on": ON, "limit": 50},
                 headers=u.bearer,
                 name="api tasks",
+                catch_response=True,
             ) as again:
-                tasks = again.json().get("tasks", []) if again.status_code == 200 else []
+                if again.status_code != 200:
+                    again.failure(f"statut {again.status_code}")
+                    return
+                tasks = again.json()["tasks"]
         if tasks:
             chosen = random.choice(tasks)
             self.debtor, self.debtor_name = chosen["debtor"], chosen["debtor_name"]

@@ -23,7 +23,9 @@ Every answer other than the expected status is a failure. Between two steps the 
 
 Environment: ``LOAD_ORGANISM`` (``CAF-DEMO``), ``LOAD_PASSWORD`` (setup_users' default),
 ``LOAD_ON`` (the day of the queues and payments; default today), ``LOAD_USER_OFFSET`` (0: the
-first account used is ``load.cw01``), ``LOAD_PAYMENT_SHARE`` (1/3) and ``LOAD_REPLAY_SHARE`` (0.1).
+first account used is ``load.cw01``), ``LOAD_PAYMENT_SHARE`` (1/3), ``LOAD_REPLAY_SHARE`` (0.1)
+and ``LOAD_DISTINCT_ADDRESSES`` (1: against ``http://127.0.0.1``, user *i* connects from
+127.0.x.y of its own, as from its own workstation; 0: all from 127.0.0.1, as behind one NAT).
 
 Run (see ``bench/load/README.md``; ``bench/load/run.sh`` starts the server too)::
 
@@ -43,6 +45,7 @@ from typing import Any
 from urllib.parse import quote
 
 from locust import HttpUser, SequentialTaskSet, between, task
+from requests.adapters import HTTPAdapter
 
 DEFAULT_PASSWORD = "un mot de passe de charge, assez long"
 PREFIX = "load.cw"
@@ -59,7 +62,20 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 DEBTOR_LINK = re.compile(r'href="/o/[^/"]+/debiteurs/([^"/?#]+)"')
 CLAIM_LINK = re.compile(r'href="/o/[^/"]+/creances/([^"/?#]+)"')
 API = "/api/v1"
+DISTINCT_ADDRESSES = os.environ.get("LOAD_DISTINCT_ADDRESSES", "1") != "0"
 _accounts = itertools.count(1 + OFFSET)
+
+
+class FromAddress(HTTPAdapter):
+    """Connections from a given local address: each case worker at their own workstation."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
 
 
 def _org() -> str:
@@ -270,7 +286,12 @@ class CaseWorker(HttpUser):
     tasks = [WorkOneFile]  # noqa: RUF012 - locust reads it as a class attribute
 
     def on_start(self) -> None:
-        self.username = f"{PREFIX}{next(_accounts):02d}"
+        number = next(_accounts)
+        self.username = f"{PREFIX}{number:02d}"
+        if DISTINCT_ADDRESSES and (self.host or "").startswith("http://127.0.0.1"):
+            # Fifty people at fifty workstations, not behind one address: the sign-in throttle
+            # counts attempts in flight per address (docs/operations.md, "Load").
+            self.client.mount("http://", FromAddress(f"127.0.{number // 250}.{number % 250 + 2}"))
         self.csrf = ""
         self.bearer: dict[str, Any] = {}
         with self.client.get("/connexion", name="page connexion", catch_response=True) as r:

@@ -39,6 +39,7 @@ import itertools
 import os
 import random
 import re
+import time
 import uuid
 from datetime import date
 from typing import Any
@@ -57,6 +58,7 @@ WAIT_MAX = float(os.environ.get("LOAD_WAIT_MAX", "2"))
 OFFSET = int(os.environ.get("LOAD_USER_OFFSET", "0"))
 PAYMENT_SHARE = float(os.environ.get("LOAD_PAYMENT_SHARE", str(1 / 3)))
 REPLAY_SHARE = float(os.environ.get("LOAD_REPLAY_SHARE", "0.1"))
+SIGN_IN_TRIES = 10
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 DEBTOR_LINK = re.compile(r'href="/o/[^/"]+/debiteurs/([^"/?#]+)"')
@@ -300,21 +302,29 @@ class CaseWorker(HttpUser):
                 r.failure(f"statut {r.status_code}, pas de jeton CSRF")
                 return
         form = {"identifiant": self.username, "mot_de_passe": PASSWORD, "csrf": found.group(1)}
-        with self.client.post(
-            "/connexion", data=form, allow_redirects=False, name="connexion (formulaire)", catch_response=True
-        ) as r:
-            if r.status_code != 303:
-                r.failure(f"statut {r.status_code}")
-        with self.client.post(
-            f"{API}/auth/token",
-            json={"username": self.username, "password": PASSWORD},
-            name="api connexion",
-            catch_response=True,
-        ) as r:
-            if r.status_code != 200:
-                r.failure(f"statut {r.status_code}")
-                return
-            self.bearer = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        self.sign_in("/connexion", "connexion (formulaire)", 303, data=form, allow_redirects=False)
+        answer = self.sign_in(
+            f"{API}/auth/token", "api connexion", 200, json={"username": self.username, "password": PASSWORD}
+        )
+        if answer is not None:
+            self.bearer = {"Authorization": f"Bearer {answer['access_token']}"}
+
+    def sign_in(self, path: str, name: str, expected: int, **sent: Any) -> Any:
+        """Sign in as a client should: a 503 (every password check busy) or a 429 with
+        ``Retry-After`` is the server's back-pressure, waited for and tried again (at most
+        ``SIGN_IN_TRIES`` times); such answers are counted apart, under ``… (réessai)``."""
+        for _ in range(SIGN_IN_TRIES):
+            with self.client.post(path, name=name, catch_response=True, **sent) as r:
+                if r.status_code == expected:
+                    return r.json() if expected == 200 else {}
+                if r.status_code not in (429, 503) or "retry-after" not in r.headers:
+                    r.failure(f"statut {r.status_code}")
+                    return None
+                r.request_meta["name"] = f"{name} (réessai)"  # counted apart, not a failure
+                r.success()
+                delay = float(r.headers["retry-after"])
+            time.sleep(delay + random.random())
+        return None
 
     def remember_csrf(self, html: str) -> None:
         found = CSRF.search(html)

@@ -5,7 +5,11 @@
 # Usage: bash bench/load/run.sh DB_URL [WORKERS=1] [DURATION=2m] [USERS=50] [PORT=8765]
 #   (the case workers must exist: .venv/bin/python bench/load/setup_users.py --db DB_URL --users USERS)
 # Environment: LOAD_OUT (directory of the csv files, default /tmp/recouvre-load), LOAD_SPAWN_RATE
-# (users started per second, default 5), and the scenario's LOAD_* variables (locustfile.py).
+# (users started per second, default 1: fifty people arriving over fifty seconds), LOAD_PG_DATA
+# (the PostgreSQL data directory: its server's CPU is counted too), and the scenario's LOAD_*
+# variables (locustfile.py). Besides the table, it prints the CPU seconds the server processes
+# (and PostgreSQL) used per request: on a shared machine, the cost of a request apart from the
+# neighbours' load.
 # Exit status: that of bench/load/summary.py (1 when a request failed or a p95 is above 200 ms).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,9 +31,28 @@ for _ in $(seq 1 120); do
     kill -0 "$server" 2>/dev/null || { cat "$prefix-server.log" >&2; exit 1; }
     sleep 0.5
 done
+pg=""
+if [[ -n "${LOAD_PG_DATA:-}" && -f "$LOAD_PG_DATA/postmaster.pid" ]]; then
+    pg="$(head -1 "$LOAD_PG_DATA/postmaster.pid")"
+fi
+cpu_server_before="$(.venv/bin/python bench/load/cpu.py "$server")"
+cpu_pg_before="$([[ -n "$pg" ]] && .venv/bin/python bench/load/cpu.py "$pg" || echo 0)"
 echo "serveur : $workers processus, port $port ; charge avant : $(cut -d' ' -f1-3 /proc/loadavg)"
-.venv/bin/locust -f bench/load/locustfile.py --headless -u "$users" -r "${LOAD_SPAWN_RATE:-5}" \
+.venv/bin/locust -f bench/load/locustfile.py --headless -u "$users" -r "${LOAD_SPAWN_RATE:-1}" \
     -t "$duration" --host "http://127.0.0.1:$port" --csv "$prefix" --only-summary \
     --loglevel WARNING >"$prefix-locust.log" 2>&1 || true
 echo "charge après : $(cut -d' ' -f1-3 /proc/loadavg) ; $users utilisateurs, $duration"
+cpu_server="$(.venv/bin/python bench/load/cpu.py "$server")"
+cpu_pg="$([[ -n "$pg" ]] && .venv/bin/python bench/load/cpu.py "$pg" || echo 0)"
+requests="$(awk -F, 'END { print $3 }' "${prefix}_stats.csv" | tr -d '"')"
+.venv/bin/python - "$cpu_server_before" "$cpu_server" "$cpu_pg_before" "$cpu_pg" "$requests" <<'PY'
+import sys
+server = float(sys.argv[2]) - float(sys.argv[1])
+pg = float(sys.argv[4]) - float(sys.argv[3])
+requests = max(int(sys.argv[5] or 0), 1)
+print(
+    f"CPU : serveur {server:.1f} s ({1000 * server / requests:.1f} ms par requête), "
+    f"PostgreSQL {pg:.1f} s ({1000 * pg / requests:.1f} ms par requête), {requests} requêtes"
+)
+PY
 .venv/bin/python bench/load/summary.py "${prefix}_stats.csv"

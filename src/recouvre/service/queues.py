@@ -304,6 +304,7 @@ class _Standings:
 
 
 _standings: dict[Hashable, _Standings] = {}
+_gates: dict[Hashable, threading.Lock] = {}
 _standings_lock = threading.Lock()
 
 
@@ -318,20 +319,35 @@ def _reused_standings(
     horizon: date,
 ) -> _Standings:
     """The standings of a large queue's claims, read at most ``RANKING_REUSE_SECONDS`` ago by
-    this process (``prioritised``'s ``reuse``)."""
+    this process (``prioritised``'s ``reuse``). One request at a time reads them again; the
+    others meanwhile rank with the figures kept (or, when there are none yet, wait for them)."""
     full_key = (services.db.url, services.db.schema, id(services), key)
-    now = time.monotonic()
     with _standings_lock:
         kept = _standings.get(full_key)
-    if kept is None or now - kept.read_at > RANKING_REUSE_SECONDS:
-        wanted = {claim_id for _, claim_id, _ in tasks if claim_id is not None}
-        standing = prescription.standings(session, claims, on, terms, horizon)
-        kept = _Standings(now, wanted, standing)
-        with _standings_lock:
-            for old in [k for k, v in _standings.items() if now - v.read_at > RANKING_REUSE_SECONDS]:
-                del _standings[old]
-            _standings[full_key] = kept
-        return kept
+        gate = _gates.setdefault(full_key, threading.Lock())
+    if (kept is None or time.monotonic() - kept.read_at > RANKING_REUSE_SECONDS) and gate.acquire(
+        blocking=kept is None
+    ):
+        try:
+            with _standings_lock:
+                kept = _standings.get(full_key)
+            if kept is None or time.monotonic() - kept.read_at > RANKING_REUSE_SECONDS:
+                wanted = {claim_id for _, claim_id, _ in tasks if claim_id is not None}
+                kept = _Standings(
+                    time.monotonic(), wanted, prescription.standings(session, claims, on, terms, horizon)
+                )
+                with _standings_lock:
+                    now = time.monotonic()
+                    for old in [
+                        k for k, v in _standings.items() if now - v.read_at > 10 * RANKING_REUSE_SECONDS
+                    ]:
+                        del _standings[old]
+                        _gates.pop(old, None)
+                    _standings[full_key] = kept
+                    _gates.setdefault(full_key, gate)
+        finally:
+            gate.release()
+    assert kept is not None
     missing = sorted({claim_id for _, claim_id, _ in tasks if claim_id is not None} - kept.claims)
     if not missing:
         return kept

@@ -11,7 +11,11 @@ collation other than ``C`` (``C.UTF-8`` included), a prefix pattern. On PostgreS
   a sequential scan, correct but slower);
 * ``ix_debtors_organism_ref_pattern``: ``(organism_id, ref text_pattern_ops)`` for the prefix.
 
-SQLite: nothing (its ``LIKE`` is case-insensitive and has no such operator classes).
+SQLite: nothing of these (its ``LIKE`` is case-insensitive and has no such operator classes).
+
+On both engines, ``ix_tasks_debtor``: a debtor file reads its debtor's tasks, which read the
+whole ``tasks`` table without it (40,881 tasks at 1,000,000 claims: 10 ms alone, up to 0.2 s
+under load, at every debtor file opened).
 
 Revision ID: 0019_load_indexes
 Revises: 0012_money_in
@@ -54,6 +58,7 @@ def _trigram_schema() -> str | None:
 
 
 def upgrade() -> None:
+    op.create_index("ix_tasks_debtor", "tasks", ["debtor_id"], if_not_exists=True)
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(
@@ -69,6 +74,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tasks_debtor", "tasks", if_exists=True)
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP INDEX IF EXISTS ix_debtors_name_trgm")

@@ -254,7 +254,7 @@ def prioritised(
         order = last[1]
     else:
         order = sorted(tasks, key=key)
-    ranked = list(enumerate(order, start=1))[page]
+    ranked = list(enumerate(order[page], start=(page.start or 0) + 1))  # the page only, ranked
     shown = task_rows(session, [ident for _, (ident, _, _) in ranked])
     if reuse is not None and len(tasks) >= RANKING_REUSE_FROM:
         # the order may be a few seconds old; the figures shown are read now

@@ -84,6 +84,11 @@ def _org() -> str:
     return quote(ORGANISM, safe="")
 
 
+def _why(answer: Any) -> str:
+    """A failure's reason: the status, or the connection's error (status 0)."""
+    return f"statut {answer.status_code}" if answer.status_code else f"statut 0 : {answer.error!r}"[:200]
+
+
 def _cents(amount: str) -> int:
     units, _, decimals = amount.partition(".")
     return int(units) * 100 + int((decimals + "00")[:2])
@@ -105,7 +110,7 @@ class WorkOneFile(SequentialTaskSet):
         if random.random() < 0.5:
             with u.client.get(f"/o/{_org()}/corbeilles", name="page corbeilles", catch_response=True) as r:
                 if r.status_code != 200:
-                    r.failure(f"statut {r.status_code}")
+                    r.failure(_why(r))
                     return
                 debtors = DEBTOR_LINK.findall(r.text)
                 u.remember_csrf(r.text)
@@ -122,7 +127,7 @@ class WorkOneFile(SequentialTaskSet):
             catch_response=True,
         ) as r:
             if r.status_code != 200:
-                r.failure(f"statut {r.status_code}")
+                r.failure(_why(r))
                 return
             tasks = r.json()["tasks"]
         if not tasks and page:  # a small queue: its first page
@@ -134,7 +139,7 @@ class WorkOneFile(SequentialTaskSet):
                 catch_response=True,
             ) as again:
                 if again.status_code != 200:
-                    again.failure(f"statut {again.status_code}")
+                    again.failure(_why(again))
                     return
                 tasks = again.json()["tasks"]
         if tasks:
@@ -153,7 +158,7 @@ class WorkOneFile(SequentialTaskSet):
                 f"/o/{_org()}/recherche", params={"q": text}, name="page recherche", catch_response=True
             ) as r:
                 if r.status_code != 200:
-                    r.failure(f"statut {r.status_code}")
+                    r.failure(_why(r))
         else:
             body = {"name": text, "on": ON, "limit": 50} if text != self.debtor else {"ref": text, "on": ON}
             with u.client.post(
@@ -164,7 +169,7 @@ class WorkOneFile(SequentialTaskSet):
                 catch_response=True,
             ) as r:
                 if r.status_code != 200:
-                    r.failure(f"statut {r.status_code}")
+                    r.failure(_why(r))
 
     @task
     def open_debtor(self) -> None:
@@ -175,7 +180,7 @@ class WorkOneFile(SequentialTaskSet):
         page = f"/o/{_org()}/debiteurs/{ref}"
         with u.client.get(page, name="page dossier débiteur", catch_response=True) as r:
             if r.status_code != 200:
-                r.failure(f"statut {r.status_code}")
+                r.failure(_why(r))
                 return
             u.remember_csrf(r.text)
             page_claims = CLAIM_LINK.findall(r.text)
@@ -187,7 +192,7 @@ class WorkOneFile(SequentialTaskSet):
             catch_response=True,
         ) as r:
             if r.status_code != 200:
-                r.failure(f"statut {r.status_code}")
+                r.failure(_why(r))
                 return
             claims = [c["ref"] for c in r.json()["claims"] if _cents(c["balance"]) >= 100]
         self.claim = random.choice(claims) if claims else (page_claims[0] if page_claims else None)
@@ -204,7 +209,7 @@ class WorkOneFile(SequentialTaskSet):
             ) as r:
                 # the claim page sends the browser on to the claim in its debtor file (opened above)
                 if r.status_code != 303:
-                    r.failure(f"statut {r.status_code}")
+                    r.failure(_why(r))
         else:
             with u.client.get(
                 f"{API}/organisms/{_org()}/claims/{ref}",
@@ -214,7 +219,7 @@ class WorkOneFile(SequentialTaskSet):
                 catch_response=True,
             ) as r:
                 if r.status_code != 200:
-                    r.failure(f"statut {r.status_code}")
+                    r.failure(_why(r))
 
     @task
     def record_contact(self) -> None:
@@ -241,7 +246,7 @@ class WorkOneFile(SequentialTaskSet):
                 catch_response=True,
             ) as r:
                 if r.status_code != 303:
-                    r.failure(f"statut {r.status_code}")
+                    r.failure(_why(r))
         else:
             body = {"on": ON, "channel": "phone", "outcome": "not_reached", "note": "charge", "key": key}
             with u.client.post(
@@ -252,7 +257,7 @@ class WorkOneFile(SequentialTaskSet):
                 catch_response=True,
             ) as r:
                 if r.status_code != 201:
-                    r.failure(f"statut {r.status_code}")
+                    r.failure(_why(r))
 
     @task
     def record_payment(self) -> None:
@@ -318,7 +323,7 @@ class CaseWorker(HttpUser):
                 if r.status_code == expected:
                     return r.json() if expected == 200 else {}
                 if r.status_code not in (429, 503) or "retry-after" not in r.headers:
-                    r.failure(f"statut {r.status_code}")
+                    r.failure(_why(r))
                     return None
                 r.request_meta["name"] = f"{name} (réessai)"  # counted apart, not a failure
                 r.success()

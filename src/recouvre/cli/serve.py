@@ -18,6 +18,12 @@ import typer
 from recouvre.cli.common import console, services
 from recouvre.security import logs
 
+KEEP_ALIVE_SECONDS = 65
+"""An idle connection is kept 65 s (uvicorn's default: 5 s). A client, browser or proxy, that
+sends its next request on a connection the server is closing at that moment gets a connection
+error (the load scenario's case workers, thinking a few seconds between two pages, did); the
+proxies in front usually keep theirs 60 s, so the server keeps them a little longer."""
+
 
 def serve(
     ctx: typer.Context,
@@ -59,7 +65,14 @@ def serve(
             highlight=False,
         )
     if workers == 1:
-        uvicorn.run(server.create_app(found), host=host, port=port, log_level=log_level, log_config=None)
+        uvicorn.run(
+            server.create_app(found),
+            host=host,
+            port=port,
+            log_level=log_level,
+            log_config=None,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        )
         return
     audit_keys.audit_key(found.db.url)  # created once here, not raced for by the workers
     os.environ[server.DB_VARIABLE] = found.db.url
@@ -80,4 +93,5 @@ def serve(
         workers=workers,
         log_level=log_level,
         log_config=None,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )

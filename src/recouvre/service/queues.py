@@ -308,6 +308,36 @@ _gates: dict[Hashable, threading.Lock] = {}
 _standings_lock = threading.Lock()
 
 
+def _keep(full_key: Hashable, kept: _Standings, gate: threading.Lock) -> None:
+    with _standings_lock:
+        now = time.monotonic()
+        for old in [k for k, v in _standings.items() if now - v.read_at > 10 * RANKING_REUSE_SECONDS]:
+            del _standings[old]
+            _gates.pop(old, None)
+        _standings[full_key] = kept
+        _gates.setdefault(full_key, gate)
+
+
+def _read_again(
+    services: Services,
+    full_key: Hashable,
+    gate: threading.Lock,
+    wanted: set[int],
+    claims: Any,
+    on: date,
+    terms: Any,
+    horizon: date,
+) -> None:
+    """Read a queue's figures again in a transaction of its own (a thread of its own), then
+    let the next reader in (``gate``, acquired by the caller)."""
+    try:
+        with services.db.unit_of_work() as session:
+            standing = prescription.standings(session, claims, on, terms, horizon)
+        _keep(full_key, _Standings(time.monotonic(), wanted, standing), gate)
+    finally:
+        gate.release()
+
+
 def _reused_standings(
     services: Services,
     session: Session,
@@ -319,34 +349,28 @@ def _reused_standings(
     horizon: date,
 ) -> _Standings:
     """The standings of a large queue's claims, read at most ``RANKING_REUSE_SECONDS`` ago by
-    this process (``prioritised``'s ``reuse``). One request at a time reads them again; the
-    others meanwhile rank with the figures kept (or, when there are none yet, wait for them)."""
+    this process (``prioritised``'s ``reuse``). When they are older, one request reads them
+    again — in the background while they are less than ``4 × RANKING_REUSE_SECONDS`` old, the
+    requests meanwhile ranking with those kept; else at once, the others waiting for it."""
     full_key = (services.db.url, services.db.schema, id(services), key)
     with _standings_lock:
         kept = _standings.get(full_key)
         gate = _gates.setdefault(full_key, threading.Lock())
-    if (kept is None or time.monotonic() - kept.read_at > RANKING_REUSE_SECONDS) and gate.acquire(
-        blocking=kept is None
-    ):
-        try:
+    age = None if kept is None else time.monotonic() - kept.read_at
+    wanted = {claim_id for _, claim_id, _ in tasks if claim_id is not None}
+    if kept is not None and age is not None and RANKING_REUSE_SECONDS < age <= 4 * RANKING_REUSE_SECONDS:
+        if gate.acquire(blocking=False):
+            arguments = (services, full_key, gate, wanted, claims, on, terms, horizon)
+            threading.Thread(target=_read_again, args=arguments, daemon=True).start()
+    elif age is None or age > RANKING_REUSE_SECONDS:
+        with gate:
             with _standings_lock:
                 kept = _standings.get(full_key)
             if kept is None or time.monotonic() - kept.read_at > RANKING_REUSE_SECONDS:
-                wanted = {claim_id for _, claim_id, _ in tasks if claim_id is not None}
                 kept = _Standings(
                     time.monotonic(), wanted, prescription.standings(session, claims, on, terms, horizon)
                 )
-                with _standings_lock:
-                    now = time.monotonic()
-                    for old in [
-                        k for k, v in _standings.items() if now - v.read_at > 10 * RANKING_REUSE_SECONDS
-                    ]:
-                        del _standings[old]
-                        _gates.pop(old, None)
-                    _standings[full_key] = kept
-                    _gates.setdefault(full_key, gate)
-        finally:
-            gate.release()
+                _keep(full_key, kept, gate)
     assert kept is not None
     missing = sorted({claim_id for _, claim_id, _ in tasks if claim_id is not None} - kept.claims)
     if not missing:

@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python bench/faults.py [--runs 50] [--debtors 2000] [--workers 2] [--seed 1]
         [--steps payments,cycle] [--db postgresql://user@host:port/maintenance_db]
-        [--pg-control scripts/postgres.sh]
+        [--pg-control scripts/postgres.sh] [--queue-workers N]
 
 For each step (the monthly benefit-payment file withheld, the monthly cycle, a camt.053 bank
 statement imported) the same
@@ -15,8 +15,13 @@ process (``recouvre … --workers W``), and at a random moment one fault among
 
 * ``parent``: SIGKILL to the command (its worker processes die with it, PR_SET_PDEATHSIG);
 * ``worker``: SIGKILL to one of its worker processes (``--workers`` > 1);
-* ``server``: PostgreSQL stopped and started again (only with ``--pg-control``; never in a test
+* ``server``: PostgreSQL crashed (immediate stop) and started again on the same data (only
+  with ``--pg-control``, whose ``restart`` does it; never in a test
   suite that shares the server);
+* ``queue-worker`` (PostgreSQL, ``--queue-workers N``): the faulted runs are done by N
+  ``recouvre worker`` processes through the job queue (ADR 0009), started beside the command
+  against the run's database; SIGKILL to one of them (its running unit is given back to the
+  queue once it is found stalled). ``parent`` then kills the waiting command, whose jobs go on.
 
 then the step is run again until it succeeds, and the digests compared with the clean run.
 
@@ -227,7 +232,8 @@ def run(command: list[str], check: bool = False) -> int:
 
 
 def _environment() -> dict[str, str]:
-    return os.environ | {"COLUMNS": "120", "RECOUVRE_USER": ""}
+    # A job-queue worker silent for 2 s is taken for dead (``--queue-workers``; no effect otherwise).
+    return os.environ | {"COLUMNS": "120", "RECOUVRE_USER": ""} | QUEUE_ENVIRONMENT
 
 
 def children_of(pid: int) -> list[int]:
@@ -242,7 +248,20 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def inject(process: subprocess.Popen[bytes], fault: str, pg_control: Path | None) -> None:
+def inject(
+    process: subprocess.Popen[bytes],
+    fault: str,
+    pg_control: Path | None,
+    queue_workers: list[subprocess.Popen[bytes]] | None = None,
+) -> None:
+    if fault == "queue-worker" and queue_workers:
+        alive = [worker for worker in queue_workers if worker.poll() is None]
+        if alive:
+            victim = random.choice(alive)
+            victim.send_signal(signal.SIGKILL)
+            victim.wait()
+            return
+        fault = "parent"
     if fault == "worker":
         workers = children_of(process.pid)
         # the resource tracker and the workers are children; any of them dying must be survived
@@ -251,18 +270,63 @@ def inject(process: subprocess.Popen[bytes], fault: str, pg_control: Path | None
             return
         fault = "parent"
     if fault == "server" and pg_control is not None:
-        subprocess.run(["bash", str(pg_control), "stop"], capture_output=True, check=False)
-        subprocess.run(["bash", str(pg_control), "start"], capture_output=True, check=False)
+        # ``restart`` keeps the data (``stop`` would wipe the throwaway cluster): a crash, then
+        # the server back on the same files, as after a power cut with the WAL replayed
+        subprocess.run(["bash", str(pg_control), "restart"], capture_output=True, check=True)
         return
     process.send_signal(signal.SIGKILL)
 
 
+QUEUE_ENVIRONMENT = {"RECOUVRE_WORKER_STALLED_S": "2"}
+
+
+def start_queue_workers(target: Target, count: int) -> list[subprocess.Popen[bytes]]:
+    """``count`` job-queue workers on the target's database, and wait until they are alive."""
+    command = [*RECOUVRE, "--db", target.url, "worker", "--heartbeat", "0.3", "--stalled-after", "2"]
+    workers = [
+        subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=_environment(),
+        )
+        for _ in range(count)
+    ]
+    database = target.open()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with database.engine.connect() as connection:
+                alive = connection.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar_one()
+            if alive >= count or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    finally:
+        database.dispose()
+    return workers
+
+
+def stop_queue_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
 def until_done(command: list[str], attempts: int = 6) -> None:
+    last = ""
     for attempt in range(attempts):
-        if run(command) == 0:
+        done = subprocess.run(command, capture_output=True, text=True, check=False, env=_environment())
+        if done.returncode == 0:
             return
+        last = f"exit {done.returncode}: {done.stderr[-1200:]}"
         time.sleep(0.5 * (attempt + 1))  # a server being restarted
-    raise RuntimeError(f"{' '.join(command[3:7])}… did not succeed after {attempts} attempts")
+    raise RuntimeError(f"{' '.join(command[3:7])}… did not succeed after {attempts} attempts; last {last}")
 
 
 def trial(
@@ -272,6 +336,7 @@ def trial(
     runs: int,
     faults: list[str],
     pg_control: Path | None,
+    queue_workers: int = 0,
 ) -> Outcome:
     outcome = Outcome(step)
     started = time.perf_counter()
@@ -288,15 +353,19 @@ def trial(
         target = bench.fresh(with_payments)
         fault = random.choice(faults)
         outcome.faults[fault] = outcome.faults.get(fault, 0) + 1
+        workers = start_queue_workers(target, queue_workers) if queue_workers and step != "bank" else []
         process = subprocess.Popen(
             command_of(target), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_environment()
         )
         time.sleep(random.uniform(0.05, max(0.1, outcome.clean_s * 0.9)))
         if process.poll() is None:
-            inject(process, fault, pg_control)
+            inject(process, fault if workers or fault != "queue-worker" else "parent", pg_control, workers)
             outcome.interrupted += 1
         process.wait()
-        until_done(command_of(target))
+        try:
+            until_done(command_of(target))
+        finally:
+            stop_queue_workers(workers)
         database = target.open()
         found = content_digests(database)
         database.dispose()
@@ -323,9 +392,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pg-control", type=Path, default=None, help="scripts/postgres.sh, to restart the server"
     )
+    parser.add_argument(
+        "--queue-workers",
+        type=int,
+        default=0,
+        help="PostgreSQL: faulted runs through the job queue with N `recouvre worker` processes",
+    )
     options = parser.parse_args(argv)
+    if options.queue_workers and not options.db:
+        parser.error("--queue-workers: the job queue is on PostgreSQL only (--db)")
     random.seed(options.seed)
     faults = ["parent"] + (["worker"] if options.workers > 1 else [])
+    if options.queue_workers:
+        faults = ["parent", "queue-worker", "queue-worker"]
     if options.db and options.pg_control:
         faults.append("server")
     status = 0
@@ -339,7 +418,9 @@ def main(argv: list[str] | None = None) -> int:
             "bank": lambda target: bank_command(target, bench.statement_file),
         }
         for step in options.steps.split(","):
-            outcome = trial(bench, step, steps[step], options.runs, faults, options.pg_control)
+            outcome = trial(
+                bench, step, steps[step], options.runs, faults, options.pg_control, options.queue_workers
+            )
             print(json.dumps(outcome.__dict__, ensure_ascii=False), flush=True)
             status = status or (1 if outcome.different else 0)
     return status

@@ -3,6 +3,9 @@
 #   scripts/postgres.sh start   -> installs Debian's postgresql if missing, starts a private
 #                                  cluster on 127.0.0.1:$RECOUVRE_PG_PORT, prints its URL
 #   scripts/postgres.sh stop
+#   scripts/postgres.sh restart -> stops the server as a crash would (immediate mode: no
+#                                  checkpoint) and starts it again on the same data
+#                                  (bench/faults.py's "server" fault)
 # Exit code 3 (with a notice on stderr) when no server can be had here: the tests then skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,8 +74,18 @@ stop() {
     fi
 }
 
+restart() {
+    local bin
+    bin=$(find_bin) || exit 3
+    as_owner "$bin/pg_ctl" -D "$DATA" -m immediate stop >/dev/null 2>&1 || true
+    as_owner "$bin/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
+        -o "-p $PORT -k $DATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null
+}
+
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
-    *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+    restart) restart ;;
+    *) echo "usage: $0 start|stop|restart" >&2; exit 2 ;;
 esac

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -39,7 +40,35 @@ def _contrainte_of(services: Services, debtor_ref: str) -> str:
     return _text(letters.render(services, letter_id))
 
 
+COURTS = [
+    {
+        "kind": "judicial",
+        "postcodes": ["75"],
+        "name": "Pôle social du tribunal judiciaire de Paris",
+        "address": "Parvis du Tribunal de Paris, 75017 Paris",
+    },
+    {
+        "kind": "injunction",
+        "postcodes": ["69"],
+        "name": "Tribunal judiciaire de Lyon",
+        "address": "67 rue Servient, 69003 Lyon",
+    },
+    {
+        "kind": "judicial",
+        "postcodes": ["69"],
+        "name": "Pôle social du tribunal judiciaire de Lyon",
+        "address": "67 rue Servient, 69003 Lyon",
+    },
+]
+
+
+def _with_courts(services: Services) -> Services:
+    """The organism's directory of courts (policy ``enforcement.courts``)."""
+    return replace(services, policy_values={"enforcement.courts": COURTS}, _policies={})
+
+
 def test_contrainte_mentions_judicial_court_signer_and_mandate(contentious: Services) -> None:
+    contentious = _with_courts(contentious)
     with contentious.db.unit_of_work() as session:
         session.execute(
             update(DebtorRow).where(DebtorRow.ref == "D1").values(address="12 rue des Lilas\n75012 PARIS")
@@ -65,7 +94,7 @@ def test_contrainte_mentions_judicial_court_signer_and_mandate(contentious: Serv
     assert "quinze jours" in text and "15 jours" in text  # the opposition time limit
     assert "pôle social du tribunal judiciaire" in text
     assert "Tribunal compétent : Pôle social du tribunal judiciaire de Paris" in text
-    assert "Adresse du tribunal : Greffe du pôle social, tribunal judiciaire de Paris, 75012 PARIS" in text
+    assert "Adresse du tribunal : Parvis du Tribunal de Paris, 75017 Paris" in text
     assert (
         "lettre recommandée avec demande d'avis de réception adressée à ce secrétariat" in text
     )  # how to seize
@@ -87,7 +116,24 @@ def test_contrainte_for_rsa_goes_to_the_administrative_court(contentious: Servic
     assert "dir" in text and "pouvoir propre du directeur" in text
 
 
+def test_a_home_outside_the_directory_is_described_never_invented(contentious: Services) -> None:
+    """No court of the directory serves a home in 13xxx: the contrainte names the court of the
+    debtor's home and says its address comes with the service (no made-up « tribunal de X »)."""
+    contentious = _with_courts(contentious)
+    with contentious.db.unit_of_work() as session:
+        session.execute(
+            update(DebtorRow).where(DebtorRow.ref == "D1").values(address="1 rue de Rome\n13001 MARSEILLE")
+        )
+    draft = commands.draft_title(contentious, WORKER, ORG, "C1", ON)
+    commands.sign_title(contentious, DIRECTOR, ORG, draft.id, ON)
+    text = _contrainte_of(contentious, "D1")
+    assert "Tribunal compétent : Pôle social du tribunal judiciaire du lieu de votre domicile" in text
+    assert "Marseille" not in text.replace("MARSEILLE", "")
+    assert "adresse communiquée lors de la signification" in text
+
+
 def test_injunction_request_states_the_loan_and_the_sums_due(contentious: Services) -> None:
+    contentious = _with_courts(contentious)
     with contentious.db.unit_of_work() as session:
         session.execute(
             update(DebtorRow).where(DebtorRow.ref == "D1").values(address="3 place du Marché\n69002 LYON")

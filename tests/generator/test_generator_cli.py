@@ -46,7 +46,7 @@ def test_bad_dates_and_conflicting_content_are_refused(tmp_path: Path) -> None:
     bad = runner.invoke(
         app, ["--db", db, "generate", "--debtors", "5", "--seed", "1", "--as-of", "2026-13-01"]
     )
-    assert bad.exit_code == 2
+    assert bad.exit_code == 1 and "--as-of '2026-13-01' : une date AAAA-MM-JJ" in bad.output
     assert runner.invoke(app, ["--db", db, "generate", "--debtors", "5", "--seed", "1"]).exit_code == 0
     moved = runner.invoke(
         app, ["--db", db, "generate", "--debtors", "5", "--seed", "1", "--as-of", "2026-06-01"]

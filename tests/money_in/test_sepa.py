@@ -4,6 +4,7 @@ a pain.002 reject and a camt.054 return are booked as reversals, once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,16 @@ import xmlschema
 from sqlalchemy import update
 
 from recouvre.domain.errors import BatchRejected
-from recouvre.domain.model import Benefit, Claim, Creditor, Debtor, DebtorKind, Responsibility, UndueLine
+from recouvre.domain.model import (
+    Benefit,
+    Claim,
+    Creditor,
+    Debtor,
+    DebtorKind,
+    DomainError,
+    Responsibility,
+    UndueLine,
+)
 from recouvre.security.authorization import Actor
 from recouvre.service import Services
 from recouvre.service.claims import establish_claims, view_claim
@@ -104,6 +114,17 @@ def test_a_prenotified_collection_makes_a_valid_pain008_and_a_bad_iban_never_rea
     assert (
         "<ReqdColltnDt>2026-04-05</ReqdColltnDt>" in text and '<InstdAmt Ccy="EUR">100.00</InstdAmt>' in text
     )
+
+
+def test_the_prenotification_delay_is_the_organisms_policy(ready: Services) -> None:
+    """An organism whose mandates agree on a 7-day notice (``sepa.prenotification_days``
+    override) collects an instalment notified 10 days before; under the national 14 days, not."""
+    money_in.prenotify_collections(ready, SYSTEM, ORG, DUE, date(2026, 3, 26))
+    with pytest.raises(DomainError, match="aucun prélèvement"):
+        money_in.collection_file(ready, SYSTEM, ORG, DUE, CREDITOR, date(2026, 3, 30))
+    agreed = replace(ready, policy_values={"sepa.prenotification_days": 7}, _policies={})
+    produced = money_in.collection_file(agreed, SYSTEM, ORG, DUE, CREDITOR, date(2026, 3, 30))
+    assert [item.claim_ref for item in produced.included] == ["C1", "C2", "C3"]
 
 
 def test_a_bad_creditor_is_refused_with_every_field(ready: Services) -> None:

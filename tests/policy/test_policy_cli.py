@@ -83,6 +83,6 @@ def test_show_refused_override_exits_1_with_the_message(tmp_path: Path) -> None:
 
 def test_show_refuses_a_bad_date() -> None:
     result = runner.invoke(app, ["show", "--on", "2026-02-30"])
-    assert result.exit_code == 2  # a usage error, not a crash
-    assert "'2026-02-30' is not a date YYYY-MM-DD" in result.stderr
+    assert result.exit_code == 1  # a clear refusal, not a crash
+    assert "--on '2026-02-30' : une date AAAA-MM-JJ" in result.stderr
     assert result.stdout == ""

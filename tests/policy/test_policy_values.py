@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -182,3 +183,32 @@ def test_format_value_is_readable() -> None:
     assert format_value(Unit.DAYS, 20) == "20 jours"
     assert format_value(Unit.LIST, ("RSA", "AAH")) == "RSA, AAH"
     assert format_value(Unit.MAPPING, {"RSA": 7700}) == "RSA: 77.00"
+
+
+def test_the_court_directory_is_checked_field_by_field_and_the_longest_prefix_serves() -> None:
+    from recouvre.policy import core
+
+    national = core.national("FR")
+    assert national.courts(date(2026, 1, 1)) == ()  # no national list: each organism keeps its own
+    for court, where in (
+        ({"kind": "civil", "postcodes": ["44"], "name": "N", "address": "A"}, "[0].kind"),
+        ({"kind": "judicial", "postcodes": [44], "name": "N", "address": "A"}, "[0].postcodes[0]"),
+        ({"kind": "judicial", "postcodes": [], "name": "N", "address": "A"}, "[0].postcodes"),
+        ({"kind": "judicial", "postcodes": ["44"], "name": " ", "address": "A"}, "[0].name"),
+        ({"kind": "judicial", "postcodes": ["44"], "name": "N"}, "[0]"),
+    ):
+        with pytest.raises(core.PolicyError, match=re.escape(f"enforcement.courts{where}")):
+            national.with_values({"enforcement.courts": [court]}, origin="t", check_bounds=False)
+    local = national.with_values(
+        {
+            "enforcement.courts": [
+                {"kind": "judicial", "postcodes": ["44"], "name": "Nantes", "address": "A"},
+                {"kind": "judicial", "postcodes": ["44600"], "name": "Saint-Nazaire", "address": "B"},
+            ]
+        },
+        origin="t",
+        check_bounds=False,
+    )
+    nantes, saint_nazaire = local.courts(date(2026, 1, 1))
+    assert (nantes.serves("44600"), saint_nazaire.serves("44600")) == (2, 5)
+    assert saint_nazaire.serves("44000") == 0

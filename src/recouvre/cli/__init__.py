@@ -37,6 +37,7 @@ from recouvre.cli import (
     third_party,
     titles,
     users,
+    worker,
 )
 from recouvre.cli import cnss as cnss_cli
 from recouvre.cli.common import LAST_STATE, CliState, default_policy_dir, errors
@@ -104,6 +105,7 @@ app.command("serve")(serve.serve)
 app.command("backup")(operations.backup)
 app.command("restore")(operations.restore)
 app.command("ready")(operations.ready)
+app.command("worker")(worker.worker)
 french.apply(app)  # the help in French (cli/french.py)
 
 
@@ -111,6 +113,7 @@ READ_ONLY = frozenset(
     {
         "audit show",
         "audit verify",
+        "cycle status",
         "explain withholding",
         "letters list",
         "letters render",

@@ -8,13 +8,11 @@ heads file outside the database.
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, services
+from recouvre.cli.common import console, fail, option_date, services
 from recouvre.service import audit_keys, trail
 
 app = typer.Typer(help="Piste d'audit : vérification et consultation.", no_args_is_help=True)
@@ -45,10 +43,7 @@ def close_day(
     day: str = typer.Option(..., "--date", help="Journée close (AAAA-MM-JJ)"),
 ) -> None:
     """Export the chain's head (seq, hash, day) to the append-only heads file outside the database."""
-    try:
-        on = date.fromisoformat(day)
-    except ValueError:
-        raise fail(f"--date {escape(day)} : date attendue AAAA-MM-JJ") from None
+    on = option_date(day)
     found = services(ctx)
     head = trail.close_day(found, on)
     console.print(

@@ -29,6 +29,7 @@ from recouvre.cli.common import (
     console,
     fail,
     money,
+    option_date,
     organism_or_only,
     refused,
     services,
@@ -103,10 +104,7 @@ def unmatched(
     who = actor(ctx)
     day = None
     if on is not None:
-        try:
-            day = date.fromisoformat(on)
-        except ValueError:
-            raise fail(f"--date {on!r} : date AAAA-MM-JJ attendue", 2) from None
+        day = option_date(on)
     credits = attempt(lambda: money_in.bank_credits(found, who, code, status="unmatched", on=day))
     show = money(found, code)
     table = RichTable(
@@ -184,13 +182,6 @@ def bulk_payments(ctx: typer.Context, file: FileArgument, organism: OrganismOpti
 # SEPA direct debits and refunds ---------------------------------------------------------------
 
 
-def _day(text: str, name: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise fail(f"{name} {text!r} : date AAAA-MM-JJ attendue", 2) from None
-
-
 @app.command("prenotify")
 def prenotify(
     ctx: typer.Context,
@@ -203,7 +194,7 @@ def prenotify(
     code = organism_or_only(found, organism)
     notices = attempt(
         lambda: money_in.prenotify_collections(
-            found, batch_actor(ctx), code, _day(due, "--due"), _day(on, "--on")
+            found, batch_actor(ctx), code, option_date(due, "--due"), option_date(on, "--on")
         )
     )
     show = money(found, code)
@@ -229,7 +220,7 @@ def collections(
     found = services(ctx)
     code = organism_or_only(found, organism)
     creditor = money_in.Creditor(name, iban, bic, ics)
-    due_on = _day(due, "--due")
+    due_on = option_date(due, "--due")
     try:
         produced = attempt(
             lambda: money_in.collection_file(found, batch_actor(ctx), code, due_on, creditor, date.today())
@@ -272,7 +263,7 @@ def refund_propose(
     """Proposer le remboursement d'un trop-perçu (décidé par une autre personne, comptable)."""
     found = services(ctx)
     code = organism_or_only(found, organism)
-    day = date.today() if on is None else _day(on, "--on")
+    day = date.today() if on is None else option_date(on, "--on")
     who = actor(ctx)
     proposal = attempt(lambda: money_in.propose_refund(found, who, code, claim, day, why))
     amount = money(found, code)(int(str(proposal.payload["amount_cents"])))
@@ -294,7 +285,7 @@ def refund_transfers(
     """Écrire le fichier de virements SEPA (pain.001) des remboursements décidés, une fois chacun."""
     found = services(ctx)
     code = organism_or_only(found, organism)
-    day = date.today() if on is None else _day(on, "--on")
+    day = date.today() if on is None else option_date(on, "--on")
     who = actor(ctx)
     try:
         produced = attempt(

@@ -8,8 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import actor, console, money, organism_or_only, refused, services
-from recouvre.cli.generate import parse_date
+from recouvre.cli.common import actor, console, money, option_date, organism_or_only, refused, services
 from recouvre.domain.money import AmountError, parse_amount
 from recouvre.service.campaigns import SEED, TRIGGERS, Kpis, load_outcomes
 from recouvre.service.commands import campaigns as commands
@@ -32,7 +31,7 @@ def create(
     code = organism_or_only(found, organism)
     with refused():
         view = commands.create_campaign(
-            found, actor(ctx), code, trigger, parse_date(start, "--from"), parse_date(end, "--to"), name
+            found, actor(ctx), code, trigger, option_date(start, "--from"), option_date(end, "--to"), name
         )
     console.print(f"campagne {view.id} « {escape(view.name)} » : {view.targets} débiteur(s) à appeler.")
 
@@ -66,7 +65,7 @@ def calls(
     """The call list of the day: debtor, phone, claims and balances, last contacts, and the script."""
     found = services(ctx)
     code = organism_or_only(found, organism)
-    day = parse_date(on, "--date")
+    day = option_date(on, "--date")
     with refused():
         view, lines, script = commands.call_list(found, actor(ctx), code, campaign, day)
     fmt = money(found, code, day)
@@ -114,7 +113,7 @@ def call(
             cents = parse_amount(amount, field="--amount")
         except AmountError:
             raise typer.BadParameter(f"{amount!r} : montant attendu", param_hint="--amount") from None
-        promise = commands.Promise(cents, parse_date(due, "--due"))
+        promise = commands.Promise(cents, option_date(due, "--due"))
     with refused():
         done = commands.record_call(
             found,
@@ -123,9 +122,9 @@ def call(
             campaign,
             line,
             outcome,
-            parse_date(on, "--date"),
+            option_date(on, "--date"),
             promise=promise,
-            callback_on=None if callback is None else parse_date(callback, "--callback"),
+            callback_on=None if callback is None else option_date(callback, "--callback"),
             note=note,
         )
     console.print(f"ligne {line} : {done.label}.")
@@ -167,7 +166,7 @@ def kpis(
     found = services(ctx)
     code = organism_or_only(found, organism)
     with refused():
-        result = commands.kpis(found, actor(ctx), code, campaign, parse_date(on, "--date"))
+        result = commands.kpis(found, actor(ctx), code, campaign, option_date(on, "--date"))
     table = Table(
         "indicateur", "campagne", "nombres", "référence (Cnaf 2015)", title=f"campagne {campaign} au {on}"
     )
@@ -187,5 +186,5 @@ def close(
     found = services(ctx)
     code = organism_or_only(found, organism)
     with refused():
-        count = commands.close_campaign(found, actor(ctx), code, campaign, parse_date(on, "--date"))
+        count = commands.close_campaign(found, actor(ctx), code, campaign, option_date(on, "--date"))
     console.print(f"campagne {campaign} close : {count} ligne(s) arrêtée(s).")

@@ -1,4 +1,5 @@
-"""`recouvre cycle run --month YYYY-MM [--organism CODE] [--date DATE]`."""
+"""`recouvre cycle run --month YYYY-MM [--organism CODE] [--date DATE] [--jobs|--no-jobs] [--detach]`
+and `recouvre cycle status --month YYYY-MM [--organism CODE]`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from recouvre.domain.french import TASK_TYPE, long_date, month_name
 from recouvre.letters.render import TITLES
 from recouvre.service import commands, queries
 from recouvre.service.batch import default_workers
+from recouvre.service.commands.cycle import cycle_progress
 from recouvre.service.context import Services
 from recouvre.service.cycle import SHARD_DEBTORS, parse_month
 
@@ -38,6 +40,15 @@ def run(
         "--without-payment-run",
         help="Lancer le cycle sans le paiement des prestations du mois (à confirmer exprès : "
         "les créances recouvrées par retenue paraîtraient en défaillance)",
+    ),
+    jobs: bool | None = typer.Option(
+        None,
+        "--jobs/--no-jobs",
+        help="PostgreSQL : confier les tranches aux « recouvre worker » (par défaut : oui si un "
+        "worker est actif, sinon dans ce processus ; aussi RECOUVRE_JOBS=1 ou 0)",
+    ),
+    detach: bool = typer.Option(
+        False, "--detach", help="Avec la file de tâches : rendre la main une fois les tranches en file"
     ),
 ) -> None:
     """Lance (ou reprend) le cycle mensuel ; relancer un mois déjà traité ne change rien."""
@@ -73,7 +84,20 @@ def run(
                 workers=workers,
                 progress=advance,
                 without_payment_run=without_payment_run,
+                jobs=True if detach else jobs,
+                detach=detach,
             )
+    if summary.detached:
+        console.print(
+            f"Cycle {month} de {code} (passage n° {summary.run_id}) : {summary.queued} tranche(s) en file "
+            f"sur {summary.shards}, exécutées par les « recouvre worker ». Pour suivre et attendre la fin : "
+            f"recouvre cycle run --month {month} --organism {code} "
+            "(la commande reprend le passage en cours) ; où il en est : "
+            f"recouvre cycle status --month {month} --organism {code}.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
     table = Table(
         title=f"Cycle de {month_label(summary.month)} — {summary.organism} — "
         f"lancé le {long_date(summary.run_on)}"
@@ -95,6 +119,40 @@ def run(
     for kind, count in sorted(summary.tasks.items()):
         table.add_row(f"tâches : {TASK_TYPE.get(kind, kind)}", str(count))
     console.print(table)
+
+
+JOB_STATES = {"todo": "en file", "doing": "en cours", "failed": "en échec", "cancelled": "annulées"}
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    month: str = typer.Option(..., "--month", help="Mois du cycle, AAAA-MM"),
+    organism: str | None = typer.Option(None, "--organism", help="Code de l'organisme"),
+) -> None:
+    """Où en est le cycle d'un mois : tranches terminées, tâches en file et workers actifs."""
+    code = organism_or_only(services(ctx), organism)
+    with refused():
+        progress = cycle_progress(services(ctx), batch_actor(ctx), code, month)
+    if progress is None:
+        console.print(f"Le cycle {month} de {code} n'a pas été lancé.", highlight=False)
+        return
+    state = "terminé" if progress.status == "done" else "en cours"
+    console.print(
+        f"Cycle {month} de {code} (passage n° {progress.run_id}, daté du {long_date(progress.run_on)}) : "
+        f"{state}, {progress.shards_done} tranche(s) terminée(s) sur {progress.shards}.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if progress.jobs or progress.workers:
+        counts = ", ".join(
+            f"{count} {JOB_STATES.get(name, name)}" for name, count in sorted(progress.jobs.items())
+        )
+        console.print(
+            f"File de tâches : {counts or 'aucune tâche'} ; {progress.workers} worker(s) actif(s).",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def month_label(month: str) -> str:

@@ -7,13 +7,21 @@ order in which the claims were served), as the letter and the auditor read it.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from recouvre.cli.common import batch_actor, console, fail, money, organism_or_only, refused, services
+from recouvre.cli.common import (
+    batch_actor,
+    console,
+    fail,
+    money,
+    option_date,
+    organism_or_only,
+    refused,
+    services,
+)
 from recouvre.domain.satd import explain_in_french as satd_in_french
 from recouvre.domain.withholding import explain_in_french
 from recouvre.service import NotFound
@@ -38,7 +46,7 @@ def withholding(
     ] = None,
 ) -> None:
     """Explain the withholdings on the debtor's benefit payments of that date."""
-    day = _date(on)
+    day = option_date(on)
     found = services(ctx)
     code = organism_or_only(found, organism)
     try:
@@ -68,13 +76,6 @@ def withholding(
             console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
 
 
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r}: date attendue AAAA-MM-JJ", param_hint="--date") from None
-
-
 @app.command("statements")
 def statements(
     ctx: typer.Context,
@@ -84,7 +85,7 @@ def statements(
     ] = None,
 ) -> None:
     """Decide the statements of the debtors whose monthly withholding changed on that payment date."""
-    day = _date(on)
+    day = option_date(on)
     found = services(ctx)
     code = organism_or_only(found, organism)
     with refused():

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import time
-from datetime import date
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from recouvre.adapters.generator import DEFAULT_AS_OF, DEFAULT_ORGANISM, PortfolioSpec, load_portfolio
-from recouvre.cli.common import FORBIDDEN, batch_actor, console, fail, services
+from recouvre.cli.common import FORBIDDEN, batch_actor, console, fail, option_date, services
 from recouvre.domain.errors import BatchRejected
 from recouvre.domain.french import long_date
 from recouvre.domain.model import Country, DomainError
 from recouvre.security.authorization import Forbidden
 from recouvre.service import commands, registry
-
-
-def parse_date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r}: date attendue AAAA-MM-JJ", param_hint=option) from None
 
 
 def _thousands(value: int) -> str:
@@ -43,7 +35,7 @@ def generate(
     ),
 ) -> None:
     """Generate a realistic portfolio of debtors and claims (same seed, same portfolio)."""
-    reference = parse_date(as_of, "--as-of")
+    reference = option_date(as_of, "--as-of")
     found = services(ctx)
     who = batch_actor(ctx)
     if country is None and organism is not None:

@@ -12,8 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import attempt, console, fail, organism_or_only, services, state
-from recouvre.cli.generate import parse_date
+from recouvre.cli.common import attempt, console, fail, option_date, organism_or_only, services, state
 from recouvre.domain.money import format_money, parse_amount
 from recouvre.service import campaigns
 from recouvre.service import indicators as service_indicators
@@ -101,7 +100,7 @@ def indicators(
         raise fail(f"--format {escape(output)} : choisir parmi {', '.join(FORMATS)}")
     found = services(ctx)
     organism = organism_or_only(found, organism)
-    first, last = parse_date(start, "--from"), parse_date(end, "--to")
+    first, last = option_date(start, "--from"), option_date(end, "--to")
     if state(ctx).user:
         who = state(ctx).actor()
         report = attempt(lambda: read_indicators(found, who, organism, first, last))

@@ -9,8 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from recouvre.cli.common import FORBIDDEN, batch_actor, console, fail, refused, services
-from recouvre.cli.generate import parse_date
+from recouvre.cli.common import FORBIDDEN, batch_actor, console, fail, option_date, refused, services
 from recouvre.domain.model import DomainError
 from recouvre.letters.render import MissingMention, UnknownLetterType
 from recouvre.letters.status import LetterStatus
@@ -70,7 +69,7 @@ def print_(
 ) -> None:
     """Render the letters to print into PDF files and mark them sent."""
     found = services(ctx)
-    day = parse_date(on, "--on")
+    day = option_date(on, "--on")
     code = _organism(found, organism)
     who = batch_actor(ctx)
     started = time.perf_counter()
@@ -139,7 +138,7 @@ def list_(
     """List the outbox's letters."""
     found = services(ctx)
     code = _organism(found, organism)
-    day = parse_date(on, "--date") if on is not None else None
+    day = option_date(on, "--date") if on is not None else None
     try:
         entries = list_letters(found, code, status=status, type=letter_type, on=day, limit=limit + 1)
     except DomainError as error:
@@ -173,7 +172,7 @@ def mark_(
     ),
 ) -> None:
     """Record that a letter was sent, delivered or returned."""
-    day = parse_date(on, "--on")
+    day = option_date(on, "--on")
     found = services(ctx)
     try:
         changed = commands.mark_letter(found, batch_actor(ctx), letter_id, status, day, note)

@@ -14,8 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import attempt, console, fail, services, state
-from recouvre.cli.generate import parse_date
+from recouvre.cli.common import attempt, console, fail, option_date, services, state
 from recouvre.domain.money import format_amount, format_money
 from recouvre.service import snapshots
 from recouvre.service.commands.network import read_network, write_snapshots
@@ -45,7 +44,7 @@ def snapshot(
     found = services(ctx)
     root = directory or snapshots.default_root()
     wanted = organism or organism_codes(found)
-    limit = parse_date(until, "--until") if until else attempt(lambda: snapshots.month_bounds(last))[1]
+    limit = option_date(until, "--until") if until else attempt(lambda: snapshots.month_bounds(last))[1]
     if state(ctx).user:
         who = state(ctx).actor()
         done = attempt(lambda: write_snapshots(found, who, wanted, first, last, root, until=limit))

@@ -11,8 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import actor, batch_actor, console, organism_or_only, refused, services
-from recouvre.cli.generate import parse_date
+from recouvre.cli.common import actor, batch_actor, console, option_date, organism_or_only, refused, services
 from recouvre.service.commands import outbox as outbox_commands
 from recouvre.service.outbox import STATUSES
 
@@ -35,7 +34,7 @@ def consent(
     code = organism_or_only(found, organism)
     with refused():
         view = outbox_commands.record_consent(
-            found, actor(ctx), code, debtor, channel, granted, parse_date(on, "--date"), source
+            found, actor(ctx), code, debtor, channel, granted, option_date(on, "--date"), source
         )
     state = "donné" if view.granted else "retiré"
     console.print(
@@ -55,7 +54,7 @@ def queue(
     found = services(ctx)
     code = organism_or_only(found, organism)
     with refused():
-        done = outbox_commands.queue_messages(found, batch_actor(ctx), code, parse_date(on, "--date"))
+        done = outbox_commands.queue_messages(found, batch_actor(ctx), code, option_date(on, "--date"))
     console.print(
         f"{code} : {done.emails} courriel(s) et {done.sms} SMS mis en file ; "
         f"{done.without_consent} courrier(s) sans accord (papier seulement) ; {done.already} déjà en file."

@@ -4,9 +4,10 @@ The payment file (CSV or Parquet, one row per debtor × benefit, see
 ``recouvre.adapters.payment_files``) is read and checked whole first, unknown debtors
 included: any problem refuses the whole file (line, column, value, reason on stderr,
 exit 1, nothing written). The debtors are then processed in chunks (``--chunk``, 5,000
-by default), one transaction per chunk, on one process per core (``--workers``), one run id
-after the other, with a progress bar; the withholding file is written in file order under a
-temporary name and moved into place at the end.
+by default), one transaction per chunk, on one process per core (``--workers``) or, on
+PostgreSQL, as jobs of the ``recouvre worker`` processes (``--jobs``; by default when a worker
+is alive), one run id after the other, with a progress bar; the withholding file is written
+in file order under a temporary name and moved into place at the end.
 
 Replaying a file (same run ids) books nothing new: debtors already done are reported
 as such, with what was decided the first time, so the output file is the same. If a
@@ -16,7 +17,7 @@ file again completes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -39,7 +40,12 @@ from recouvre.domain.money import Cents, format_money
 from recouvre.service import BatchRejected, Services, commands, registry
 from recouvre.service.batch import default_workers
 from recouvre.service.commands.explanations import issue_statements
-from recouvre.service.withholding import PaymentBatch, WithholdingOutcome, withhold_batches
+from recouvre.service.withholding import (
+    PaymentBatch,
+    QueuedBatchRejected,
+    WithholdingOutcome,
+    withhold_batches,
+)
 
 CHUNK = 5_000
 
@@ -80,6 +86,14 @@ ChunkOption = Annotated[int, typer.Option("--chunk", min=1, help="Débiteurs par
 WorkersOption = Annotated[
     int | None, typer.Option("--workers", min=1, help="Processus de calcul (par défaut : un par cœur)")
 ]
+JobsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--jobs/--no-jobs",
+        help="PostgreSQL : confier les lots aux « recouvre worker » (par défaut : oui si un worker "
+        "est actif, sinon dans ce processus ; aussi RECOUVRE_JOBS=1 ou 0)",
+    ),
+]
 
 
 @dataclass
@@ -107,6 +121,7 @@ def withhold(
     output: OutputOption = None,
     chunk: ChunkOption = CHUNK,
     workers: WorkersOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Apply the withholdings on a monthly benefit payment file and write the withholding file."""
     found = services(ctx)
@@ -137,12 +152,26 @@ def withhold(
         ):
             task = progress.add_task(f"{organism} : retenues", total=len(batch.items))
             for chunks in _runs(batch.items, chunk):
-                for indexes, outcomes in _apply(
-                    found, organism, file, batch.lines, batch.items, chunks, totals.debtors, workers
+                before = totals.debtors
+
+                def queued(done: int, chunks: list[list[int]] = chunks, before: int = before) -> None:
+                    progress.update(task, completed=before + sum(len(part) for part in chunks[:done]))
+
+                for _, outcomes in _apply(
+                    found,
+                    organism,
+                    file,
+                    batch.lines,
+                    batch.items,
+                    chunks,
+                    totals.debtors,
+                    workers,
+                    jobs,
+                    queued,
                 ):
                     writer.write(outcomes)
                     totals.add(outcomes)
-                    progress.advance(task, len(indexes))
+                    progress.update(task, completed=totals.debtors)
             return writer.commit(), writer.rows
 
     with refused():
@@ -203,18 +232,22 @@ def _apply(
     chunks: Sequence[Sequence[int]],
     done_before: int,
     workers: int | None,
+    jobs: bool | None = False,
+    queued: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[Sequence[int], list[WithholdingOutcome]]]:
     """The chunks of one run, withheld on several processes; each chunk's indexes with its outcomes."""
     run_id = items[chunks[0][0]].run_id
     batches = (PaymentBatch(run_id, tuple(items[index].payment for index in indexes)) for indexes in chunks)
     done = finished = 0
     try:
-        for outcomes in withhold_batches(found, organism, batches, workers=workers or default_workers()):
+        for outcomes in withhold_batches(
+            found, organism, batches, workers=workers or default_workers(), jobs=jobs, progress=queued
+        ):
             done += len(outcomes)
             yield chunks[finished], outcomes
             finished += 1
     except BatchRejected as error:
-        indexes = chunks[finished]
+        indexes = chunks[error.batch if isinstance(error, QueuedBatchRejected) else finished]
         located = [
             ImportProblem(
                 lines[indexes[problem.index]][0] if 0 <= problem.index < len(indexes) else 0,

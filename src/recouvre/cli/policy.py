@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from recouvre.cli.common import option_date
 from recouvre.policy import (
     ALWAYS,
     PolicyError,
@@ -30,13 +30,6 @@ app = typer.Typer(
     help="Policy parameters: national defaults and organism overrides, by date.",
     no_args_is_help=True,
 )
-
-
-def _on(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
 
 
 def _console() -> Console:
@@ -89,7 +82,7 @@ def show(
     ] = None,
 ) -> None:
     """Print every parameter in force on a date: value, since when, origin and reference."""
-    day = _on(on)
+    day = option_date(on, "--on")
     folder = policy_dir or _root_policy_dir(ctx) or Path("policies")
     try:
         if organism:

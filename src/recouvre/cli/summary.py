@@ -7,8 +7,7 @@ from collections.abc import Mapping
 import typer
 from rich.table import Table
 
-from recouvre.cli.common import console, fail, organism_or_only, services
-from recouvre.cli.generate import parse_date
+from recouvre.cli.common import console, fail, option_date, organism_or_only, services
 from recouvre.domain.errors import NotFound
 from recouvre.domain.french import long_date
 from recouvre.domain.money import format_money
@@ -87,7 +86,7 @@ def summary(
     found = services(ctx)
     organism = organism_or_only(found, organism)
     try:
-        day = parse_date(on, "--on") if on is not None else latest_established_on(found, organism)
+        day = option_date(on, "--on") if on is not None else latest_established_on(found, organism)
         if day is None:
             console.print(f"{organism} : aucune créance.")
             return

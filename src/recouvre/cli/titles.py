@@ -10,7 +10,6 @@ the rules refuse is recorded as refused, changes nothing, and exits 1 with the r
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +17,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from recouvre.cli.common import actor, attempt, console, fail, money, organism_or_only, services
+from recouvre.cli.common import actor, attempt, console, fail, money, option_date, organism_or_only, services
 from recouvre.domain.enforcement import (
     ACT_LABELS,
     KIND_LABELS,
@@ -39,13 +38,6 @@ app = typer.Typer(
 OrganismOption = Annotated[str | None, typer.Option("--organism", "-o", help="Code de l'organisme")]
 DateOption = Annotated[str, typer.Option("--date", help="Date, YYYY-MM-DD (jamais l'horloge)")]
 WhyOption = Annotated[str, typer.Option("--why", help="Motif")]
-
-
-def _day(text: str, option: str = "--date") -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise fail(f"{option} {text!r} : date attendue au format AAAA-MM-JJ") from None
 
 
 def _describe(view: TitleView) -> str:
@@ -78,7 +70,7 @@ def _table(title: str, items: list[QueueItem], show: Callable[[Cents], str]) -> 
 @app.command("queue")
 def queue(ctx: typer.Context, on: DateOption, organism: OrganismOption = None) -> None:
     """The contentious queue: to draft, to sign, to serve, opposition windows, oppositions."""
-    day = _day(on)
+    day = option_date(on)
     found = services(ctx)
     code = organism_or_only(found, organism)
     result = attempt(lambda: commands.contentious_queue(found, actor(ctx), code, day))
@@ -105,7 +97,7 @@ def draft(
     organism: OrganismOption = None,
 ) -> None:
     """Draft the claim's enforcement title (one per claim) from its review task."""
-    day = _day(on)
+    day = option_date(on)
     found = services(ctx)
     code = organism_or_only(found, organism)
     view = attempt(lambda: commands.draft_title(found, actor(ctx), code, claim, day, kind, why=why))
@@ -115,7 +107,7 @@ def draft(
 @app.command("basket")
 def basket(ctx: typer.Context, on: DateOption, organism: OrganismOption = None) -> None:
     """The signature basket (the director, or an agent under a valid mandate)."""
-    day = _day(on)
+    day = option_date(on)
     found = services(ctx)
     code = organism_or_only(found, organism)
     items = attempt(lambda: commands.signature_basket(found, actor(ctx), code, day))
@@ -131,7 +123,7 @@ def sign(
     organism: OrganismOption = None,
 ) -> None:
     """Sign titles one by one or in a batch (signer and mandate recorded on each)."""
-    day = _day(on)
+    day = option_date(on)
     found = services(ctx)
     code = organism_or_only(found, organism)
     results = attempt(lambda: commands.sign_titles(found, actor(ctx), code, titles, day, why=why))
@@ -164,7 +156,7 @@ def act(
     organism: OrganismOption = None,
 ) -> None:
     """Record an act on a title."""
-    day = _day(on)
+    day = option_date(on)
     try:
         chosen = TitleAct(what)
     except ValueError:
@@ -173,7 +165,7 @@ def act(
         cents = None if amount is None else parse_amount(amount, field="amount")
     except AmountError as error:
         raise fail(str(error)) from None
-    hearing_on = None if hearing is None else _day(hearing, "--hearing")
+    hearing_on = None if hearing is None else option_date(hearing, "--hearing")
     found = services(ctx)
     code = organism_or_only(found, organism)
     view = attempt(
@@ -193,7 +185,7 @@ def show(
     organism: OrganismOption = None,
 ) -> None:
     """The claim's titles and their acts."""
-    day = _day(on)
+    day = option_date(on)
     found = services(ctx)
     code = organism_or_only(found, organism)
     views = attempt(lambda: commands.claim_titles(found, actor(ctx), code, claim, day))

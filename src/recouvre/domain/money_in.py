@@ -192,15 +192,13 @@ def collection_amount(monthly: Cents, balance: Cents) -> Cents:
 
 # Pre-notification and collection files -----------------------------------------------------------
 
-PRENOTIFICATION_DAYS = 14
-"""Days before a collection's due date by which the debtor must have been told its amount and
-date: the SEPA Core rulebook's default (14 calendar days unless creditor and debtor agreed on
-another delay; RULES.md §12, "Pre-notification before debiting is required", length [M])."""
 END_TO_END_MAX = 35
 
 
-def prenotified_in_time(notified_on: date | None, due_on: date, days: int = PRENOTIFICATION_DAYS) -> bool:
-    """Whether a collection due on ``due_on`` was pre-notified at least ``days`` days before."""
+def prenotified_in_time(notified_on: date | None, due_on: date, days: int) -> bool:
+    """Whether a collection due on ``due_on`` was pre-notified at least ``days`` days before
+    (policy ``sepa.prenotification_days``: the SEPA Core rulebook's 14 days unless agreed
+    otherwise, RULES.md §12)."""
     return notified_on is not None and (due_on - notified_on).days >= days
 
 

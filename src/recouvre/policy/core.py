@@ -40,6 +40,7 @@ from recouvre.policy import schema
 from recouvre.policy.schema import Invalid, ValueSpec
 from recouvre.policy.values import (
     ORDERED_UNITS,
+    Court,
     DefaultStep,
     RemissionScale,
     ScaleKind,
@@ -303,6 +304,10 @@ class Policy:
 
     def remission_scale(self, on: date, key: str = "remission.scale") -> RemissionScale:
         return self._typed(key, on, [Unit.SCALE], RemissionScale)
+
+    def courts(self, on: date, key: str = "enforcement.courts") -> tuple[Court, ...]:
+        found = self._typed(key, on, [Unit.COURTS], tuple)
+        return tuple(court for court in found if isinstance(court, Court))
 
     def default_steps(self, on: date, key: str = "default.steps") -> tuple[DefaultStep, ...]:
         steps = self._typed(key, on, [Unit.STEPS], tuple)

@@ -17,6 +17,7 @@ from recouvre.domain.model import Benefit, Responsibility
 from recouvre.domain.money import AmountError, Cents, parse_amount
 from recouvre.policy.values import (
     INTEGER_UNITS,
+    Court,
     DefaultStep,
     RemissionScale,
     ScaleKind,
@@ -74,6 +75,8 @@ def convert(spec: ValueSpec, raw: object) -> Any:
         return rates(raw, "", spec.keys)
     if unit is Unit.STEPS:
         return steps(raw, "")
+    if unit is Unit.COURTS:
+        return courts(raw, "")
     if unit is Unit.SCALE:
         if spec.kind is ScaleKind.WITHHOLDING:
             return withholding_scale(raw, "")
@@ -243,6 +246,39 @@ def remission_scale(raw: object, path: str) -> RemissionScale:
         return RemissionScale(uppers=uppers, rates=rates)
     except ValueError as error:
         raise _wrap(path, raw, error) from None
+
+
+COURT_KINDS = frozenset({"judicial", "administrative", "injunction"})
+
+
+def courts(raw: object, path: str) -> tuple[Court, ...]:
+    """A directory of courts: a list (possibly empty) of ``{kind, postcodes, name, address}``,
+    ``postcodes`` a non-empty list of digit prefixes (``"44"``, ``"44100"``)."""
+    if not isinstance(raw, list):
+        raise Invalid(path, raw, "expected a list of {kind, postcodes, name, address}")
+    result: list[Court] = []
+    for index, item in enumerate(raw):
+        where = f"{path}[{index}]"
+        fields = _fields(item, where, {"kind", "postcodes", "name", "address"}, set())
+        kind = fields["kind"]
+        if kind not in COURT_KINDS:
+            raise Invalid(f"{where}.kind", kind, "judicial, administrative or injunction")
+        prefixes = fields["postcodes"]
+        if not isinstance(prefixes, list) or not prefixes:
+            raise Invalid(f"{where}.postcodes", prefixes, "a non-empty list of postal-code prefixes")
+        for number, prefix in enumerate(prefixes):
+            if not isinstance(prefix, str) or not prefix.isdigit() or not 1 <= len(prefix) <= 5:
+                raise Invalid(
+                    f"{where}.postcodes[{number}]", prefix, 'a prefix of 1 to 5 digits, in quotes ("44")'
+                )
+        texts = {}
+        for name in ("name", "address"):
+            value = fields[name]
+            if not isinstance(value, str) or not value.strip():
+                raise Invalid(f"{where}.{name}", value, "a non-empty text")
+            texts[name] = " ".join(value.split())
+        result.append(Court(str(kind), tuple(prefixes), texts["name"], texts["address"]))
+    return tuple(result)
 
 
 def steps(raw: object, path: str) -> tuple[DefaultStep, ...]:

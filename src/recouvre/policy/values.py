@@ -14,6 +14,7 @@ computes with them, and the domain never imports the policy.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -36,6 +37,7 @@ class Unit(StrEnum):
     SCALE = "scale"  # WithholdingScale or RemissionScale (see the file's ``kind``)
     STEPS = "steps"  # -> tuple[DefaultStep, ...]
     CODE = "code"  # a short code such as a currency ("EUR") -> str
+    COURTS = "courts"  # a directory of courts -> tuple[Court, ...]
 
 
 INTEGER_UNITS = frozenset({Unit.YEARS, Unit.DAYS, Unit.MONTHS})
@@ -47,6 +49,7 @@ __all__ = [
     "INTEGER_UNITS",
     "ORDERED_UNITS",
     "BandExplanation",
+    "Court",
     "DefaultStep",
     "RemissionScale",
     "ScaleKind",
@@ -55,6 +58,22 @@ __all__ = [
     "WithholdingScale",
     "format_value",
 ]
+
+
+@dataclass(frozen=True)
+class Court:
+    """A court of the organism's area, as a title must name it: ``kind`` ``judicial`` (the pôle
+    social of a tribunal judiciaire) or ``administrative`` (a tribunal administratif), the
+    postal-code prefixes of the homes it serves, its name and its registry's address."""
+
+    kind: str
+    postcodes: tuple[str, ...]
+    name: str
+    address: str
+
+    def serves(self, postcode: str) -> int:
+        """The length of the longest of its prefixes that ``postcode`` starts with (0: none)."""
+        return max((len(prefix) for prefix in self.postcodes if postcode.startswith(prefix)), default=0)
 
 
 class ScaleKind(StrEnum):
@@ -91,6 +110,12 @@ def format_value(unit: Unit, value: object) -> str:
                 task = f" + tâche {step.task}" if step.task else ""
                 steps.append(f"{step.defaults} : {step.letter}{task}")
         return " ; ".join(steps)
+    if unit is Unit.COURTS and isinstance(value, tuple) and value:
+        return " ; ".join(
+            f"{court.name} ({', '.join(court.postcodes)}) : {court.address}"
+            for court in value
+            if isinstance(court, Court)
+        )
     if value is None:
         return "(aucun)"
     if unit is Unit.RATES and isinstance(value, Mapping):

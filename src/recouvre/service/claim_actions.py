@@ -1,78 +1,120 @@
-"""Which acts a claim's state still allows: a claim transferred to the département (status
-``transferred``, ``service.third_party``; R-TIERS-1, CASF L262-46) is no longer the organism's to
-recover. A payment received for it is still booked (the money is recorded, then accounted for to
-the département), but no act of recovery is started on it any more: no plan, no promise, no
-remission request, no enforcement title, no agency placement (nor, through the cycle, any
-reminder). The door (``service.door.on_claim``) asks ``refusal_of`` before such an act; the
-placements and the enforcement titles ask ``transfer_refusal`` with their own words.
+"""What a claim's state allows: the one place that decides it, asked by the door
+(``service.door.on_claim``) before every act on a claim, so that no page, API route or command
+relies on a hidden button.
+
+* Once a claim's recovery is over (settled, prescribed, written off, discharged, cancelled,
+  transferred, not recovered), nothing more is asked of the debtor: no plan, no promise, no
+  suspension.
+* A claim transferred to the département (``service.transfers``; R-TIERS-1, CASF L262-46) is no
+  longer the organism's to recover: a payment received for it is still booked (the money is
+  recorded, then accounted for to the département), but no remission request and no
+  enforcement title either (placements and titles signed or filed refuse it in their own
+  modules, with ``transfers.transfer_refusal``'s words).
+* A payment larger than the balance is refused unless the user confirmed that the excess
+  becomes a credit to refund (RULES.md, payments: an overpayment is refunded, never kept).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Final
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from recouvre.domain.errors import NotFound, Overpayment
+from recouvre.domain.french import CLAIM_STATUS, long_date
+from recouvre.domain.model import ClaimStatus
+from recouvre.domain.money import Cents, format_money
+from recouvre.service import claims, queues
 from recouvre.service.context import Services, refuse
+from recouvre.service.transfers import transfer_refusal
 from recouvre.storage import repository
-from recouvre.storage.tables import ClaimEventRow
 
-TRANSFERRED_EVENT = "transferred"
-"""The claim event the transfer records (``service.third_party.TRANSFERRED_EVENT``)."""
+ENDED: Final = frozenset(
+    {
+        ClaimStatus.SETTLED,
+        ClaimStatus.PRESCRIBED,
+        ClaimStatus.WRITTEN_OFF,
+        ClaimStatus.DISCHARGED,
+        ClaimStatus.CANCELLED,
+        ClaimStatus.TRANSFERRED,
+        ClaimStatus.NOT_RECOVERED,
+    }
+)
+"""The statuses of a claim whose recovery is over: nothing is asked of the debtor any more."""
+TRANSFERRED_ONLY: Final = frozenset({ClaimStatus.TRANSFERRED})
 
-REFUSED_ONCE_TRANSFERRED: dict[str, tuple[str, str]] = {
-    # action: (refusal event, what is refused, in French)
-    "plans.agree": ("plan", "un échéancier"),
-    "plans.request": ("plan", "une demande d'échéancier"),
-    "promises.record": ("promise", "une promesse de paiement"),
-    "remissions.request": ("remission", "une demande de remise"),
-    "titles.draft": ("contrainte", "une contrainte ou un autre titre exécutoire"),
+
+@dataclass(frozen=True)
+class Limited:
+    """An act refused when the claim's status is among ``refused_when``; ``event`` is the refusal
+    recorded on the claim, ``what`` the act in French (« une promesse de paiement »)."""
+
+    event: str
+    what: str
+    refused_when: frozenset[ClaimStatus]
+
+
+LIMITED_ACTS: Final[dict[str, Limited]] = {
+    "plans.agree": Limited("plan", "un échéancier", ENDED),
+    "plans.request": Limited("plan", "une demande d'échéancier", ENDED),
+    "promises.record": Limited("promise", "une promesse de paiement", ENDED),
+    "recovery.suspend": Limited("suspension", "une suspension du recouvrement", ENDED),
+    "remissions.request": Limited("remission", "une demande de remise", TRANSFERRED_ONLY),
+    "titles.draft": Limited("contrainte", "une contrainte ou un autre titre exécutoire", TRANSFERRED_ONLY),
 }
-"""The acts of recovery the door refuses on a transferred claim (a payment is not among them).
-A placement is refused by ``service.placements`` (a recall, same action, stays possible), a title
-signed or filed by ``service.enforcement``, both in the words of ``transfer_refusal``."""
-
-
-def transfer_of(session: Session, claim_id: int, on: date) -> tuple[date, str] | None:
-    """The day and the département of the claim's transfer, if it was transferred by ``on``."""
-    row = session.scalars(
-        select(ClaimEventRow)
-        .where(
-            ClaimEventRow.claim_id == claim_id,
-            ClaimEventRow.kind == TRANSFERRED_EVENT,
-            ClaimEventRow.occurred_on <= on,
-        )
-        .order_by(ClaimEventRow.occurred_on, ClaimEventRow.id)
-    ).first()
-    if row is None:
-        return None
-    return repository.as_date(row.occurred_on) or on, str((row.data or {}).get("departement") or "")
-
-
-def transfer_refusal(session: Session, claim_id: int, claim_ref: str, on: date, what: str) -> str | None:
-    """Why ``what`` (in French) is refused on the claim because it was transferred, or ``None``."""
-    found = transfer_of(session, claim_id, on)
-    if found is None:
-        return None
-    day, departement = found
-    where = f"au département {departement}" if departement else "au département"
-    return (
-        f"la créance {claim_ref} est transférée {where} depuis le {day.strftime('%d/%m/%Y')} : "
-        f"c'est le département qui la recouvre, {what} n'est plus possible "
-        "(seul un paiement reçu est encore enregistré)"
-    )
+"""The acts on a claim that its state may forbid (the others, a payment among them, are always
+possible, within their own rules)."""
 
 
 def refusal_of(services: Services, organism: str, claim_ref: str, action: str, on: date) -> None:
-    """Raise (and record) the refusal of ``action`` when the claim's state does not allow it."""
-    refused = REFUSED_ONCE_TRANSFERRED.get(action)
-    if refused is None:
+    """Raise (and record) the refusal of ``action`` when the claim's state on ``on`` does not
+    allow it; a claim not yet established on ``on`` is left to the act itself to refuse."""
+    limited = LIMITED_ACTS.get(action)
+    if limited is None:
         return
-    event, what = refused
     with services.db.unit_of_work() as session:
         organism_id, _ = services.organism(session, organism)
         row = repository.claim_row(session, organism_id, claim_ref)
-        reason = None if row is None else transfer_refusal(session, row.id, claim_ref, on, what)
+        reason = None if row is None else transfer_refusal(session, row.id, claim_ref, on, limited.what)
+    if row is None:
+        return
+    if reason is None and limited.refused_when != TRANSFERRED_ONLY:
+        try:
+            status = claims.view_claim(services, organism, claim_ref, on).status
+        except NotFound:
+            return
+        if status in limited.refused_when:
+            label = CLAIM_STATUS.get(status.value, status.value)
+            reason = (
+                f"la créance {claim_ref} est {label} au {long_date(on)} : {limited.what} n'est plus possible"
+            )
     if reason is not None:
-        raise refuse(services, organism, on, event, claim_ref, reason)
+        raise refuse(services, organism, on, limited.event, claim_ref, reason)
+
+
+def overpayment(
+    services: Services, organism_code: str, claim_ref: str, amount: Cents, on: date, key: str
+) -> Overpayment | None:
+    """The error to raise for a payment of ``amount`` larger than the balance on ``on`` (``None``
+    when it is not larger, or when the payment ``key`` is already booked: a replay books
+    nothing)."""
+    with services.db.unit_of_work() as session:
+        if repository.movement_by_key(session, f"{organism_code}:{claim_ref}:payment:{key}") is not None:
+            return None
+        _, organism = services.organism(session, organism_code)
+    try:
+        view = claims.view_claim(services, organism_code, claim_ref, on)
+    except NotFound:  # not yet established on ``on``: the booking says so
+        return None
+    if amount <= view.balance:
+        return None
+    balance = max(view.balance, 0)
+    credit = amount - balance
+    code = queues.currency_of(services, organism, on)
+    reason = (
+        f"le paiement de {format_money(amount, code)} dépasse le solde de la créance {claim_ref} "
+        f"({format_money(balance, code)} au {long_date(on)}) : {format_money(credit, code)} "
+        "deviendraient un trop-perçu à rembourser au débiteur. Confirmez le paiement pour "
+        "l'enregistrer quand même"
+    )
+    return Overpayment(claim_ref, amount, balance, credit, reason)

@@ -65,7 +65,7 @@ from recouvre.domain.model import Organism, Phase
 from recouvre.domain.steps import steps_named
 from recouvre.domain.thresholds import recovery_minimums
 from recouvre.policy import Policy, PolicyError
-from recouvre.service import enforcement, placements, prescription, queues
+from recouvre.service import enforcement, job_queue, placements, prescription, queues
 from recouvre.service.batch import run_units, writing
 from recouvre.service.context import Services
 from recouvre.service.plans import plan_rows_for
@@ -79,6 +79,7 @@ from recouvre.storage.tables import (
     CycleShardRow,
     DebtorRow,
     MovementRow,
+    OrganismRow,
 )
 
 SHARD_DEBTORS = 5_000
@@ -112,6 +113,10 @@ class CycleSummary:
     tasks: Counter[str] = field(default_factory=Counter)
     already_done: bool = False
     shards: int = 0
+    detached: bool = False
+    """Queued for the workers (``--detach``): nothing counted yet."""
+    run_id: int = 0
+    queued: int = 0
 
     def as_data(self) -> dict[str, object]:
         return {
@@ -167,8 +172,17 @@ def run_cycle(
     shard_debtors: int = SHARD_DEBTORS,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    jobs: bool | None = False,
+    detach: bool = False,
 ) -> CycleSummary:
-    """Run (or resume) the cycle of ``month`` for an organism, dated ``on``, on ``workers`` processes."""
+    """Run (or resume) the cycle of ``month`` for an organism, dated ``on``, on ``workers`` processes
+    or (``jobs``, PostgreSQL) as jobs of the job queue run by ``recouvre worker`` processes.
+
+    ``jobs``: ``True`` uses the queue (``job_queue.NoWorker`` when no worker takes the jobs),
+    ``None`` uses it when a worker is alive, else runs here; ``False`` (default) runs here.
+    ``detach`` (with the queue): return once the shards are queued, the summary marked
+    ``detached``; the worker that does the last shard ends the run.
+    """
     parse_month(month)
     if shard_debtors < 1:
         raise ValueError(f"shard_debtors={shard_debtors!r}: at least one debtor per shard")
@@ -200,19 +214,142 @@ def run_cycle(
         job = _ShardJob(organism_code, organism_id, run.id, month, on, size)
     shards = [] if first is None or last is None else list(range(first, last + 1, size))
     todo = [start for start in shards if start not in finished]
-    for done_count, _ in enumerate(run_units(services, _run_shard, job, todo, workers=workers), start=1):
-        if progress is not None:
-            progress(len(shards) - len(todo) + done_count, len(shards))
+    if todo and job_queue.use_jobs(services, jobs):
+        summary = _run_as_jobs(services, job, todo, len(shards), progress, jobs is True, detach)
+        if summary is not None:
+            return summary
+    else:
+        for done_count, _ in enumerate(run_units(services, _run_shard, job, todo, workers=workers), start=1):
+            if progress is not None:
+                progress(len(shards) - len(todo) + done_count, len(shards))
+    return _finish(services, job, len(shards))
+
+
+def _finish(services: Services, job: _ShardJob, shards: int) -> CycleSummary:
+    """End the run once its shards are done: close the tasks of the claims that ended, record
+    the summary, mark the run done. Idempotent: the run's row is locked (PostgreSQL), and a run
+    already done is only read (the waiting command and the worker of the last shard may both
+    come here)."""
     with services.db.unit_of_work() as session:
-        queues.close_tasks_of_claims(services, session, organism_code, on)  # tasks follow their claim
-        summary = _summary_from_db(session, organism_code, job.run_id, month, on)
-        summary.shards = len(shards)
-        session.execute(
-            update(CycleRunRow)
-            .where(CycleRunRow.id == job.run_id)
-            .values(status="done", summary=summary.as_data())
+        status = session.scalar(
+            select(CycleRunRow.status).where(CycleRunRow.id == job.run_id).with_for_update()
         )
+        if status != "done":  # tasks follow their claim
+            queues.close_tasks_of_claims(services, session, job.organism_code, job.on)
+        summary = _summary_from_db(session, job.organism_code, job.run_id, job.month, job.on)
+        summary.shards = shards
+        if status != "done":
+            session.execute(
+                update(CycleRunRow)
+                .where(CycleRunRow.id == job.run_id)
+                .values(status="done", summary=summary.as_data())
+            )
     return summary
+
+
+def _run_as_jobs(
+    services: Services,
+    job: _ShardJob,
+    todo: list[int],
+    shards: int,
+    progress: Callable[[int, int], None] | None,
+    forced: bool,
+    detach: bool,
+) -> CycleSummary | None:
+    """Queue the shards not done (those already queued or running are not queued again) and
+    wait for them (``None``: the caller ends the run), or return at once with ``detach``."""
+    wanted = set(todo)  # a job still queued for a shard done meanwhile does nothing: not waited for
+    pending = {
+        ident: args
+        for ident, args in job_queue.pending_jobs(services, job_queue.CYCLE_SHARD, run_id=job.run_id).items()
+        if int(args["start"]) in wanted
+    }
+    queued = {int(args["start"]) for args in pending.values()}
+    waiting = job_queue.enqueue(
+        services,
+        job_queue.CYCLE_SHARD,
+        ({"run_id": job.run_id, "start": start} for start in todo if start not in queued),
+    )
+    waiting.jobs.update(pending)
+    if detach:
+        summary = CycleSummary(job.organism_code, job.month, job.on, shards=shards)
+        summary.detached, summary.run_id, summary.queued = True, job.run_id, len(waiting.jobs)
+        return summary
+    before = shards - len(todo)
+    if progress is not None:
+        progress(before, shards)
+    job_queue.wait_for(
+        services,
+        waiting,
+        lambda args: _run_shard(services, job, int(args["start"])),
+        progress=None if progress is None else lambda done: progress(before + done, shards),
+        fallback=not forced,
+    )
+    return None
+
+
+@dataclass(frozen=True)
+class CycleProgress:
+    """Where a cycle run is: its shards done out of all, and its jobs in the queue by state."""
+
+    run_id: int
+    status: str
+    run_on: date
+    shards_done: int
+    shards: int
+    jobs: dict[str, int]
+    workers: int
+
+
+def cycle_progress(services: Services, organism_code: str, month: str) -> CycleProgress | None:
+    """The cycle run of ``month`` for an organism (``None``: not started)."""
+    parse_month(month)
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism_code)
+        run = session.scalar(
+            select(CycleRunRow).where(CycleRunRow.organism_id == organism_id, CycleRunRow.month == month)
+        )
+        if run is None:
+            return None
+        done = session.scalar(
+            select(func.count()).select_from(CycleShardRow).where(CycleShardRow.cycle_run_id == run.id)
+        )
+        first, last, size = run.first_debtor, run.last_debtor, run.shard_debtors
+        shards = 0 if first is None or last is None or not size else len(range(first, last + 1, size))
+        run_id, status, run_on = run.id, run.status, run.run_on
+    queued = job_queue.supported(services)
+    return CycleProgress(
+        run_id,
+        status,
+        run_on,
+        int(done or 0),
+        shards,
+        job_queue.job_counts(services, job_queue.CYCLE_SHARD, run_id=run_id) if queued else {},
+        job_queue.live_workers(services) if queued else 0,
+    )
+
+
+def run_shard_job(services: Services, run_id: int, start: int) -> int:
+    """A shard run by a ``recouvre worker`` (job ``recouvre.cycle_shard``): the run's facts are
+    read from ``cycle_runs``; the worker that does the last shard ends the run."""
+    with services.db.unit_of_work() as session:
+        run = session.get(CycleRunRow, run_id)
+        if run is None or run.shard_debtors is None:
+            raise ValueError(f"cycle run {run_id}: unknown, or not cut into shards")
+        if run.status == "done":
+            return 0
+        organism_code = session.scalar(select(OrganismRow.code).where(OrganismRow.id == run.organism_id))
+        job = _ShardJob(str(organism_code), run.organism_id, run.id, run.month, run.run_on, run.shard_debtors)
+        first, last = run.first_debtor, run.last_debtor
+    claims = _run_shard(services, job, start)
+    shards = 0 if first is None or last is None else len(range(first, last + 1, job.shard_debtors))
+    with services.db.unit_of_work() as session:
+        done = session.scalar(
+            select(func.count()).select_from(CycleShardRow).where(CycleShardRow.cycle_run_id == run_id)
+        )
+    if done == shards:
+        _finish(services, job, shards)
+    return claims
 
 
 def _summary_from_db(session: Session, code: str, run_id: int, month: str, on: date) -> CycleSummary:
@@ -690,4 +827,4 @@ def _write_shard(services: Services, session: Session, job: _ShardJob, start: in
 _EVENT_COLUMNS = ("key", "claim_id", "occurred_on", "kind", "data")
 
 
-__all__ = ["CycleSummary", "cycle_rules", "parse_month", "run_cycle"]
+__all__ = ["CycleProgress", "CycleSummary", "cycle_progress", "cycle_rules", "parse_month", "run_cycle"]

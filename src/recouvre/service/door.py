@@ -268,7 +268,8 @@ def on_claim(
     """An act on one claim: authorised on its facts, its balance, status and phase before and
     after kept in the audit row. A transient conflict rolls it back and does it again, whole
     (``ATTEMPTS`` at most, then ``Busy``). An act the claim's state no longer allows (an act of
-    recovery on a transferred claim: ``service.claim_actions``) is refused and recorded."""
+    recovery on a transferred claim, a promise on a settled one: ``service.claim_actions``) is
+    refused and recorded."""
     subject = guard_claim(services, actor, action, organism, claim_ref)
     claim_actions.refusal_of(services, organism, claim_ref, action, on)
     for attempt in range(ATTEMPTS):

@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Final
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -65,7 +66,8 @@ from recouvre.domain.model import Benefit, DomainError, Phase
 from recouvre.domain.money import Cents
 from recouvre.letters.court import InjunctionRequest, RequestLine
 from recouvre.policy import Policy
-from recouvre.service import claim_actions, prescription, suspensions
+from recouvre.policy.values import Court
+from recouvre.service import prescription, suspensions, transfers
 from recouvre.service.context import Services, refusals
 from recouvre.service.interruptions import find_claim
 from recouvre.storage import repository
@@ -313,7 +315,7 @@ def _refusal_of_claim(
     ledger = repository.load_ledger(session, row.id, until=on)
     if ledger.balance <= 0:
         return f"la créance {row.ref} ne présente aucun solde à recouvrer"
-    transferred = claim_actions.transfer_refusal(session, row.id, row.ref, on, f"une {label}")
+    transferred = transfers.transfer_refusal(session, row.id, row.ref, on, f"une {label}")
     if transferred is not None:
         return transferred
     if suspensions.is_suspended(session, row.id, on):
@@ -486,33 +488,30 @@ def _town(address: str | None) -> tuple[str, str] | None:
     return None
 
 
-def court_details(benefit: str, debtor_address: str | None) -> dict[str, object]:
+HOME_COURTS: Final = {
+    "administrative": "Tribunal administratif du lieu de votre domicile",
+    "judicial": "Pôle social du tribunal judiciaire du lieu de votre domicile",
+    "injunction": "Tribunal judiciaire du domicile du débiteur",
+}
+
+
+def court_details(benefit: str, debtor_address: str | None, courts: Sequence[Court]) -> dict[str, object]:
     """The competent court's name and the address of its registry, as the contrainte prints them
-    (R133-3: on pain of nullity). The court is the one of the debtor's home: the pôle social of
-    the tribunal judiciaire, or the tribunal administratif for RSA, APL and the prime d'activité
-    (RULES.md §2.2, §7.2). No directory of courts is kept: the registry is named from the town
-    of the debtor's address; without an address, the court of his home is described."""
-    administrative = court_of(benefit) == "administrative"
+    (R133-3: on pain of nullity): the court of the debtor's home, the pôle social of the
+    tribunal judiciaire, or the tribunal administratif for RSA, APL and the prime d'activité
+    (RULES.md §2.2, §7.2), or, for ``benefit`` ``"injunction"``, the tribunal judiciaire that
+    a payment injunction is asked of; looked up in the organism's directory (policy
+    ``enforcement.courts``: the longest postal-code prefix of the debtor's address wins). A home
+    the directory does not cover is described, never invented: « du lieu de votre domicile »."""
+    kind = "injunction" if benefit == "injunction" else court_of(benefit)
     found = _town(debtor_address)
-    if found is None:
-        name = (
-            "Tribunal administratif du lieu de votre domicile"
-            if administrative
-            else "Pôle social du tribunal judiciaire du lieu de votre domicile"
-        )
-        return {"court_name": name}
-    postcode, town = found
-    if administrative:
-        return {
-            "court_name": f"Tribunal administratif compétent pour {town.title()}",
-            "court_address": (
-                f"Greffe du tribunal administratif dans le ressort duquel se trouve {postcode} {town}"
-            ),
-        }
-    return {
-        "court_name": f"Pôle social du tribunal judiciaire de {town.title()}",
-        "court_address": f"Greffe du pôle social, tribunal judiciaire de {town.title()}, {postcode} {town}",
-    }
+    candidates = [court for court in courts if court.kind == kind]
+    if found is not None:
+        postcode = found[0]
+        best = max(candidates, key=lambda court: court.serves(postcode), default=None)
+        if best is not None and best.serves(postcode):
+            return {"court_name": best.name, "court_address": best.address}
+    return {"court_name": HOME_COURTS[kind]}
 
 
 def title_view(session: Session, title: EnforcementTitleRow, on: date) -> TitleView:
@@ -643,7 +642,11 @@ def sign(
                             "amount_cents": balance,
                             "opposition_days": days,
                             "court": court_of(claim.benefit),
-                            **court_details(claim.benefit, _debtor_address(session, claim.debtor_id)),
+                            **court_details(
+                                claim.benefit,
+                                _debtor_address(session, claim.debtor_id),
+                                services.policy(organism).courts(on),
+                            ),
                             "signatory": signer,
                             "mandate": mandate_label,
                         },
@@ -1004,9 +1007,8 @@ def _injunction_request(
         .where(LetterClaimRow.claim_id == claim.id, LetterRow.type == "formal_notice")
         .order_by(LetterRow.issued_on.desc())
     )
-    town = _town(debtor.address)
-    court = (
-        f"Tribunal judiciaire de {town[1].title()}" if town else "Tribunal judiciaire du domicile du débiteur"
+    court = str(
+        court_details("injunction", debtor.address, services.policy(organism).courts(on))["court_name"]
     )
     lines = tuple(
         session.scalars(

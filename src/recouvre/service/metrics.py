@@ -3,7 +3,8 @@
 * request latency, by method, route template (never the concrete path: ids are personal
   data and would make one series per debtor) and status class — observed by the server;
 * the queues' depth (open tasks per organism and queue) and the progress of the monthly cycles
-  under way (finished and total shards) — read from the database at each scrape, so they hold
+  under way (finished and total shards), and on PostgreSQL the job queue's depth (jobs queued,
+  running, failed) and its live workers — read from the database at each scrape, so they hold
   whichever process or machine does the work.
 
 One registry per process, not the client library's global one: tests and several applications
@@ -18,6 +19,7 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from recouvre.service import job_queue
 from recouvre.service.context import Services
 from recouvre.storage import operations
 
@@ -60,6 +62,18 @@ class DatabaseFigures(Collector):
         yield depth
         yield done
         yield total
+        if job_queue.supported(self.services):
+            jobs = GaugeMetricFamily(
+                "recouvre_job_queue_jobs",
+                "Tâches de la file (PostgreSQL) en attente, en cours ou en échec",
+                labels=["queue", "task", "status"],
+            )
+            for queue, task, status, count in job_queue.queue_figures(self.services):
+                jobs.add_metric([queue, task, status], count)
+            workers = GaugeMetricFamily("recouvre_job_queue_workers", "Workers de la file en vie")
+            workers.add_metric([], job_queue.live_workers(self.services))
+            yield jobs
+            yield workers
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:

@@ -41,7 +41,7 @@ from recouvre.domain.ledger import MovementKind
 from recouvre.domain.model import ClaimStatus, DomainError, PaymentChannel, Phase
 from recouvre.domain.money import Cents, format_amount, percent_of
 from recouvre.policy import Policy
-from recouvre.service import claim_actions, payments, prescription, queues
+from recouvre.service import payments, prescription, queues, transfers
 from recouvre.service.claims import ClaimView, view_claim
 from recouvre.service.context import Services, refuse
 from recouvre.storage import repository
@@ -301,7 +301,7 @@ def refusal_reason(
             f"depuis le {current.placed_from.isoformat()} : une seule agence à la fois"
         )
     if view.status is ClaimStatus.TRANSFERRED:
-        transferred = claim_actions.transfer_refusal(
+        transferred = transfers.transfer_refusal(
             session, claim.id, claim.ref, on, "un placement auprès d'une agence"
         )
         if transferred is not None:

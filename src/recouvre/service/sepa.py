@@ -5,8 +5,8 @@ and the bank's returns and rejects (pain.002, camt.054).
   debtors with a usable mandate, the notice of its amount and date (one per claim and due
   date), and issues the debtor's letter ``debit_prenotification`` (one per debtor and due date,
   in the outbox like every letter: printed, or sent by the channels). A collection is put in a
-  file only when its notice was given at least ``PRENOTIFICATION_DAYS`` (14) days before the
-  due date (SEPA Core rulebook default).
+  file only when its notice was given at least ``sepa.prenotification_days`` days before the
+  due date (policy: the SEPA Core rulebook's 14 days, an organism may override it).
 * **Collection files.** ``collection_file`` writes the pain.008.001.02 file of a due date with
   ``sepaxml``, which validates it against the pain.008 XSD it ships. Every IBAN and BIC is
   checked with ``schwifty`` first, and the creditor identifier (ICS) with python-stdnum
@@ -45,6 +45,8 @@ from recouvre.storage import repository
 from recouvre.storage.money_in_tables import DebitMandateRow, DebitNoticeRow
 from recouvre.storage.repository import LetterDraft
 from recouvre.storage.tables import ClaimRow, DebtorRow, MovementRow
+
+PRENOTIFICATION_KEY = "sepa.prenotification_days"
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,8 @@ def collection_file(
         clean=True,
     )
     with services.db.unit_of_work() as session:
-        organism_id, _ = services.organism(session, organism_code)
+        organism_id, organism = services.organism(session, organism_code)
+        notice_days = services.policy(organism).whole(PRENOTIFICATION_KEY, due_on)
         rows = list(
             session.execute(
                 select(DebitNoticeRow, ClaimRow, DebtorRow, DebitMandateRow)
@@ -207,7 +210,7 @@ def collection_file(
         )
         totals = _totals_on(session, [claim.id for _, claim, _, _ in rows], due_on)
         for index, (notice, claim, debtor, mandate) in enumerate(rows):
-            reason = _excluded(notice, mandate, due_on)
+            reason = _excluded(notice, mandate, due_on, notice_days)
             try:
                 iban = schwifty.IBAN(mandate.iban)
                 bic = (
@@ -249,11 +252,11 @@ def collection_file(
     )
 
 
-def _excluded(notice: DebitNoticeRow, mandate: DebitMandateRow, due_on: date) -> str | None:
-    if not rules.prenotified_in_time(notice.notified_on, due_on):
+def _excluded(notice: DebitNoticeRow, mandate: DebitMandateRow, due_on: date, notice_days: int) -> str | None:
+    if not rules.prenotified_in_time(notice.notified_on, due_on, notice_days):
         return (
             f"pré-notification du {notice.notified_on:%d/%m/%Y} : moins de "
-            f"{rules.PRENOTIFICATION_DAYS} jours avant l'échéance"
+            f"{notice_days} jours avant l'échéance"
         )
     facts = rules.MandateFacts(mandate.signed_on, mandate.last_collected_on, mandate.revoked_on)
     if not rules.mandate_usable(facts, due_on):

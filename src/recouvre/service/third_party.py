@@ -50,13 +50,13 @@ from recouvre.domain.third_party import (
 from recouvre.service import prescription, queues, subjects, suspensions
 from recouvre.service.claims import find_claim
 from recouvre.service.context import Services, refusals
+from recouvre.service.transfers import TRANSFERRED_EVENT, transfer_of
 from recouvre.storage import repository
 from recouvre.storage.back_office_tables import PlacementRow
 from recouvre.storage.repository import LetterDraft
 from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow, MovementRow
 from recouvre.storage.third_party_tables import ClaimTransferRow
 
-TRANSFERRED_EVENT = "transferred"
 DEPARTEMENT_EVENT = "departement"
 TRANSFER_LETTER = "transfer_departement"
 NOTICE_LETTER = "transfer_notice"
@@ -95,7 +95,7 @@ def current_departement(session: Session, claim_id: int, on: date) -> str | None
 
 
 def _transferred(session: Session, claim_id: int, on: date) -> bool:
-    return any(e.kind == TRANSFERRED_EVENT for e in repository.claim_events(session, claim_id, until=on))
+    return transfer_of(session, claim_id, on) is not None
 
 
 def _view(row: ClaimTransferRow, claim_ref: str, debtor_ref: str) -> TransferView:

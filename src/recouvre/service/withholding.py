@@ -31,12 +31,12 @@ No NIR or IBAN is read here, let alone logged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from recouvre.domain.errors import BatchRejected, NotFound, Problem
@@ -50,7 +50,7 @@ from recouvre.domain.withholding import (
     decide_withholding,
 )
 from recouvre.policy import Policy
-from recouvre.service import queues, satd
+from recouvre.service import job_queue, queues, satd
 from recouvre.service.adjustments import withholding_overrides
 from recouvre.service.batch import run_units, writing
 from recouvre.service.claims import movement_key
@@ -58,7 +58,8 @@ from recouvre.service.context import Services
 from recouvre.service.eligibility import RecoverableClaimInfo, recoverable_claims
 from recouvre.service.fraud import fraud_raise_rate
 from recouvre.storage import repository
-from recouvre.storage.tables import BenefitPaymentRow, MovementRow
+from recouvre.storage.job_queue_tables import QueuedPaymentBatchRow
+from recouvre.storage.tables import BenefitPaymentRow, MovementRow, OrganismRow
 from recouvre.storage.third_party_tables import SatdPayableRow
 
 MAX_RUN_ID = 64
@@ -288,7 +289,13 @@ class PaymentBatch:
 
 
 def withhold_batches(
-    services: Services, organism_code: str, batches: Iterable[PaymentBatch], *, workers: int = 1
+    services: Services,
+    organism_code: str,
+    batches: Iterable[PaymentBatch],
+    *,
+    workers: int = 1,
+    jobs: bool | None = False,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[list[WithholdingOutcome]]:
     """``apply_benefit_payments`` on each batch, on ``workers`` processes; outcomes in batch order.
 
@@ -299,6 +306,12 @@ def withhold_batches(
     their explanation (it is recorded with the payment: ``explain`` reads it), which keeps what
     crosses between processes small. A batch refused raises ``BatchRejected`` after the
     outcomes of the batches before it; the batches after it are not run.
+
+    With ``jobs`` (PostgreSQL: ``True``, or ``None`` and a worker alive, see
+    ``service.job_queue.use_jobs``) the batches are staged in ``queued_payment_batches`` and run
+    as jobs by the ``recouvre worker`` processes; ``progress(batches done)`` follows them, and
+    the outcomes, read back from the payments booked, come once every batch is done (a batch
+    refused then raises its ``BatchRejected``, but batches after it may have been booked).
     """
     run_ids: set[str] = set()
     paid: set[date] = set()
@@ -311,10 +324,145 @@ def withhold_batches(
             paid.update(payment.paid_on for payment in batch.payments)
             yield batch
 
-    yield from run_units(services, _withhold_batch, organism_code, one_run(), workers=workers, ordered=True)
+    if job_queue.use_jobs(services, jobs):
+        yield from _withhold_as_jobs(services, organism_code, list(one_run()), jobs is True, progress)
+    else:
+        yield from run_units(
+            services, _withhold_batch, organism_code, one_run(), workers=workers, ordered=True
+        )
     if paid:  # the tasks of the claims the run settled close (tasks follow their claim)
         with services.db.unit_of_work() as session:
             queues.close_tasks_of_claims(services, session, organism_code, max(paid))
+
+
+def _payment_data(payment: BenefitPayment) -> dict[str, Any]:
+    return {
+        "debtor": payment.debtor_ref,
+        "paid_on": payment.paid_on.isoformat(),
+        "regular": dict(payment.regular),
+        "arrears": dict(payment.arrears),
+        "after_rent_debt_clearance": payment.after_rent_debt_clearance,
+    }
+
+
+def _payment_of(data: Mapping[str, Any]) -> BenefitPayment:
+    return BenefitPayment(
+        str(data["debtor"]),
+        date.fromisoformat(str(data["paid_on"])),
+        {str(key): int(value) for key, value in data["regular"].items()},
+        {str(key): int(value) for key, value in data["arrears"].items()},
+        bool(data["after_rent_debt_clearance"]),
+    )
+
+
+class QueuedBatchRejected(BatchRejected):
+    """A queued batch of a run refused: ``batch`` is its place in the run (the problems' indexes
+    are within it), since the outcomes of the queued batches are not given one by one."""
+
+    def __init__(self, problems: list[Problem], batch: int) -> None:
+        super().__init__(problems)
+        self.batch = batch
+
+    def __reduce__(self) -> tuple[type[QueuedBatchRejected], tuple[list[Problem], int]]:  # type: ignore[override]
+        return (type(self), (self.problems, self.batch))
+
+
+def _withhold_as_jobs(
+    services: Services,
+    organism_code: str,
+    batches: list[PaymentBatch],
+    forced: bool,
+    progress: Callable[[int], None] | None,
+) -> Iterator[list[WithholdingOutcome]]:
+    """Stage the run's batches, queue one job per batch (its id only), wait for them, then read
+    each batch's outcomes back from ``benefit_payments`` (in batch order)."""
+    if not batches:
+        return
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism_code)
+        # The same run queued earlier by a command that stopped: its batches are replaced (a job of
+        # theirs already running books nothing twice: the payments' keys are unique).
+        earlier = (
+            QueuedPaymentBatchRow.organism_id == organism_id,
+            QueuedPaymentBatchRow.run_id == batches[0].run_id,
+        )
+        stale = set(session.scalars(select(QueuedPaymentBatchRow.id).where(*earlier)))
+        if stale:
+            session.execute(delete(QueuedPaymentBatchRow).where(*earlier))
+        rows = [
+            QueuedPaymentBatchRow(
+                organism_id=organism_id,
+                run_id=batch.run_id,
+                number=number,
+                payments=[_payment_data(payment) for payment in batch.payments],
+                queued_at=services.clock(),
+            )
+            for number, batch in enumerate(batches)
+        ]
+        session.add_all(rows)
+        session.flush()
+        ids = [row.id for row in rows]
+    if stale:
+        pending = job_queue.pending_jobs(services, job_queue.PAYMENT_BATCH)
+        job_queue.cancel(services, (job for job, args in pending.items() if args.get("batch_id") in stale))
+    waiting = job_queue.enqueue(services, job_queue.PAYMENT_BATCH, ({"batch_id": ident} for ident in ids))
+    place = {ident: number for number, ident in enumerate(ids)}
+
+    def run_here(args: Mapping[str, Any]) -> int:
+        try:
+            return run_batch_job(services, int(args["batch_id"]))
+        except BatchRejected as error:
+            raise QueuedBatchRejected(error.problems, place[int(args["batch_id"])]) from None
+
+    job_queue.wait_for(services, waiting, run_here, progress=progress, fallback=not forced)
+    fresh: dict[int, set[str]] = {}
+    with services.db.unit_of_work() as session:
+        for row in session.scalars(select(QueuedPaymentBatchRow).where(QueuedPaymentBatchRow.id.in_(ids))):
+            fresh[row.id] = set(row.fresh or ())
+            session.delete(row)
+    for ident, batch in zip(ids, batches, strict=True):
+        yield _recorded_outcomes(services, organism_code, batch, fresh.get(ident, set()))
+
+
+def _recorded_outcomes(
+    services: Services, organism_code: str, batch: PaymentBatch, fresh: set[str]
+) -> list[WithholdingOutcome]:
+    """A batch's outcomes as booked (``fresh``: the debtors booked by this run, the others were
+    already done), without their explanations."""
+    keys = [payment_key(organism_code, batch.run_id, payment.debtor_ref) for payment in batch.payments]
+    with services.db.unit_of_work() as session:
+        recorded = _recorded(session, keys)
+    outcomes: list[WithholdingOutcome] = []
+    for payment, key in zip(batch.payments, keys, strict=True):
+        row = recorded.get(key)
+        if row is None:
+            raise RuntimeError(
+                f"traitement {batch.run_id} : le paiement de {payment.debtor_ref} n'est pas enregistré"
+            )
+        outcome = _done(payment.debtor_ref, row, False)
+        outcomes.append(replace(outcome, already_done=False) if payment.debtor_ref in fresh else outcome)
+    return outcomes
+
+
+def run_batch_job(services: Services, batch_id: int) -> int:
+    """A payment batch run by a ``recouvre worker`` (job ``recouvre.payment_batch``): its
+    payments read from ``queued_payment_batches``; the debtors it booked recorded there (once);
+    returns how many."""
+    with services.db.unit_of_work() as session:
+        row = session.get(QueuedPaymentBatchRow, batch_id)
+        if row is None:  # the run that queued it has its outcomes already
+            return 0
+        organism_code = session.scalar(select(OrganismRow.code).where(OrganismRow.id == row.organism_id))
+        run_id, payments = row.run_id, tuple(_payment_of(item) for item in row.payments)
+    outcomes = apply_benefit_payments(services, str(organism_code), payments, run_id, with_explanations=False)
+    fresh = [outcome.debtor_ref for outcome in outcomes if not outcome.already_done]
+    with services.db.unit_of_work() as session:
+        session.execute(
+            update(QueuedPaymentBatchRow)
+            .where(QueuedPaymentBatchRow.id == batch_id, QueuedPaymentBatchRow.fresh.is_(None))
+            .values(fresh=fresh)
+        )
+    return len(fresh)
 
 
 def _withhold_batch(services: Services, organism_code: str, batch: PaymentBatch) -> list[WithholdingOutcome]:

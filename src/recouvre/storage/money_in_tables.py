@@ -83,7 +83,7 @@ class DebitMandateRow(Base):
 
 class DebitNoticeRow(Base):
     """The pre-notification of one direct-debit collection (claim, due date, amount), sent to
-    the debtor at least 14 days before the due date (``domain.money_in.PRENOTIFICATION_DAYS``)."""
+    the debtor at least ``sepa.prenotification_days`` (policy, 14) days before the due date."""
 
     __tablename__ = "debit_notices"
     __table_args__ = (UniqueConstraint("claim_id", "due_on", name="uq_debit_notices_claim_due"),)

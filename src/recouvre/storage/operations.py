@@ -197,9 +197,21 @@ def running_cycles(database: Database) -> list[CycleProgress]:
         return found
 
 
-VOLATILE_TABLES: Final = frozenset({"alembic_version", "audit_log", "idempotent_requests"})
+VOLATILE_TABLES: Final = frozenset(
+    {
+        "alembic_version",
+        "audit_log",
+        "idempotent_requests",
+        # The job queue (PostgreSQL): which worker ran what, when; not what was decided.
+        "procrastinate_events",
+        "procrastinate_jobs",
+        "procrastinate_periodic_defers",
+        "procrastinate_workers",
+    }
+)
 """Tables whose rows say when and by whom, not what: the audit trail is compared by its own
-verification (``recouvre audit verify``), not with another run's."""
+verification (``recouvre audit verify``), not with another run's; the job queue's tables
+say how a run was carried out."""
 
 
 def _volatile(column: Column[Any]) -> bool:

@@ -334,5 +334,6 @@ from recouvre.storage import channels_tables as channels_tables  # noqa: E402
 from recouvre.storage import claim_life_tables as claim_life_tables  # noqa: E402
 from recouvre.storage import enforcement_tables as enforcement_tables  # noqa: E402
 from recouvre.storage import idempotency_tables as idempotency_tables  # noqa: E402
+from recouvre.storage import job_queue_tables as job_queue_tables  # noqa: E402
 from recouvre.storage import money_in_tables as money_in_tables  # noqa: E402
 from recouvre.storage import third_party_tables as third_party_tables  # noqa: E402

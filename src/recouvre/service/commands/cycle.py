@@ -32,6 +32,8 @@ def run_cycle(
     shard_debtors: int = cycle.SHARD_DEBTORS,
     progress: Callable[[int, int], None] | None = None,
     without_payment_run: bool = False,
+    jobs: bool | None = False,
+    detach: bool = False,
 ) -> cycle.CycleSummary:
     """Run (or resume) the monthly cycle of ``month``. For an organism that recovers by
     withholding on benefits, the month's benefit-payment run must be booked first
@@ -72,10 +74,26 @@ def run_cycle(
             shard_debtors=shard_debtors,
             workers=workers,
             progress=progress,
+            jobs=jobs,
+            detach=detach,
         ),
         describe=lambda summary: {
             "already_done": summary.already_done,
+            **(
+                {"detached": True, "run_id": summary.run_id, "queued": summary.queued}
+                if summary.detached
+                else {}
+            ),
             "without_payment_run": without_payment_run,
             **summary.as_data(),
         },
     )
+
+
+def cycle_progress(services: Services, actor: Actor, organism: str, month: str) -> cycle.CycleProgress | None:
+    """Where the cycle of ``month`` is (shards done, jobs queued): for whoever may run it."""
+    guard(services, actor, "cycle.run", Subject(organism=organism))
+    try:
+        return cycle.cycle_progress(services, organism, month)
+    except ValueError:
+        raise DomainError("mois", month, "mois attendu au format AAAA-MM (par exemple 2027-03)") from None

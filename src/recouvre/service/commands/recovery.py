@@ -11,7 +11,7 @@ from recouvre.domain.money import Cents, format_amount
 from recouvre.security.authorization import Actor, Subject
 from recouvre.service import (
     adjustments,
-    claim_state,
+    claim_actions,
     contacts,
     contributions,
     door,
@@ -75,7 +75,7 @@ def record_payment(
 
     def run() -> tuple[Movement, bool]:
         if not confirm_overpayment:
-            excess = claim_state.overpayment(services, organism, claim_ref, amount, on, key)
+            excess = claim_actions.overpayment(services, organism, claim_ref, amount, on, key)
             if excess is not None:
                 raise excess
         return payments.record_payment(services, organism, claim_ref, amount, on, channel, key)
@@ -121,9 +121,7 @@ def agree_plan(
         claim_ref,
         on,
         why,
-        lambda: claim_state.checked(services, organism, claim_ref, on, "plan", "un échéancier")(
-            plans.agree_plan
-        )(
+        lambda: plans.agree_plan(
             services,
             organism,
             claim_ref,
@@ -163,9 +161,7 @@ def promise_to_pay(
         claim_ref,
         on,
         why,
-        lambda: claim_state.checked(services, organism, claim_ref, on, "promise", "une promesse de paiement")(
-            plans.promise_to_pay
-        )(services, organism, claim_ref, amount, due_on, on, by=actor.user),
+        lambda: plans.promise_to_pay(services, organism, claim_ref, amount, due_on, on, by=actor.user),
         lambda _: {"promise": {"amount": format_amount(amount), "due_on": due_on}},
     )
 
@@ -181,9 +177,9 @@ def suspend_recovery(
         claim_ref,
         on,
         why,
-        lambda: claim_state.checked(
-            services, organism, claim_ref, on, "suspension", "une suspension du recouvrement"
-        )(adjustments.suspend_recovery)(services, organism, claim_ref, on, until, by=actor.user, why=why),
+        lambda: adjustments.suspend_recovery(
+            services, organism, claim_ref, on, until, by=actor.user, why=why
+        ),
         lambda _: {"suspended_until": until},
     )
 

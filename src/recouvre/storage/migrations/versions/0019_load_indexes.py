@@ -18,7 +18,7 @@ whole ``tasks`` table without it (40,881 tasks at 1,000,000 claims: 10 ms alone,
 under load, at every debtor file opened).
 
 Revision ID: 0019_load_indexes
-Revises: 0012_money_in
+Revises: 0018_job_queue
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0019_load_indexes"
-down_revision = "0012_money_in"
+down_revision = "0018_job_queue"
 branch_labels = None
 depends_on = None
 

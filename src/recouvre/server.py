@@ -13,6 +13,8 @@ configured with ``includeIndicatorStyles: false`` and ``allowEval: false``).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Final
 
 from fastapi import FastAPI
@@ -24,7 +26,8 @@ from recouvre.api.body_limit import BodyLimit
 from recouvre.api.idempotency import IdempotencyKeys
 from recouvre.api.operations import RequestMetrics
 from recouvre.api.operations import router as operations_router
-from recouvre.service.context import Services
+from recouvre.security import logs
+from recouvre.service.context import Services, open_services
 from recouvre.web import mount_web
 
 CONTENT_SECURITY_POLICY: Final = (
@@ -90,3 +93,30 @@ def create_app(services: Services) -> FastAPI:
     app.add_middleware(BodyLimit)  # every route: 413 past MAX_BODY_BYTES, before any parsing
     app.add_middleware(SecurityHeaders)  # outermost: the 413 and every other answer carry them
     return app
+
+
+DB_VARIABLE: Final = "RECOUVRE_SERVE_DB"
+POLICY_VARIABLE: Final = "RECOUVRE_SERVE_POLICY_DIR"
+LOG_LEVEL_VARIABLE: Final = "RECOUVRE_SERVE_LOG_LEVEL"
+LOG_FORMAT_VARIABLE: Final = "RECOUVRE_SERVE_LOG_FORMAT"
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one worker process of ``recouvre serve --workers N``.
+
+    uvicorn starts each worker as a new process (``spawn``: nothing of the parent's memory, no
+    connection inherited) and calls this factory there: the worker opens its own database engine
+    from ``RECOUVRE_SERVE_DB`` (and ``RECOUVRE_SERVE_POLICY_DIR``), set by ``serve``, and
+    configures its own logs. The workers share nothing but the database and the environment: the
+    web sessions are signed cookies whose token lives in the database (``RECOUVRE_WEB_SECRET``,
+    which ``serve`` draws once for all workers when it is not set), the idempotency keys are
+    rows, the audit chain is appended under a lock the database holds.
+    """
+    url = os.environ.get(DB_VARIABLE)
+    if not url:
+        raise RuntimeError(f"{DB_VARIABLE}: the database of the worker is not set")
+    logs.configure(
+        os.environ.get(LOG_LEVEL_VARIABLE, "info"), json_lines=os.environ.get(LOG_FORMAT_VARIABLE) == "json"
+    )
+    policy = os.environ.get(POLICY_VARIABLE)
+    return create_app(open_services(url, Path(policy) if policy else None))

@@ -4,6 +4,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -160,6 +161,49 @@ def test_the_ranking_puts_prescription_near_first_then_the_balance_then_the_age(
         ("phone_call", "open", 3, 3),
         ("review", "open", 1, 1),
     ]
+
+
+def test_a_large_queue_ranks_with_figures_read_moments_ago_but_shows_those_of_now(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A queue of ``RANKING_REUSE_FROM`` tasks or more (40,000 at 1,000,000 claims) reuses the
+    balances its ranking read for ``RANKING_REUSE_SECONDS``: the tasks and their count are those
+    of now, the balance shown is read now, only the order may lag behind a payment."""
+    monkeypatch.setattr(queues, "RANKING_REUSE_FROM", 2)
+    setup(services, make_claim("SMALL", cents=10_000), make_claim("BIG", cents=90_000, debtor="D2"))
+    add_task(services, "SMALL")
+    add_task(services, "BIG")
+    on = date(2026, 1, 20)
+    assert [(t.claim, t.balance) for t in queues.queue(services, ORG, on, today=on).tasks] == [
+        ("BIG", 90_000),
+        ("SMALL", 10_000),
+    ]
+    record_payment(services, ORG, "BIG", 85_000, on, PaymentChannel.CHEQUE, key="most")
+    add_task(services, "SMALL", "review")  # a new task: in the queue at once
+    found = queues.queue(services, ORG, on, today=on)
+    assert found.total == 3
+    assert [(t.claim, t.balance) for t in found.tasks] == [
+        ("BIG", 5_000),
+        ("SMALL", 10_000),
+        ("SMALL", 10_000),
+    ]
+    # figures a little old: read again in the background, this page still ranked with the old
+    monkeypatch.setattr(queues, "RANKING_REUSE_SECONDS", 2.0)
+    time.sleep(2.1)
+    assert [t.claim for t in queues.queue(services, ORG, on, today=on).tasks] == ["BIG", "SMALL", "SMALL"]
+    deadline = time.monotonic() + 10
+    while [t.claim for t in queues.queue(services, ORG, on, today=on).tasks] != ["SMALL", "SMALL", "BIG"]:
+        assert time.monotonic() < deadline, "the figures were not read again in the background"
+        time.sleep(0.01)
+    monkeypatch.setattr(queues, "RANKING_REUSE_SECONDS", 0.0)  # too old: read again at once
+    assert [(t.claim, t.balance) for t in queues.queue(services, ORG, on, today=on).tasks] == [
+        ("SMALL", 10_000),
+        ("SMALL", 10_000),
+        ("BIG", 5_000),
+    ]
+    monkeypatch.setattr(queues, "RANKING_REUSE_FROM", 100)  # a small queue: ranked afresh each time
+    record_payment(services, ORG, "SMALL", 9_000, on, PaymentChannel.CHEQUE, key="small")
+    assert [t.claim for t in queues.queue(services, ORG, on, today=on).tasks] == ["BIG", "SMALL", "SMALL"]
 
 
 # Tasks follow their claim ------------------------------------------------------------------------

@@ -56,11 +56,18 @@ class Services:
         return cached
 
     def organism(self, session: Session, code: str) -> tuple[int, Organism]:
-        found = repository.get_organism(session, code)
-        ident = repository.organism_id(session, code)
-        if found is None or ident is None:
-            raise NotFound("organism", code, "organisme inconnu ; créez-le avec « recouvre organisms add »")
-        return ident, found
+        """The organism ``code`` and its id: read once per transaction (a debtor file's page asks
+        for it some twenty times), with one statement."""
+        known: dict[str, tuple[int, Organism]] = session.info.setdefault("recouvre_organisms", {})
+        found = known.get(code)
+        if found is None:
+            read = repository.organism_with_id(session, code)
+            if read is None:
+                raise NotFound(
+                    "organism", code, "organisme inconnu ; créez-le avec « recouvre organisms add »"
+                )
+            found = known[code] = read
+        return found
 
 
 def open_services(url: str | None, policy_dir: Path | None = None) -> Services:

@@ -130,6 +130,14 @@ def get_organism(session: Session, code: str) -> Organism | None:
     return None if row is None else Organism(code=row.code, country=Country(row.country), name=row.name)
 
 
+def organism_with_id(session: Session, code: str) -> tuple[int, Organism] | None:
+    """The organism ``code`` and its id, in one statement."""
+    row = session.scalar(select(OrganismRow).where(OrganismRow.code == code))
+    if row is None:
+        return None
+    return row.id, Organism(code=row.code, country=Country(row.country), name=row.name)
+
+
 def list_organisms(session: Session) -> list[Organism]:
     rows = session.scalars(select(OrganismRow).order_by(OrganismRow.code))
     return [Organism(code=row.code, country=Country(row.country), name=row.name) for row in rows]

@@ -95,9 +95,11 @@ def _explain(session: Session, statements: list[tuple[str, Any]]) -> list[Explai
     return explained
 
 
-def explain_reads(database: Database, organism_code: str, paid_on: date, cycle_on: date) -> list[UnitReads]:
+def explain_reads(
+    database: Database, organism_code: str, paid_on: date, cycle_on: date, *, debtors: int = UNIT_DEBTORS
+) -> list[UnitReads]:
     """Explain the reads of a withholding batch on ``paid_on`` and of a cycle shard on
-    ``cycle_on``, both in the middle of the organism's debtors (nothing is written)."""
+    ``cycle_on``, each of ``debtors`` debtors in the middle of the organism's (nothing is written)."""
     services = Services(database)
     results: list[UnitReads] = []
     with Session(database.engine) as session, session.begin():
@@ -109,14 +111,14 @@ def explain_reads(database: Database, organism_code: str, paid_on: date, cycle_o
                 .order_by(DebtorRow.id)
             )
         )
-        middle = refs[len(refs) // 2 : len(refs) // 2 + UNIT_DEBTORS]
+        middle = refs[len(refs) // 2 : len(refs) // 2 + debtors]
         payments = [BenefitPayment(ref, paid_on, {"AF": 25_000, "AL": 18_000}) for ref in middle]
         statements, stop = _recording(session)
         run_id = "EXPLAIN-UNITS"
-        debtors = repository.debtor_ids(session, organism_id, middle)
+        found = repository.debtor_ids(session, organism_id, middle)
         keys = [withholding.payment_key(organism_code, run_id, ref) for ref in middle]
         withholding._recorded(session, keys)
-        todo = [(index, payment, debtors[payment.debtor_ref]) for index, payment in enumerate(payments)]
+        todo = [(index, payment, found[payment.debtor_ref]) for index, payment in enumerate(payments)]
         decided = withholding._decide(session, services, organism, organism_id, todo)
         withholding._bookings(session, services, organism_code, organism_id, run_id, decided)
         stop()
@@ -130,7 +132,7 @@ def explain_reads(database: Database, organism_code: str, paid_on: date, cycle_o
             organism_code, organism_id, 0, cycle_on.strftime("%Y-%m"), cycle_on, UNIT_DEBTORS
         )
         statements, stop = _recording(session)
-        plan = cycle._decide_shard(session, organism, services.policy(organism), job, low, low + UNIT_DEBTORS)
+        plan = cycle._decide_shard(session, organism, services.policy(organism), job, low, low + debtors)
         cycle._prepare_writes(session, plan, services.clock(), "explain")
         stop()
         results.append(UnitReads("cycle", _explain(session, statements)))

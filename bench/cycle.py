@@ -231,10 +231,11 @@ def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
                 "debtor_quotients",
                 ("id", "debtor_id", "valid_from", "value_cents"),
                 (
-                    (index + 1, index + 1, date(2026, 1, 1), 40_000 + (index % 90) * 1_000)
+                    (index + 1, index + 1, date(2026, 1, 1), 40_000 + (index % 20_000 % 90) * 1_000)
                     for index in range(start, stop)
                 ),
             )
+            # the quotient of ``build`` (its 20,000-debtor blocks count from 0 each);
             # claim ``number`` (1, 2) of debtor ``index`` has id 2 * index + number, as ``build``
             # gives them; its principal as ``build`` computes it.
             parts = [
@@ -331,7 +332,7 @@ def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
 
 def withhold(services: Services, receiving: list[str], workers: int) -> int:
     """One benefit payment run, as ``recouvre payments withhold`` runs it: chunks on ``workers``."""
-    batches = [
+    batches = (  # built as the workers ask for them: a national run's payments never all in memory
         PaymentBatch(
             RUN_ID,
             tuple(
@@ -342,7 +343,7 @@ def withhold(services: Services, receiving: list[str], workers: int) -> int:
             ),
         )
         for start in range(0, len(receiving), CHUNK)
-    ]
+    )
     return sum(
         len(outcome.allocations)
         for outcomes in withhold_batches(services, ORG, batches, workers=workers)

@@ -1,10 +1,14 @@
 """Benchmark of one benefit-payment withholding run plus one monthly cycle.
 
 Usage: ``.venv/bin/python bench/cycle.py --claims 1000000``
+or ``.venv/bin/python bench/cycle.py --db postgresql://USER@HOST:PORT/DB --claims 1000000``
 
-Builds N open claims on a fresh temporary SQLite database (N/2 debtors with two claims each;
-half the debtors receive benefits, so half the claims have a benefit payment to withhold
-from). The build writes rows directly with Core inserts, which is set-up, not measured.
+Builds N open claims on a fresh temporary SQLite database, or with ``--db`` in a fresh schema
+(``--schema``, dropped first if it exists, and at the end unless ``--keep-schema``) of a
+PostgreSQL database (N/2 debtors with two claims each; half the debtors receive benefits, so
+half the claims have a benefit payment to withhold from). The build writes rows directly
+(Core inserts on SQLite, ``COPY`` on PostgreSQL, then ``VACUUM ANALYZE`` as autovacuum would
+after a load), which is set-up, not measured.
 Then, timed: the withholding run (``apply_benefit_payments`` in chunks of 5,000 debtors, as
 ``recouvre payments withhold`` does) and the monthly cycle (``run_cycle``). In the same run,
 a baseline: one set-based SQL pass over the same tables (read every open claim's balance
@@ -12,7 +16,10 @@ from the ledger and update one column of its state). Prints one JSON line:
 ``claims``, ``cycle_s`` (withholding + cycle), ``withhold_s``, ``cycle_only_s``,
 ``baseline_s``, ``ratio`` (cycle_s / baseline_s), ``peak_rss_mb`` (this process),
 ``all_processes_peak_rss_mb`` (this process and its worker processes together, sampled every
-0.2 s during the timed runs from /proc), ``build_s``, ``letters``, ``withheld_claims``.
+0.2 s during the timed runs from /proc), ``build_s``, ``letters``, ``withheld_claims``; with
+``--db`` also ``engine`` (``postgresql``), ``load_average`` (the 1-minute load when the timed
+runs end: the machine may be shared) and ``server_cpu_s`` (CPU time of the PostgreSQL server
+processes during the timed runs, when the server runs on this machine).
 """
 
 from __future__ import annotations
@@ -183,9 +190,149 @@ def build(database: Database, claims: int) -> tuple[int, list[str]]:
     return organism_id, receiving
 
 
+COPY_ROWS = 50_000
+
+
+def _copy(connection: Any, table: str, columns: tuple[str, ...], rows: Any) -> None:
+    """``COPY table (columns) FROM STDIN`` of ``rows`` on the driver's connection (psycopg 3)."""
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
+    """The same portfolio as ``build``, loaded with ``COPY`` and explicit ids (a fresh schema:
+    the ids are those the sequences would give), then the sequences set past them."""
+    services = Services(database)
+    ensure_organism(services, Organism(code=ORG, country=Country.FR))
+    stamp = datetime.now(UTC)
+    debtors = claims // 2
+    receiving: list[str] = []
+    with database.unit_of_work() as session:
+        organism_id, _ = services.organism(session, ORG)
+        driver = session.connection().connection.driver_connection
+        for start in range(0, debtors, COPY_ROWS):
+            stop = min(start + COPY_ROWS, debtors)
+            _copy(
+                driver,
+                "debtors",
+                ("id", "organism_id", "ref", "kind", "name", "receives_benefits"),
+                (
+                    (index + 1, organism_id, f"B{index:08d}", "person", f"Débiteur {index}", index % 2 == 0)
+                    for index in range(start, stop)
+                ),
+            )
+            receiving.extend(f"B{index:08d}" for index in range(start, stop, 2) if index % 2 == 0)
+            _copy(
+                driver,
+                "debtor_quotients",
+                ("id", "debtor_id", "valid_from", "value_cents"),
+                (
+                    (index + 1, index + 1, date(2026, 1, 1), 40_000 + (index % 20_000 % 90) * 1_000)
+                    for index in range(start, stop)
+                ),
+            )
+            # the quotient of ``build`` (its 20,000-debtor blocks count from 0 each);
+            # claim ``number`` (1, 2) of debtor ``index`` has id 2 * index + number, as ``build``
+            # gives them; its principal as ``build`` computes it.
+            parts = [
+                (2 * index + number, index, number, 20_000 + (index % 50) * 3_000 + number * 1_000)
+                for index in range(start, stop)
+                for number in (1, 2)
+            ]
+            _copy(
+                driver,
+                "claims",
+                (
+                    "id",
+                    "organism_id",
+                    "debtor_id",
+                    "ref",
+                    "benefit",
+                    "creditor",
+                    "responsibility",
+                    "established_on",
+                    "notified_on",
+                    "detected_on",
+                    "principal_cents",
+                    "reason",
+                ),
+                (
+                    (
+                        ident,
+                        organism_id,
+                        index + 1,
+                        f"B{index:08d}-{number}",
+                        "AL" if number == 1 else "AF",
+                        "own",
+                        "debtor_error",
+                        NOTIFIED,
+                        NOTIFIED,
+                        NOTIFIED,
+                        principal,
+                        "",
+                    )
+                    for ident, index, number, principal in parts
+                ),
+            )
+            _copy(
+                driver,
+                "claim_lines",
+                ("id", "claim_id", "line_no", "paid_on", "amount_cents"),
+                ((ident, ident, 1, date(2026, 5, 5), principal) for ident, _, _, principal in parts),
+            )
+            _copy(
+                driver,
+                "movements",
+                (
+                    "id",
+                    "key",
+                    "claim_id",
+                    "sequence",
+                    "kind",
+                    "amount_cents",
+                    "signed_cents",
+                    "booked_on",
+                    "note",
+                    "recorded_at",
+                ),
+                (
+                    (
+                        ident,
+                        f"{ORG}:B{index:08d}-{number}:established",
+                        ident,
+                        1,
+                        "established",
+                        principal,
+                        principal,
+                        NOTIFIED,
+                        "",
+                        stamp,
+                    )
+                    for ident, index, number, principal in parts
+                ),
+            )
+            _copy(
+                driver,
+                "claim_state",
+                ("claim_id", "recovery_mode", "phase", "step_offset"),
+                ((ident, "withholding", "amicable", 0) for ident, _, _, _ in parts),
+            )
+        for table in ("debtors", "debtor_quotients", "claims", "claim_lines", "movements"):
+            session.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            )
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")
+    return organism_id, receiving
+
+
 def withhold(services: Services, receiving: list[str], workers: int) -> int:
     """One benefit payment run, as ``recouvre payments withhold`` runs it: chunks on ``workers``."""
-    batches = [
+    batches = (  # built as the workers ask for them: a national run's payments never all in memory
         PaymentBatch(
             RUN_ID,
             tuple(
@@ -196,7 +343,7 @@ def withhold(services: Services, receiving: list[str], workers: int) -> int:
             ),
         )
         for start in range(0, len(receiving), CHUNK)
-    ]
+    )
     return sum(
         len(outcome.allocations)
         for outcomes in withhold_batches(services, ORG, batches, workers=workers)
@@ -248,6 +395,34 @@ def baseline(database: Database) -> float:
     return time.perf_counter() - started
 
 
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds used so far by ``root``, its reaped children and its live children (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == root:
+            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        elif int(fields[1]) == root:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_s(database: Database) -> float | None:
+    """CPU seconds used so far by the PostgreSQL server this connection reaches, if it runs here:
+    its postmaster's own and reaped children's times, plus its live children's (Linux /proc)."""
+    with database.engine.connect() as connection:
+        backend = connection.scalar(text("SELECT pg_backend_pid()"))
+    try:
+        status = Path(f"/proc/{backend}/status").read_text()
+    except OSError:
+        return None  # a server on another machine
+    postmaster = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+    return tree_cpu_s(postmaster)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=100_000)
@@ -257,16 +432,27 @@ def main() -> None:
     parser.add_argument(
         "--keep", type=Path, default=None, help="write the database here instead of a temp dir"
     )
+    parser.add_argument("--db", default=None, help="a PostgreSQL URL (default: a temporary SQLite file)")
+    parser.add_argument("--schema", default="bench_cycle", help="with --db: the schema built afresh")
+    parser.add_argument("--keep-schema", action="store_true", help="with --db: keep the schema at the end")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="recouvre-bench-")) if args.keep is None else args.keep
-    path = folder / "bench.db"
-    database = Database(f"sqlite:///{path}")
+    postgresql = args.db is not None
+    if postgresql:
+        Database(args.db, schema=args.schema, migrate=False).drop_schema()
+        database = Database(args.db, schema=args.schema)
+        if database.dialect != "postgresql":
+            parser.error("--db: a PostgreSQL URL (SQLite is the default mode)")
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="recouvre-bench-")) if args.keep is None else args.keep
+        database = Database(f"sqlite:///{folder / 'bench.db'}")
     services = Services(database)
     started = time.perf_counter()
-    _, receiving = build(database, args.claims)
+    _, receiving = (build_postgresql if postgresql else build)(database, args.claims)
     build_s = time.perf_counter() - started
     print(f"built {args.claims} claims in {build_s:.1f} s", file=sys.stderr)
 
+    server_before = server_cpu_s(database) if postgresql else None
+    client_before = tree_cpu_s(os.getpid())
     memory = TreeMemory()
     memory.start()
     started = time.perf_counter()
@@ -277,27 +463,37 @@ def main() -> None:
     summary = run_cycle(services, ORG, MONTH, CYCLE_ON, workers=args.workers)
     cycle_only_s = time.perf_counter() - started
     print(f"cycle: {cycle_only_s:.1f} s", file=sys.stderr)
+    server_after = server_cpu_s(database) if postgresql else None
+    client_cpu = tree_cpu_s(os.getpid()) - client_before
+    load_average = os.getloadavg()[0]
     baseline_s = baseline(database)
     cycle_s = withhold_s + cycle_only_s
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     all_peak = memory.stop()
-    print(
-        json.dumps(
-            {
-                "claims": args.claims,
-                "cycle_s": round(cycle_s, 2),
-                "withhold_s": round(withhold_s, 2),
-                "cycle_only_s": round(cycle_only_s, 2),
-                "baseline_s": round(baseline_s, 3),
-                "ratio": round(cycle_s / baseline_s, 1),
-                "peak_rss_mb": round(peak, 1),
-                "all_processes_peak_rss_mb": round(all_peak, 1),
-                "build_s": round(build_s, 1),
-                "letters": sum(summary.letters.values()),
-                "withheld_claims": withheld,
-            }
-        )
-    )
+    figures: dict[str, Any] = {
+        "claims": args.claims,
+        "cycle_s": round(cycle_s, 2),
+        "withhold_s": round(withhold_s, 2),
+        "cycle_only_s": round(cycle_only_s, 2),
+        "baseline_s": round(baseline_s, 3),
+        "ratio": round(cycle_s / baseline_s, 1),
+        "peak_rss_mb": round(peak, 1),
+        "all_processes_peak_rss_mb": round(all_peak, 1),
+        "build_s": round(build_s, 1),
+        "letters": sum(summary.letters.values()),
+        "withheld_claims": withheld,
+    }
+    if postgresql:
+        figures["engine"] = database.dialect
+        figures["load_average"] = round(load_average, 2)
+        figures["client_cpu_s"] = round(client_cpu, 1)
+        if server_before is not None and server_after is not None:
+            figures["server_cpu_s"] = round(server_after - server_before, 1)
+        if args.keep_schema:
+            database.dispose()
+        else:
+            database.drop_schema()
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

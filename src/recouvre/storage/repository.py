@@ -688,10 +688,31 @@ class Prepared:
 
     sql: str
     rows: Sequence[Sequence[Any]]
+    copy: str | None = None
+    """For an ``INSERT`` on PostgreSQL: the ``COPY … FROM STDIN`` that loads the same rows."""
 
     def run(self, session: Session) -> int:
         """Run the statement once per row in the unit of work; return the rows changed."""
-        return _executemany(session, self.sql, self.rows) if self.rows else 0
+        if not self.rows:
+            return 0
+        if self.copy is not None and len(self.rows) >= COPY_FROM:
+            return _copy(session, self.copy, self.rows)
+        return _executemany(session, self.sql, self.rows)
+
+
+COPY_FROM = 50
+"""Rows from which a batch ``INSERT`` on PostgreSQL is sent as one ``COPY`` (ADR 0008): one
+statement streams the rows, where ``executemany`` has the server bind and run one per row."""
+
+
+def _copy(session: Session, copy: str, rows: Sequence[Sequence[Any]]) -> int:
+    """``COPY … FROM STDIN`` of ``rows`` on the unit of work's own connection (psycopg 3)."""
+    driver: Any = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(copy) as stream:
+        write = stream.write_row
+        for row in rows:
+            write(row)
+    return len(rows)
 
 
 def prepared_insert(
@@ -704,7 +725,8 @@ def prepared_insert(
         f"INSERT INTO {table.name} ({', '.join(names)}) "
         f"VALUES ({_placeholders(dialect.paramstyle, len(names))})"
     )
-    return Prepared(sql, _driver_rows(rows, _converters(table, names, dialect.name)))
+    copy = f"COPY {table.name} ({', '.join(names)}) FROM STDIN" if dialect.name == "postgresql" else None
+    return Prepared(sql, _driver_rows(rows, _converters(table, names, dialect.name)), copy)
 
 
 def prepared_insert_dicts(session: Session, mapped: type[Base], rows: Sequence[dict[str, Any]]) -> Prepared:

@@ -80,17 +80,6 @@ class SmsProvider:
         return HttpSmsTransport("https://sms.example.invalid/send", token="test-token", client=client)
 
 
-@pytest.fixture
-def office(services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Services:
-    monkeypatch.setattr(accounts, "hasher", lambda: CHEAP_HASHER)
-    services.clock = Clock(NOW)
-    populate(services)
-    with services.db.unit_of_work() as session:
-        for ref, mail in (("D1", "marie@example.org"), ("D2", "jean@example.org")):
-            session.query(DebtorRow).filter(DebtorRow.ref == ref).update({"email": mail})
-    return services
-
-
 def letters_on(services: Services) -> tuple[date, dict[str, list[int]]]:
     with services.db.unit_of_work() as session:
         rows = session.execute(

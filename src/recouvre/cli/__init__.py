@@ -15,6 +15,7 @@ from recouvre.cli import (
     audit,
     bank,
     campaigns,
+    chores,
     claim_life,
     cycle,
     explain,
@@ -106,6 +107,7 @@ app.command("backup")(operations.backup)
 app.command("restore")(operations.restore)
 app.command("ready")(operations.ready)
 app.command("worker")(worker.worker)
+app.command("chores")(chores.chores)
 french.apply(app)  # the help in French (cli/french.py)
 
 

@@ -139,6 +139,8 @@ COMMANDS: dict[str, str] = {
     "courriers du jour.",
     "outbox send": "Envoyer les messages dus (nouvelles tentatives à intervalles croissants après un "
     "échec temporaire).",
+    "chores": "Faire les travaux du jour de chaque organisme : courriels et SMS des courriers mis "
+    "en file, prescriptions à 90 jours surveillées, messages dus envoyés (pour une tâche planifiée).",
     "outbox list": "Lister les courriels et SMS, les plus récents d'abord.",
     "campaign create": "Constituer la liste d'appels d'une campagne pour un déclencheur sur une période.",
     "campaign list": "Lister les campagnes de l'organisme.",

@@ -38,6 +38,12 @@ def worker(
         help="Secondes sans signe de vie après lesquelles un worker est tenu pour arrêté "
         "(ses tâches sont reprises)",
     ),
+    chores: bool = typer.Option(
+        False,
+        "--chores",
+        help="Faire aussi les travaux planifiés : ceux du jour à 6 h (UTC), l'envoi des messages "
+        "toutes les 5 minutes (comme « recouvre chores »)",
+    ),
 ) -> None:
     """Exécute les tâches de la file (tranches du cycle) jusqu'à son arrêt (Ctrl-C, SIGTERM)."""
     found = services(ctx)
@@ -59,4 +65,5 @@ def worker(
         queues=queue or None,
         heartbeat_s=heartbeat,
         stalled_after_s=stalled_after,
+        chores=chores,
     )

@@ -83,10 +83,17 @@ def conninfo(services: Services) -> tuple[str, dict[str, Any]]:
 
 
 def job_app(
-    services: Services, *, pool_size: int = 2, stalled_after_s: float = STALLED_AFTER_S
+    services: Services,
+    *,
+    pool_size: int = 2,
+    stalled_after_s: float = STALLED_AFTER_S,
+    chores: bool = False,
 ) -> procrastinate.App:
     """A procrastinate app on the services' database, with the batch steps' tasks (a worker
-    silent for ``stalled_after_s`` is taken for dead by the periodic recovery)."""
+    silent for ``stalled_after_s`` is taken for dead by the periodic recovery); with ``chores``,
+    also the unattended chores (``service.commands.chores``): the day's at ``CHORES_CRON``,
+    the outbox sent at ``SEND_CRON``. Procrastinate defers a periodic task once per moment
+    whatever the number of workers started with ``--chores``."""
     import procrastinate
 
     url, options = conninfo(services)
@@ -127,7 +134,41 @@ def job_app(
         return len(stalled)
 
     del cycle_shard, payment_batch, recover_stalled
+    if chores:
+        _schedule_chores(app, services)
     return app
+
+
+CHORES_CRON = "0 6 * * *"
+"""The day's chores at 06:00 (UTC, the workers' clock): before the case workers arrive."""
+SEND_CRON = "*/5 * * * *"
+"""The outbox sent every five minutes (retries of temporary failures included)."""
+DAILY_CHORES = "recouvre.daily_chores"
+SEND_OUTBOX = "recouvre.send_outbox"
+
+
+def _schedule_chores(app: procrastinate.App, services: Services) -> None:
+    from datetime import UTC, datetime
+
+    from recouvre.service.accounts import SYSTEM_ACTOR
+    from recouvre.service.commands import chores
+
+    @app.periodic(cron=CHORES_CRON)
+    @app.task(name=DAILY_CHORES, queue=QUEUE)
+    def daily_chores(timestamp: int) -> list[str]:
+        # the day is the moment procrastinate scheduled, not the clock when a worker got to it
+        on = datetime.fromtimestamp(timestamp, UTC).date()
+        report = chores.daily_chores(services, SYSTEM_ACTOR, on)
+        for line in report.lines():
+            log.info("travaux du %s : %s", on.isoformat(), line)
+        return report.lines()
+
+    @app.periodic(cron=SEND_CRON)
+    @app.task(name=SEND_OUTBOX, queue=QUEUE)
+    def send_outbox(timestamp: int) -> int:
+        return chores.send_due(services, SYSTEM_ACTOR).sent
+
+    del daily_chores, send_outbox
 
 
 def use_jobs(services: Services, requested: bool | None) -> bool:
@@ -358,9 +399,11 @@ def run_worker(
     heartbeat_s: float = HEARTBEAT_S,
     stalled_after_s: float = STALLED_AFTER_S,
     wait: bool = True,
+    chores: bool = False,
 ) -> None:
-    """Run a worker in this process until it is stopped (SIGINT/SIGTERM: it finishes its jobs)."""
-    app = job_app(services, pool_size=concurrency + 2, stalled_after_s=stalled_after_s)
+    """Run a worker in this process until it is stopped (SIGINT/SIGTERM: it finishes its jobs);
+    with ``chores``, it also schedules and runs the unattended chores."""
+    app = job_app(services, pool_size=concurrency + 2, stalled_after_s=stalled_after_s, chores=chores)
     app.run_worker(
         queues=queues or [QUEUE],
         concurrency=concurrency,

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from recouvre.domain import money_in as rules
 from recouvre.domain.errors import NotFound, Problem
 from recouvre.domain.ledger import MovementKind, MovementRequest
-from recouvre.domain.model import DomainError, PaymentChannel
+from recouvre.domain.model import DomainError, Organism, PaymentChannel
 from recouvre.domain.money import Cents
 from recouvre.service import payments, queues
 from recouvre.service.context import Services, refuse
@@ -108,6 +108,37 @@ def _payment_key(organism_code: str, claim_ref: str, line: CreditLine) -> str:
     return f"{organism_code}:{claim_ref}:payment:bank:{line.statement_id}:{line.entry_id}"[:200]
 
 
+def _book_credit(
+    session: Session,
+    services: Services,
+    organism: tuple[int, Organism],
+    claim: ClaimRow,
+    line: CreditLine,
+    note: str,
+) -> str:
+    """Book a bank credit as a transfer ``payment`` on ``claim`` (matched by its reference, or
+    assigned from the unmatched queue), close the tasks of a claim it settles; its key."""
+    organism_id, known = organism
+    key = _payment_key(known.code, claim.ref, line)
+    payments.post(
+        session,
+        services,
+        claim,
+        MovementRequest(
+            key=key,
+            kind=MovementKind.PAYMENT,
+            amount=line.amount,
+            booked_on=line.booked_on,
+            channel=PaymentChannel.TRANSFER.value,
+            note=note,
+        ),
+    )
+    queues.close_tasks_of_ended_claims(
+        session, organism_id, line.booked_on, [claim.id], policy=services.policy(known)
+    )
+    return key
+
+
 def match(
     session: Session, organism_id: int, organism_code: str, line: CreditLine
 ) -> tuple[ClaimRow | None, str]:
@@ -163,23 +194,8 @@ def receive_credit(services: Services, organism_code: str, line: CreditLine) -> 
             recorded_at=services.clock(),
         )
         if claim is not None:
-            key = _payment_key(organism_code, claim.ref, line)
-            payments.post(
-                session,
-                services,
-                claim,
-                MovementRequest(
-                    key=key,
-                    kind=MovementKind.PAYMENT,
-                    amount=line.amount,
-                    booked_on=line.booked_on,
-                    channel=PaymentChannel.TRANSFER.value,
-                    note=f"virement {line.reference}",
-                ),
-            )
-            row.movement_key = key
-            queues.close_tasks_of_ended_claims(
-                session, organism_id, line.booked_on, [claim.id], policy=services.policy(organism)
+            row.movement_key = _book_credit(
+                session, services, (organism_id, organism), claim, line, f"virement {line.reference}"
             )
         session.add(row)
         session.flush()
@@ -239,22 +255,13 @@ def book_unmatched(
         if row.booked_on < claim.established_on:
             raise DomainError("claim", claim_ref, "créance constatée après la date du crédit")
         line = CreditLine(row.statement_id, row.entry_id, row.booked_on, row.amount_cents, row.reference)
-        key = _payment_key(organism_code, claim.ref, line)
-        payments.post(
+        key = _book_credit(
             session,
             services,
+            (organism_id, organism),
             claim,
-            MovementRequest(
-                key=key,
-                kind=MovementKind.PAYMENT,
-                amount=row.amount_cents,
-                booked_on=row.booked_on,
-                channel=PaymentChannel.TRANSFER.value,
-                note=f"virement non rapproché n° {row.id} affecté le {on.isoformat()}",
-            ),
-        )
-        queues.close_tasks_of_ended_claims(
-            session, organism_id, row.booked_on, [claim.id], policy=services.policy(organism)
+            line,
+            f"virement non rapproché n° {row.id} affecté le {on.isoformat()}",
         )
         row.status = BOOKED
         row.claim_id = claim.id

@@ -12,10 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api.conftest import ORG, BackOffice, open_back_office
+from channels.test_campaigns import default_step, formal_notice
 from recouvre.cli import app
 from recouvre.domain.model import PaymentChannel
 from recouvre.scenario.runner import run_file
@@ -23,8 +23,6 @@ from recouvre.service import Services, accounts, agency_reports, campaigns, enfo
 from recouvre.service import commands as door
 from recouvre.service.commands import campaigns as campaign_commands
 from recouvre.service.context import open_services
-from recouvre.storage import repository
-from recouvre.storage.tables import ClaimRow, LetterClaimRow, LetterRow
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 
@@ -217,46 +215,15 @@ def office(services: Services) -> Iterator[BackOffice]:
     yield from open_back_office(services)
 
 
-def _default_step(services: Services, claim: str, on: date, count: int) -> None:
-    with services.db.unit_of_work() as session:
-        claim_id = session.scalars(select(ClaimRow.id).where(ClaimRow.ref == claim)).one()
-        repository.add_claim_event(
-            session,
-            f"test:{claim}:{on}:step",
-            claim_id,
-            on,
-            "default_step",
-            {"step": f"reminder_{count}", "defaults": count, "cycle": on.strftime("%Y-%m")},
-        )
-
-
-def _formal_notice(services: Services, claim: str, on: date) -> None:
-    with services.db.unit_of_work() as session:
-        claim_row = session.scalars(select(ClaimRow).where(ClaimRow.ref == claim)).one()
-        letter = LetterRow(
-            key=f"test:{claim}:{on}:fn",
-            organism_id=claim_row.organism_id,
-            debtor_id=claim_row.debtor_id,
-            type="formal_notice",
-            issued_on=on,
-            cycle=on.strftime("%Y-%m"),
-            status="generated",
-            data={},
-        )
-        session.add(letter)
-        session.flush()
-        session.add(LetterClaimRow(letter_id=letter.id, claim_id=claim_row.id))
-
-
 def test_phone_campaign_formal_notices_against_the_year_before(office: BackOffice) -> None:
     services = office.services
     manager = accounts.actor_of(services, "manager")
     operator = accounts.actor_of(services, "phone_operator")
     # Last year at M+2: two debtors, two formal notices. This year: the same two, one notice.
     for claim in ("C1", "C3"):
-        _default_step(services, claim, date(2025, 3, 5), 2)
-        _formal_notice(services, claim, date(2025, 4, 20))
-        _default_step(services, claim, date(2026, 3, 5), 2)
+        default_step(services, claim, date(2025, 3, 5), 2)
+        formal_notice(services, claim, date(2025, 4, 20))
+        default_step(services, claim, date(2026, 3, 5), 2)
     campaign = campaign_commands.create_campaign(
         services, manager, ORG, "default_m2", date(2026, 3, 1), date(2026, 3, 31)
     )
@@ -279,7 +246,7 @@ def test_phone_campaign_formal_notices_against_the_year_before(office: BackOffic
     door.record_payment(
         services, accountant, ORG, "C1", 10_000, date(2026, 3, 18), PaymentChannel.TRANSFER, key="virement-1"
     )
-    _formal_notice(services, "C3", date(2026, 4, 20))
+    formal_notice(services, "C3", date(2026, 4, 20))
     result = _compute(services, "phone_campaign", date(2026, 3, 1), date(2026, 4, 30))
     [row] = result.value
     assert (row["targets"], row["called"], row["reached"], row["effective"]) == (2, 2, 2, 1)

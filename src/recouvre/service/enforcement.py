@@ -495,15 +495,15 @@ HOME_COURTS: Final = {
 }
 
 
-def court_details(benefit: str, debtor_address: str | None, courts: Sequence[Court]) -> dict[str, object]:
-    """The competent court's name and the address of its registry, as the contrainte prints them
-    (R133-3: on pain of nullity): the court of the debtor's home, the pôle social of the
-    tribunal judiciaire, or the tribunal administratif for RSA, APL and the prime d'activité
-    (RULES.md §2.2, §7.2), or, for ``benefit`` ``"injunction"``, the tribunal judiciaire that
-    a payment injunction is asked of; looked up in the organism's directory (policy
-    ``enforcement.courts``: the longest postal-code prefix of the debtor's address wins). A home
-    the directory does not cover is described, never invented: « du lieu de votre domicile »."""
-    kind = "injunction" if benefit == "injunction" else court_of(benefit)
+def court_details(kind: str, debtor_address: str | None, courts: Sequence[Court]) -> dict[str, object]:
+    """The competent court's name and the address of its registry, as the title prints them
+    (R133-3: on pain of nullity, for a contrainte): the court of the debtor's home of ``kind``
+    — ``court_of(benefit)`` for a contrainte (the pôle social of the tribunal judiciaire, or the
+    tribunal administratif for RSA, APL and the prime d'activité; RULES.md §2.2, §7.2), or
+    ``"injunction"``, the tribunal judiciaire a payment injunction is asked of — looked up in
+    the organism's directory (policy ``enforcement.courts``: the longest postal-code prefix of
+    the debtor's address wins). A home the directory does not cover is described, never
+    invented: « du lieu de votre domicile »."""
     found = _town(debtor_address)
     candidates = [court for court in courts if court.kind == kind]
     if found is not None:
@@ -643,7 +643,7 @@ def sign(
                             "opposition_days": days,
                             "court": court_of(claim.benefit),
                             **court_details(
-                                claim.benefit,
+                                court_of(claim.benefit),
                                 _debtor_address(session, claim.debtor_id),
                                 services.policy(organism).courts(on),
                             ),

@@ -29,6 +29,7 @@ from recouvre.api.operations import router as operations_router
 from recouvre.security import logs
 from recouvre.service.context import Services, open_services
 from recouvre.web import mount_web
+from recouvre.web.pages import compile_templates
 
 CONTENT_SECURITY_POLICY: Final = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -95,6 +96,14 @@ def create_app(services: Services) -> FastAPI:
     return app
 
 
+def serving_app(services: Services) -> FastAPI:
+    """The application of a server process: ``create_app`` with its page templates compiled
+    before the first request."""
+    app = create_app(services)
+    compile_templates()
+    return app
+
+
 DB_VARIABLE: Final = "RECOUVRE_SERVE_DB"
 POLICY_VARIABLE: Final = "RECOUVRE_SERVE_POLICY_DIR"
 LOG_LEVEL_VARIABLE: Final = "RECOUVRE_SERVE_LOG_LEVEL"
@@ -119,4 +128,4 @@ def app_from_environment() -> FastAPI:
         os.environ.get(LOG_LEVEL_VARIABLE, "info"), json_lines=os.environ.get(LOG_FORMAT_VARIABLE) == "json"
     )
     policy = os.environ.get(POLICY_VARIABLE)
-    return create_app(open_services(url, Path(policy) if policy else None))
+    return serving_app(open_services(url, Path(policy) if policy else None))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import typer
-from sqlalchemy import select
+from argon2 import PasswordHasher
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from recouvre.cli import users as users_cli
@@ -23,9 +26,29 @@ def test_passwords_are_stored_as_argon2id_with_the_recommended_costs(
     accounts.add_user(services, "alice", PASSWORD, ["case_worker"], organism=ORG, by="cli:test")
     with services.db.unit_of_work() as session:
         stored = session.scalar(select(UserRow.password_hash).where(UserRow.username == "alice"))
-    assert stored is not None and stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    # OWASP's first Argon2id configuration (accounts.ARGON2_*): 19 MiB, 2 passes, 1 lane.
+    assert stored is not None and stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert PASSWORD not in stored
     assert accounts.sign_in(services, "alice", PASSWORD).username == "alice"
+
+
+def test_a_hash_made_with_other_costs_still_signs_in_and_is_rewritten(
+    services: Services, clock: Clock
+) -> None:
+    accounts.add_user(services, "bob", PASSWORD, ["case_worker"], organism=ORG, by="cli:test")
+    older = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORD)
+    with services.db.unit_of_work() as session:
+        session.execute(update(UserRow).where(UserRow.username == "bob").values(password_hash=older))
+    with pytest.raises(accounts.SignInRefused):
+        accounts.sign_in(services, "bob", "pas le bon mot de passe")
+    with services.db.unit_of_work() as session:
+        assert session.scalar(select(UserRow.password_hash).where(UserRow.username == "bob")) == older
+    assert accounts.sign_in(services, "bob", PASSWORD).username == "bob"
+    with services.db.unit_of_work() as session:
+        stored = session.scalar(select(UserRow.password_hash).where(UserRow.username == "bob"))
+    assert stored is not None and stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    clock.advance(timedelta(seconds=5))
+    assert accounts.sign_in(services, "bob", PASSWORD).username == "bob"
 
 
 @pytest.mark.usefixtures("cheap")

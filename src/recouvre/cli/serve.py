@@ -66,7 +66,7 @@ def serve(
         )
     if workers == 1:
         uvicorn.run(
-            server.create_app(found),
+            server.serving_app(found),
             host=host,
             port=port,
             log_level=log_level,

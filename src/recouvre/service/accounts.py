@@ -110,9 +110,20 @@ class Unauthenticated(Exception):
     """No valid token: missing, unknown, expired, revoked, or its user disabled."""
 
 
+ARGON2_TIME_COST: Final = 2
+ARGON2_MEMORY_KIB: Final = 19_456
+ARGON2_LANES: Final = 1
+"""argon2id with 19 MiB of memory, 2 passes and 1 lane: the first configuration of OWASP's
+Password Storage Cheat Sheet ("Argon2id", minimum configuration), about 25 ms of one core here.
+argon2-cffi's default (RFC 9106's low-memory option: 64 MiB, 3 passes, 4 lanes) costs 200 ms of
+CPU per check: fifty people signing in at the start of the day then held the other requests
+for seconds on a 2-core server (issue 15, load). Hashes made with other parameters still verify
+and are rewritten with these at the next successful sign-in (``check_needs_rehash``)."""
+
+
 @cache
 def hasher() -> PasswordHasher:
-    return PasswordHasher()
+    return PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=ARGON2_LANES)
 
 
 @cache
@@ -670,6 +681,8 @@ def sign_in(services: Services, username: str, password: str, *, address: str | 
                 now,
             )
             if not why and row is not None:
+                if hasher().check_needs_rehash(row.password_hash):
+                    row.password_hash = hasher().hash(password)
                 succeeded = True
                 return _view(row)
         raise SignInRefused()

@@ -27,6 +27,7 @@ One unit of work per command:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -547,15 +548,42 @@ def appeals_of(
     in the view (not written)."""
     with services.db.unit_of_work() as session:
         _, row = find_claim(services, session, organism_code, claim_ref)
-        appeals = _appeals(session, row.id, on)
-        views = [_view(appeal, claim_ref) for appeal in appeals]
-    if on is None:
-        return views
-    return [
-        replace(view, status=AppealStatus.IMPLICITLY_REJECTED)
-        if view.status is AppealStatus.PENDING
+        views = [_view(appeal, claim_ref) for appeal in _appeals(session, row.id, on)]
+    return views if on is None else [_as_on(view, on) for view in views]
+
+
+def appeals_of_claims(
+    session: Session, claim_refs: Mapping[int, str], on: date
+) -> dict[int, list[AppealView]]:
+    """``appeals_of`` for several claims (by id, with their references), read together."""
+    found: dict[int, list[AppealView]] = {claim_id: [] for claim_id in claim_refs}
+    ids = sorted(claim_refs)
+    for part in repository.chunks(ids):
+        query = (
+            select(AppealRow)
+            .where(AppealRow.claim_id.in_(part), AppealRow.filed_on <= on)
+            .order_by(AppealRow.claim_id, AppealRow.filed_on, AppealRow.id)
+        )
+        for appeal in session.scalars(query):
+            found[appeal.claim_id].append(_as_on(_view(appeal, claim_refs[appeal.claim_id]), on))
+    return found
+
+
+def awaiting_decision(views: Sequence[AppealView]) -> AppealView | None:
+    """The appeal awaiting a decision among a claim's appeals (oldest first): the latest one not
+    withdrawn, when it is pending or implicitly rejected (a late decision may still come)."""
+    live = [view for view in views if view.status is not AppealStatus.WITHDRAWN]
+    if not live or live[-1].status is AppealStatus.DECIDED:
+        return None
+    return live[-1]
+
+
+def _as_on(view: AppealView, on: date) -> AppealView:
+    """The view with the implicit rejection of R142-6 applied at ``on`` (not written)."""
+    if (
+        view.status is AppealStatus.PENDING
         and view.implicit_rejection_on is not None
         and view.implicit_rejection_on <= on
-        else view
-        for view in views
-    ]
+    ):
+        return replace(view, status=AppealStatus.IMPLICITLY_REJECTED)
+    return view

@@ -6,17 +6,24 @@ guards each read, as the other authorised reads do. Nothing here writes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select
 
 from recouvre.domain.appeals import AppealStatus
+from recouvre.domain.errors import NotFound
 from recouvre.service import appeals, claims, decisions, queues, trail
 from recouvre.service.context import Services
+from recouvre.storage import repository
 from recouvre.storage.back_office_tables import AuditRow, UserChangeRow, UserRow
 from recouvre.storage.claim_life_tables import AppealRow
 from recouvre.storage.tables import ClaimRow, DebtorRow, LetterRow, TaskRow
+
+if TYPE_CHECKING:
+    from recouvre.service.remission import RemissionCaseView
 
 AGENT_ROLES = frozenset({"case_worker", "phone_operator", "accountant"})
 """The roles whose users work the queues (a manager assigns tasks to them)."""
@@ -356,21 +363,47 @@ class ClaimGuidance:
 
 
 def claim_guidance(services: Services, organism: str, claim_ref: str, on: date) -> ClaimGuidance:
+    return claim_guidances(services, organism, None, [claim_ref], on)[claim_ref]
+
+
+def claim_guidances(
+    services: Services, organism: str, debtor_ref: str | None, claim_refs: Sequence[str], on: date
+) -> dict[str, ClaimGuidance]:
+    """What the forms of these claims propose at ``on``, by reference, read together (a debtor
+    file's claims); a claim unknown, not the debtor's (when ``debtor_ref`` is given) or not yet
+    established at ``on`` is ``NotFound``."""
     from recouvre.service import remission
 
-    view = claims.view_claim(services, organism, claim_ref, on)
-    balance = max(view.balance, 0)
     with services.db.unit_of_work() as session:
-        _, found = services.organism(session, organism)
+        organism_id, found = services.organism(session, organism)
+        rows = repository.claim_rows(session, organism_id, claim_refs)
+        debtor_id = (
+            None
+            if debtor_ref is None
+            else repository.debtor_ids(session, organism_id, [debtor_ref]).get(debtor_ref)
+        )
+        for ref in claim_refs:
+            if ref not in rows or (debtor_ref is not None and rows[ref].debtor_id != debtor_id):
+                raise NotFound("claim", ref, f"créance introuvable dans {organism}")
+            if rows[ref].established_on > on:
+                raise NotFound("claim", ref, f"pas encore constatée au {on.isoformat()}")
+        views = claims.view_claims(services, session, found, list(rows.values()), on)
+        cases = remission.cases_of_claims(session, {row.id: ref for ref, row in rows.items()}, on)
     policy = services.policy(found)
     max_months = (
         int(policy.get("recovery.max_plan_months", on)) if "recovery.max_plan_months" in policy else None
     )
+    return {
+        ref: _guidance(max(views[row.id].balance, 0), max_months, cases.get(row.id))
+        for ref, row in rows.items()
+    }
+
+
+def _guidance(balance: int, max_months: int | None, case: RemissionCaseView | None) -> ClaimGuidance:
     min_monthly = None if not max_months or not balance else -(-balance // max_months)
     proposed = None if min_monthly is None else -(-min_monthly // 100) * 100  # whole units, rounded up
     if proposed is not None:
         proposed = min(proposed, balance)
-    case = remission.case_on(services, organism, claim_ref, on)
     pending = case is not None and case.status.value == "pending"
     return ClaimGuidance(
         balance,

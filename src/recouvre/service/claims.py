@@ -279,21 +279,39 @@ def view_claim(services: Services, organism_code: str, ref: str, on: date) -> Cl
         organism, row = find_claim(services, session, organism_code, ref)
         if row.established_on > on:
             raise NotFound("claim", ref, f"pas encore constatée au {on.isoformat()}")
-        ledger = repository.load_ledger(session, row.id, until=on)
+        return view_claims(services, session, organism, [row], on)[row.id]
+
+
+def view_claims(
+    services: Services, session: Session, organism: Organism, rows: Sequence[ClaimRow], on: date
+) -> dict[int, ClaimView]:
+    """The claims of ``rows`` (established by ``on``) as they stand at the end of ``on``, by claim
+    id: a debtor file's claims read together, with one statement per kind of fact, not per claim.
+
+    The status comes from the ledger and the facts of ``derive_status``; the phase from the
+    claim's ``phase`` events, then ``enforcement`` whenever its title is enforceable.
+    """
+    ids = [row.id for row in rows]
+    ledgers = repository.load_ledgers(session, ids, until=on)
+    events = repository.claims_events(session, ids, until=on)
+    enforceable = enforcement.enforceable_claims(session, ids, on)
+    policy = services.policy(organism)
+    prescribed = prescription.prescribed_claims(session, ids, on, policy)
+    views: dict[int, ClaimView] = {}
+    for row in rows:
+        ledger, claim_events = ledgers[row.id], events[row.id]
         phase = Phase.AMICABLE
-        events = repository.claim_events(session, row.id, until=on)
-        for event in events:
+        for event in claim_events:
             if event.kind == "phase":
                 phase = Phase(str(event.data["phase"]))
-        phase = enforcement.phase_on(session, row.id, on, phase)
-        policy = services.policy(organism)
+        phase = enforcement.phase_with_title(phase, row.id in enforceable)
         facts = StatusFacts(
             below_minimum=below_minimum(policy, row, on),
-            suspended=suspensions.is_suspended(session, row.id, on),
-            prescribed=row.id in prescription.prescribed_claims(session, [row.id], on, policy),
-            transferred=any(event.kind == "transferred" for event in events),
+            suspended=bool(suspensions.reasons_from_events(claim_events, on)),
+            prescribed=row.id in prescribed,
+            transferred=any(event.kind == "transferred" for event in claim_events),
         )
-        return ClaimView(
+        views[row.id] = ClaimView(
             ref=row.ref,
             on=on,
             principal=row.principal_cents,
@@ -303,3 +321,4 @@ def view_claim(services: Services, organism_code: str, ref: str, on: date) -> Cl
             phase=phase,
             movements=tuple(ledger),
         )
+    return views

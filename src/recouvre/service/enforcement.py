@@ -265,9 +265,12 @@ def phase_on(session: Session, claim_id: int, on: date, phase: Phase) -> Phase:
     phase event); an annulled title leaves the claim where its events put it (contentious)."""
     if phase is Phase.ENFORCEMENT:
         return phase
-    if claim_id in enforceable_claims(session, [claim_id], on):
-        return Phase.ENFORCEMENT
-    return phase
+    return phase_with_title(phase, claim_id in enforceable_claims(session, [claim_id], on))
+
+
+def phase_with_title(phase: Phase, enforceable: bool) -> Phase:
+    """The phase of a claim whose events give ``phase``, knowing whether its title is enforceable."""
+    return Phase.ENFORCEMENT if enforceable else phase
 
 
 def _event_phase(session: Session, claim_id: int, on: date) -> Phase:

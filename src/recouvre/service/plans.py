@@ -9,6 +9,7 @@ as the debtor's credit on the last claim, never lost.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -129,8 +130,26 @@ def _view(claim_ref: str, plan: PlanRow) -> PlanView:
 def active_plan(services: Services, organism_code: str, claim_ref: str, on: date) -> PlanView | None:
     with services.db.unit_of_work() as session:
         _, row = find_claim(services, session, organism_code, claim_ref)
-        plan = plan_rows_for(session, [row.id], on).get(row.id)
-        return None if plan is None else _view(claim_ref, plan)
+        return plan_view(claim_ref, plan_rows_for(session, [row.id], on).get(row.id))
+
+
+def plan_view(claim_ref: str, plan: PlanRow | None) -> PlanView | None:
+    """The view of the claim's plan row (``plan_rows_for``), if it has one."""
+    return None if plan is None else _view(claim_ref, plan)
+
+
+def active_plans(
+    services: Services, organism_code: str, claim_refs: Iterable[str], on: date
+) -> dict[str, PlanView]:
+    """``active_plan`` for several claims of the organism, read together: the claims with a plan
+    in force on ``on``, by reference (an unknown reference has none)."""
+    with services.db.unit_of_work() as session:
+        organism_id, _ = services.organism(session, organism_code)
+        refs = {row.id: ref for ref, row in repository.claim_rows(session, organism_id, claim_refs).items()}
+        return {
+            refs[claim_id]: _view(refs[claim_id], plan)
+            for claim_id, plan in plan_rows_for(session, list(refs), on).items()
+        }
 
 
 def promise_to_pay(

@@ -22,7 +22,6 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from recouvre.domain.appeals import AppealStatus
 from recouvre.domain.errors import NotFound
 from recouvre.domain.identifiers import mask
 from recouvre.domain.ledger import Movement
@@ -86,16 +85,8 @@ def appeal_out(view: appeals.AppealView) -> models.AppealOut:
 
 
 def open_appeal(services: Services, organism: str, claim_ref: str, on: date) -> appeals.AppealView | None:
-    """The claim's appeal awaiting a decision at ``on``: the latest one not withdrawn, when it is
-    pending or implicitly rejected (a late decision may still come); ``None`` otherwise."""
-    live = [
-        view
-        for view in appeals.appeals_of(services, organism, claim_ref, on)
-        if view.status is not AppealStatus.WITHDRAWN
-    ]
-    if not live or live[-1].status is AppealStatus.DECIDED:
-        return None
-    return live[-1]
+    """The claim's appeal awaiting a decision at ``on`` (``appeals.awaiting_decision``)."""
+    return appeals.awaiting_decision(appeals.appeals_of(services, organism, claim_ref, on))
 
 
 def _totals(session: Session, claim_ids: Sequence[int], on: date) -> dict[int, int]:
@@ -214,7 +205,7 @@ def debtor_file(
 ) -> models.DebtorFileOut:
     """The debtor with its claims (balance, status, phase), ledger, letters and tasks at ``on``."""
     with services.db.unit_of_work() as session:
-        organism_id, _ = services.organism(session, organism)
+        organism_id, found_organism = services.organism(session, organism)
         debtor = session.scalar(
             select(DebtorRow).where(DebtorRow.organism_id == organism_id, DebtorRow.ref == debtor_ref)
         )
@@ -265,13 +256,15 @@ def debtor_file(
             ]
         )
         rows = repository.claim_rows(session, organism_id, claim_refs.values())
+        views = claim_service.view_claims(services, session, found_organism, list(rows.values()), on)
+        claim_appeals = appeals.appeals_of_claims(session, claim_refs, on)
     summaries: list[models.ClaimSummaryOut] = []
     movements: list[models.MovementOut] = []
     total = 0
     for claim_id, ref in claim_refs.items():
-        view = claim_service.view_claim(services, organism, ref, on)
+        view = views[claim_id]
         row = rows[ref]
-        pending = open_appeal(services, organism, ref, on)
+        pending = appeals.awaiting_decision(claim_appeals[claim_id])
         total += view.balance
         summaries.append(
             models.ClaimSummaryOut(
@@ -317,13 +310,12 @@ def debtor_file(
 
 
 def claim(services: Services, organism: str, claim_ref: str, on: date) -> models.ClaimOut:
-    view = claim_service.view_claim(services, organism, claim_ref, on)
-    plan = plans.active_plan(services, organism, claim_ref, on)
     with services.db.unit_of_work() as session:
-        organism_id, _ = services.organism(session, organism)
-        row = repository.claim_row(session, organism_id, claim_ref)
-        if row is None:
-            raise NotFound("claim", claim_ref, f"créance introuvable dans {organism}")
+        found, row = claim_service.find_claim(services, session, organism, claim_ref)
+        if row.established_on > on:
+            raise NotFound("claim", claim_ref, f"pas encore constatée au {on.isoformat()}")
+        view = claim_service.view_claims(services, session, found, [row], on)[row.id]
+        plan = plans.plan_view(claim_ref, plans.plan_rows_for(session, [row.id], on).get(row.id))
         debtor_ref = session.scalar(select(DebtorRow.ref).where(DebtorRow.id == row.debtor_id)) or ""
         author = session.scalar(
             select(ClaimAuthorRow.established_by).where(ClaimAuthorRow.claim_id == row.id)

@@ -23,7 +23,7 @@ command (write-offs, appeals, over-indebtedness).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -163,6 +163,23 @@ def case_on(services: Services, organism_code: str, claim_ref: str, on: date) ->
         _, row = _claim(services, session, organism_code, claim_ref)
         cases = _cases(session, row.id, on)
         return _view(cases[-1], claim_ref, on) if cases else None
+
+
+def cases_of_claims(
+    session: Session, claim_refs: Mapping[int, str], on: date
+) -> dict[int, RemissionCaseView]:
+    """``case_on`` for several claims (by id, with their references), read together: the claims
+    with a remission case requested on or before ``on``."""
+    found: dict[int, RemissionCaseView] = {}
+    for part in repository.chunks(sorted(claim_refs)):
+        query = (
+            select(RemissionCaseRow)
+            .where(RemissionCaseRow.claim_id.in_(part), RemissionCaseRow.requested_on <= on)
+            .order_by(RemissionCaseRow.claim_id, RemissionCaseRow.requested_on, RemissionCaseRow.id)
+        )
+        for case in session.scalars(query):  # the latest of each claim is read last
+            found[case.claim_id] = _view(case, claim_refs[case.claim_id], on)
+    return found
 
 
 def refused_requests(services: Services, organism_code: str, claim_ref: str, on: date) -> list[date]:

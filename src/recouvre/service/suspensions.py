@@ -10,6 +10,7 @@ transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
@@ -24,14 +25,23 @@ REASONS = frozenset({"adjustment", "appeal", "over_indebtedness", "remission", "
 
 def active_reasons(session: Session, claim_id: int, on: date) -> dict[str, date | None]:
     """The reasons suspending the claim at the end of ``on``, each with its end date (or None)."""
-    active: dict[str, date | None] = {}
     query = (
         select(ClaimEventRow)
         .where(ClaimEventRow.claim_id == claim_id, ClaimEventRow.kind == "suspension")
         .where(ClaimEventRow.occurred_on <= on)
         .order_by(ClaimEventRow.occurred_on, ClaimEventRow.id)
     )
-    for event in session.scalars(query):
+    return reasons_from_events(session.scalars(query), on)
+
+
+def reasons_from_events(events: Iterable[ClaimEventRow], on: date) -> dict[str, date | None]:
+    """The reasons suspending a claim at the end of ``on``, from its events in date order (events
+    of other kinds, and those after ``on``, are ignored): each start opens its reason until its
+    end date, each end closes it."""
+    active: dict[str, date | None] = {}
+    for event in events:
+        if event.kind != "suspension" or event.occurred_on > on:
+            continue
         reason = str(event.data["reason"])
         if event.data.get("action") == "start":
             until = event.data.get("until")

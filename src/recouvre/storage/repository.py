@@ -334,6 +334,22 @@ def load_ledger(session: Session, claim_id: int, *, until: date | None = None) -
     return Ledger(_movement(row) for row in session.scalars(query.order_by(MovementRow.sequence)))
 
 
+def load_ledgers(session: Session, claim_ids: Iterable[int], *, until: date) -> dict[int, Ledger]:
+    """The ledgers of several claims at the end of ``until``, read together (a claim with no
+    movement booked by then has an empty ledger)."""
+    ids = sorted(set(claim_ids))
+    rows: dict[int, list[Movement]] = {claim_id: [] for claim_id in ids}
+    for part in chunks(ids):
+        query = (
+            select(MovementRow)
+            .where(MovementRow.claim_id.in_(part), MovementRow.booked_on <= until)
+            .order_by(MovementRow.claim_id, MovementRow.sequence)
+        )
+        for row in session.scalars(query):
+            rows[row.claim_id].append(_movement(row))
+    return {claim_id: Ledger(movements) for claim_id, movements in rows.items()}
+
+
 def insert_movements(
     session: Session, claim_movements: Sequence[tuple[int, Movement]], recorded_at: datetime
 ) -> None:
@@ -436,6 +452,24 @@ def claim_events(session: Session, claim_id: int, *, until: date | None = None) 
     if until is not None:
         query = query.where(ClaimEventRow.occurred_on <= until)
     return list(session.scalars(query.order_by(ClaimEventRow.occurred_on, ClaimEventRow.id)))
+
+
+def claims_events(
+    session: Session, claim_ids: Iterable[int], *, until: date
+) -> dict[int, list[ClaimEventRow]]:
+    """The events of several claims up to ``until``, each claim's in the order of
+    ``claim_events``."""
+    ids = sorted(set(claim_ids))
+    found: dict[int, list[ClaimEventRow]] = {claim_id: [] for claim_id in ids}
+    for part in chunks(ids):
+        query = (
+            select(ClaimEventRow)
+            .where(ClaimEventRow.claim_id.in_(part), ClaimEventRow.occurred_on <= until)
+            .order_by(ClaimEventRow.claim_id, ClaimEventRow.occurred_on, ClaimEventRow.id)
+        )
+        for row in session.scalars(query):
+            found[row.claim_id].append(row)
+    return found
 
 
 def add_refusal(session: Session, organism: int, on: date, event: str, subject: str, message: str) -> None:

@@ -249,14 +249,12 @@ class PlanShown:
 
 def active_plans(services: Services, organism: str, refs: Iterable[str], on: date) -> dict[str, PlanShown]:
     found: dict[str, PlanShown] = {}
-    for ref in refs:
-        plan = plans.active_plan(services, organism, ref, on)
-        if plan is not None:
-            found[ref] = PlanShown(
-                format_amount(plan.monthly),
-                plan.first_due,
-                plan.months,
-                format_amount(plan.total),
-                plan.status,
-            )
+    for ref, plan in plans.active_plans(services, organism, refs, on).items():
+        found[ref] = PlanShown(
+            format_amount(plan.monthly),
+            plan.first_due,
+            plan.months,
+            format_amount(plan.total),
+            plan.status,
+        )
     return found

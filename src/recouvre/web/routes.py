@@ -652,12 +652,16 @@ def _debtor_page(
             "appeal_deciders": {stage.value: name for stage, name in commands.APPEAL_DECISIONS.items()},
             "organism_appeal": commands.ORGANISM_APPEAL,
             "overpayment": overpayment,
-            "guidance": {
-                claim.ref: office_reads.claim_guidance(services, web.actor, organism, claim.ref, on)
-                for claim in found.claims
-                if claim.status in ("open", "suspended")
-                and (web.can("plans.agree") or web.can("remissions.propose"))
-            },
+            "guidance": office_reads.claim_guidances(
+                services,
+                web.actor,
+                organism,
+                debtor,
+                [claim.ref for claim in found.claims if claim.status in ("open", "suspended")],
+                on,
+            )
+            if web.can("plans.agree") or web.can("remissions.propose")
+            else {},
             "credit_total": sum((Decimal(claim.credit) for claim in found.claims), Decimal(0)),
         },
         web=web,

@@ -3,12 +3,13 @@ administrators): each guarded by the action its page needs, as ``commands.reads`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from recouvre.security.authorization import Actor, Subject
 from recouvre.service import back_office, decisions, trail
 from recouvre.service.context import Services
-from recouvre.service.door import allowed, guard, guard_claim
+from recouvre.service.door import allowed, guard, guard_claim, guard_debtor
 
 
 def workload(services: Services, actor: Actor, organism: str, on: date) -> list[back_office.AgentLoad]:
@@ -87,3 +88,15 @@ def claim_guidance(
 ) -> back_office.ClaimGuidance:
     guard_claim(services, actor, "claims.read", organism, claim_ref)
     return back_office.claim_guidance(services, organism, claim_ref, on)
+
+
+def claim_guidances(
+    services: Services, actor: Actor, organism: str, debtor: str, claim_refs: Sequence[str], on: date
+) -> dict[str, back_office.ClaimGuidance]:
+    """``claim_guidance`` for claims of one debtor's file, read together."""
+    if actor.agency is None:
+        guard_debtor(services, actor, "claims.read", organism, debtor)
+    else:  # an agency reads only the claims placed with it: each one is checked
+        for claim_ref in claim_refs:
+            guard_claim(services, actor, "claims.read", organism, claim_ref)
+    return back_office.claim_guidances(services, organism, debtor, claim_refs, on)

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -205,6 +205,7 @@ def act(
     before: Callable[[], Mapping[str, Any] | None] | None = None,
     audited_inside: bool = False,
     retried: bool = False,
+    scope: str | None = None,
 ) -> Iterator[Act]:
     """One act in one transaction, its audit row included; call it once ``guard`` has passed.
 
@@ -213,12 +214,13 @@ def act(
     service function appends the act's own row (users, mandates, placements, proposals keep
     their own before and after); the door then records only a refusal. Any other error is
     audited ``failed``, except a transient conflict when the caller will do the act again
-    (``retried``).
+    (``retried``). ``scope``: the one debtor's file the act is confined to, if it is
+    (``Database.act``).
     """
     entry = trail.Entry(actor.user, action, organism=organism, subject=subject, on=on, why=why)
     current = Act(entry)
     try:
-        with trail.unit_of_work(services, act=True) as session:
+        with trail.unit_of_work(services, act=True, scope=scope) as session:
             state = before() if before is not None else None
             current.entry = replace(entry, before=state)
             yield current
@@ -254,6 +256,18 @@ def audited_claim_act(
         yield current
 
 
+DEBTOR_CONFINED: Final = frozenset({"contacts.record", "payments.record", "promises.record"})
+"""The acts on a claim that read and write nothing but its debtor's file (the claim, its ledger,
+the debtor's tasks and letters) and the audit chain: on PostgreSQL they wait only for the acts on
+the same debtor (``Database.act``), so that case workers recording contacts and payments on
+different files do not queue behind each other (issue 15, load). Any other act is done alone."""
+
+
+def debtor_scope(organism: str, debtor: str | None) -> str | None:
+    """The lock scope of one debtor's file (``None``, every act, when the debtor is not known)."""
+    return None if debtor is None else f"debtor:{organism}:{debtor}"
+
+
 def on_claim(
     services: Services,
     actor: Actor,
@@ -285,6 +299,7 @@ def on_claim(
                 why=why,
                 before=lambda: claim_snapshot(services, organism, claim_ref, on),
                 retried=not last,
+                scope=debtor_scope(organism, subject.owner) if action in DEBTOR_CONFINED else None,
             ) as current:
                 result = run()
                 current.note(

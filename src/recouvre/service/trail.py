@@ -217,11 +217,17 @@ def append(session: Session, entry: Entry, recorded_at: datetime) -> AuditView:
 
 
 @contextmanager
-def unit_of_work(services: Services, *, act: bool = False) -> Iterator[Session]:
+def unit_of_work(services: Services, *, act: bool = False, scope: str | None = None) -> Iterator[Session]:
     """A unit of work that appends to the trail: one writer of the chain at a time in this
     process (another process racing for the same head fails on ``prev_hash``'s uniqueness, or
     waits for it on PostgreSQL). With ``act``, the one transaction of an act (``service.door``):
-    every unit of work opened inside joins it."""
+    every unit of work opened inside joins it; an act confined to a ``scope`` on PostgreSQL
+    waits only for the acts of its scope (``Database.act``) and for the chain's lock at its
+    append, not for every act of this process."""
+    if act and scope is not None and services.db.dialect == "postgresql":
+        with services.db.act(scope) as session:
+            yield session
+        return
     with _append_lock:
         if act:
             with services.db.act() as session:

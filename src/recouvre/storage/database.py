@@ -19,7 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 DEFAULT_URL = "sqlite:///recouvre.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 ACT_LOCK = 7_263_315
-"""PostgreSQL advisory lock key an act holds from its first statement until it ends (``act``)."""
+"""PostgreSQL advisory lock key an act holds from its first statement until it ends (``act``):
+exclusively, or shared by the acts confined to one scope (see ``act``)."""
+SCOPE_LOCKS = 7_263
+"""PostgreSQL advisory lock class (the first of two 32-bit keys; the second is the scope's
+hash) of the acts confined to one scope, e.g. one debtor's file."""
 BUSY_MS = 30_000
 BUSY_VARIABLE = "RECOUVRE_SQLITE_BUSY_MS"
 """How long a SQLite writer waits for another's lock before saying the base is locked."""
@@ -160,21 +164,24 @@ class Database:
             session.close()
 
     @contextmanager
-    def act(self) -> Iterator[Session]:
-        """The one transaction of an act: every ``unit_of_work`` opened inside joins it."""
+    def act(self, scope: str | None = None) -> Iterator[Session]:
+        """The one transaction of an act: every ``unit_of_work`` opened inside joins it.
+
+        ``scope`` names what the act reads and writes when it is confined to it (one debtor's
+        file): on PostgreSQL, acts of different scopes then run side by side (``_serialise``)."""
         if self.in_act():
             raise RuntimeError("an act is already in progress: acts do not nest")
         session = self._sessions()
         token = _ACT.set((self, session))
         try:
             with session.begin():
-                self._serialise(session)
+                self._serialise(session, scope)
                 yield session
         finally:
             _ACT.reset(token)
             session.close()
 
-    def _serialise(self, session: Session) -> None:
+    def _serialise(self, session: Session, scope: str | None = None) -> None:
         """Acts are done one at a time, each reading what the previous one committed.
 
         An act reads (a claim's ledger, the audit chain's head) and then writes what it computed
@@ -185,14 +192,27 @@ class Database:
         * SQLite: ``BEGIN IMMEDIATE`` (pysqlite would otherwise begin lazily, at the first
           write, after the reads); a writer holding the lock is waited for (``busy_timeout``);
         * PostgreSQL: an advisory lock held until the act's transaction ends; under READ
-          COMMITTED every statement after it sees what the previous act committed.
+          COMMITTED every statement after it sees what the previous act committed. An act
+          confined to a ``scope`` holds ``ACT_LOCK`` shared and its scope's lock exclusively:
+          two acts on the same debtor's file still run one after the other, acts on two files
+          run side by side, and an act with no scope still waits for all of them (and they for
+          it). The audit chain, which every act appends to, keeps its own lock
+          (``trail.CHAIN_LOCK``), taken at the append and held to the commit.
 
         Units of work outside acts (the batch steps, each on its own shard) are unchanged."""
         connection = session.connection()
         if self.dialect == "sqlite":
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-        elif self.dialect == "postgresql":
+        elif self.dialect == "postgresql" and scope is None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ACT_LOCK})
+        elif self.dialect == "postgresql":
+            connection.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock_shared(:key),"
+                    " pg_advisory_xact_lock(:scopes, hashtext(:scope))"
+                ),
+                {"key": ACT_LOCK, "scopes": SCOPE_LOCKS, "scope": scope},
+            )
 
     def in_act(self) -> bool:
         current = _ACT.get()

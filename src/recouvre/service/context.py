@@ -37,6 +37,7 @@ class Services:
     """Parameters that replace the national defaults outright (a scenario's ``policy:``)."""
     clock: Callable[[], datetime] = default_clock
     _policies: dict[str, policies.Policy] = field(default_factory=dict, repr=False)
+    _organisms: dict[str, tuple[int, Organism]] = field(default_factory=dict, repr=False, compare=False)
     throttle: SignInThrottle = field(default_factory=SignInThrottle, repr=False, compare=False)
     """Sign-in failures per client address and per name (``recouvre.security.throttle``)."""
     transports: Mapping[str, Transport] | None = field(default=None, repr=False, compare=False)
@@ -56,8 +57,13 @@ class Services:
         return cached
 
     def organism(self, session: Session, code: str) -> tuple[int, Organism]:
-        """The organism ``code`` and its id: read once per transaction (a debtor file's page asks
-        for it some twenty times), with one statement."""
+        """The organism ``code`` and its id, read once by this process: an organism is never
+        changed nor removed once added (``repository.add_organism`` only inserts), and a page
+        asks for it in every transaction. One added by a transaction not yet committed is kept
+        for that transaction only."""
+        found = self._organisms.get(code)
+        if found is not None:
+            return found
         known: dict[str, tuple[int, Organism]] = session.info.setdefault("recouvre_organisms", {})
         found = known.get(code)
         if found is None:
@@ -67,6 +73,8 @@ class Services:
                     "organism", code, "organisme inconnu ; créez-le avec « recouvre organisms add »"
                 )
             found = known[code] = read
+        if not session.info.get(repository.ORGANISM_ADDED):
+            self._organisms[code] = found
         return found
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, TypeVar, cast, overload
+from typing import Any, Final, TypeVar, cast, overload
 
 from sqlalchemy import JSON, Boolean, ColumnElement, Date, DateTime, Row, Table, any_, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -143,10 +143,16 @@ def list_organisms(session: Session) -> list[Organism]:
     return [Organism(code=row.code, country=Country(row.country), name=row.name) for row in rows]
 
 
+ORGANISM_ADDED: Final = "recouvre_organism_added"
+"""``Session.info`` key set by ``add_organism``: the transaction holds an organism not yet
+committed (which no cache outside the transaction may keep)."""
+
+
 def add_organism(session: Session, organism: Organism) -> int:
     row = OrganismRow(code=organism.code, country=organism.country.value, name=organism.name)
     session.add(row)
     session.flush()
+    session.info[ORGANISM_ADDED] = True
     return row.id
 
 

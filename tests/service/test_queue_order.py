@@ -42,12 +42,15 @@ def test_mended_order_is_the_sorted_order(
 
     first = _unique(before)
     last = order_again(None, first, key)
-    assert last == (frozenset(first), sorted(first, key=key))
+    assert last.order == sorted(first, key=key)
     known = {task[0] for task in first}
     now = [task for task in first if task[0] not in closed] + [
         task for task in _unique(created) if task[0] not in known
     ]
     again = order_again(last, now, key)
-    assert again[0] == frozenset(now)
-    assert again[1] == sorted(now, key=key)
-    assert order_again(again, list(reversed(now)), key)[1] == again[1]
+    assert again.ids == {task[0] for task in now}
+    assert again.order == sorted(now, key=key)
+    assert order_again(again, list(reversed(now)), key).order == again.order
+    assert again.new_among(now) == [] and {task[0] for task in last.new_among(now)} == {
+        task[0] for task in now
+    } - {task[0] for task in first}

@@ -249,7 +249,7 @@ def prioritised(
 
     if kept is not None:
         kept.ranked = order_again(kept.ranked, tasks, key)
-        order = kept.ranked[1]
+        order = kept.ranked.order
     else:
         order = sorted(tasks, key=key)
     ranked = list(enumerate(order[page], start=(page.start or 0) + 1))  # the page only, ranked
@@ -294,8 +294,20 @@ def prioritised(
 
 TaskFacts = tuple[int, int | None, date]
 """(id, claim id, created on): what ``prioritised`` ranks a task by, with its claim's figures."""
-Ranked = tuple[frozenset[TaskFacts], list[TaskFacts]]
-"""Tasks ranked with one set of figures: the tasks, and their order."""
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Tasks ranked with one set of figures: the tasks as read, their ids, and their order."""
+
+    tasks: Sequence[TaskFacts]
+    ids: frozenset[int]
+    order: list[TaskFacts]
+
+    def new_among(self, tasks: Sequence[TaskFacts]) -> list[TaskFacts]:
+        """The tasks of ``tasks`` not ranked here (a task's claim and creation day never change:
+        its id says which it is)."""
+        return [] if tasks == self.tasks else [task for task in tasks if task[0] not in self.ids]
 
 
 def order_again(last: Ranked | None, tasks: Sequence[TaskFacts], key: Callable[[TaskFacts], Any]) -> Ranked:
@@ -304,16 +316,19 @@ def order_again(last: Ranked | None, tasks: Sequence[TaskFacts], key: Callable[[
     place, rather than sorting tens of thousands of tasks again (between two requests to a large
     queue, a few tasks change). Gives exactly ``sorted(tasks, key=key)``: ``key`` ends with the
     task's id, so no two tasks tie."""
-    now = frozenset(tasks)
-    if last is not None and last[0] == now:
+    if last is not None and tasks == last.tasks:
         return last
-    if last is None or 10 * len(now.symmetric_difference(last[0])) > len(now):
-        return now, sorted(tasks, key=key)
-    gone = last[0] - now
-    order = [task for task in last[1] if task not in gone] if gone else list(last[1])
-    for task in sorted(now - last[0], key=key):
+    ids = frozenset(task[0] for task in tasks)
+    if last is None:
+        return Ranked(tasks, ids, sorted(tasks, key=key))
+    gone = last.ids - ids
+    created = [task for task in tasks if task[0] not in last.ids]
+    if 10 * (len(gone) + len(created)) > len(tasks):
+        return Ranked(tasks, ids, sorted(tasks, key=key))
+    order = [task for task in last.order if task[0] not in gone] if gone else list(last.order)
+    for task in sorted(created, key=key):
         insort(order, task, key=key)
-    return now, order
+    return Ranked(tasks, ids, order)
 
 
 @dataclass
@@ -379,10 +394,13 @@ def _reused_standings(
         kept = _standings.get(full_key)
         gate = _gates.setdefault(full_key, threading.Lock())
     age = None if kept is None else time.monotonic() - kept.read_at
-    claim_ids = {claim_id for _, claim_id, _ in tasks if claim_id is not None}
+
+    def claims_of(these: Sequence[TaskFacts]) -> set[int]:
+        return {claim_id for _, claim_id, _ in these if claim_id is not None}
+
     if kept is not None and age is not None and RANKING_REUSE_SECONDS < age <= 4 * RANKING_REUSE_SECONDS:
         if gate.acquire(blocking=False):
-            arguments = (services, full_key, gate, claim_ids, claims, on, terms, horizon)
+            arguments = (services, full_key, gate, claims_of(tasks), claims, on, terms, horizon)
             threading.Thread(target=_read_again, args=arguments, daemon=True).start()
     elif age is None or age > RANKING_REUSE_SECONDS:
         with gate:
@@ -390,11 +408,14 @@ def _reused_standings(
                 kept = _standings.get(full_key)
             if kept is None or time.monotonic() - kept.read_at > RANKING_REUSE_SECONDS:
                 kept = _Standings(
-                    time.monotonic(), claim_ids, prescription.standings(session, claims, on, terms, horizon)
+                    time.monotonic(),
+                    claims_of(tasks),
+                    prescription.standings(session, claims, on, terms, horizon),
                 )
                 _keep(full_key, kept, gate)
     assert kept is not None
-    missing = sorted(claim_ids - kept.claims)
+    # Only a task not ranked with these figures may bring a claim they lack.
+    missing = sorted(claims_of(tasks if kept.ranked is None else kept.ranked.new_among(tasks)) - kept.claims)
     if not missing:
         return kept
     standing = dict(kept.standing)

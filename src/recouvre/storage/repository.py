@@ -494,17 +494,32 @@ def _unknown(session: Session, column: Any, drafts: Sequence[D]) -> list[D]:
     return [draft for draft in drafts if draft.key not in known]
 
 
-def prepared_letters(session: Session, drafts: Sequence[LetterDraft]) -> list[Prepared]:
+def prepared_letters(
+    session: Session, drafts: Sequence[LetterDraft], *, numbered: bool = False
+) -> list[Prepared]:
     """The statements inserting the letters whose key is new, then their links to the claims
     they cover (run them in this order: a link finds its letter by key, inside the database,
-    so that no new id makes a round trip)."""
+    so that no new id makes a round trip).
+
+    ``numbered`` (SQLite; for a transaction that holds the write lock already, as a cycle shard's
+    does once it has recorded its shard): the letters take the ids SQLite would give them (the
+    next ones after the largest, read when the statements run), and the links are inserted with
+    those ids, without looking each letter up by its key."""
     fresh = _unknown(session, LetterRow.key, drafts)
     names = ("key", "organism_id", "debtor_id", "type", "issued_on", "cycle", "status", "status_on", "data")
     rows = [
         (d.key, d.organism_id, d.debtor_id, d.type, d.issued_on, d.cycle, "generated", d.issued_on, d.data)
         for d in fresh
     ]
-    mark = _placeholders(session.connection().dialect.paramstyle, 1)
+    dialect = session.connection().dialect
+    if numbered and dialect.name == "sqlite":
+        letters = prepared_insert(session, LetterRow, names, rows)
+        sql = (
+            f"INSERT INTO letters (id, {', '.join(names)}) VALUES ({_placeholders('qmark', len(names) + 1)})"
+        )
+        numbered_links = [(index, claim_id) for index, d in enumerate(fresh) for claim_id in d.claim_ids]
+        return [NumberedLetters(sql, letters.rows, links=numbered_links), Prepared("", ())]
+    mark = _placeholders(dialect.paramstyle, 1)
     links = "INSERT INTO letter_claims (letter_id, claim_id) SELECT id, {0} FROM letters WHERE key = {0}"
     return [
         prepared_insert(session, LetterRow, names, rows),
@@ -703,6 +718,30 @@ class Prepared:
 COPY_FROM = 50
 """Rows from which a batch ``INSERT`` on PostgreSQL is sent as one ``COPY`` (ADR 0008): one
 statement streams the rows, where ``executemany`` has the server bind and run one per row."""
+
+
+@dataclass(frozen=True)
+class NumberedLetters(Prepared):
+    """Letters (their rows without their id) and their links to claims (index of the letter in
+    ``rows``, claim id), inserted with the next ids of ``letters`` (SQLite, write lock held:
+    the ids ``INTEGER PRIMARY KEY`` would give, one after the largest, in the same order)."""
+
+    links: Sequence[tuple[int, int]] = ()
+
+    def run(self, session: Session) -> int:
+        if not self.rows:
+            return 0
+        cursor = session.connection().connection.cursor()
+        try:
+            first = int(cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM letters").fetchone()[0])
+            cursor.executemany(self.sql, [(first + index, *row) for index, row in enumerate(self.rows)])
+            cursor.executemany(
+                "INSERT INTO letter_claims (letter_id, claim_id) VALUES (?, ?)",
+                [(first + index, claim_id) for index, claim_id in self.links],
+            )
+        finally:
+            cursor.close()
+        return len(self.rows)
 
 
 def _copy(session: Session, copy: str, rows: Sequence[Sequence[Any]]) -> int:

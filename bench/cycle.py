@@ -16,10 +16,11 @@ from the ledger and update one column of its state). Prints one JSON line:
 ``claims``, ``cycle_s`` (withholding + cycle), ``withhold_s``, ``cycle_only_s``,
 ``baseline_s``, ``ratio`` (cycle_s / baseline_s), ``peak_rss_mb`` (this process),
 ``all_processes_peak_rss_mb`` (this process and its worker processes together, sampled every
-0.2 s during the timed runs from /proc), ``build_s``, ``letters``, ``withheld_claims``; with
-``--db`` also ``engine`` (``postgresql``), ``load_average`` (the 1-minute load when the timed
-runs end: the machine may be shared) and ``server_cpu_s`` (CPU time of the PostgreSQL server
-processes during the timed runs, when the server runs on this machine).
+0.2 s during the timed runs from /proc), ``build_s``, ``letters``, ``withheld_claims``,
+``load_average`` (the 1-minute load when the timed runs end: the machine may be shared) and
+``client_cpu_s`` (CPU time of this process and its workers during the timed runs); with
+``--db`` also ``engine`` (``postgresql``) and ``server_cpu_s`` (CPU time of the PostgreSQL
+server processes during the timed runs, when the server runs on this machine).
 """
 
 from __future__ import annotations
@@ -483,10 +484,12 @@ def main() -> None:
         "letters": sum(summary.letters.values()),
         "withheld_claims": withheld,
     }
+    # The machine may be shared: the load and the CPU time of this process and its workers
+    # during the timed runs tell a slow run on a busy machine from a slow code.
+    figures["load_average"] = round(load_average, 2)
+    figures["client_cpu_s"] = round(client_cpu, 1)
     if postgresql:
         figures["engine"] = database.dialect
-        figures["load_average"] = round(load_average, 2)
-        figures["client_cpu_s"] = round(client_cpu, 1)
         if server_before is not None and server_after is not None:
             figures["server_cpu_s"] = round(server_after - server_before, 1)
         if args.keep_schema:

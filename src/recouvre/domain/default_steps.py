@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from types import MappingProxyType
 
 from dateutil.relativedelta import relativedelta
@@ -60,7 +61,13 @@ class FinalNotice:
 
     def deadline(self, on: date) -> date:
         """The date until which the debtor may still pay after a notice sent on ``on``."""
-        return on + relativedelta(months=self.months) + timedelta(days=self.days)
+        return _deadline(on, self.months, self.days)
+
+
+@lru_cache(maxsize=4_096)
+def _deadline(on: date, months: int, days: int) -> date:
+    # Cached: a cycle dates thousands of notices on the same day, and ``relativedelta`` is slow.
+    return on + relativedelta(months=months) + timedelta(days=days)
 
 
 def _formal_notice(formal_notice_months: int, last_notice_days: int, costs: Decimal) -> FinalNotice:

@@ -762,7 +762,8 @@ def _prepare_writes(session: Session, plan: _ShardPlan, recorded_at: Any, where:
         raise PostingsRefused(where, problems)
     movements = [(*row, recorded_at) for row in plan.movements]
     plan.movement_keys = [row[0] for row in plan.movements]
-    letters, links = repository.prepared_letters(session, plan.letters)
+    # numbered: the shard's transaction holds the write lock once its shard row is inserted
+    letters, links = repository.prepared_letters(session, plan.letters, numbered=True)
     tasks = repository.prepared_tasks(session, plan.tasks)
     plan.writes = [
         repository.prepared_movements(session, movements),

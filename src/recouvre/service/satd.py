@@ -311,7 +311,8 @@ def run_seizures(
     by_debtor: dict[int, list[SatdNoticeRow]] = {}
     for part in repository.chunks(debtor_ids):
         query = select(SatdNoticeRow).where(
-            SatdNoticeRow.organism_id == organism_id, SatdNoticeRow.debtor_id.in_(part)
+            SatdNoticeRow.organism_id == organism_id,
+            repository.one_of(session, SatdNoticeRow.debtor_id, part),
         )
         for row in session.scalars(query):
             by_debtor.setdefault(row.debtor_id, []).append(row)

@@ -534,17 +534,32 @@ def _unknown(session: Session, column: Any, drafts: Sequence[D]) -> list[D]:
     return [draft for draft in drafts if draft.key not in known]
 
 
-def prepared_letters(session: Session, drafts: Sequence[LetterDraft]) -> list[Prepared]:
+def prepared_letters(
+    session: Session, drafts: Sequence[LetterDraft], *, numbered: bool = False
+) -> list[Prepared]:
     """The statements inserting the letters whose key is new, then their links to the claims
     they cover (run them in this order: a link finds its letter by key, inside the database,
-    so that no new id makes a round trip)."""
+    so that no new id makes a round trip).
+
+    ``numbered`` (SQLite; for a transaction that holds the write lock already, as a cycle shard's
+    does once it has recorded its shard): the letters take the ids SQLite would give them (the
+    next ones after the largest, read when the statements run), and the links are inserted with
+    those ids, without looking each letter up by its key."""
     fresh = _unknown(session, LetterRow.key, drafts)
     names = ("key", "organism_id", "debtor_id", "type", "issued_on", "cycle", "status", "status_on", "data")
     rows = [
         (d.key, d.organism_id, d.debtor_id, d.type, d.issued_on, d.cycle, "generated", d.issued_on, d.data)
         for d in fresh
     ]
-    mark = _placeholders(session.connection().dialect.paramstyle, 1)
+    dialect = session.connection().dialect
+    if numbered and dialect.name == "sqlite":
+        letters = prepared_insert(session, LetterRow, names, rows)
+        sql = (
+            f"INSERT INTO letters (id, {', '.join(names)}) VALUES ({_placeholders('qmark', len(names) + 1)})"
+        )
+        numbered_links = [(index, claim_id) for index, d in enumerate(fresh) for claim_id in d.claim_ids]
+        return [NumberedLetters(sql, letters.rows, links=numbered_links), Prepared("", ())]
+    mark = _placeholders(dialect.paramstyle, 1)
     links = "INSERT INTO letter_claims (letter_id, claim_id) SELECT id, {0} FROM letters WHERE key = {0}"
     return [
         prepared_insert(session, LetterRow, names, rows),
@@ -745,6 +760,30 @@ COPY_FROM = 50
 statement streams the rows, where ``executemany`` has the server bind and run one per row."""
 
 
+@dataclass(frozen=True)
+class NumberedLetters(Prepared):
+    """Letters (their rows without their id) and their links to claims (index of the letter in
+    ``rows``, claim id), inserted with the next ids of ``letters`` (SQLite, write lock held:
+    the ids ``INTEGER PRIMARY KEY`` would give, one after the largest, in the same order)."""
+
+    links: Sequence[tuple[int, int]] = ()
+
+    def run(self, session: Session) -> int:
+        if not self.rows:
+            return 0
+        cursor = session.connection().connection.cursor()
+        try:
+            first = int(cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM letters").fetchone()[0])
+            cursor.executemany(self.sql, [(first + index, *row) for index, row in enumerate(self.rows)])
+            cursor.executemany(
+                "INSERT INTO letter_claims (letter_id, claim_id) VALUES (?, ?)",
+                [(first + index, claim_id) for index, claim_id in self.links],
+            )
+        finally:
+            cursor.close()
+        return len(self.rows)
+
+
 def _copy(session: Session, copy: str, rows: Sequence[Sequence[Any]]) -> int:
     """``COPY … FROM STDIN`` of ``rows`` on the unit of work's own connection (psycopg 3)."""
     driver: Any = session.connection().connection.driver_connection
@@ -814,6 +853,11 @@ def prepared_guarded_update(
     ``changes`` groups the rows by change: ``(new values, old values, key values)``, values in
     the order of ``names`` (a batch moves thousands of rows from one state to the same next
     one: each change is converted once). ``NULL`` compares equal to ``NULL``.
+
+    On SQLite a change is ONE statement for all its rows, their keys in one JSON parameter
+    (``key IN (SELECT value FROM json_each(?))``, the rows updated set-wise inside the
+    database): binding and stepping a statement per row cost four times the update itself.
+    PostgreSQL runs one statement per row (its pipeline sends them together).
     """
     dialect = session.connection().dialect
     table = core(mapped)
@@ -821,15 +865,20 @@ def prepared_guarded_update(
     converters = _converters(table, names, dialect.name)
     everywhere = [(position + offset, convert) for offset in (0, width) for position, convert in converters]
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    same = "IS" if dialect.name == "sqlite" else "IS NOT DISTINCT FROM"
+    sqlite = dialect.name == "sqlite"
+    same = "IS" if sqlite else "IS NOT DISTINCT FROM"
+    keyed = f"{key} IN (SELECT value FROM json_each({mark}))" if sqlite else f"{key} = {mark}"
     sql = (
         f"UPDATE {table.name} SET {', '.join(f'{name} = {mark}' for name in names)} WHERE "
         + " AND ".join(f"{name} {same} {mark}" for name in names)
-        + f" AND {key} = {mark}"
+        + f" AND {keyed}"
     )
     rows: list[tuple[Any, ...]] = []
     for new, old, idents in changes:
         (values,) = _driver_rows([(*new, *old)], everywhere)
         change = tuple(values)
-        rows.extend([(*change, ident) for ident in idents])
+        if sqlite:
+            rows.append((*change, json_text(list(idents))))
+        else:
+            rows.extend([(*change, ident) for ident in idents])
     return Prepared(sql, rows)

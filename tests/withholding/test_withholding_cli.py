@@ -79,6 +79,21 @@ def test_withhold_writes_the_withholding_file(portfolio: Services, invoke: Invok
     assert "Rien de nouveau" in again.stdout
 
 
+def test_an_output_that_is_not_a_plain_file_is_refused_before_anything_is_booked(
+    portfolio: Services, invoke: Invoke, tmp_path: Path
+) -> None:
+    """The file is written aside and renamed onto ``--output``: a device (run as root,
+    ``--output /dev/null`` replaced the device with a plain file) is refused first."""
+    source = tmp_path / "march.csv"
+    source.write_text(PAYMENTS, encoding="utf-8")
+    booked = counts(portfolio)
+    result = withhold(invoke, str(source), "--organism", ORGANISM, "--output", "/dev/null")
+    assert result.exit_code == 1, result.output
+    assert "fichier ordinaire" in flat(result.output)
+    assert counts(portfolio) == booked
+    assert Path("/dev/null").is_char_device()
+
+
 def test_withhold_in_small_chunks_and_to_parquet(portfolio: Services, invoke: Invoke, tmp_path: Path) -> None:
     source = tmp_path / "march.csv"
     source.write_text(PAYMENTS, encoding="utf-8")

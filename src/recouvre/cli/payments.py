@@ -132,6 +132,10 @@ def withhold(
         raise fail(
             f"le fichier des retenues ne peut pas remplacer le fichier des paiements ({escape(str(file))})"
         )
+    if target.exists() and not target.is_file():
+        # The file is written aside, then renamed onto the target: a device such as /dev/null
+        # (or a directory) would be replaced by a plain file.
+        raise fail(f"--output doit désigner un fichier ordinaire, pas {escape(str(target))}")
     table = _read(file)
     known = registry.known_debtors(found, organism, _debtor_refs(table))
     batch, problems = parse_payments(table, known_debtors=known)

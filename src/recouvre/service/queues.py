@@ -32,6 +32,7 @@ from bisect import insort
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Numeric, and_, case, func, select, update
@@ -329,9 +330,9 @@ class Ranked:
     ids: frozenset[int]
     order: list[TaskFacts]
 
-    @property
+    @cached_property
     def fingerprint(self) -> tuple[int, int, int]:
-        """What ``task_fingerprint`` reads for these tasks."""
+        """What ``task_fingerprint`` reads for these tasks (computed once: they never change)."""
         return len(self.ids), sum(self.ids), sum(ident * ident for ident in self.ids)
 
     def new_among(self, tasks: Sequence[TaskFacts]) -> list[TaskFacts]:

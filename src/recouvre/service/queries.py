@@ -447,14 +447,17 @@ def summary(services: Services, organism: str, on: date) -> models.SummaryOut:
 def claim_events(
     services: Services, organism: str, refs: Sequence[str], on: date
 ) -> list[tuple[str, ClaimEventRow]]:
-    """The events of these claims up to ``on`` (the debtor file's timeline), claim by claim."""
+    """The events of these claims up to ``on`` (the debtor file's timeline), claim by claim,
+    read together."""
     if not refs:
         return []
     found: list[tuple[str, ClaimEventRow]] = []
     with services.db.unit_of_work() as session:
         organism_id, _ = services.organism(session, organism)
-        for ref, row in repository.claim_rows(session, organism_id, list(refs)).items():
-            found.extend((ref, event) for event in repository.claim_events(session, row.id, until=on))
+        rows = repository.claim_rows(session, organism_id, list(refs))
+        events = repository.claims_events(session, [row.id for row in rows.values()], until=on)
+        for ref, row in rows.items():
+            found.extend((ref, event) for event in events[row.id])
     return found
 
 

@@ -1,6 +1,8 @@
 """CPU seconds (user + system) used so far by process trees: ``cpu.py PID [PID …]`` prints one
 line ``<seconds>`` for the processes given and all their descendants (Linux ``/proc``), so that a
-run's CPU cost per request can be told apart from the neighbours' load on a shared machine."""
+run's CPU cost per request can be told apart from the neighbours' load on a shared machine.
+``cpu.py --machine`` prints the seconds every core of the machine has been busy (``/proc/stat``):
+with the server's and PostgreSQL's, what the load generator and the neighbours took."""
 
 from __future__ import annotations
 
@@ -40,5 +42,17 @@ def tree_seconds(roots: list[int]) -> float:
     return sum(times.get(pid, 0.0) for pid in chosen)
 
 
+def machine_busy_seconds() -> float:
+    """Seconds of CPU the whole machine has spent busy since boot (every state but idle and
+    iowait), all cores together."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = [int(value) for value in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+    return (sum(ticks[:8]) - idle) / TICKS
+
+
 if __name__ == "__main__":
-    print(f"{tree_seconds([int(value) for value in sys.argv[1:]]):.2f}")
+    if sys.argv[1:] == ["--machine"]:
+        print(f"{machine_busy_seconds():.2f}")
+    else:
+        print(f"{tree_seconds([int(value) for value in sys.argv[1:]]):.2f}")

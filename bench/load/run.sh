@@ -37,6 +37,8 @@ if [[ -n "${LOAD_PG_DATA:-}" && -f "$LOAD_PG_DATA/postmaster.pid" ]]; then
 fi
 cpu_server_before="$(.venv/bin/python bench/load/cpu.py "$server")"
 cpu_pg_before="$([[ -n "$pg" ]] && .venv/bin/python bench/load/cpu.py "$pg" || echo 0)"
+cpu_machine_before="$(.venv/bin/python bench/load/cpu.py --machine)"
+started="$(date +%s.%N)"
 echo "serveur : $workers processus, port $port ; charge avant : $(cut -d' ' -f1-3 /proc/loadavg)"
 .venv/bin/locust -f bench/load/locustfile.py --headless -u "$users" -r "${LOAD_SPAWN_RATE:-1}" \
     -t "$duration" --host "http://127.0.0.1:$port" --csv "$prefix" --only-summary \
@@ -44,15 +46,25 @@ echo "serveur : $workers processus, port $port ; charge avant : $(cut -d' ' -f1-
 echo "charge après : $(cut -d' ' -f1-3 /proc/loadavg) ; $users utilisateurs, $duration"
 cpu_server="$(.venv/bin/python bench/load/cpu.py "$server")"
 cpu_pg="$([[ -n "$pg" ]] && .venv/bin/python bench/load/cpu.py "$pg" || echo 0)"
+cpu_machine="$(.venv/bin/python bench/load/cpu.py --machine)"
 requests="$(awk -F, 'END { print $3 }' "${prefix}_stats.csv" | tr -d '"')"
-.venv/bin/python - "$cpu_server_before" "$cpu_server" "$cpu_pg_before" "$cpu_pg" "$requests" <<'PY'
+.venv/bin/python - "$cpu_server_before" "$cpu_server" "$cpu_pg_before" "$cpu_pg" "$requests" \
+    "$cpu_machine_before" "$cpu_machine" "$started" <<'PY'
+import os
 import sys
+import time
 server = float(sys.argv[2]) - float(sys.argv[1])
 pg = float(sys.argv[4]) - float(sys.argv[3])
 requests = max(int(sys.argv[5] or 0), 1)
+machine = float(sys.argv[7]) - float(sys.argv[6])
+available = (time.time() - float(sys.argv[8])) * (os.cpu_count() or 1)
 print(
     f"CPU : serveur {server:.1f} s ({1000 * server / requests:.1f} ms par requête), "
     f"PostgreSQL {pg:.1f} s ({1000 * pg / requests:.1f} ms par requête), {requests} requêtes"
+)
+print(
+    f"machine : {machine:.1f} s occupées sur {available:.1f} s ({100 * machine / available:.0f} %), "
+    f"dont {machine - server - pg:.1f} s hors serveur et PostgreSQL (locust, voisins)"
 )
 PY
 .venv/bin/python bench/load/summary.py "${prefix}_stats.csv"

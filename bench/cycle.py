@@ -30,6 +30,12 @@ first are in ``later_months``. With ``--db``, ``updates`` gives, for each month,
 table had updated and how many of them were HOT updates (``pg_stat_user_tables``), and
 ``sizes_mb`` the size of those tables once built and after the timed runs (heap, and with indexes
 and TOAST, in MB).
+
+``--organisms K`` (with ``--db``) shares the N claims out between K organisms, each with the
+portfolio the bench builds for one (N/K claims), in one block of debtor ids each or, with
+``--interleaved``, dealt out in turn (debtors registered by every organism at once); the timed
+runs work for the first organism only (the other organisms' rows are only there to be skipped;
+the baseline still reads and updates every organism's claims).
 """
 
 from __future__ import annotations
@@ -223,44 +229,69 @@ def _copy(connection: Any, table: str, columns: tuple[str, ...], rows: Any) -> N
             copy.write_row(row)
 
 
-def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
+def organism_codes(organisms: int) -> list[str]:
+    """The bench's organism first (the one the timed runs work for), then the others."""
+    return [ORG, *(f"{ORG}-{number}" for number in range(2, organisms + 1))]
+
+
+def build_postgresql(
+    database: Database, claims: int, organisms: int = 1, interleaved: bool = False
+) -> tuple[int, list[str]]:
     """The same portfolio as ``build``, loaded with ``COPY`` and explicit ids (a fresh schema:
-    the ids are those the sequences would give), then the sequences set past them."""
+    the ids are those the sequences would give), then the sequences set past them.
+
+    With ``organisms`` > 1 the ``claims`` are shared out between that many organisms, each with
+    the portfolio ``build`` would give it alone (``claims / organisms`` claims): in consecutive
+    blocks of debtor ids, the bench's organism first, or ``interleaved`` (debtor id ``i`` of
+    organism ``i mod organisms``: debtors registered over time by every organism at once).
+    The refs of the debtors receiving benefits are those of the bench's organism only."""
     services = Services(database)
-    ensure_organism(services, Organism(code=ORG, country=Country.FR))
+    codes = organism_codes(organisms)
+    for code in codes:
+        ensure_organism(services, Organism(code=code, country=Country.FR))
     stamp = datetime.now(UTC)
     debtors = claims // 2
+    share = debtors // organisms
     receiving: list[str] = []
     with database.unit_of_work() as session:
-        organism_id, _ = services.organism(session, ORG)
+        organism_ids = [services.organism(session, code)[0] for code in codes]
         driver = session.connection().connection.driver_connection
+
+        def owner(index: int) -> tuple[int, int]:
+            """The organism (position) of debtor ``index`` and the debtor's index in it."""
+            if interleaved:
+                return index % organisms, index // organisms
+            position = min(index // share, organisms - 1)
+            return position, index - position * share
+
         for start in range(0, debtors, COPY_ROWS):
             stop = min(start + COPY_ROWS, debtors)
+            rows = [(index, *owner(index)) for index in range(start, stop)]
             _copy(
                 driver,
                 "debtors",
                 ("id", "organism_id", "ref", "kind", "name", "receives_benefits"),
                 (
-                    (index + 1, organism_id, f"B{index:08d}", "person", f"Débiteur {index}", index % 2 == 0)
-                    for index in range(start, stop)
+                    (index + 1, organism_ids[at], f"B{j:08d}", "person", f"Débiteur {j}", j % 2 == 0)
+                    for index, at, j in rows
                 ),
             )
-            receiving.extend(f"B{index:08d}" for index in range(start, stop, 2) if index % 2 == 0)
+            receiving.extend(f"B{j:08d}" for _, at, j in rows if at == 0 and j % 2 == 0)
             _copy(
                 driver,
                 "debtor_quotients",
                 ("id", "debtor_id", "valid_from", "value_cents"),
                 (
-                    (index + 1, index + 1, date(2026, 1, 1), 40_000 + (index % 20_000 % 90) * 1_000)
-                    for index in range(start, stop)
+                    (index + 1, index + 1, date(2026, 1, 1), 40_000 + (j % 20_000 % 90) * 1_000)
+                    for index, _, j in rows
                 ),
             )
             # the quotient of ``build`` (its 20,000-debtor blocks count from 0 each);
             # claim ``number`` (1, 2) of debtor ``index`` has id 2 * index + number, as ``build``
             # gives them; its principal as ``build`` computes it.
             parts = [
-                (2 * index + number, index, number, 20_000 + (index % 50) * 3_000 + number * 1_000)
-                for index in range(start, stop)
+                (2 * index + number, index, at, j, number, 20_000 + (j % 50) * 3_000 + number * 1_000)
+                for index, at, j in rows
                 for number in (1, 2)
             ]
             _copy(
@@ -283,9 +314,9 @@ def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
                 (
                     (
                         ident,
-                        organism_id,
+                        organism_ids[at],
                         index + 1,
-                        f"B{index:08d}-{number}",
+                        f"B{j:08d}-{number}",
                         "AL" if number == 1 else "AF",
                         "own",
                         "debtor_error",
@@ -295,14 +326,14 @@ def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
                         principal,
                         "",
                     )
-                    for ident, index, number, principal in parts
+                    for ident, index, at, j, number, principal in parts
                 ),
             )
             _copy(
                 driver,
                 "claim_lines",
                 ("id", "claim_id", "line_no", "paid_on", "amount_cents"),
-                ((ident, ident, 1, date(2026, 5, 5), principal) for ident, _, _, principal in parts),
+                ((ident, ident, 1, date(2026, 5, 5), principal) for ident, *_, principal in parts),
             )
             _copy(
                 driver,
@@ -322,7 +353,7 @@ def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
                 (
                     (
                         ident,
-                        f"{ORG}:B{index:08d}-{number}:established",
+                        f"{codes[at]}:B{j:08d}-{number}:established",
                         ident,
                         1,
                         "established",
@@ -332,14 +363,14 @@ def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
                         "",
                         stamp,
                     )
-                    for ident, index, number, principal in parts
+                    for ident, _, at, j, number, principal in parts
                 ),
             )
             _copy(
                 driver,
                 "claim_state",
                 ("claim_id", "recovery_mode", "phase", "step_offset"),
-                ((ident, "withholding", "amicable", 0) for ident, _, _, _ in parts),
+                ((ident, "withholding", "amicable", 0) for ident, *_ in parts),
             )
         for table in ("debtors", "debtor_quotients", "claims", "claim_lines", "movements"):
             session.execute(
@@ -347,7 +378,7 @@ def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
             )
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM ANALYZE")
-    return organism_id, receiving
+    return organism_ids[0], receiving
 
 
 def withhold(
@@ -484,8 +515,8 @@ def set_fill_factors(database: Database, settings: list[str]) -> dict[str, int]:
             raise SystemExit(f"--fillfactor {setting!r}: TABLE=N with N from 10 to 100")
         factors[table] = int(value)
     with database.engine.begin() as connection:
-        for table, value in factors.items():
-            connection.exec_driver_sql(f"ALTER TABLE {table} SET (fillfactor = {value})")
+        for table, factor in factors.items():
+            connection.exec_driver_sql(f"ALTER TABLE {table} SET (fillfactor = {factor})")
     return factors
 
 
@@ -541,10 +572,23 @@ def main() -> None:
         help="with --db: a table's fill factor, set before the build (repeatable)",
     )
     parser.add_argument("--months", type=int, default=1, help="consecutive months run (default 1)")
+    parser.add_argument(
+        "--organisms",
+        type=int,
+        default=1,
+        help="with --db: organisms sharing the claims; the timed runs work for the first",
+    )
+    parser.add_argument(
+        "--interleaved",
+        action="store_true",
+        help="with --organisms: debtor ids dealt out in turn (default: one block per organism)",
+    )
     args = parser.parse_args()
     postgresql = args.db is not None
-    if args.fillfactor and not postgresql:
-        parser.error("--fillfactor: only with --db")
+    if (args.fillfactor or args.organisms != 1 or args.interleaved) and not postgresql:
+        parser.error("--fillfactor, --organisms, --interleaved: only with --db")
+    if args.organisms < 1 or args.claims // 2 < args.organisms:
+        parser.error("--organisms: from 1 to a debtor each")
     if args.months < 1:
         parser.error("--months: at least 1")
     if postgresql:
@@ -558,7 +602,10 @@ def main() -> None:
         database = Database(f"sqlite:///{folder / 'bench.db'}")
     services = Services(database)
     started = time.perf_counter()
-    _, receiving = (build_postgresql if postgresql else build)(database, args.claims)
+    if postgresql:
+        _, receiving = build_postgresql(database, args.claims, args.organisms, args.interleaved)
+    else:
+        _, receiving = build(database, args.claims)
     build_s = time.perf_counter() - started
     print(f"built {args.claims} claims in {build_s:.1f} s", file=sys.stderr)
 
@@ -612,6 +659,8 @@ def main() -> None:
         if "server_cpu_s" in first:
             figures["server_cpu_s"] = first["server_cpu_s"]
         figures["fill_factors"] = fill_factors
+        figures["organisms"] = args.organisms
+        figures["interleaved"] = args.interleaved
         figures["updates"] = updates
         figures["sizes_mb"] = {t: {"built": built_sizes[t], "after": sizes[t]} for t in updated}
     if args.months > 1:

@@ -21,6 +21,22 @@ from the ledger and update one column of its state). Prints one JSON line:
 ``client_cpu_s`` (CPU time of this process and its workers during the timed runs); with
 ``--db`` also ``engine`` (``postgresql``) and ``server_cpu_s`` (CPU time of the PostgreSQL
 server processes during the timed runs, when the server runs on this machine).
+
+``--fillfactor TABLE=N`` (with ``--db``, repeatable) sets the fill factor of a table of the fresh
+schema before the build (``ALTER TABLE … SET (fillfactor = N)``), so that the build's pages keep
+the room a migration's setting would keep. ``--months M`` runs M consecutive months (a payment
+run and a cycle each, from October 2026), with ``VACUUM ANALYZE`` between two months (untimed:
+what autovacuum does in the month between two cycles); the figures of the months after the
+first are in ``later_months``. With ``--db``, ``updates`` gives, for each month, the rows each
+table had updated and how many of them were HOT updates (``pg_stat_user_tables``), and
+``sizes_mb`` the size of those tables once built and after the timed runs (heap, and with indexes
+and TOAST, in MB).
+
+``--organisms K`` (with ``--db``) shares the N claims out between K organisms, each with the
+portfolio the bench builds for one (N/K claims), in one block of debtor ids each or, with
+``--interleaved``, dealt out in turn (debtors registered by every organism at once); the timed
+runs work for the first organism only (the other organisms' rows are only there to be skipped;
+the baseline still reads and updates every organism's claims).
 """
 
 from __future__ import annotations
@@ -64,6 +80,16 @@ MONTH = "2026-10"
 CYCLE_ON = date(2026, 11, 1)
 CHUNK = 5_000
 RUN_ID = "BENCH-2026-10"
+
+
+def month_dates(index: int) -> tuple[str, date, date, str]:
+    """Month ``index`` (0: October 2026): its label, payment day, cycle day and payment run id."""
+    year, month = divmod(PAID_ON.month - 1 + index, 12)
+    paid_on = PAID_ON.replace(year=PAID_ON.year + year, month=month + 1)
+    year, month = divmod(CYCLE_ON.month - 1 + index, 12)
+    cycle_on = CYCLE_ON.replace(year=CYCLE_ON.year + year, month=month + 1)
+    label = f"{paid_on.year}-{paid_on.month:02d}"
+    return label, paid_on, cycle_on, f"BENCH-{label}"
 
 
 def build(database: Database, claims: int) -> tuple[int, list[str]]:
@@ -204,44 +230,69 @@ def _copy(connection: Any, table: str, columns: tuple[str, ...], rows: Any) -> N
             copy.write_row(row)
 
 
-def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
+def organism_codes(organisms: int) -> list[str]:
+    """The bench's organism first (the one the timed runs work for), then the others."""
+    return [ORG, *(f"{ORG}-{number}" for number in range(2, organisms + 1))]
+
+
+def build_postgresql(
+    database: Database, claims: int, organisms: int = 1, interleaved: bool = False
+) -> tuple[int, list[str]]:
     """The same portfolio as ``build``, loaded with ``COPY`` and explicit ids (a fresh schema:
-    the ids are those the sequences would give), then the sequences set past them."""
+    the ids are those the sequences would give), then the sequences set past them.
+
+    With ``organisms`` > 1 the ``claims`` are shared out between that many organisms, each with
+    the portfolio ``build`` would give it alone (``claims / organisms`` claims): in consecutive
+    blocks of debtor ids, the bench's organism first, or ``interleaved`` (debtor id ``i`` of
+    organism ``i mod organisms``: debtors registered over time by every organism at once).
+    The refs of the debtors receiving benefits are those of the bench's organism only."""
     services = Services(database)
-    ensure_organism(services, Organism(code=ORG, country=Country.FR))
+    codes = organism_codes(organisms)
+    for code in codes:
+        ensure_organism(services, Organism(code=code, country=Country.FR))
     stamp = datetime.now(UTC)
     debtors = claims // 2
+    share = debtors // organisms
     receiving: list[str] = []
     with database.unit_of_work() as session:
-        organism_id, _ = services.organism(session, ORG)
+        organism_ids = [services.organism(session, code)[0] for code in codes]
         driver = session.connection().connection.driver_connection
+
+        def owner(index: int) -> tuple[int, int]:
+            """The organism (position) of debtor ``index`` and the debtor's index in it."""
+            if interleaved:
+                return index % organisms, index // organisms
+            position = min(index // share, organisms - 1)
+            return position, index - position * share
+
         for start in range(0, debtors, COPY_ROWS):
             stop = min(start + COPY_ROWS, debtors)
+            rows = [(index, *owner(index)) for index in range(start, stop)]
             _copy(
                 driver,
                 "debtors",
                 ("id", "organism_id", "ref", "kind", "name", "receives_benefits"),
                 (
-                    (index + 1, organism_id, f"B{index:08d}", "person", f"Débiteur {index}", index % 2 == 0)
-                    for index in range(start, stop)
+                    (index + 1, organism_ids[at], f"B{j:08d}", "person", f"Débiteur {j}", j % 2 == 0)
+                    for index, at, j in rows
                 ),
             )
-            receiving.extend(f"B{index:08d}" for index in range(start, stop, 2) if index % 2 == 0)
+            receiving.extend(f"B{j:08d}" for _, at, j in rows if at == 0 and j % 2 == 0)
             _copy(
                 driver,
                 "debtor_quotients",
                 ("id", "debtor_id", "valid_from", "value_cents"),
                 (
-                    (index + 1, index + 1, date(2026, 1, 1), 40_000 + (index % 20_000 % 90) * 1_000)
-                    for index in range(start, stop)
+                    (index + 1, index + 1, date(2026, 1, 1), 40_000 + (j % 20_000 % 90) * 1_000)
+                    for index, _, j in rows
                 ),
             )
             # the quotient of ``build`` (its 20,000-debtor blocks count from 0 each);
             # claim ``number`` (1, 2) of debtor ``index`` has id 2 * index + number, as ``build``
             # gives them; its principal as ``build`` computes it.
             parts = [
-                (2 * index + number, index, number, 20_000 + (index % 50) * 3_000 + number * 1_000)
-                for index in range(start, stop)
+                (2 * index + number, index, at, j, number, 20_000 + (j % 50) * 3_000 + number * 1_000)
+                for index, at, j in rows
                 for number in (1, 2)
             ]
             _copy(
@@ -264,9 +315,9 @@ def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
                 (
                     (
                         ident,
-                        organism_id,
+                        organism_ids[at],
                         index + 1,
-                        f"B{index:08d}-{number}",
+                        f"B{j:08d}-{number}",
                         "AL" if number == 1 else "AF",
                         "own",
                         "debtor_error",
@@ -276,14 +327,14 @@ def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
                         principal,
                         "",
                     )
-                    for ident, index, number, principal in parts
+                    for ident, index, at, j, number, principal in parts
                 ),
             )
             _copy(
                 driver,
                 "claim_lines",
                 ("id", "claim_id", "line_no", "paid_on", "amount_cents"),
-                ((ident, ident, 1, date(2026, 5, 5), principal) for ident, _, _, principal in parts),
+                ((ident, ident, 1, date(2026, 5, 5), principal) for ident, *_, principal in parts),
             )
             _copy(
                 driver,
@@ -303,7 +354,7 @@ def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
                 (
                     (
                         ident,
-                        f"{ORG}:B{index:08d}-{number}:established",
+                        f"{codes[at]}:B{j:08d}-{number}:established",
                         ident,
                         1,
                         "established",
@@ -313,14 +364,14 @@ def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
                         "",
                         stamp,
                     )
-                    for ident, index, number, principal in parts
+                    for ident, _, at, j, number, principal in parts
                 ),
             )
             _copy(
                 driver,
                 "claim_state",
                 ("claim_id", "recovery_mode", "phase", "step_offset"),
-                ((ident, "withholding", "amicable", 0) for ident, _, _, _ in parts),
+                ((ident, "withholding", "amicable", 0) for ident, *_ in parts),
             )
         for table in ("debtors", "debtor_quotients", "claims", "claim_lines", "movements"):
             session.execute(
@@ -328,17 +379,19 @@ def build_postgresql(database: Database, claims: int) -> tuple[int, list[str]]:
             )
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM ANALYZE")
-    return organism_id, receiving
+    return organism_ids[0], receiving
 
 
-def withhold(services: Services, receiving: list[str], workers: int) -> int:
+def withhold(
+    services: Services, receiving: list[str], workers: int, run_id: str = RUN_ID, paid_on: date = PAID_ON
+) -> int:
     """One benefit payment run, as ``recouvre payments withhold`` runs it: chunks on ``workers``."""
     batches = (  # built as the workers ask for them: a national run's payments never all in memory
         PaymentBatch(
-            RUN_ID,
+            run_id,
             tuple(
                 BenefitPayment(
-                    ref, PAID_ON, {"AF": 25_000, "AL": 18_000}, {"AF": 5_000} if i % 10 == 0 else {}
+                    ref, paid_on, {"AF": 25_000, "AL": 18_000}, {"AF": 5_000} if i % 10 == 0 else {}
                 )
                 for i, ref in enumerate(receiving[start : start + CHUNK], start=start)
             ),
@@ -424,6 +477,82 @@ def server_cpu_s(database: Database) -> float | None:
     return tree_cpu_s(postmaster)
 
 
+STATS_FLUSH_S = 11.0
+"""PostgreSQL 15 backends send the counters of an idle connection within 10 s: the wait before
+``pg_stat_user_tables`` is read (untimed)."""
+
+
+def table_updates(database: Database) -> dict[str, tuple[int, int]]:
+    """Rows updated so far and how many of them HOT, for each table of the schema."""
+    time.sleep(STATS_FLUSH_S)
+    with database.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables"
+                " WHERE schemaname = current_schema()"
+            )
+        )
+        return {name: (int(updated), int(hot)) for name, updated, hot in rows}
+
+
+def table_sizes_mb(database: Database) -> dict[str, list[float]]:
+    """Heap size and total size (with indexes and TOAST) of each table of the schema, in MB."""
+    with database.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT relname, pg_relation_size(relid), pg_total_relation_size(relid)"
+                " FROM pg_stat_user_tables WHERE schemaname = current_schema()"
+            )
+        )
+        return {name: [round(heap / 2**20, 1), round(total / 2**20, 1)] for name, heap, total in rows}
+
+
+def set_fill_factors(database: Database, settings: list[str]) -> dict[str, int]:
+    """Apply ``TABLE=N`` fill factors to the fresh schema's tables; return them."""
+    factors: dict[str, int] = {}
+    for setting in settings:
+        table, _, value = setting.partition("=")
+        if not table.isidentifier() or not value.isdigit() or not 10 <= int(value) <= 100:
+            raise SystemExit(f"--fillfactor {setting!r}: TABLE=N with N from 10 to 100")
+        factors[table] = int(value)
+    with database.engine.begin() as connection:
+        for table, factor in factors.items():
+            connection.exec_driver_sql(f"ALTER TABLE {table} SET (fillfactor = {factor})")
+    return factors
+
+
+def run_month(
+    services: Services, database: Database, receiving: list[str], workers: int, index: int
+) -> dict[str, Any]:
+    """The payment run and the cycle of month ``index``, timed; their figures."""
+    month, paid_on, cycle_on, run_id = month_dates(index)
+    postgresql = database.dialect == "postgresql"
+    server_before = server_cpu_s(database) if postgresql else None
+    client_before = tree_cpu_s(os.getpid())
+    started = time.perf_counter()
+    withheld = withhold(services, receiving, workers, run_id, paid_on)
+    withhold_s = time.perf_counter() - started
+    print(f"{month}: withholding run: {withhold_s:.1f} s", file=sys.stderr)
+    started = time.perf_counter()
+    summary = run_cycle(services, ORG, month, cycle_on, workers=workers)
+    cycle_only_s = time.perf_counter() - started
+    print(f"{month}: cycle: {cycle_only_s:.1f} s", file=sys.stderr)
+    server_after = server_cpu_s(database) if postgresql else None
+    figures: dict[str, Any] = {
+        "month": month,
+        "cycle_s": round(withhold_s + cycle_only_s, 2),
+        "withhold_s": round(withhold_s, 2),
+        "cycle_only_s": round(cycle_only_s, 2),
+        "letters": sum(summary.letters.values()),
+        "withheld_claims": withheld,
+        "load_average": round(os.getloadavg()[0], 2),
+        "client_cpu_s": round(tree_cpu_s(os.getpid()) - client_before, 1),
+    }
+    if server_before is not None and server_after is not None:
+        figures["server_cpu_s"] = round(server_after - server_before, 1)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=100_000)
@@ -436,62 +565,110 @@ def main() -> None:
     parser.add_argument("--db", default=None, help="a PostgreSQL URL (default: a temporary SQLite file)")
     parser.add_argument("--schema", default="bench_cycle", help="with --db: the schema built afresh")
     parser.add_argument("--keep-schema", action="store_true", help="with --db: keep the schema at the end")
+    parser.add_argument(
+        "--fillfactor",
+        action="append",
+        default=[],
+        metavar="TABLE=N",
+        help="with --db: a table's fill factor, set before the build (repeatable)",
+    )
+    parser.add_argument("--months", type=int, default=1, help="consecutive months run (default 1)")
+    parser.add_argument(
+        "--organisms",
+        type=int,
+        default=1,
+        help="with --db: organisms sharing the claims; the timed runs work for the first",
+    )
+    parser.add_argument(
+        "--interleaved",
+        action="store_true",
+        help="with --organisms: debtor ids dealt out in turn (default: one block per organism)",
+    )
     args = parser.parse_args()
     postgresql = args.db is not None
+    if (args.fillfactor or args.organisms != 1 or args.interleaved) and not postgresql:
+        parser.error("--fillfactor, --organisms, --interleaved: only with --db")
+    if args.organisms < 1 or args.claims // 2 < args.organisms:
+        parser.error("--organisms: from 1 to a debtor each")
+    if args.months < 1:
+        parser.error("--months: at least 1")
     if postgresql:
         Database(args.db, schema=args.schema, migrate=False).drop_schema()
         database = Database(args.db, schema=args.schema)
         if database.dialect != "postgresql":
             parser.error("--db: a PostgreSQL URL (SQLite is the default mode)")
+        fill_factors = set_fill_factors(database, args.fillfactor)
     else:
         folder = Path(tempfile.mkdtemp(prefix="recouvre-bench-")) if args.keep is None else args.keep
         database = Database(f"sqlite:///{folder / 'bench.db'}")
     services = Services(database)
     started = time.perf_counter()
-    _, receiving = (build_postgresql if postgresql else build)(database, args.claims)
+    if postgresql:
+        _, receiving = build_postgresql(database, args.claims, args.organisms, args.interleaved)
+    else:
+        _, receiving = build(database, args.claims)
     build_s = time.perf_counter() - started
     print(f"built {args.claims} claims in {build_s:.1f} s", file=sys.stderr)
 
-    server_before = server_cpu_s(database) if postgresql else None
-    client_before = tree_cpu_s(os.getpid())
     memory = TreeMemory()
     memory.start()
-    started = time.perf_counter()
-    withheld = withhold(services, receiving, args.workers)
-    withhold_s = time.perf_counter() - started
-    print(f"withholding run: {withhold_s:.1f} s", file=sys.stderr)
-    started = time.perf_counter()
-    summary = run_cycle(services, ORG, MONTH, CYCLE_ON, workers=args.workers)
-    cycle_only_s = time.perf_counter() - started
-    print(f"cycle: {cycle_only_s:.1f} s", file=sys.stderr)
-    server_after = server_cpu_s(database) if postgresql else None
-    client_cpu = tree_cpu_s(os.getpid()) - client_before
-    load_average = os.getloadavg()[0]
+    months: list[dict[str, Any]] = []
+    updates: list[dict[str, list[int]]] = []
+    counted = table_updates(database) if postgresql else {}
+    built_sizes = table_sizes_mb(database) if postgresql else {}
+    for index in range(args.months):
+        if index and postgresql:
+            with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+        elif index:
+            with database.engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE")
+        months.append(run_month(services, database, receiving, args.workers, index))
+        if postgresql:
+            now = table_updates(database)
+            updates.append(
+                {
+                    table: [updated - counted.get(table, (0, 0))[0], hot - counted.get(table, (0, 0))[1]]
+                    for table, (updated, hot) in sorted(now.items())
+                    if updated > counted.get(table, (0, 0))[0]
+                }
+            )
+            counted = now
+    sizes = table_sizes_mb(database) if postgresql else {}
+    updated = sorted({table for month in updates for table in month})
+    first = months[0]
     baseline_s = baseline(database)
-    cycle_s = withhold_s + cycle_only_s
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     all_peak = memory.stop()
     figures: dict[str, Any] = {
         "claims": args.claims,
-        "cycle_s": round(cycle_s, 2),
-        "withhold_s": round(withhold_s, 2),
-        "cycle_only_s": round(cycle_only_s, 2),
+        "cycle_s": first["cycle_s"],
+        "withhold_s": first["withhold_s"],
+        "cycle_only_s": first["cycle_only_s"],
         "baseline_s": round(baseline_s, 3),
-        "ratio": round(cycle_s / baseline_s, 1),
+        "ratio": round(first["cycle_s"] / baseline_s, 1),
         "peak_rss_mb": round(peak, 1),
         "all_processes_peak_rss_mb": round(all_peak, 1),
         "build_s": round(build_s, 1),
-        "letters": sum(summary.letters.values()),
-        "withheld_claims": withheld,
+        "letters": first["letters"],
+        "withheld_claims": first["withheld_claims"],
     }
     # The machine may be shared: the load and the CPU time of this process and its workers
     # during the timed runs tell a slow run on a busy machine from a slow code.
-    figures["load_average"] = round(load_average, 2)
-    figures["client_cpu_s"] = round(client_cpu, 1)
+    figures["load_average"] = first["load_average"]
+    figures["client_cpu_s"] = first["client_cpu_s"]
     if postgresql:
         figures["engine"] = database.dialect
-        if server_before is not None and server_after is not None:
-            figures["server_cpu_s"] = round(server_after - server_before, 1)
+        if "server_cpu_s" in first:
+            figures["server_cpu_s"] = first["server_cpu_s"]
+        figures["fill_factors"] = fill_factors
+        figures["organisms"] = args.organisms
+        figures["interleaved"] = args.interleaved
+        figures["updates"] = updates
+        figures["sizes_mb"] = {t: {"built": built_sizes[t], "after": sizes[t]} for t in updated}
+    if args.months > 1:
+        figures["later_months"] = months[1:]
+    if postgresql:
         if args.keep_schema:
             database.dispose()
         else:

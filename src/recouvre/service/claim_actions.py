@@ -101,14 +101,14 @@ def overpayment(
     with services.db.unit_of_work() as session:
         if repository.movement_by_key(session, f"{organism_code}:{claim_ref}:payment:{key}") is not None:
             return None
-        _, organism = services.organism(session, organism_code)
-    try:
-        view = claims.view_claim(services, organism_code, claim_ref, on)
-    except NotFound:  # not yet established on ``on``: the booking says so
+        organism, row = claims.find_claim(services, session, organism_code, claim_ref)
+        if row.established_on > on:  # not yet established on ``on``: the booking says so
+            return None
+        # the balance alone (the ledger's), not the whole view: status and phase do not matter here
+        owed = repository.load_ledger(session, row.id, until=on).balance
+    if amount <= owed:
         return None
-    if amount <= view.balance:
-        return None
-    balance = max(view.balance, 0)
+    balance = max(owed, 0)
     credit = amount - balance
     code = queues.currency_of(services, organism, on)
     reason = (

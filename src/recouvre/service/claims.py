@@ -296,7 +296,16 @@ def view_claims(
     events = repository.claims_events(session, ids, until=on)
     enforceable = enforcement.enforceable_claims(session, ids, on)
     policy = services.policy(organism)
-    prescribed = prescription.prescribed_claims(session, ids, on, policy)
+    youngest = prescription.youngest_lines(session, ids)
+    prescribed = prescription.prescribed_among(
+        session,
+        [
+            (row.id, row.responsibility, row.detected_on, ledgers[row.id].balance, youngest.get(row.id))
+            for row in rows
+        ],
+        on,
+        policy,
+    )
     views: dict[int, ClaimView] = {}
     for row in rows:
         ledger, claim_events = ledgers[row.id], events[row.id]

@@ -235,6 +235,20 @@ YOUNGEST_LINE = (
 the claims add it (with the responsibility and detection date) to call ``prescribed_among``."""
 
 
+def youngest_lines(session: Session, claim_ids: Sequence[int]) -> dict[int, date]:
+    """The payment date of the youngest line of each of these claims (``YOUNGEST_LINE``, read for
+    claims already in hand: a claim's view gives ``prescribed_among`` its balance)."""
+    found: dict[int, date] = {}
+    for part in repository.chunks(sorted(set(claim_ids))):
+        query = (
+            select(ClaimLineRow.claim_id, func.max(ClaimLineRow.paid_on))
+            .where(ClaimLineRow.claim_id.in_(part))
+            .group_by(ClaimLineRow.claim_id)
+        )
+        found.update({claim_id: repository.as_date(paid_on) for claim_id, paid_on in session.execute(query)})
+    return found
+
+
 def prescribed_among(
     session: Session,
     facts: Sequence[tuple[int, str, date | str, Cents, date | str | None]],

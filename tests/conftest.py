@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -16,6 +20,28 @@ from recouvre.storage.database import Database
 
 PG_URL = os.environ.get("RECOUVRE_TEST_PG_URL")
 PG_SKIP_REASON = "PostgreSQL not available (RECOUVRE_TEST_PG_URL unset; scripts/test.sh starts one)"
+
+
+def run_cli(url: str, *arguments: str) -> None:
+    """``recouvre --db URL ARGUMENTS…`` in a process of its own, as an operator runs it; it must
+    succeed (its output is shown when it does not)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "recouvre.cli", "--db", url, *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def load_bench(name: str) -> ModuleType:
+    """The benchmark script ``bench/NAME.py`` as a module (the tests reuse its portfolio builders)."""
+    path = Path(__file__).parents[1] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def open_database(kind: str, tmp_path: Path) -> Database:

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import run_cli
 from recouvre.service import accounts
 from recouvre.service.context import open_services
 
@@ -42,21 +43,11 @@ STEPS = {
 }
 
 
-def _cli(url: str, *arguments: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "recouvre.cli", "--db", url, *arguments],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 @pytest.fixture
 def served_portfolio(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'load.db'}"
-    _cli(url, "generate", "--debtors", "300", "--seed", "42", "--as-of", "2026-11-01")
-    _cli(
+    run_cli(url, "generate", "--debtors", "300", "--seed", "42", "--as-of", "2026-11-01")
+    run_cli(
         url,
         "cycle",
         "run",

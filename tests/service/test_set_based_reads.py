@@ -4,14 +4,13 @@ each claim is what the claim's own read says."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from sqlalchemy import event, func, select
 
+from conftest import run_cli
 from recouvre.service import Services, queries, suspensions
 from recouvre.service.context import open_services
 from recouvre.storage.tables import ClaimEventRow, ClaimRow, DebtorRow
@@ -20,21 +19,11 @@ ORG = "CAF-DEMO"
 ON = date(2026, 12, 6)
 
 
-def _cli(url: str, *arguments: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "recouvre.cli", "--db", url, *arguments],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 @pytest.fixture(scope="module")
 def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     url = f"sqlite:///{tmp_path_factory.mktemp('reads') / 'reads.db'}"
-    _cli(url, "generate", "--debtors", "400", "--seed", "42", "--as-of", "2026-11-01")
-    _cli(url, "cycle", "run", "--organism", ORG, "--month", "2026-11", "--without-payment-run")
+    run_cli(url, "generate", "--debtors", "400", "--seed", "42", "--as-of", "2026-11-01")
+    run_cli(url, "cycle", "run", "--organism", ORG, "--month", "2026-11", "--without-payment-run")
     services = open_services(url)
     yield services
     services.db.engine.dispose()

@@ -4,13 +4,11 @@ statements wrote."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
-from pathlib import Path
-from types import ModuleType
 
 from sqlalchemy import select, update
 
+from conftest import load_bench
 from recouvre.storage import repository
 from recouvre.storage.database import Database
 from recouvre.storage.repository import LetterDraft
@@ -19,18 +17,9 @@ from recouvre.storage.tables import ClaimRow, ClaimStateRow, LetterClaimRow, Let
 ON = date(2026, 11, 1)
 
 
-def _bench() -> ModuleType:
-    path = Path(__file__).parents[2] / "bench" / "cycle.py"
-    spec = importlib.util.spec_from_file_location("bench_cycle", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _portfolio(database: Database) -> tuple[int, list[tuple[int, int]]]:
     """Three debtors with two claims each: the organism id and the (claim id, debtor id) pairs."""
-    organism_id, _ = _bench().build(database, 6)
+    organism_id, _ = load_bench("cycle").build(database, 6)
     with database.unit_of_work() as session:
         claims = [(int(a), int(b)) for a, b in session.execute(select(ClaimRow.id, ClaimRow.debtor_id))]
     return organism_id, sorted(claims)

@@ -3,15 +3,12 @@ indexes: no sequential scan of a whole large table, with the planner free to cho
 
 from __future__ import annotations
 
-import importlib.util
 import uuid
 from datetime import date
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from conftest import PG_SKIP_REASON, PG_URL
+from conftest import PG_SKIP_REASON, PG_URL, load_bench
 from recouvre.service.units_explain import explain_reads
 from recouvre.storage.database import Database
 
@@ -19,20 +16,11 @@ BIG = 1_000
 """Rows from which a table counts as large here (the portfolio's have 10,000 to 20,000)."""
 
 
-def _bench() -> ModuleType:
-    path = Path(__file__).parents[2] / "bench" / "cycle.py"
-    spec = importlib.util.spec_from_file_location("bench_cycle", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.postgres
 def test_a_units_reads_go_through_indexes() -> None:
     if PG_URL is None:
         pytest.skip(PG_SKIP_REASON)
-    bench = _bench()
+    bench = load_bench("cycle")
     database = Database(PG_URL, schema=f"t_{uuid.uuid4().hex[:12]}")
     try:
         bench.build_postgresql(database, 20_000)

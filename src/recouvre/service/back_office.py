@@ -385,8 +385,7 @@ def claim_guidances(
         for ref in claim_refs:
             if ref not in rows or (debtor_ref is not None and rows[ref].debtor_id != debtor_id):
                 raise NotFound("claim", ref, f"créance introuvable dans {organism}")
-            if rows[ref].established_on > on:
-                raise NotFound("claim", ref, f"pas encore constatée au {on.isoformat()}")
+            claims.established_by(rows[ref], on)
         views = claims.view_claims(services, session, found, list(rows.values()), on)
         cases = remission.cases_of_claims(session, {row.id: ref for ref, row in rows.items()}, on)
     policy = services.policy(found)

@@ -274,12 +274,17 @@ def below_minimum(policy: Policy, row: ClaimRow, on: date) -> bool:
     return under_minimum(recovery_minimums(policy, on), row.benefit, row.principal_cents)
 
 
+def established_by(row: ClaimRow, on: date) -> ClaimRow:
+    """The claim, ``NotFound`` when it is not yet established at ``on`` (nothing to show then)."""
+    if row.established_on > on:
+        raise NotFound("claim", row.ref, f"pas encore constatée au {on.isoformat()}")
+    return row
+
+
 def view_claim(services: Services, organism_code: str, ref: str, on: date) -> ClaimView:
     with services.db.unit_of_work() as session:
         organism, row = find_claim(services, session, organism_code, ref)
-        if row.established_on > on:
-            raise NotFound("claim", ref, f"pas encore constatée au {on.isoformat()}")
-        return view_claims(services, session, organism, [row], on)[row.id]
+        return view_claims(services, session, organism, [established_by(row, on)], on)[row.id]
 
 
 def view_claims(

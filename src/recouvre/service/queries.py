@@ -312,9 +312,9 @@ def debtor_file(
 def claim(services: Services, organism: str, claim_ref: str, on: date) -> models.ClaimOut:
     with services.db.unit_of_work() as session:
         found, row = claim_service.find_claim(services, session, organism, claim_ref)
-        if row.established_on > on:
-            raise NotFound("claim", claim_ref, f"pas encore constatée au {on.isoformat()}")
-        view = claim_service.view_claims(services, session, found, [row], on)[row.id]
+        view = claim_service.view_claims(
+            services, session, found, [claim_service.established_by(row, on)], on
+        )[row.id]
         plan = plans.plan_view(claim_ref, plans.plan_rows_for(session, [row.id], on).get(row.id))
         debtor_ref = session.scalar(select(DebtorRow.ref).where(DebtorRow.id == row.debtor_id)) or ""
         author = session.scalar(

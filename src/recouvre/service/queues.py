@@ -353,7 +353,7 @@ def order_again(last: Ranked | None, tasks: Sequence[TaskFacts], key: Callable[[
     if last is None:
         return Ranked(tasks, ids, sorted(tasks, key=key))
     gone = last.ids - ids
-    created = [task for task in tasks if task[0] not in last.ids]
+    created = last.new_among(tasks)
     if 10 * (len(gone) + len(created)) > len(tasks):
         return Ranked(tasks, ids, sorted(tasks, key=key))
     order = [task for task in last.order if task[0] not in gone] if gone else list(last.order)

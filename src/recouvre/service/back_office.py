@@ -362,28 +362,19 @@ class ClaimGuidance:
     remission_route: str | None
 
 
-def claim_guidance(services: Services, organism: str, claim_ref: str, on: date) -> ClaimGuidance:
-    return claim_guidances(services, organism, None, [claim_ref], on)[claim_ref]
-
-
 def claim_guidances(
-    services: Services, organism: str, debtor_ref: str | None, claim_refs: Sequence[str], on: date
+    services: Services, organism: str, debtor_ref: str, claim_refs: Sequence[str], on: date
 ) -> dict[str, ClaimGuidance]:
-    """What the forms of these claims propose at ``on``, by reference, read together (a debtor
-    file's claims); a claim unknown, not the debtor's (when ``debtor_ref`` is given) or not yet
-    established at ``on`` is ``NotFound``."""
+    """What the forms of these claims of the debtor's file propose at ``on``, by reference, read
+    together; a claim unknown, not the debtor's or not yet established at ``on`` is ``NotFound``."""
     from recouvre.service import remission
 
     with services.db.unit_of_work() as session:
         organism_id, found = services.organism(session, organism)
         rows = repository.claim_rows(session, organism_id, claim_refs)
-        debtor_id = (
-            None
-            if debtor_ref is None
-            else repository.debtor_ids(session, organism_id, [debtor_ref]).get(debtor_ref)
-        )
+        debtor_id = repository.debtor_ids(session, organism_id, [debtor_ref]).get(debtor_ref)
         for ref in claim_refs:
-            if ref not in rows or (debtor_ref is not None and rows[ref].debtor_id != debtor_id):
+            if ref not in rows or rows[ref].debtor_id != debtor_id:
                 raise NotFound("claim", ref, f"créance introuvable dans {organism}")
             claims.established_by(rows[ref], on)
         views = claims.view_claims(services, session, found, list(rows.values()), on)

@@ -240,12 +240,10 @@ def youngest_lines(session: Session, claim_ids: Sequence[int]) -> dict[int, date
     claims already in hand: a claim's view gives ``prescribed_among`` its balance)."""
     found: dict[int, date] = {}
     for part in repository.chunks(sorted(set(claim_ids))):
-        query = (
-            select(ClaimLineRow.claim_id, func.max(ClaimLineRow.paid_on))
-            .where(ClaimLineRow.claim_id.in_(part))
-            .group_by(ClaimLineRow.claim_id)
+        query = select(ClaimRow.id, YOUNGEST_LINE).where(ClaimRow.id.in_(part))
+        found.update(
+            {claim_id: repository.as_date(paid_on) for claim_id, paid_on in session.execute(query) if paid_on}
         )
-        found.update({claim_id: repository.as_date(paid_on) for claim_id, paid_on in session.execute(query)})
     return found
 
 

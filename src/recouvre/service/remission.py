@@ -161,8 +161,7 @@ def case_on(services: Services, organism_code: str, claim_ref: str, on: date) ->
     """The claim's latest remission case requested on or before ``on``, as it stands on ``on``."""
     with services.db.unit_of_work() as session:
         _, row = _claim(services, session, organism_code, claim_ref)
-        cases = _cases(session, row.id, on)
-        return _view(cases[-1], claim_ref, on) if cases else None
+        return cases_of_claims(session, {row.id: claim_ref}, on).get(row.id)
 
 
 def cases_of_claims(

@@ -83,17 +83,11 @@ def pending_user_changes(services: Services, actor: Actor) -> list[back_office.P
     return back_office.pending_user_changes(services, actor.organism)
 
 
-def claim_guidance(
-    services: Services, actor: Actor, organism: str, claim_ref: str, on: date
-) -> back_office.ClaimGuidance:
-    guard_claim(services, actor, "claims.read", organism, claim_ref)
-    return back_office.claim_guidance(services, organism, claim_ref, on)
-
-
 def claim_guidances(
     services: Services, actor: Actor, organism: str, debtor: str, claim_refs: Sequence[str], on: date
 ) -> dict[str, back_office.ClaimGuidance]:
-    """``claim_guidance`` for claims of one debtor's file, read together."""
+    """What the forms of these claims of one debtor's file propose at ``on`` (the plan's range
+    and instalment, a pending remission request's rate and route), read together."""
     if actor.agency is None:
         guard_debtor(services, actor, "claims.read", organism, debtor)
     else:  # an agency reads only the claims placed with it: each one is checked

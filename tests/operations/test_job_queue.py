@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -333,3 +333,24 @@ def test_the_queue_is_refused_on_sqlite(tmp_path: Path) -> None:
         job_queue.use_jobs(services, True)
     assert not job_queue.use_jobs(services, None)  # automatic: the in-process pool
     services.db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_job_given_back_by_another_process_meanwhile_is_left_as_it_is(tmp_path: Path) -> None:
+    """A waiting command and a worker's periodic recovery may both find a job stalled and give it
+    back: the second is refused by the queue (the job is no longer ``doing``), which is not an
+    error (``job_queue.given_back_meanwhile``); any other refusal still is."""
+    from procrastinate.exceptions import ConnectorException  # the PostgreSQL extra
+
+    database = open_database("postgres", tmp_path)
+    try:
+        services = Services(database)
+        waiting = job_queue.enqueue(services, job_queue.CYCLE_SHARD, [{"run_id": 1, "start": 0}])
+        (ident,) = waiting.jobs
+        app = job_queue.job_app(services)
+        with app.open(), pytest.raises(ConnectorException) as refused:
+            app.job_manager.retry_job_by_id(ident, retry_at=datetime.now(UTC))  # 'todo', not 'doing'
+        assert job_queue.given_back_meanwhile(refused.value)
+        assert not job_queue.given_back_meanwhile(ConnectorException("connection refused"))
+    finally:
+        database.drop_schema()

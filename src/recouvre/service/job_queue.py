@@ -130,7 +130,11 @@ def job_app(
         stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after_s))
         for job in stalled:
             log.warning("job %s of a stalled worker given back to the queue", job.id)
-            await manager.retry_job(job)
+            try:
+                await manager.retry_job(job)
+            except procrastinate.exceptions.ConnectorException as error:
+                if not given_back_meanwhile(error):
+                    raise
         return len(stalled)
 
     del cycle_shard, payment_batch, recover_stalled
@@ -288,6 +292,13 @@ def _states(services: Services, ids: list[int]) -> dict[int, tuple[str, int | No
         return {int(ident): (status, worker) for ident, status, worker in rows}
 
 
+def given_back_meanwhile(error: BaseException) -> bool:
+    """Whether giving a stalled job back failed because another process (a waiting command, a
+    worker's periodic recovery) gave it back, or it ended, between the read and the retry: the
+    queue refuses to retry a job no longer ``doing``, and there is nothing left to do."""
+    return "invalid status to retry" in f"{error} {error.__cause__}"
+
+
 def _stalled(services: Services, ids: list[int]) -> list[int]:
     """The jobs among ``ids`` running on a worker that stopped sending heartbeats."""
     query = text(
@@ -321,6 +332,8 @@ def wait_for(
     With no worker alive for ``patience_s``: ``fallback`` runs the remaining jobs here (those
     not started are cancelled first), else ``NoWorker`` is raised and the jobs stay queued.
     """
+    from procrastinate.exceptions import ConnectorException
+
     remaining = dict(waiting.jobs)
     done = ran_here = 0
     app = job_app(services)
@@ -349,7 +362,11 @@ def wait_for(
                     break
                 for ident in _stalled(services, list(remaining)):
                     log.warning("job %s of a stalled worker given back to the queue", ident)
-                    app.job_manager.retry_job_by_id(ident, retry_at=datetime.now(UTC))
+                    try:
+                        app.job_manager.retry_job_by_id(ident, retry_at=datetime.now(UTC))
+                    except ConnectorException as error:
+                        if not given_back_meanwhile(error):
+                            raise
                 if live_workers(services) > 0:
                     alone_since = None
                 elif alone_since is None:
